@@ -1,0 +1,81 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { MessagingModule } from '@huigong/messaging';
+import { PersistenceModule } from '@huigong/persistence';
+import {
+  ApiExceptionFilter,
+  ApiKeyGuard,
+  ApiValidationPipe,
+  AppConfigModule,
+  type AppConfig,
+  IdempotencyInterceptor,
+  PlatformModule,
+} from '@huigong/platform';
+import { CandidateListsController } from './candidate-lists/candidate-lists';
+import { CandidateExplainer } from './candidates/candidate-explain';
+import {
+  EraseCandidateHandler,
+  ImportCandidatesHandler,
+  RegisterCandidateHandler,
+  UpdateCandidateHandler,
+} from './candidates/candidate.commands';
+import { CandidatesController } from './candidates/candidates.controller';
+import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/caseworkers';
+import { IdempotencyPurger } from './idempotency-purger';
+import { InboxController } from './inbox/inbox';
+import { MatchesController, RecordMatchOutcomeHandler } from './matches/matches';
+import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
+import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
+import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
+
+const COMMAND_HANDLERS = [
+  CreateOrganizationHandler,
+  CreateCaseworkerHandler,
+  RegisterCandidateHandler,
+  UpdateCandidateHandler,
+  EraseCandidateHandler,
+  ImportCandidatesHandler,
+  PostOpeningHandler,
+  UpdateOpeningHandler,
+  CloseOpeningHandler,
+  PublishSlotHandler,
+  UpdateSlotHandler,
+  WithdrawSlotHandler,
+  RedeemOfferHandler,
+  RecordMatchOutcomeHandler,
+];
+
+/** The intake HTTP API: every write goes through a command handler and the unit of work. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        PlatformModule,
+        PersistenceModule.forRoot({ applicationName: 'huigong-api', poolSize: 20 }),
+        MessagingModule.forRoot({ relay: true }),
+      ],
+      controllers: [
+        OrganizationsController,
+        CaseworkersController,
+        CandidatesController,
+        OpeningsController,
+        SlotsController,
+        MatchesController,
+        CandidateListsController,
+        InboxController,
+      ],
+      providers: [
+        ...COMMAND_HANDLERS,
+        CandidateExplainer,
+        IdempotencyPurger,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { parse } from 'csv-parse/sync';
+import type { FieldError } from '@huigong/platform';
+
+/** One record of a bulk import, as read from its line: a plain object to validate, or why it is unreadable. */
+export type ImportRecord = { line: number; plain: Record<string, unknown> } | { line: number; details: FieldError[] };
+
+export const MAX_IMPORT_RECORDS = 100_000;
+
+/** NDJSON: one candidate as a JSON object per line; blank lines are skipped. */
+export function readNdjson(text: string): ImportRecord[] {
+  const records: ImportRecord[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
+    if (line === '') continue;
+    try {
+      records.push({ line: index + 1, plain: JSON.parse(line) as Record<string, unknown> });
+    } catch {
+      records.push({ line: index + 1, details: [{ field: '(line)', message: 'is not valid JSON' }] });
+    }
+  }
+  return records;
+}
+
+/**
+ * CSV with a header row. Columns: displayName, externalRef, phone, groups, skills, lat, lng, maxTravelKm,
+ * availability, breaks, accessibilityNeeds, consentContact. Lists are separated by ";" (groups
+ * "rider;veteran"); windows are "day HH:MM-HH:MM" ("1 13:00-14:00;2 13:00-14:00"); consentContact is
+ * true/false (also yes/no, 1/0). Empty cells are absent fields.
+ */
+export function readCsv(text: string): ImportRecord[] {
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: false });
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    return [{ line, details: [{ field: '(csv)', message: `cannot be read: ${(error as { code?: string }).code ?? 'malformed CSV'}` }] }];
+  }
+  return rows.map(({ record, info }) => csvRecord(record, info.lines));
+}
+
+const LIST_COLUMNS = new Set(['groups', 'skills', 'accessibilityNeeds']);
+const NUMBER_COLUMNS = new Set(['maxTravelKm']);
+const WINDOW_COLUMNS = new Set(['availability', 'breaks']);
+const WINDOW_PATTERN = /^([1-7])\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$/;
+
+function csvRecord(record: Record<string, string>, line: number): ImportRecord {
+  const plain: Record<string, unknown> = {};
+  const details: FieldError[] = [];
+  for (const [column, cell] of Object.entries(record)) {
+    if (cell === '') continue;
+    if (column === 'lat' || column === 'lng') {
+      const location = (plain.location ??= {}) as Record<string, unknown>;
+      location[column] = toNumber(cell);
+    } else if (column === 'consentContact') {
+      const consent = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : cell;
+      plain.consent = { contact: consent };
+    } else if (LIST_COLUMNS.has(column)) {
+      plain[column] = cell.split(';').map((item) => item.trim()).filter((item) => item !== '');
+    } else if (NUMBER_COLUMNS.has(column)) {
+      plain[column] = toNumber(cell);
+    } else if (WINDOW_COLUMNS.has(column)) {
+      const windows = [];
+      for (const entry of cell.split(';').map((item) => item.trim()).filter((item) => item !== '')) {
+        const match = WINDOW_PATTERN.exec(entry);
+        if (match === null) {
+          details.push({ field: column, message: 'must be windows like "1 13:00-14:00" separated by ";"' });
+          break;
+        }
+        windows.push({ day: Number(match[1]), start: match[2], end: match[3] });
+      }
+      plain[column] = windows;
+    } else {
+      plain[column] = cell;
+    }
+  }
+  return details.length > 0 ? { line, details } : { line, plain };
+}
+
+function toNumber(cell: string): number | string {
+  const value = Number(cell);
+  return cell.trim() !== '' && Number.isFinite(value) ? value : cell;
+}

@@ -1,0 +1,169 @@
+import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { CandidateEntity } from '@huigong/persistence/entities';
+import { type FieldError, validateRecord } from '@huigong/platform';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { CandidateDto, type UpdateCandidateDto } from './candidate.dto';
+import { applyCandidatePatch, newCandidateRow } from './candidate.mapping';
+import { type CandidateView, candidateView } from './candidate.view';
+import { type ImportRecord, MAX_IMPORT_RECORDS, readCsv, readNdjson } from './bulk-import.format';
+
+/** Loads a live candidate of this caseworker, locked for update; someone else's or erased is 404. */
+export async function loadOwnCandidate(manager: EntityManager, id: string, caseworkerId: string, lock = false): Promise<CandidateEntity> {
+  const row = await manager.findOne(CandidateEntity, {
+    where: { id, caseworkerId, status: 'active' },
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+  if (row === null) throw new NotFoundException(`No candidate ${id}.`);
+  return row;
+}
+
+export class RegisterCandidateCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly input: CandidateDto,
+  ) {}
+}
+
+@Injectable()
+@CommandHandler(RegisterCandidateCommand)
+export class RegisterCandidateHandler implements ICommandHandler<RegisterCandidateCommand, CandidateView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ caseworkerId, input }: RegisterCandidateCommand): Promise<CandidateView> {
+    return this.unitOfWork.run(
+      async ({ manager, emit }) => {
+        const row = await manager.save(manager.create(CandidateEntity, newCandidateRow(randomUUID(), caseworkerId, input)));
+        emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
+        return candidateView(row);
+      },
+      { resourceId: (view) => view.id },
+    );
+  }
+}
+
+export class UpdateCandidateCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly candidateId: string,
+    readonly patch: UpdateCandidateDto,
+  ) {}
+}
+
+@Injectable()
+@CommandHandler(UpdateCandidateCommand)
+export class UpdateCandidateHandler implements ICommandHandler<UpdateCandidateCommand, CandidateView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ caseworkerId, candidateId, patch }: UpdateCandidateCommand): Promise<CandidateView> {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      const row = await loadOwnCandidate(manager, candidateId, caseworkerId, true);
+      applyCandidatePatch(row, patch);
+      const saved = await manager.save(row);
+      emit(outboxEvent('CandidateUpdated', { candidateId }));
+      return candidateView(saved);
+    });
+  }
+}
+
+export class EraseCandidateCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly candidateId: string,
+  ) {}
+}
+
+/**
+ * Consent withdrawn: in one transaction the profile is blanked to a tombstone (ids and timestamps only),
+ * open matches are withdrawn and their reasons and notes erased, the person's data is cut out of every
+ * notification, stored idempotent responses about them are deleted, and CandidateErased is emitted.
+ */
+@Injectable()
+@CommandHandler(EraseCandidateCommand)
+export class EraseCandidateHandler implements ICommandHandler<EraseCandidateCommand, void> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  async execute({ caseworkerId, candidateId }: EraseCandidateCommand): Promise<void> {
+    await this.unitOfWork.run(async ({ manager, emit }) => {
+      await loadOwnCandidate(manager, candidateId, caseworkerId, true);
+      await manager.query(
+        `UPDATE candidates
+            SET status = 'erased', display_name = NULL, external_ref = NULL, phone = NULL, groups = '{}', skills = '{}',
+                lat = NULL, lng = NULL, max_travel_km = NULL, availability = '[]', breaks = '[]',
+                accessibility_needs = '{}', consent_contact = false, revision = revision + 1,
+                erased_at = now(), updated_at = now()
+          WHERE id = $1`,
+        [candidateId],
+      );
+      await manager.query(
+        `UPDATE matches
+            SET status = CASE WHEN status IN ('proposed', 'contacted', 'interested', 'interview') THEN 'withdrawn' ELSE status END,
+                reasons = '[]', note = NULL, status_reason = NULL, redemption_code = NULL, updated_at = now()
+          WHERE candidate_id = $1`,
+        [candidateId],
+      );
+      await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
+      await manager.query(
+        `UPDATE notifications
+            SET payload = jsonb_set(payload, '{matches}', COALESCE(
+                  (SELECT jsonb_agg(entry) FROM jsonb_array_elements(payload->'matches') AS entry
+                    WHERE entry->>'candidateId' IS DISTINCT FROM $1::text), '[]'::jsonb)),
+                candidate_ids = array_remove(candidate_ids, $1::uuid)
+          WHERE candidate_ids @> ARRAY[$1::uuid]`,
+        [candidateId],
+      );
+      await manager.query(`DELETE FROM idempotency_records WHERE resource_id = $1`, [candidateId]);
+      emit(outboxEvent('CandidateErased', { candidateId }));
+    });
+  }
+}
+
+export interface BulkImportResult {
+  accepted: number;
+  rejected: { line: number; details: FieldError[] }[];
+}
+
+export class ImportCandidatesCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly format: 'ndjson' | 'csv',
+    readonly body: string,
+  ) {}
+}
+
+const INSERT_CHUNK = 1_000;
+
+/** Bulk import: valid lines are kept (in one transaction), bad lines reported by line number. */
+@Injectable()
+@CommandHandler(ImportCandidatesCommand)
+export class ImportCandidatesHandler implements ICommandHandler<ImportCandidatesCommand, BulkImportResult> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  async execute({ caseworkerId, format, body }: ImportCandidatesCommand): Promise<BulkImportResult> {
+    const records: ImportRecord[] = format === 'csv' ? readCsv(body) : readNdjson(body);
+    if (records.length > MAX_IMPORT_RECORDS) {
+      throw new PayloadTooLargeException(`An import holds at most ${MAX_IMPORT_RECORDS} candidates; this one has ${records.length}.`);
+    }
+    const rejected: BulkImportResult['rejected'] = [];
+    const rows: Partial<CandidateEntity>[] = [];
+    for (const record of records) {
+      if ('details' in record) {
+        rejected.push({ line: record.line, details: record.details });
+        continue;
+      }
+      const result = await validateRecord(CandidateDto, record.plain);
+      if (result.value === undefined) rejected.push({ line: record.line, details: result.errors });
+      else rows.push(newCandidateRow(randomUUID(), caseworkerId, result.value));
+    }
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await manager.insert(CandidateEntity, rows.slice(start, start + INSERT_CHUNK));
+      }
+      const events: PendingEvent[] = rows.map((row) => outboxEvent('CandidateRegistered', { candidateId: row.id as string }));
+      emit(events);
+      return { accepted: rows.length, rejected };
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import type { WeeklyWindow } from '@huigong/domain';
+import type { CandidateEntity } from '@huigong/persistence/entities';
+import type { CandidateDto, UpdateCandidateDto } from './candidate.dto';
+
+const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>
+  (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
+
+const skills = (list: readonly string[] | null | undefined): string[] => [...new Set((list ?? []).map((skill) => skill.trim()))];
+
+/** The columns of a new candidate. */
+export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto): Partial<CandidateEntity> {
+  return {
+    id,
+    caseworkerId,
+    status: 'active',
+    displayName: input.displayName.trim(),
+    externalRef: input.externalRef ?? null,
+    phone: input.phone ?? null,
+    groups: input.groups,
+    skills: skills(input.skills),
+    lat: input.location.lat,
+    lng: input.location.lng,
+    maxTravelKm: input.maxTravelKm ?? null,
+    availability: windows(input.availability),
+    breaks: windows(input.breaks),
+    accessibilityNeeds: input.accessibilityNeeds ?? [],
+    consentContact: input.consent.contact,
+    revision: 1,
+  };
+}
+
+/** Applies a PATCH: present fields replace, `null` clears an optional field. */
+export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidateDto): void {
+  if (patch.displayName !== undefined) row.displayName = patch.displayName.trim();
+  if (patch.externalRef !== undefined) row.externalRef = patch.externalRef;
+  if (patch.phone !== undefined) row.phone = patch.phone;
+  if (patch.groups !== undefined) row.groups = patch.groups;
+  if (patch.skills !== undefined) row.skills = skills(patch.skills);
+  if (patch.location !== undefined) {
+    row.lat = patch.location.lat;
+    row.lng = patch.location.lng;
+  }
+  if (patch.maxTravelKm !== undefined) row.maxTravelKm = patch.maxTravelKm;
+  if (patch.availability !== undefined) row.availability = windows(patch.availability);
+  if (patch.breaks !== undefined) row.breaks = windows(patch.breaks);
+  if (patch.accessibilityNeeds !== undefined) row.accessibilityNeeds = patch.accessibilityNeeds ?? [];
+  if (patch.consent !== undefined) row.consentContact = patch.consent.contact;
+  row.revision += 1;
+}

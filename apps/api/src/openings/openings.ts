@@ -1,0 +1,157 @@
+import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { WeeklyWindow } from '@huigong/domain';
+import { UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { OpeningEntity } from '@huigong/persistence/entities';
+import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { uuidParam } from '../common/params';
+import { OpeningDto, UpdateOpeningDto } from './opening.dto';
+import { type OpeningView, matchSummaryOf, openingView } from './opening.view';
+
+export const DEFAULT_OPENING_RADIUS_KM = 10;
+
+const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
+
+async function loadOwnOpening(manager: EntityManager, id: string, organizationId: string, lock = false): Promise<OpeningEntity> {
+  const row = await manager.findOne(OpeningEntity, {
+    where: { id, organizationId },
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+  if (row === null) throw new NotFoundException(`No opening ${id}.`);
+  return row;
+}
+
+export class PostOpeningCommand {
+  constructor(readonly organizationId: string, readonly input: OpeningDto) {}
+}
+
+@Injectable()
+@CommandHandler(PostOpeningCommand)
+export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, OpeningView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, input }: PostOpeningCommand): Promise<OpeningView> {
+    return this.unitOfWork.run(
+      async ({ manager, emit }) => {
+        const row = await manager.save(
+          manager.create(OpeningEntity, {
+            id: randomUUID(),
+            organizationId,
+            status: 'open',
+            title: input.title.trim(),
+            skills: [...new Set((input.skills ?? []).map((skill) => skill.trim()))],
+            targetGroups: input.targetGroups ?? [],
+            lat: input.location.lat,
+            lng: input.location.lng,
+            radiusKm: input.radiusKm ?? DEFAULT_OPENING_RADIUS_KM,
+            shifts: windows(input.shifts),
+            accessibilityFeatures: input.accessibilityFeatures ?? [],
+            positions: input.positions,
+            validUntil: input.validUntil ? new Date(input.validUntil) : null,
+            revision: 1,
+            closedAt: null,
+          }),
+        );
+        emit(outboxEvent('OpeningPosted', { openingId: row.id }));
+        return openingView(row);
+      },
+      { resourceId: (view) => view.id },
+    );
+  }
+}
+
+export class UpdateOpeningCommand {
+  constructor(readonly organizationId: string, readonly openingId: string, readonly patch: UpdateOpeningDto) {}
+}
+
+@Injectable()
+@CommandHandler(UpdateOpeningCommand)
+export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningCommand, OpeningView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, openingId, patch }: UpdateOpeningCommand): Promise<OpeningView> {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      const row = await loadOwnOpening(manager, openingId, organizationId, true);
+      if (row.status === 'closed') throw new ConflictException('A closed opening cannot be changed.');
+      if (patch.title !== undefined) row.title = patch.title.trim();
+      if (patch.skills !== undefined) row.skills = [...new Set((patch.skills ?? []).map((skill) => skill.trim()))];
+      if (patch.targetGroups !== undefined) row.targetGroups = patch.targetGroups ?? [];
+      if (patch.location !== undefined) {
+        row.lat = patch.location.lat;
+        row.lng = patch.location.lng;
+      }
+      if (patch.radiusKm !== undefined) row.radiusKm = patch.radiusKm ?? DEFAULT_OPENING_RADIUS_KM;
+      if (patch.shifts !== undefined) row.shifts = windows(patch.shifts);
+      if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
+      if (patch.positions !== undefined) row.positions = patch.positions;
+      if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);
+      row.revision += 1;
+      const saved = await manager.save(row);
+      emit(outboxEvent('OpeningUpdated', { openingId }));
+      return openingView(saved, await matchSummaryOf(manager, openingId));
+    });
+  }
+}
+
+export class CloseOpeningCommand {
+  constructor(readonly organizationId: string, readonly openingId: string) {}
+}
+
+/** Closing withdraws the open matches (the matcher does it on OpeningClosed). Closing twice is a no-op. */
+@Injectable()
+@CommandHandler(CloseOpeningCommand)
+export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand, OpeningView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, openingId }: CloseOpeningCommand): Promise<OpeningView> {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      const row = await loadOwnOpening(manager, openingId, organizationId, true);
+      if (row.status === 'open') {
+        row.status = 'closed';
+        row.closedAt = new Date();
+        row.revision += 1;
+        await manager.save(row);
+        emit(outboxEvent('OpeningClosed', { openingId }));
+      }
+      return openingView(row, await matchSummaryOf(manager, openingId));
+    });
+  }
+}
+
+@Controller('v1/openings')
+@Roles('employer')
+export class OpeningsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Post()
+  post(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Body() body: OpeningDto): Promise<OpeningView> {
+    return this.commands.execute(new PostOpeningCommand(caller.organizationId, body));
+  }
+
+  /** The opening with its funnel as counts: never who the people are. */
+  @Get(':id')
+  async get(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string): Promise<OpeningView> {
+    const row = await loadOwnOpening(this.dataSource.manager, id, caller.organizationId);
+    return openingView(row, await matchSummaryOf(this.dataSource.manager, id));
+  }
+
+  @Patch(':id')
+  update(
+    @CurrentPrincipal() caller: PrincipalOf<'employer'>,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: UpdateOpeningDto,
+  ): Promise<OpeningView> {
+    return this.commands.execute(new UpdateOpeningCommand(caller.organizationId, id, body));
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  close(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string): Promise<OpeningView> {
+    return this.commands.execute(new CloseOpeningCommand(caller.organizationId, id));
+  }
+}

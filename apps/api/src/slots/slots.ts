@@ -1,0 +1,208 @@
+import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { WeeklyWindow } from '@huigong/domain';
+import { UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { MatchEntity, SlotEntity, type SlotOfferTerms } from '@huigong/persistence/entities';
+import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { uuidParam } from '../common/params';
+import { RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
+import { type SlotView, offerSummaryOf, slotView } from './slot.view';
+
+export const DEFAULT_SLOT_RADIUS_KM = 3;
+
+const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
+
+function offerTerms(dto: SlotOfferTermsDto): SlotOfferTerms {
+  const terms: SlotOfferTerms = {};
+  if (dto.discountPercent !== undefined && dto.discountPercent !== null) terms.discountPercent = dto.discountPercent;
+  if (dto.price !== undefined && dto.price !== null) terms.price = dto.price;
+  if (dto.description !== undefined && dto.description !== null) terms.description = dto.description;
+  return terms;
+}
+
+async function loadOwnSlot(manager: EntityManager, id: string, organizationId: string, lock = false): Promise<SlotEntity> {
+  const row = await manager.findOne(SlotEntity, {
+    where: { id, organizationId },
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+  if (row === null) throw new NotFoundException(`No slot ${id}.`);
+  return row;
+}
+
+export class PublishSlotCommand {
+  constructor(readonly organizationId: string, readonly input: SlotDto) {}
+}
+
+@Injectable()
+@CommandHandler(PublishSlotCommand)
+export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, SlotView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, input }: PublishSlotCommand): Promise<SlotView> {
+    return this.unitOfWork.run(
+      async ({ manager, emit }) => {
+        const row = await manager.save(
+          manager.create(SlotEntity, {
+            id: randomUUID(),
+            organizationId,
+            status: 'active',
+            title: input.title.trim(),
+            kind: input.kind,
+            eligibleGroups: input.eligibleGroups,
+            windows: windows(input.windows),
+            capacity: input.capacity,
+            offer: offerTerms(input.offer),
+            lat: input.location.lat,
+            lng: input.location.lng,
+            radiusKm: input.radiusKm ?? DEFAULT_SLOT_RADIUS_KM,
+            accessibilityFeatures: input.accessibilityFeatures ?? [],
+            validUntil: input.validUntil ? new Date(input.validUntil) : null,
+            revision: 1,
+            withdrawnAt: null,
+          }),
+        );
+        emit(outboxEvent('SlotPublished', { slotId: row.id }));
+        return slotView(row);
+      },
+      { resourceId: (view) => view.id },
+    );
+  }
+}
+
+export class UpdateSlotCommand {
+  constructor(readonly organizationId: string, readonly slotId: string, readonly patch: UpdateSlotDto) {}
+}
+
+@Injectable()
+@CommandHandler(UpdateSlotCommand)
+export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, SlotView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, slotId, patch }: UpdateSlotCommand): Promise<SlotView> {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      const row = await loadOwnSlot(manager, slotId, organizationId, true);
+      if (row.status === 'withdrawn') throw new ConflictException('A withdrawn slot cannot be changed.');
+      if (patch.title !== undefined) row.title = patch.title.trim();
+      if (patch.kind !== undefined) row.kind = patch.kind;
+      if (patch.eligibleGroups !== undefined) row.eligibleGroups = patch.eligibleGroups;
+      if (patch.windows !== undefined) row.windows = windows(patch.windows);
+      if (patch.capacity !== undefined) row.capacity = patch.capacity;
+      if (patch.offer !== undefined) row.offer = offerTerms(patch.offer);
+      if (patch.location !== undefined) {
+        row.lat = patch.location.lat;
+        row.lng = patch.location.lng;
+      }
+      if (patch.radiusKm !== undefined) row.radiusKm = patch.radiusKm ?? DEFAULT_SLOT_RADIUS_KM;
+      if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
+      if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);
+      row.revision += 1;
+      const saved = await manager.save(row);
+      emit(outboxEvent('SlotUpdated', { slotId }));
+      return slotView(saved, await offerSummaryOf(manager, slotId));
+    });
+  }
+}
+
+export class WithdrawSlotCommand {
+  constructor(readonly organizationId: string, readonly slotId: string) {}
+}
+
+/** Withdrawing ends the open offers (the matcher does it on SlotWithdrawn). Withdrawing twice is a no-op. */
+@Injectable()
+@CommandHandler(WithdrawSlotCommand)
+export class WithdrawSlotHandler implements ICommandHandler<WithdrawSlotCommand, SlotView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, slotId }: WithdrawSlotCommand): Promise<SlotView> {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
+      const row = await loadOwnSlot(manager, slotId, organizationId, true);
+      if (row.status === 'active') {
+        row.status = 'withdrawn';
+        row.withdrawnAt = new Date();
+        row.revision += 1;
+        await manager.save(row);
+        emit(outboxEvent('SlotWithdrawn', { slotId }));
+      }
+      return slotView(row, await offerSummaryOf(manager, slotId));
+    });
+  }
+}
+
+export interface RedemptionView {
+  matchId: string;
+  slotId: string;
+  status: 'redeemed';
+  redeemedAt: string;
+}
+
+export class RedeemOfferCommand {
+  constructor(readonly organizationId: string, readonly slotId: string, readonly code: string) {}
+}
+
+/** The merchant enters the code the worker shows: unknown code 404, already used 409. No personal data back. */
+@Injectable()
+@CommandHandler(RedeemOfferCommand)
+export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, RedemptionView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
+    return this.unitOfWork.run(async ({ manager }) => {
+      await loadOwnSlot(manager, slotId, organizationId);
+      const match = await manager.findOne(MatchEntity, {
+        where: { slotId, redemptionCode: code.trim().toUpperCase() },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (match === null) throw new NotFoundException('No offer of this slot has that code.');
+      if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
+      match.status = 'redeemed';
+      const saved = await manager.save(match);
+      return { matchId: saved.id, slotId, status: 'redeemed', redeemedAt: saved.updatedAt.toISOString() };
+    });
+  }
+}
+
+@Controller('v1/slots')
+@Roles('merchant')
+export class SlotsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Post()
+  publish(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Body() body: SlotDto): Promise<SlotView> {
+    return this.commands.execute(new PublishSlotCommand(caller.organizationId, body));
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string): Promise<SlotView> {
+    const row = await loadOwnSlot(this.dataSource.manager, id, caller.organizationId);
+    return slotView(row, await offerSummaryOf(this.dataSource.manager, id));
+  }
+
+  @Patch(':id')
+  update(
+    @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: UpdateSlotDto,
+  ): Promise<SlotView> {
+    return this.commands.execute(new UpdateSlotCommand(caller.organizationId, id, body));
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  withdraw(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string): Promise<SlotView> {
+    return this.commands.execute(new WithdrawSlotCommand(caller.organizationId, id));
+  }
+
+  @Post(':id/redemptions')
+  redeem(
+    @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: RedemptionDto,
+  ): Promise<RedemptionView> {
+    return this.commands.execute(new RedeemOfferCommand(caller.organizationId, id, body.code));
+  }
+}

@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@huigong/messaging';
+import { PersistenceModule } from '@huigong/persistence';
+import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
+import { DomainEventsProcessor } from './domain-events.processor';
+
+/** The matching worker: consumes domain events, writes matches, relays what it emits for the notifier. */
+@Module({})
+export class MatcherModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: MatcherModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        PlatformModule,
+        PersistenceModule.forRoot({ applicationName: 'huigong-matcher', poolSize: 10 }),
+        MessagingModule.forRoot({ relay: true }),
+      ],
+      providers: [DomainEventsProcessor],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+/** Unit specs sit beside the code; end-to-end tests in test/ run against real PostgreSQL and Redis. */
+const moduleNameMapper = {
+  '^@huigong/(domain|matching|messaging|persistence|platform)$': '<rootDir>/libs/$1/src',
+  '^@huigong/(domain|matching|messaging|persistence|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+// NestJS 12 ships as ES modules only, so jest runs in its native ESM mode (node --experimental-vm-modules)
+// and ts-jest emits ESM. Type-checking is done once, by `npm run typecheck`; jest only transpiles.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', useESM: true, diagnostics: false }] };
+const common = { testEnvironment: 'node', rootDir: __dirname, transform, moduleNameMapper, extensionsToTreatAsEsm: ['.ts'] };
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      testMatch: ['**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      testTimeout: 60_000,
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,6 @@
+export * from './accessibility';
+export * from './geo';
+export * from './match-status';
+export * from './organization';
+export * from './target-group';
+export * from './weekly-window';

@@ -1,0 +1,57 @@
+/**
+ * The follow-up of a match. Job matches move proposed -> contacted -> interested -> interview -> hired;
+ * from any of the first four a caseworker may record `declined` (with a reason) or `no_response`.
+ * `withdrawn` is set by the system only (offer closed, consent withdrawn).
+ * Slot offers move proposed (offered) -> redeemed or expired.
+ */
+export const JOB_MATCH_STATUSES = [
+  'proposed',
+  'contacted',
+  'interested',
+  'interview',
+  'hired',
+  'declined',
+  'no_response',
+  'withdrawn',
+] as const;
+export type JobMatchStatus = (typeof JOB_MATCH_STATUSES)[number];
+
+export const SLOT_OFFER_STATUSES = ['proposed', 'redeemed', 'expired', 'withdrawn'] as const;
+export type SlotOfferStatus = (typeof SLOT_OFFER_STATUSES)[number];
+
+export type MatchStatus = JobMatchStatus | SlotOfferStatus;
+
+/** The statuses a caseworker may set through the API. */
+export const CASEWORKER_SETTABLE_STATUSES = [
+  'contacted',
+  'interested',
+  'interview',
+  'hired',
+  'declined',
+  'no_response',
+] as const satisfies readonly JobMatchStatus[];
+export type CaseworkerSettableStatus = (typeof CASEWORKER_SETTABLE_STATUSES)[number];
+
+const FORWARD: Record<JobMatchStatus, readonly JobMatchStatus[]> = {
+  proposed: ['contacted'],
+  contacted: ['interested'],
+  interested: ['interview'],
+  interview: ['hired'],
+  hired: [],
+  declined: [],
+  no_response: [],
+  withdrawn: [],
+};
+
+const OPEN_JOB_STATUSES: ReadonlySet<JobMatchStatus> = new Set(['proposed', 'contacted', 'interested', 'interview']);
+
+/** Open matches count against caps and are withdrawn when the offer closes or the person leaves. */
+export function isOpenMatchStatus(status: MatchStatus): boolean {
+  return OPEN_JOB_STATUSES.has(status as JobMatchStatus);
+}
+
+/** Whether a caseworker may move a job match from `from` to `to`. */
+export function canCaseworkerMoveJobMatch(from: JobMatchStatus, to: CaseworkerSettableStatus): boolean {
+  if (to === 'declined' || to === 'no_response') return OPEN_JOB_STATUSES.has(from);
+  return FORWARD[from].includes(to);
+}

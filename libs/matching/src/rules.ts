@@ -1,0 +1,138 @@
+/**
+ * The hard rules of a match, written as plainly as possible. A person matches an offer when every check
+ * passes; each check carries the figures a caseworker needs to see why not. No framework imports here.
+ */
+import {
+  type AccessibilityFeature,
+  type GeoPoint,
+  type TargetGroup,
+  type WeeklyWindow,
+  distanceKm,
+  overlapMinutes,
+  totalMinutes,
+  weekIntervals,
+} from '@huigong/domain';
+
+export interface CandidateProfile {
+  id: string;
+  groups: readonly TargetGroup[];
+  skills: readonly string[];
+  location: GeoPoint;
+  maxTravelKm: number | null;
+  availability: readonly WeeklyWindow[];
+  breaks: readonly WeeklyWindow[];
+  accessibilityNeeds: readonly AccessibilityFeature[];
+  consentContact: boolean;
+}
+
+export interface OpeningOffer {
+  id: string;
+  /** Open and not past `validUntil`. */
+  accepting: boolean;
+  targetGroups: readonly TargetGroup[];
+  skills: readonly string[];
+  location: GeoPoint;
+  radiusKm: number;
+  shifts: readonly WeeklyWindow[];
+  accessibilityFeatures: readonly AccessibilityFeature[];
+  positions: number;
+}
+
+export interface SlotOffer {
+  id: string;
+  /** Active and not past `validUntil`. */
+  accepting: boolean;
+  eligibleGroups: readonly TargetGroup[];
+  location: GeoPoint;
+  radiusKm: number;
+  windows: readonly WeeklyWindow[];
+  accessibilityFeatures: readonly AccessibilityFeature[];
+  capacity: number;
+}
+
+export interface MatchingPolicy {
+  /** Share of an opening's weekly shift minutes a person's availability must cover. */
+  minScheduleCoverage: number;
+  /** Minutes one break must overlap one slot window. */
+  minBreakOverlapMinutes: number;
+}
+
+export const DEFAULT_MATCHING_POLICY: MatchingPolicy = { minScheduleCoverage: 0.5, minBreakOverlapMinutes: 30 };
+
+export type RuleCheck =
+  | { rule: 'offer_accepting'; pass: boolean }
+  | { rule: 'consent'; pass: boolean }
+  | { rule: 'target_group'; pass: boolean; required: TargetGroup[]; common: TargetGroup[] }
+  | { rule: 'distance'; pass: boolean; km: number; radiusKm: number; maxTravelKm: number | null }
+  | { rule: 'accessibility'; pass: boolean; unmetNeeds: AccessibilityFeature[] }
+  | { rule: 'schedule'; pass: boolean; coveredMinutes: number; shiftMinutes: number; coverage: number; requiredCoverage: number }
+  | { rule: 'break_overlap'; pass: boolean; bestOverlapMinutes: number; requiredMinutes: number };
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+function groupCheck(person: readonly TargetGroup[], required: readonly TargetGroup[]): RuleCheck {
+  const common = required.filter((group) => person.includes(group));
+  return { rule: 'target_group', pass: required.length === 0 || common.length > 0, required: [...required], common };
+}
+
+function distanceCheck(candidate: CandidateProfile, location: GeoPoint, radiusKm: number): RuleCheck {
+  const km = distanceKm(candidate.location, location);
+  const limit = Math.min(radiusKm, candidate.maxTravelKm ?? Number.POSITIVE_INFINITY);
+  return { rule: 'distance', pass: km <= limit, km: round2(km), radiusKm, maxTravelKm: candidate.maxTravelKm };
+}
+
+function accessibilityCheck(needs: readonly AccessibilityFeature[], features: readonly AccessibilityFeature[]): RuleCheck {
+  const unmetNeeds = needs.filter((need) => !features.includes(need));
+  return { rule: 'accessibility', pass: unmetNeeds.length === 0, unmetNeeds };
+}
+
+/** Every rule of a person against an opening, in a fixed order. */
+export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer, policy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
+  const shifts = weekIntervals(opening.shifts);
+  const shiftMinutes = totalMinutes(shifts);
+  const coveredMinutes = overlapMinutes(weekIntervals(candidate.availability), shifts);
+  const coverage = shiftMinutes === 0 ? 0 : coveredMinutes / shiftMinutes;
+  return [
+    { rule: 'offer_accepting', pass: opening.accepting },
+    { rule: 'consent', pass: candidate.consentContact },
+    groupCheck(candidate.groups, opening.targetGroups),
+    distanceCheck(candidate, opening.location, opening.radiusKm),
+    accessibilityCheck(candidate.accessibilityNeeds, opening.accessibilityFeatures),
+    {
+      rule: 'schedule',
+      pass: shiftMinutes > 0 && coverage >= policy.minScheduleCoverage,
+      coveredMinutes,
+      shiftMinutes,
+      coverage: round2(coverage),
+      requiredCoverage: policy.minScheduleCoverage,
+    },
+  ];
+}
+
+/** Every rule of a person against a slot, in a fixed order. */
+export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
+  let bestOverlapMinutes = 0;
+  for (const windowOfBreak of candidate.breaks) {
+    const breakIntervals = weekIntervals([windowOfBreak]);
+    for (const slotWindow of slot.windows) {
+      bestOverlapMinutes = Math.max(bestOverlapMinutes, overlapMinutes(breakIntervals, weekIntervals([slotWindow])));
+    }
+  }
+  return [
+    { rule: 'offer_accepting', pass: slot.accepting },
+    { rule: 'consent', pass: candidate.consentContact },
+    groupCheck(candidate.groups, slot.eligibleGroups),
+    distanceCheck(candidate, slot.location, slot.radiusKm),
+    accessibilityCheck(candidate.accessibilityNeeds, slot.accessibilityFeatures),
+    {
+      rule: 'break_overlap',
+      pass: bestOverlapMinutes >= policy.minBreakOverlapMinutes,
+      bestOverlapMinutes,
+      requiredMinutes: policy.minBreakOverlapMinutes,
+    },
+  ];
+}
+
+export function allPass(checks: readonly RuleCheck[]): boolean {
+  return checks.every((check) => check.pass);
+}

@@ -1,0 +1,146 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+
+export interface OutboxRelayOptions {
+  /** Rows claimed per transaction. */
+  batchSize: number;
+  /** How long to sleep when the outbox is empty, unless woken by `wake()`. */
+  idleMs: number;
+  /** Longest pause between attempts while Redis or PostgreSQL is away. */
+  maxBackoffMs: number;
+  /** Whether this process relays at all (a worker that writes no events may leave it to the API). */
+  enabled: boolean;
+}
+
+export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
+
+interface OutboxRow {
+  id: string;
+  event_name: string;
+  payload: Record<string, unknown>;
+  correlation_id: string;
+  created_at: Date;
+}
+
+/**
+ * Moves committed outbox rows to BullMQ. Each pass claims a batch with FOR UPDATE SKIP LOCKED (so several
+ * relays share the work without taking the same row), adds the jobs with the outbox id as the job id (so
+ * a row sent twice after a crash is still one job), and marks the rows published in the same transaction.
+ * While Redis is away the add fails, the transaction rolls back, and the relay retries with backoff:
+ * nothing committed is lost.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly queues: Record<QueueName, Queue>;
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private failing = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.DomainEvents) domainEvents: Queue,
+    @InjectQueue(QueueName.Notifications) notifications: Queue,
+    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
+  ) {
+    this.queues = { [QueueName.DomainEvents]: domainEvents, [QueueName.Notifications]: notifications };
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.options.enabled) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Ends the idle sleep early: called after a transaction that appended events commits. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Relays one batch; returns how many rows it published. Exposed for tests and tools. */
+  async relayBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT id, event_name, payload, correlation_id, created_at
+           FROM outbox_events
+          WHERE published_at IS NULL
+          ORDER BY created_at, id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      );
+      if (rows.length === 0) return 0;
+
+      const byQueue = new Map<QueueName, OutboxRow[]>();
+      for (const row of rows) {
+        if (!isEventName(row.event_name)) throw new Error(`outbox row ${row.id} has an unknown event ${row.event_name}`);
+        const queue = EVENT_QUEUE[row.event_name];
+        byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+      }
+      for (const [queueName, queueRows] of byQueue) {
+        await this.queues[queueName].addBulk(
+          queueRows.map((row) => ({
+            name: row.event_name,
+            data: {
+              eventId: row.id,
+              eventName: row.event_name as EventName,
+              correlationId: row.correlation_id,
+              occurredAt: new Date(row.created_at).toISOString(),
+              payload: row.payload,
+            } as EventJobData,
+            opts: { jobId: row.id },
+          })),
+        );
+      }
+      await manager.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [
+        rows.map((row) => row.id),
+      ]);
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 0;
+    while (this.running) {
+      try {
+        const relayed = await this.relayBatch();
+        if (this.failing) {
+          this.logger.log('Outbox relay is moving events again.');
+          this.failing = false;
+        }
+        backoffMs = 0;
+        if (relayed < this.options.batchSize) await this.sleep(this.options.idleMs);
+      } catch (error) {
+        if (!this.failing) {
+          this.logger.warn(`Outbox relay paused: ${(error as Error).message}. Events stay in the outbox and will be retried.`);
+          this.failing = true;
+        }
+        backoffMs = Math.min(Math.max(backoffMs * 2, 100), this.options.maxBackoffMs);
+        await this.sleep(backoffMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Every queue and every job of this product, with its payload type.
+ *
+ * DO NOT RENAME a queue or a job: the names are keys in Redis and in the outbox table, and a rename
+ * strands whatever is in flight. Add new names instead, and retire old ones after they drain.
+ *
+ * Payloads carry ids and a correlation id, never personal data: a handler re-reads the rows it needs
+ * and skips what is done or gone.
+ */
+import type { JobsOptions } from 'bullmq';
+
+export const QueueName = {
+  /** Domain events from the intake API, consumed by the matcher. */
+  DomainEvents: 'domain-events',
+  /** What the matcher decided, consumed by the notifier. */
+  Notifications: 'notifications',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** Domain events written by the intake API, each in the transaction of the write that caused it. */
+export interface DomainEventPayloads {
+  OpeningPosted: { openingId: string };
+  OpeningUpdated: { openingId: string };
+  OpeningClosed: { openingId: string };
+  SlotPublished: { slotId: string };
+  SlotUpdated: { slotId: string };
+  SlotWithdrawn: { slotId: string };
+  CandidateRegistered: { candidateId: string };
+  CandidateUpdated: { candidateId: string };
+  CandidateErased: { candidateId: string };
+}
+
+/** Events written by the matcher for the notifier. */
+export interface NotificationEventPayloads {
+  /** New matches of one offer, written in one batch: the notifier tells each caseworker and the owner. */
+  MatchesProposed: { offerKind: 'opening' | 'slot'; offerId: string; matchIds: string[] };
+}
+
+export type EventPayloads = DomainEventPayloads & NotificationEventPayloads;
+export type EventName = keyof EventPayloads;
+
+/** Which queue carries each event. */
+export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
+  OpeningPosted: QueueName.DomainEvents,
+  OpeningUpdated: QueueName.DomainEvents,
+  OpeningClosed: QueueName.DomainEvents,
+  SlotPublished: QueueName.DomainEvents,
+  SlotUpdated: QueueName.DomainEvents,
+  SlotWithdrawn: QueueName.DomainEvents,
+  CandidateRegistered: QueueName.DomainEvents,
+  CandidateUpdated: QueueName.DomainEvents,
+  CandidateErased: QueueName.DomainEvents,
+  MatchesProposed: QueueName.Notifications,
+};
+
+export const EVENT_NAMES = Object.keys(EVENT_QUEUE) as EventName[];
+
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(EVENT_QUEUE, name);
+}
+
+/** The data of every job: the outbox row's id is both `eventId` and the BullMQ job id. */
+export interface EventJobData<N extends EventName = EventName> {
+  eventId: string;
+  eventName: N;
+  correlationId: string;
+  occurredAt: string;
+  payload: EventPayloads[N];
+}
+
+/** Retries with backoff; completed jobs are kept a day so that a re-sent job id is still recognised. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 200_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};

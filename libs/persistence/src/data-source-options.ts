@@ -1,0 +1,33 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { SnakeCaseNamingStrategy } from './snake-case-naming.strategy';
+
+export interface DatabaseSettings {
+  databaseUrl: string;
+  /** Connections in this process's pool. */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** The one description of how this product talks to PostgreSQL: no synchronize, migrations as files. */
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    namingStrategy: new SnakeCaseNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    applicationName: settings.applicationName ?? 'huigong',
+    extra: {
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      // A statement that hangs should fail the request, not hold a connection forever.
+      statement_timeout: 30_000,
+    },
+  };
+}

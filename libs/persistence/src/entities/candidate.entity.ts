@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { AccessibilityFeature, TargetGroup, WeeklyWindow } from '@huigong/domain';
+
+export type CandidateStatus = 'active' | 'erased';
+
+/**
+ * A job seeker or worker registered by a caseworker. Every column but the ids, the status and the
+ * timestamps is personal data: erasure (consent withdrawn) blanks them all and keeps a tombstone so that
+ * funnel counts stay true.
+ */
+@Entity('candidates')
+export class CandidateEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') caseworkerId: string;
+  @Column('text') status: CandidateStatus;
+  @Column('text', { nullable: true }) displayName: string | null;
+  @Column('text', { nullable: true }) externalRef: string | null;
+  @Column('text', { nullable: true }) phone: string | null;
+  @Column('text', { array: true }) groups: TargetGroup[];
+  @Column('text', { array: true }) skills: string[];
+  @Column('double precision', { nullable: true }) lat: number | null;
+  @Column('double precision', { nullable: true }) lng: number | null;
+  @Column('double precision', { nullable: true }) maxTravelKm: number | null;
+  @Column('jsonb') availability: WeeklyWindow[];
+  @Column('jsonb') breaks: WeeklyWindow[];
+  @Column('text', { array: true }) accessibilityNeeds: AccessibilityFeature[];
+  @Column('boolean') consentContact: boolean;
+  /** Bumped on every change, so that consumers can tell a stale event from a fresh one. */
+  @Column('integer') revision: number;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+  @Column('timestamptz', { nullable: true }) erasedAt: Date | null;
+}

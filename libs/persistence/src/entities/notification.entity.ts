@@ -1,0 +1,21 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type NotificationRecipientKind = 'organization' | 'caseworker' | 'candidate';
+export type NotificationType = 'candidate_list' | 'offer' | 'match_summary';
+
+/**
+ * A notification recorded before it is sent: the inbox reads this table, and `dedupeKey` makes a
+ * second recording of the same notification impossible.
+ */
+@Entity('notifications')
+export class NotificationEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') recipientKind: NotificationRecipientKind;
+  @Column('uuid') recipientId: string;
+  @Column('text') type: NotificationType;
+  @Column('text', { unique: true }) dedupeKey: string;
+  @Column('jsonb') payload: Record<string, unknown>;
+  /** The candidates whose data the payload carries, so that erasure can find them. */
+  @Column('uuid', { array: true }) candidateIds: string[];
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+}

@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { AccessibilityFeature, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
+
+export type SlotStatus = 'active' | 'withdrawn';
+
+export interface SlotOfferTerms {
+  discountPercent?: number;
+  price?: number;
+  description?: string;
+}
+
+/** Idle capacity a merchant publishes: "Mon-Fri 13:00-14:00, 30% off, 40 seats, for riders". */
+@Entity('slots')
+export class SlotEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') organizationId: string;
+  @Column('text') status: SlotStatus;
+  @Column('text') title: string;
+  @Column('text') kind: SlotKind;
+  @Column('text', { array: true }) eligibleGroups: TargetGroup[];
+  @Column('jsonb') windows: WeeklyWindow[];
+  /** Seats per occurrence of a window. */
+  @Column('integer') capacity: number;
+  @Column('jsonb') offer: SlotOfferTerms;
+  @Column('double precision') lat: number;
+  @Column('double precision') lng: number;
+  @Column('double precision') radiusKm: number;
+  @Column('text', { array: true }) accessibilityFeatures: AccessibilityFeature[];
+  @Column('timestamptz', { nullable: true }) validUntil: Date | null;
+  @Column('integer') revision: number;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+  @Column('timestamptz', { nullable: true }) withdrawnAt: Date | null;
+}

@@ -1,0 +1,62 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from './data-source-options';
+
+/** An arbitrary, fixed key: every process that migrates this database takes the same advisory lock. */
+const MIGRATION_LOCK_KEY = 7_420_011_2024;
+
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
+
+/** Creates the database named in the URL when it does not exist yet (a fresh machine). */
+export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (name === '') throw new Error('DATABASE_URL names no database.');
+  const probe = new Client({ connectionString: databaseUrl });
+  try {
+    await probe.connect();
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === DUPLICATE_DATABASE || code === UNIQUE_VIOLATION) return false; // created by a process starting beside us
+    throw error;
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Applies pending migrations under a PostgreSQL advisory lock, so that two processes starting at once
+ * run them one after the other: the second finds nothing left to do. Returns the names applied.
+ */
+export async function runMigrations(databaseUrl: string): Promise<string[]> {
+  await ensureDatabaseExists(databaseUrl);
+  const dataSource = new DataSource({ ...dataSourceOptions({ databaseUrl, poolSize: 2, applicationName: 'huigong-migrate' }) });
+  await dataSource.initialize();
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await lock.release();
+    await dataSource.destroy();
+  }
+}

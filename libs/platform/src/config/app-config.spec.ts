@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/huigong');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.port).toBe(3000);
+    expect(config.appTimezone).toBe('Asia/Shanghai');
+    expect(config.queuePrefix).toBe('huigong');
+    expect(config.webhookAllowedHosts).toEqual([]);
+  });
+
+  it('generates an admin key in development only', () => {
+    const dev = loadConfig({});
+    expect(dev.adminApiKeyGenerated).toBe(true);
+    expect(dev.adminApiKey.length).toBeGreaterThanOrEqual(24);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY is required/);
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', APP_TIMEZONE: 'Mars/Olympus', REDIS_URL: 'http://x', DATABASE_URL: '::' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'APP_TIMEZONE', 'REDIS_URL', 'DATABASE_URL']) expect(message).toContain(name);
+  });
+
+  it('requires the gateway secret with the gateway URL', () => {
+    expect(() => loadConfig({ WORKER_GATEWAY_URL: 'https://sms.example.org/hook' })).toThrow(/WORKER_GATEWAY_SECRET/);
+  });
+
+  it('splits the webhook allow list', () => {
+    expect(loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' Localhost, 127.0.0.1 ,' }).webhookAllowedHosts).toEqual(['localhost', '127.0.0.1']);
+  });
+});

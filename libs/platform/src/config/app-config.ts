@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+
+/** Everything the processes read from the environment, validated once at start. */
+export interface AppConfig {
+  environment: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  /** The bootstrap admin key; generated (and printed once) in development when unset. */
+  adminApiKey: string;
+  adminApiKeyGenerated: boolean;
+  appTimezone: string;
+  queuePrefix: string;
+  workerGatewayUrl?: string;
+  workerGatewaySecret?: string;
+  /** Hosts allowed as webhook targets although private or loopback. */
+  webhookAllowedHosts: string[];
+}
+
+/** A bad or missing environment variable: the message is one sentence naming it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join(' ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const DEFAULTS = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/huigong',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  PORT: '3000',
+  APP_TIMEZONE: 'Asia/Shanghai',
+  QUEUE_PREFIX: 'huigong',
+};
+
+function parseUrl(name: string, value: string, protocols: string[], problems: string[]): string {
+  try {
+    const url = new URL(value);
+    if (!protocols.includes(url.protocol)) {
+      problems.push(`${name} must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL, got "${url.protocol}//...".`);
+    }
+  } catch {
+    problems.push(`${name} is not a valid URL.`);
+  }
+  return value;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and checks the environment. Throws a ConfigError listing every bad variable, so that a
+ * process can stop at once with a sentence naming them.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = (name: keyof typeof DEFAULTS): string => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? DEFAULTS[name] : value.trim();
+  };
+
+  const nodeEnv = (env.NODE_ENV ?? 'development').trim();
+  let environment: AppConfig['environment'] = 'development';
+  if (nodeEnv === 'production' || nodeEnv === 'test' || nodeEnv === 'development') environment = nodeEnv;
+  else problems.push(`NODE_ENV must be development, test or production, got "${nodeEnv}".`);
+
+  const databaseUrl = parseUrl('DATABASE_URL', read('DATABASE_URL'), ['postgres:', 'postgresql:'], problems);
+  const redisUrl = parseUrl('REDIS_URL', read('REDIS_URL'), ['redis:', 'rediss:'], problems);
+
+  const portText = read('PORT');
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    problems.push(`PORT must be a whole number from 0 to 65535, got "${portText}".`);
+  }
+
+  const appTimezone = read('APP_TIMEZONE');
+  if (!isTimeZone(appTimezone)) problems.push(`APP_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got "${appTimezone}".`);
+
+  const queuePrefix = read('QUEUE_PREFIX');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
+    problems.push(`QUEUE_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores, got "${queuePrefix}".`);
+  }
+
+  let adminApiKey = env.ADMIN_API_KEY?.trim() ?? '';
+  let adminApiKeyGenerated = false;
+  if (adminApiKey === '') {
+    if (environment === 'production') {
+      problems.push('ADMIN_API_KEY is required when NODE_ENV is production.');
+    } else {
+      adminApiKey = `hg_admin_${randomBytes(24).toString('base64url')}`;
+      adminApiKeyGenerated = true;
+    }
+  } else if (adminApiKey.length < 24) {
+    problems.push('ADMIN_API_KEY must be at least 24 characters long.');
+  }
+
+  const workerGatewayUrl = env.WORKER_GATEWAY_URL?.trim() || undefined;
+  const workerGatewaySecret = env.WORKER_GATEWAY_SECRET?.trim() || undefined;
+  if (workerGatewayUrl !== undefined) {
+    parseUrl('WORKER_GATEWAY_URL', workerGatewayUrl, ['http:', 'https:'], problems);
+    if (workerGatewaySecret === undefined) problems.push('WORKER_GATEWAY_SECRET is required when WORKER_GATEWAY_URL is set.');
+  }
+
+  const webhookAllowedHosts = (env.WEBHOOK_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    environment,
+    databaseUrl,
+    redisUrl,
+    port,
+    adminApiKey,
+    adminApiKeyGenerated,
+    appTimezone,
+    queuePrefix,
+    workerGatewayUrl,
+    workerGatewaySecret,
+    webhookAllowedHosts,
+  };
+}
