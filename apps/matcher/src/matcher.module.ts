@@ -1,5 +1,6 @@
+import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@huigong/messaging';
+import { MessagingModule, QueueName } from '@huigong/messaging';
 import { PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
@@ -14,6 +15,8 @@ export class MatcherModule {
         AppConfigModule.forRoot(config),
         PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-matcher', poolSize: 10 }),
+        // The queue this worker consumes, on the shared worker connection.
+        BullModule.registerQueue({ name: QueueName.DomainEvents }),
         MessagingModule.forRoot({ relay: true }),
       ],
       providers: [DomainEventsProcessor],

@@ -1,5 +1,6 @@
+import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@huigong/messaging';
+import { MessagingModule, QueueName } from '@huigong/messaging';
 import { PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { NotificationsProcessor } from './notifications.processor';
@@ -14,6 +15,8 @@ export class NotifierModule {
         AppConfigModule.forRoot(config),
         PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize: 10 }),
+        // The queue this worker consumes, on the shared worker connection.
+        BullModule.registerQueue({ name: QueueName.Notifications }),
         MessagingModule.forRoot({ relay: false }),
       ],
       providers: [NotificationsProcessor],

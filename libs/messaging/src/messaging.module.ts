@@ -4,7 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
 import { IdempotentConsumer } from './idempotent-consumer';
 import { OUTBOX_RELAY_OPTIONS, OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
-import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
+import { DEFAULT_JOB_OPTIONS } from './queues';
 import { redisOptions } from './redis-connection';
 import { UnitOfWork, WakeRelayOnOutboxEvents } from './unit-of-work';
 
@@ -15,21 +15,12 @@ export interface MessagingModuleOptions {
 }
 
 /**
- * BullMQ on Redis for every process: the shared prefix (QUEUE_PREFIX), producer queues that fail fast
- * while Redis is away (the outbox keeps the events meanwhile), the relay and the idempotent consumer.
+ * BullMQ on Redis for every process: the shared connection and prefix (QUEUE_PREFIX) that workers use,
+ * the outbox relay (the only producer), the unit of work and the idempotent consumer.
  */
 @Module({})
 export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
-    const producerQueue = (name: QueueName) => ({
-      name,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        connection: redisOptions(config.redisUrl, 'producer'),
-        prefix: config.queuePrefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      }),
-    });
     return {
       module: MessagingModule,
       global: true,
@@ -43,7 +34,6 @@ export class MessagingModule {
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),
         }),
-        BullModule.registerQueueAsync(producerQueue(QueueName.DomainEvents), producerQueue(QueueName.Notifications)),
       ],
       providers: [
         {

@@ -1,8 +1,9 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+import { DEFAULT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+import { redisOptions } from './redis-connection';
 
 export interface OutboxRelayOptions {
   /** Rows claimed per transaction. */
@@ -33,7 +34,7 @@ interface OutboxRow {
  * nothing committed is lost.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly queues: Record<QueueName, Queue>;
   private running = false;
@@ -43,11 +44,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.DomainEvents) domainEvents: Queue,
-    @InjectQueue(QueueName.Notifications) notifications: Queue,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
   ) {
-    this.queues = { [QueueName.DomainEvents]: domainEvents, [QueueName.Notifications]: notifications };
+    // The relay is the only producer. Its connection fails fast while Redis is away, instead of queueing
+    // commands in memory: the outbox is the buffer, and nothing is lost if this process dies meanwhile.
+    const queue = (name: QueueName) =>
+      new Queue(name, { connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.queues = { [QueueName.DomainEvents]: queue(QueueName.DomainEvents), [QueueName.Notifications]: queue(QueueName.Notifications) };
+    for (const q of Object.values(this.queues)) q.on('error', () => undefined); // reported by the relay loop
   }
 
   onApplicationBootstrap(): void {
@@ -56,10 +61,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the data source and connections close, finishing the batch in flight. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake();
     await this.loop;
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
 
   /** Ends the idle sleep early: called after a transaction that appended events commits. */

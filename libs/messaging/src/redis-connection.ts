@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'bullmq';
 
 /**
- * ioredis options from a redis:// URL. `forQueue` (a producer) fails fast while Redis is away instead
+ * Connection options from a redis:// URL. A producer fails fast while Redis is away instead
  * of buffering commands forever; workers keep retrying (BullMQ requires maxRetriesPerRequest null).
  */
 export function redisOptions(redisUrl: string, role: 'producer' | 'worker'): RedisOptions {

@@ -1,0 +1,42 @@
+import { ADMIN, aCandidate, aSlot, bearer, createParties } from './support/builders';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import type { INestApplicationContext } from '@nestjs/common';
+
+describe('foundation: a write reaches the matcher through the outbox', () => {
+  let world: TestWorld;
+  let api: RunningApi;
+  let matcher: INestApplicationContext;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    api = await startApi(world);
+    matcher = await startWorker(world, 'matcher');
+  });
+
+  afterAll(async () => {
+    await matcher?.close();
+    await api?.close();
+    await world?.destroy();
+  });
+
+  it('records each domain event once in the matcher', async () => {
+    const keys = await createParties(api);
+    const slot = await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot()).expect(201);
+    const candidate = await api.http.post('/v1/candidates').set(bearer(keys.caseworker)).send(aCandidate()).expect(201);
+    expect(slot.body).toMatchObject({ status: 'active', offerSummary: { offered: 0, redeemed: 0 } });
+
+    const processed = await eventually(async () => {
+      const { rows } = await world.db.query(`SELECT event_name FROM processed_events WHERE consumer = 'matcher' ORDER BY event_name`);
+      return rows.length === 2 ? rows.map((row) => row.event_name) : undefined;
+    }, 15_000, 'the matcher to record both events');
+    expect(processed).toEqual(['CandidateRegistered', 'SlotPublished']);
+
+    const { rows: outbox } = await world.db.query(`SELECT payload FROM outbox_events ORDER BY created_at`);
+    expect(outbox.map((row) => row.payload)).toEqual([{ slotId: slot.body.id }, { candidateId: candidate.body.id }]);
+  });
+
+  it('rejects the admin key on caseworker routes and unknown keys everywhere', async () => {
+    await api.http.get('/v1/candidate-lists').set(ADMIN).expect(403);
+    await api.http.get('/v1/candidate-lists').set(bearer('hg_not-a-key')).expect(401);
+  });
+});
