@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { RedactingQueryLogger } from './redacting-query-logger';
 import { SnakeCaseNamingStrategy } from './snake-case-naming.strategy';
 
 export interface DatabaseSettings {
@@ -21,7 +22,9 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     namingStrategy: new SnakeCaseNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    logging: ['error', 'warn', 'migration'],
+    logger: new RedactingQueryLogger(),
+    maxQueryExecutionTime: 2_000,
     applicationName: settings.applicationName ?? 'huigong',
     extra: {
       max: settings.poolSize ?? 10,

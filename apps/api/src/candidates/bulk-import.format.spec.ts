@@ -1,0 +1,48 @@
+import { readCsv, readNdjson } from './bulk-import.format';
+
+describe('reading a bulk import', () => {
+  it('numbers NDJSON records by their physical line and reports unreadable lines', () => {
+    const records = readNdjson('{"displayName":"A"}\n\n{not json}\r\n{"displayName":"B"}\n');
+    expect(records).toEqual([
+      { line: 1, plain: { displayName: 'A' } },
+      { line: 3, details: [{ field: '(line)', message: 'is not valid JSON' }] },
+      { line: 4, plain: { displayName: 'B' } },
+    ]);
+  });
+
+  it('turns CSV cells into a candidate: lists, windows, numbers and consent', () => {
+    const csv = [
+      'displayName,groups,skills,lat,lng,maxTravelKm,breaks,accessibilityNeeds,consentContact,phone',
+      'Li Na,rider;sanitation,,31.27,121.55,4,1 13:00-14:00;2 12:30-13:30,wheelchair,yes,',
+    ].join('\n');
+    expect(readCsv(csv)).toEqual([
+      {
+        line: 2,
+        plain: {
+          displayName: 'Li Na',
+          groups: ['rider', 'sanitation'],
+          location: { lat: 31.27, lng: 121.55 },
+          maxTravelKm: 4,
+          breaks: [
+            { day: 1, start: '13:00', end: '14:00' },
+            { day: 2, start: '12:30', end: '13:30' },
+          ],
+          accessibilityNeeds: ['wheelchair'],
+          consent: { contact: true },
+        },
+      },
+    ]);
+  });
+
+  it('reports a malformed window by line and field, and keeps a non-number as text for validation to name', () => {
+    const csv = 'displayName,availability,lat\nA,Monday 9-5,31\nB,,north\n';
+    const [first, second] = readCsv(csv);
+    expect(first).toEqual({ line: 2, details: [{ field: 'availability', message: 'must be windows like "1 13:00-14:00" separated by ";"' }] });
+    expect(second).toEqual({ line: 3, plain: { displayName: 'B', location: { lat: 'north' } } });
+  });
+
+  it('reports a CSV that cannot be parsed instead of throwing', () => {
+    const [record] = readCsv('displayName,groups\n"unterminated,rider\n');
+    expect(record).toMatchObject({ details: [{ field: '(csv)' }] });
+  });
+});

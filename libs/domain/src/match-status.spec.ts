@@ -1,0 +1,28 @@
+import { canCaseworkerMoveJobMatch, isOpenMatchStatus } from './match-status';
+
+describe('the follow-up of a job match', () => {
+  it('moves forward one step at a time', () => {
+    expect(canCaseworkerMoveJobMatch('proposed', 'contacted')).toBe(true);
+    expect(canCaseworkerMoveJobMatch('contacted', 'interested')).toBe(true);
+    expect(canCaseworkerMoveJobMatch('interested', 'interview')).toBe(true);
+    expect(canCaseworkerMoveJobMatch('interview', 'hired')).toBe(true);
+    expect(canCaseworkerMoveJobMatch('proposed', 'hired')).toBe(false);
+    expect(canCaseworkerMoveJobMatch('contacted', 'contacted')).toBe(false);
+  });
+
+  it('allows declined or no response from any of the first four statuses only', () => {
+    for (const from of ['proposed', 'contacted', 'interested', 'interview'] as const) {
+      expect(canCaseworkerMoveJobMatch(from, 'declined')).toBe(true);
+      expect(canCaseworkerMoveJobMatch(from, 'no_response')).toBe(true);
+    }
+    for (const from of ['hired', 'declined', 'no_response', 'withdrawn'] as const) {
+      expect(canCaseworkerMoveJobMatch(from, 'declined')).toBe(false);
+      expect(canCaseworkerMoveJobMatch(from, 'contacted')).toBe(false);
+    }
+  });
+
+  it('counts only live statuses as open', () => {
+    expect(['proposed', 'contacted', 'interested', 'interview'].every((status) => isOpenMatchStatus(status as never))).toBe(true);
+    expect(['hired', 'declined', 'no_response', 'withdrawn', 'redeemed', 'expired'].some((status) => isOpenMatchStatus(status as never))).toBe(false);
+  });
+});
