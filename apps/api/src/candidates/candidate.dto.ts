@@ -1,7 +1,7 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { LocationDto, Rules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
 
 export class ConsentDto {
@@ -33,6 +33,7 @@ export class CandidateDto {
   @Rules(skillRules())
   skills?: string[];
 
+  @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => LocationDto)
   location: LocationDto;
@@ -57,6 +58,7 @@ export class CandidateDto {
   @Rules(accessibilityRules())
   accessibilityNeeds?: AccessibilityFeature[];
 
+  @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => ConsentDto)
   consent: ConsentDto;

@@ -1,7 +1,7 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { LocationDto, Rules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
@@ -20,6 +20,7 @@ export class OpeningDto {
   @Rules(targetGroupRules({ min: 0 }))
   targetGroups?: TargetGroup[];
 
+  @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => LocationDto)
   location: LocationDto;

@@ -1,7 +1,7 @@
 import { type AccessibilityFeature, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { LocationDto, Rules, WindowDto, accessibilityRules, targetGroupRules, windowListRules } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
@@ -45,10 +45,12 @@ export class SlotDto {
   @Max(100_000, { message: 'must be at most 100000' })
   capacity: number;
 
+  @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => SlotOfferTermsDto)
   offer: SlotOfferTermsDto;
 
+  @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => LocationDto)
   location: LocationDto;

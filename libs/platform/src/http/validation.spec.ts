@@ -45,3 +45,13 @@ describe('validation errors name each bad field', () => {
     expect((await validateRecord(Shape, [1, 2])).errors).toEqual([{ field: '(record)', message: 'must be a JSON object' }]);
   });
 });
+
+describe('text the database cannot store', () => {
+  it('names every field holding a NUL character, in nested objects and lists', async () => {
+    const result = await validateRecord(Shape, { name: 'a\u0000b', points: [{ x: 1 }], tags: ['ok', 'b\u0000d'] });
+    expect(result.errors).toEqual([
+      { field: 'name', message: 'must not contain the NUL character' },
+      { field: 'tags.1', message: 'must not contain the NUL character' },
+    ]);
+  });
+});

@@ -55,6 +55,8 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && isDto && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new ValidationFailedException([{ field: '(body)', message: 'must be a JSON object' }], 'The body must be a JSON object.');
     }
+    const withNul = nulCharacterFields(value);
+    if (withNul.length > 0) throw new ValidationFailedException(withNul);
     return super.transform(value, metadata);
   }
 }
@@ -81,7 +83,25 @@ export async function validateRecord<T extends object>(
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { value: undefined, errors: [{ field: '(record)', message: 'must be a JSON object' }] };
   }
+  const withNul = nulCharacterFields(plain);
+  if (withNul.length > 0) return { value: undefined, errors: withNul };
   const instance = plainToInstance(dto, plain, { enableImplicitConversion: false });
   const errors = await validate(instance, DTO_VALIDATION_OPTIONS);
   return errors.length === 0 ? { value: instance, errors: [] } : { value: undefined, errors: fieldErrors(errors) };
+}
+
+/**
+ * Text with a NUL character cannot be stored in PostgreSQL (text, text[] or jsonb): name every such field
+ * as a bad value instead of failing at the database.
+ */
+export function nulCharacterFields(value: unknown, path = ''): FieldError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || '(body)', message: 'must not contain the NUL character' }] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  const found: FieldError[] = [];
+  for (const [key, inner] of Object.entries(value)) {
+    const field = path === '' ? key : `${path}.${key}`;
+    if (key.includes('\u0000')) found.push({ field, message: 'must not contain the NUL character' });
+    else found.push(...nulCharacterFields(inner, field));
+  }
+  return found;
 }
