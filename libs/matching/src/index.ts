@@ -1,1 +1,7 @@
+export * from './candidate-index';
+export * from './engine';
+export * from './offer-index';
+export * from './policy';
+export * from './reference';
 export * from './rules';
+export * from './score';

@@ -14,6 +14,7 @@ function person(overrides: Partial<CandidateProfile> = {}): CandidateProfile {
     breaks: weekdays('12:45', '14:15'),
     accessibilityNeeds: [],
     consentContact: true,
+    waitingSince: 0,
     ...overrides,
   };
 }

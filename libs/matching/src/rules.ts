@@ -23,6 +23,8 @@ export interface CandidateProfile {
   breaks: readonly WeeklyWindow[];
   accessibilityNeeds: readonly AccessibilityFeature[];
   consentContact: boolean;
+  /** Since when the person has been waiting (registration, or the end of their last job): epoch ms. */
+  waitingSince: number;
 }
 
 export interface OpeningOffer {
@@ -50,14 +52,7 @@ export interface SlotOffer {
   capacity: number;
 }
 
-export interface MatchingPolicy {
-  /** Share of an opening's weekly shift minutes a person's availability must cover. */
-  minScheduleCoverage: number;
-  /** Minutes one break must overlap one slot window. */
-  minBreakOverlapMinutes: number;
-}
-
-export const DEFAULT_MATCHING_POLICY: MatchingPolicy = { minScheduleCoverage: 0.5, minBreakOverlapMinutes: 30 };
+import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
 
 export type RuleCheck =
   | { rule: 'offer_accepting'; pass: boolean }
@@ -87,7 +82,7 @@ function accessibilityCheck(needs: readonly AccessibilityFeature[], features: re
 }
 
 /** Every rule of a person against an opening, in a fixed order. */
-export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer, policy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
+export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
   const shifts = weekIntervals(opening.shifts);
   const shiftMinutes = totalMinutes(shifts);
   const coveredMinutes = overlapMinutes(weekIntervals(candidate.availability), shifts);
@@ -110,14 +105,8 @@ export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer,
 }
 
 /** Every rule of a person against a slot, in a fixed order. */
-export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
-  let bestOverlapMinutes = 0;
-  for (const windowOfBreak of candidate.breaks) {
-    const breakIntervals = weekIntervals([windowOfBreak]);
-    for (const slotWindow of slot.windows) {
-      bestOverlapMinutes = Math.max(bestOverlapMinutes, overlapMinutes(breakIntervals, weekIntervals([slotWindow])));
-    }
-  }
+export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
+  const bestOverlapMinutes = bestBreakOverlap(candidate.breaks, slot.windows);
   return [
     { rule: 'offer_accepting', pass: slot.accepting },
     { rule: 'consent', pass: candidate.consentContact },
@@ -135,4 +124,21 @@ export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy =
 
 export function allPass(checks: readonly RuleCheck[]): boolean {
   return checks.every((check) => check.pass);
+}
+
+/** The largest overlap, in minutes, of one of the person's breaks with one of the slot's windows. */
+export function bestBreakOverlap(breaks: readonly WeeklyWindow[], windows: readonly WeeklyWindow[]): number {
+  let best = 0;
+  for (const windowOfBreak of breaks) {
+    const breakIntervals = weekIntervals([windowOfBreak]);
+    for (const slotWindow of windows) best = Math.max(best, overlapMinutes(breakIntervals, weekIntervals([slotWindow])));
+  }
+  return best;
+}
+
+/** Share of the opening's weekly shift minutes that the person's availability covers, 0 to 1. */
+export function scheduleCoverage(availability: readonly WeeklyWindow[], shifts: readonly WeeklyWindow[]): number {
+  const shiftIntervals = weekIntervals(shifts);
+  const shiftMinutes = totalMinutes(shiftIntervals);
+  return shiftMinutes === 0 ? 0 : overlapMinutes(weekIntervals(availability), shiftIntervals) / shiftMinutes;
 }

@@ -26,6 +26,7 @@ export function candidateProfile(row: CandidateEntity): CandidateProfile {
     breaks: row.breaks,
     accessibilityNeeds: row.accessibilityNeeds,
     consentContact: row.consentContact,
+    waitingSince: row.createdAt.getTime(),
   };
 }
 

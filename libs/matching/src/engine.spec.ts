@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { ACCESSIBILITY_FEATURES, TARGET_GROUPS, type WeeklyWindow } from '@huigong/domain';
+import { MatchingEngine } from './engine';
+import {
+  type OpeningState,
+  type SlotState,
+  referenceMatchCandidateToOpenings,
+  referenceMatchCandidateToSlots,
+  referenceMatchOpening,
+  referenceMatchSlot,
+} from './reference';
+import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
+
+const NOW = Date.UTC(2026, 10, 24);
+const CENTRE = { lat: 31.27, lng: 121.55 };
+const SKILLS = ['assembly', 'cooking', 'driving', 'welding', 'cleaning'];
+
+const clock = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 10, 15, 30, 45, 50)).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+const window: fc.Arbitrary<WeeklyWindow> = fc.record({ day: fc.integer({ min: 1, max: 7 }), start: clock, end: clock });
+/** Schedules people and employers really have: days, evenings, nights across midnight, lunch breaks. */
+const PATTERNS: [string, string][] = [['08:00', '16:00'], ['07:00', '19:00'], ['16:00', '00:00'], ['22:00', '06:00'], ['12:30', '14:00'], ['13:00', '14:00'], ['11:45', '13:15']];
+const patterned = fc.tuple(fc.constantFrom(...PATTERNS), fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 })).map(([[start, end], days]) =>
+  days.map((day) => ({ day, start, end })),
+);
+/** The long lunch break of a rider, every day. */
+const lunchEveryDay = fc.constantFrom<[string, string]>(['11:30', '14:30'], ['12:00', '15:00']).map(([start, end]) =>
+  [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })),
+);
+/** Availability of people who can work most of the week, days or nights. */
+const broad = fc.constantFrom<[string, string]>(['06:00', '22:00'], ['00:00', '00:00'], ['18:00', '10:00']).map(([start, end]) =>
+  [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })),
+);
+const schedule = (minLength: number, maxLength: number): fc.Arbitrary<WeeklyWindow[]> =>
+  fc.oneof({ weight: 1, arbitrary: fc.array(window, { minLength, maxLength }) }, { weight: 3, arbitrary: patterned }, { weight: 1, arbitrary: fc.tuple(patterned, fc.array(window, { maxLength: 2 })).map(([a, b]) => [...a, ...b]) });
+const place = fc.record({
+  lat: fc.double({ min: CENTRE.lat - 0.05, max: CENTRE.lat + 0.05, noNaN: true }),
+  lng: fc.double({ min: CENTRE.lng - 0.05, max: CENTRE.lng + 0.05, noNaN: true }),
+});
+const COMMON_GROUPS = ['rider', 'security_guard', 'veteran', 'disabled'] as const;
+const groups = (min: number) =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.uniqueArray(fc.constantFrom(...TARGET_GROUPS), { minLength: min, maxLength: 3 }) },
+    { weight: 2, arbitrary: fc.uniqueArray(fc.constantFrom(...COMMON_GROUPS), { minLength: Math.max(min, 1), maxLength: 2 }) },
+  );
+const features = fc.uniqueArray(fc.constantFrom(...ACCESSIBILITY_FEATURES), { maxLength: 2 });
+
+const person = (id: string): fc.Arbitrary<CandidateProfile> =>
+  fc.record({
+    id: fc.constant(id),
+    groups: groups(1),
+    skills: fc.uniqueArray(fc.constantFrom(...SKILLS), { maxLength: 3 }),
+    location: place,
+    maxTravelKm: fc.option(fc.double({ min: 0.5, max: 25, noNaN: true }), { nil: null }),
+    availability: fc.oneof(schedule(0, 6), broad),
+    breaks: fc.oneof(schedule(0, 4), lunchEveryDay),
+    accessibilityNeeds: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: features }),
+    consentContact: fc.integer({ min: 0, max: 9 }).map((n) => n > 1),
+    waitingSince: fc.integer({ min: NOW - 200 * 86_400_000, max: NOW }),
+  });
+
+const pool = fc.integer({ min: 0, max: 60 }).chain((size) => fc.tuple(...Array.from({ length: size }, (_, i) => person(`p${String(i).padStart(3, '0')}`))));
+
+const opening = (id: string): fc.Arbitrary<OpeningOffer> =>
+  fc.record({
+    id: fc.constant(id),
+    accepting: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+    targetGroups: groups(0),
+    skills: fc.uniqueArray(fc.constantFrom(...SKILLS), { maxLength: 3 }),
+    location: place,
+    radiusKm: fc.double({ min: 0.5, max: 20, noNaN: true }),
+    shifts: schedule(1, 5),
+    accessibilityFeatures: features,
+    positions: fc.integer({ min: 1, max: 8 }),
+  });
+
+const slot = (id: string): fc.Arbitrary<SlotOffer> =>
+  fc.record({
+    id: fc.constant(id),
+    accepting: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+    eligibleGroups: groups(1),
+    location: place,
+    radiusKm: fc.double({ min: 0.5, max: 10, noNaN: true }),
+    windows: schedule(1, 4),
+    accessibilityFeatures: features,
+    capacity: fc.integer({ min: 1, max: 6 }),
+  });
+
+/** Some people already matched or offered, some open matches held, some offered long ago. */
+const history = fc.record({
+  matchedShare: fc.double({ min: 0, max: 0.3, noNaN: true }),
+  openMatches: fc.integer({ min: 0, max: 12 }),
+  openJobMatches: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 60, maxLength: 60 }),
+  offeredAt: fc.array(fc.option(fc.integer({ min: NOW - 30 * 86_400_000, max: NOW }), { nil: undefined }), { minLength: 60, maxLength: 60 }),
+});
+
+type History = { matchedShare: number; openMatches: number; openJobMatches: number[]; offeredAt: (number | undefined)[] };
+const numberOf = (id: string) => Number(id.slice(1));
+const pick = (people: readonly CandidateProfile[], share: number) => new Set(people.filter((_, i) => (i * 0.618) % 1 < share).map((p) => p.id));
+
+function openingState(people: readonly CandidateProfile[], h: History): OpeningState {
+  return { matchedCandidateIds: pick(people, h.matchedShare), openMatches: h.openMatches };
+}
+
+function slotState(people: readonly CandidateProfile[], h: History): SlotState {
+  const lastOfferedAt = new Map<string, number>();
+  for (const p of people) {
+    const when = h.offeredAt[numberOf(p.id)];
+    if (when !== undefined) lastOfferedAt.set(p.id, when);
+  }
+  return { offeredCandidateIds: pick(people, h.matchedShare), openOffers: h.openMatches, lastOfferedAt };
+}
+
+function engineWith(people: readonly CandidateProfile[]): MatchingEngine {
+  const engine = new MatchingEngine();
+  for (const p of people) engine.people.upsert(p);
+  return engine;
+}
+
+/** A fixed seed keeps CI repeatable; FC_SEED=<n> explores others (fast-check prints the seed of a failure). */
+const SEED = Number(process.env.FC_SEED ?? 20261124);
+const RUNS = { numRuns: 300, seed: SEED };
+
+/** Counts runs whose answer was not empty: a property that only ever compares two empty lists proves nothing. */
+const nonEmpty = { opening: 0, slot: 0, toOpenings: 0, toSlots: 0, sequence: 0 };
+afterAll(() => {
+  console.log(`runs with matches: ${JSON.stringify(nonEmpty)}`);
+  expect(nonEmpty.opening).toBeGreaterThanOrEqual(30);
+  expect(nonEmpty.slot).toBeGreaterThanOrEqual(30);
+  expect(nonEmpty.toOpenings).toBeGreaterThanOrEqual(10);
+  expect(nonEmpty.toSlots).toBeGreaterThanOrEqual(10);
+  expect(nonEmpty.sequence).toBeGreaterThanOrEqual(10);
+});
+
+describe('the indexed engine returns exactly the reference matches, in the same order', () => {
+  it('for an opening', () => {
+    fc.assert(
+      fc.property(pool, opening('o1'), history, (people, offer, h) => {
+        const peopleState = { openJobMatches: (id: string) => h.openJobMatches[numberOf(id)] };
+        const expected = referenceMatchOpening(people, offer, openingState(people, h), peopleState, NOW);
+        const actual = engineWith(people).matchOpening(offer, openingState(people, h), peopleState, NOW);
+        expect(actual).toEqual(expected);
+        if (expected.length > 0) nonEmpty.opening++;
+      }),
+      RUNS,
+    );
+  });
+
+  it('for a slot, rotation included', () => {
+    fc.assert(
+      fc.property(pool, slot('s1'), history, (people, offer, h) => {
+        const expected = referenceMatchSlot(people, offer, slotState(people, h), NOW);
+        const actual = engineWith(people).matchSlot(offer, slotState(people, h), NOW);
+        expect(actual).toEqual(expected);
+        if (expected.length > 0) nonEmpty.slot++;
+      }),
+      RUNS,
+    );
+  });
+
+  it('for a person against openings and slots (the other direction)', () => {
+    const offers = fc.tuple(
+      fc.array(fc.integer(), { maxLength: 25 }).chain((ids) => fc.tuple(...ids.map((_, i) => opening(`o${String(i).padStart(2, '0')}`)))),
+      fc.array(fc.integer(), { maxLength: 15 }).chain((ids) => fc.tuple(...ids.map((_, i) => slot(`s${String(i).padStart(2, '0')}`)))),
+    );
+    fc.assert(
+      fc.property(person('p000'), offers, fc.integer({ min: 0, max: 7 }), fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 25, maxLength: 25 }), (p, [openings, slots], held, openCounts) => {
+        const engine = new MatchingEngine();
+        for (const o of openings) engine.openings.upsert(o);
+        for (const s of slots) engine.slots.upsert(s);
+        const openingStateOf = (id: string): OpeningState => ({ matchedCandidateIds: new Set(openCounts[Number(id.slice(1))] % 7 === 0 ? [p.id] : []), openMatches: openCounts[Number(id.slice(1))] });
+        const slotStateOf = (id: string): SlotState => ({ offeredCandidateIds: new Set(), openOffers: openCounts[Number(id.slice(1))] % 13, lastOfferedAt: new Map() });
+        const toOpenings = referenceMatchCandidateToOpenings(p, openings, openingStateOf, held, NOW);
+        const toSlots = referenceMatchCandidateToSlots(p, slots, slotStateOf, NOW);
+        expect(engine.matchCandidateToOpenings(p, openingStateOf, held, NOW)).toEqual(toOpenings);
+        expect(engine.matchCandidateToSlots(p, slotStateOf, NOW)).toEqual(toSlots);
+        if (toOpenings.length > 0) nonEmpty.toOpenings++;
+        if (toSlots.length > 0) nonEmpty.toSlots++;
+      }),
+      RUNS,
+    );
+  });
+
+  it('after a sequence of changes: people added, moved, changed and removed', () => {
+    const change = fc.oneof(
+      fc.record({ kind: fc.constant('upsert' as const), who: fc.integer({ min: 0, max: 39 }), seed: fc.integer() }),
+      fc.record({ kind: fc.constant('remove' as const), who: fc.integer({ min: 0, max: 39 }), seed: fc.integer() }),
+    );
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 80 }), fc.array(person('x'), { minLength: 40, maxLength: 40 }), opening('o1'), slot('s1'), (changes, variants, offer, slotOffer) => {
+        const engine = new MatchingEngine();
+        const truth = new Map<string, CandidateProfile>();
+        for (const { kind, who, seed } of changes) {
+          const id = `p${String(who).padStart(3, '0')}`;
+          if (kind === 'upsert') {
+            const profile = { ...variants[Math.abs(seed) % variants.length], id };
+            engine.people.upsert(profile);
+            truth.set(id, profile);
+          } else {
+            engine.people.remove(id);
+            truth.delete(id);
+          }
+        }
+        const people = [...truth.values()];
+        expect(engine.people.size).toBe(people.length);
+        const none = { openJobMatches: () => 0 };
+        const empty: OpeningState = { matchedCandidateIds: new Set(), openMatches: 0 };
+        const expected = referenceMatchOpening(people, offer, empty, none, NOW);
+        expect(engine.matchOpening(offer, empty, none, NOW)).toEqual(expected);
+        if (expected.length > 0) nonEmpty.sequence++;
+        const fresh: SlotState = { offeredCandidateIds: new Set(), openOffers: 0, lastOfferedAt: new Map() };
+        const expectedOffers = referenceMatchSlot(people, slotOffer, fresh, NOW);
+        expect(engine.matchSlot(slotOffer, fresh, NOW)).toEqual(expectedOffers);
+        if (expectedOffers.length > 0) nonEmpty.sequence++;
+      }),
+      { numRuns: 300, seed: SEED },
+    );
+  });
+});
+

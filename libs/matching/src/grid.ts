@@ -1,0 +1,34 @@
+import { KM_PER_DEGREE } from '@huigong/domain';
+
+/** Cells of 0.02 degrees: about 2.2 km north-south, 1.9 km east-west at Shanghai's latitude. */
+export const CELL_DEGREES = 0.02;
+const COLUMNS = Math.ceil(360 / CELL_DEGREES) + 1;
+
+export function cellKey(lat: number, lng: number): number {
+  const row = Math.floor((lat + 90) / CELL_DEGREES);
+  const column = Math.floor((lng + 180) / CELL_DEGREES);
+  return row * COLUMNS + column;
+}
+
+/**
+ * The keys of every cell that may hold a point within `radiusKm` of the centre, or undefined when the box
+ * would cross a pole or the antimeridian (the caller then scans every cell). A small margin keeps points on
+ * a cell's edge from being missed by rounding.
+ */
+export function cellsWithin(lat: number, lng: number, radiusKm: number): number[] | undefined {
+  if (!Number.isFinite(radiusKm)) return undefined;
+  const dLat = radiusKm / KM_PER_DEGREE + CELL_DEGREES / 10;
+  const cosLat = Math.cos(((Math.abs(lat) + dLat) * Math.PI) / 180);
+  if (lat - dLat <= -90 || lat + dLat >= 90 || cosLat <= 0.01) return undefined;
+  const dLng = radiusKm / (KM_PER_DEGREE * cosLat) + CELL_DEGREES / 10;
+  if (lng - dLng <= -180 || lng + dLng >= 180) return undefined;
+  const rowFrom = Math.floor((lat - dLat + 90) / CELL_DEGREES);
+  const rowTo = Math.floor((lat + dLat + 90) / CELL_DEGREES);
+  const columnFrom = Math.floor((lng - dLng + 180) / CELL_DEGREES);
+  const columnTo = Math.floor((lng + dLng + 180) / CELL_DEGREES);
+  const keys: number[] = [];
+  for (let row = rowFrom; row <= rowTo; row++) {
+    for (let column = columnFrom; column <= columnTo; column++) keys.push(row * COLUMNS + column);
+  }
+  return keys;
+}
