@@ -45,4 +45,13 @@ describe('reading a bulk import', () => {
     const [record] = readCsv('displayName,groups\n"unterminated,rider\n');
     expect(record).toMatchObject({ details: [{ field: '(csv)' }] });
   });
+
+  it('skips a row with a stray comma, reports its line, and keeps the rows around it', () => {
+    const records = readCsv('displayName,groups\nA,rider\nLi, Na,rider\nB,veteran\n');
+    expect(records).toEqual([
+      { line: 2, plain: { displayName: 'A', groups: ['rider'] } },
+      { line: 3, details: [{ field: '(csv)', message: 'cannot be read: the row does not have one cell per column' }] },
+      { line: 4, plain: { displayName: 'B', groups: ['veteran'] } },
+    ]);
+  });
 });

@@ -29,14 +29,44 @@ export function readNdjson(text: string): ImportRecord[] {
  * true/false (also yes/no, 1/0). Empty cells are absent fields.
  */
 export function readCsv(text: string): ImportRecord[] {
+  // A row that cannot be read (a stray comma, an unterminated quote) is reported by its line and skipped;
+  // the other rows are kept.
+  const unreadable: ImportRecord[] = [];
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: false });
+    rows = parse(text, {
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: false,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        unreadable.push({ line: Number(error?.lines ?? 0), details: [{ field: '(csv)', message: `cannot be read: ${csvProblem(error?.code)}` }] });
+        return undefined;
+      },
+    });
   } catch (error) {
+    // The header itself, or the file as a whole, cannot be read.
     const line = (error as { lines?: number }).lines ?? 1;
-    return [{ line, details: [{ field: '(csv)', message: `cannot be read: ${(error as { code?: string }).code ?? 'malformed CSV'}` }] }];
+    return [{ line, details: [{ field: '(csv)', message: `cannot be read: ${csvProblem((error as { code?: string }).code)}` }] }];
   }
-  return rows.map(({ record, info }) => csvRecord(record, info.lines));
+  return [...rows.map(({ record, info }) => csvRecord(record, info.lines)), ...unreadable].sort((a, b) => a.line - b.line);
+}
+
+function csvProblem(code: string | undefined): string {
+  switch (code) {
+    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+      return 'the row does not have one cell per column';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted cell is not closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quote is misplaced';
+    default:
+      return code ?? 'malformed CSV';
+  }
 }
 
 const LIST_COLUMNS = new Set(['groups', 'skills', 'accessibilityNeeds']);

@@ -78,7 +78,7 @@ export class EraseCandidateCommand {
 /**
  * Consent withdrawn: in one transaction the profile is blanked to a tombstone (ids and timestamps only),
  * open matches are withdrawn and their reasons and notes erased, the person's data is cut out of every
- * notification, stored idempotent responses about them are deleted, and CandidateErased is emitted.
+ * notification, stored idempotent responses about them are blanked, and CandidateErased is emitted.
  */
 @Injectable()
 @CommandHandler(EraseCandidateCommand)
@@ -114,7 +114,12 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
           WHERE candidate_ids @> ARRAY[$1::uuid]`,
         [candidateId],
       );
-      await manager.query(`DELETE FROM idempotency_records WHERE resource_id = $1`, [candidateId]);
+      // The stored response held the profile; the record stays, blanked, so that a retry of the original
+      // POST cannot register the person again: it now meets a different request hash and gets 409.
+      await manager.query(
+        `UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`,
+        [candidateId],
+      );
       emit(outboxEvent('CandidateErased', { candidateId }));
     });
   }

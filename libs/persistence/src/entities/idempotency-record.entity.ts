@@ -5,6 +5,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 export class IdempotencyRecordEntity {
   /** Who sent it: the API key's id, or "admin". */
   @PrimaryColumn('text') scope: string;
+  /** SHA-256 of the client's key: a key may carry words about a person, so the key itself is not kept. */
   @PrimaryColumn('text') idempotencyKey: string;
   @Column('text') requestHash: string;
   @Column('integer') statusCode: number;

@@ -7,6 +7,7 @@ export interface RequestContext {
   /** Set by the idempotency interceptor on a POST that carries an `Idempotency-Key`. */
   idempotency?: {
     scope: string;
+    /** SHA-256 of the client's key. */
     key: string;
     requestHash: string;
     statusCode: number;

@@ -38,12 +38,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ValidationFailedException([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
     }
     const scope = request.principal?.keyId ?? 'anonymous';
+    // Clients choose keys, and a key may say who it is about ("register-wang-fang"): only its digest is kept.
+    const keyDigest = createHash('sha256').update(key).digest('hex');
     const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null);
     const requestHash = createHash('sha256').update(`${request.method} ${request.path}\n${body}`).digest('hex');
     const response = context.switchToHttp().getResponse<Response>();
 
     const replay = async (): Promise<unknown> => {
-      const record = await this.store.find(scope, key);
+      const record = await this.store.find(scope, keyDigest);
       if (record === null) return undefined;
       if (record.requestHash !== requestHash) {
         throw new ConflictException('This Idempotency-Key was already used with a different request.');
@@ -58,7 +60,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const statusCode = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
     const requestContext = currentRequestContext();
-    if (requestContext !== undefined) requestContext.idempotency = { scope, key, requestHash, statusCode };
+    if (requestContext !== undefined) requestContext.idempotency = { scope, key: keyDigest, requestHash, statusCode };
     return next.handle().pipe(
       catchError((error: unknown) =>
         error instanceof IdempotencyRaceLost
