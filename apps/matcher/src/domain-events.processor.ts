@@ -1,28 +1,43 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type DomainEventPayloads, type EventJobData, IdempotentConsumer, QueueName } from '@huigong/messaging';
 import type { Job } from 'bullmq';
+import { IndexBroadcast } from './index-broadcast';
+import { MatchingService } from './matching.service';
 
 export const MATCHER_CONSUMER = 'matcher';
 
 /**
- * Consumes the domain events of the intake API. Each event is handled once per consumer: a redelivered
- * job (worker killed mid-job, relay that sent a row twice) finds its id in processed_events and does
- * nothing. Errors are thrown, so BullMQ retries with backoff.
+ * Consumes the domain events of the intake API and turns them into matches. The worker starts only after
+ * the index is built (autorun off), so no event meets an empty index. Each event is handled once per
+ * consumer (processed_events); the matching itself is idempotent, so a redelivered job changes nothing.
+ * Errors are thrown, so BullMQ retries with backoff.
  */
-@Processor(QueueName.DomainEvents, { concurrency: 8 })
-export class DomainEventsProcessor extends WorkerHost {
+@Processor(QueueName.DomainEvents, { concurrency: 4, autorun: false })
+export class DomainEventsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(DomainEventsProcessor.name);
 
-  constructor(private readonly consumer: IdempotentConsumer) {
+  constructor(
+    private readonly consumer: IdempotentConsumer,
+    private readonly matching: MatchingService,
+    private readonly broadcast: IndexBroadcast,
+  ) {
     super();
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    await this.matching.load();
+    void this.worker.run();
+  }
+
   async process(job: Job<EventJobData<keyof DomainEventPayloads>>): Promise<{ handled: boolean }> {
-    const handled = await this.consumer.handleOnce(MATCHER_CONSUMER, job.data, async () => {
-      // The record in processed_events is this consumer's whole effect until the matching engine lands.
-    });
-    if (!handled) this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
-    return { handled };
+    if (await this.consumer.alreadyHandled(MATCHER_CONSUMER, job.data.eventId)) {
+      this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
+      return { handled: false };
+    }
+    const changes = await this.matching.handle(job.data);
+    await this.consumer.markHandled(MATCHER_CONSUMER, job.data);
+    await this.broadcast.publish(changes);
+    return { handled: true };
   }
 }

@@ -1,9 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
-import { PersistenceModule } from '@huigong/persistence';
+import { MatchStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
+import { IndexBroadcast } from './index-broadcast';
+import { MatchingService } from './matching.service';
+import { SlotOfferExpiry } from './slot-offer-expiry';
 
 /** The matching worker: consumes domain events, writes matches, relays what it emits for the notifier. */
 @Module({})
@@ -19,7 +22,7 @@ export class MatcherModule {
         BullModule.registerQueue({ name: QueueName.DomainEvents }),
         MessagingModule.forRoot({ relay: true }),
       ],
-      providers: [DomainEventsProcessor],
+      providers: [MatchStore, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
     };
   }
 }

@@ -4,3 +4,4 @@ export * from './match-status';
 export * from './organization';
 export * from './target-group';
 export * from './weekly-window';
+export * from './time-zone';

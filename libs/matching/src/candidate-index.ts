@@ -69,6 +69,11 @@ export class CandidateIndex {
     return this.slotOfId.has(id);
   }
 
+  get(id: string): IndexedPerson | undefined {
+    const slot = this.slotOfId.get(id);
+    return slot === undefined ? undefined : this.people[slot];
+  }
+
   person(slot: number): IndexedPerson {
     return this.people[slot] as IndexedPerson;
   }

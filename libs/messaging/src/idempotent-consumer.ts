@@ -28,4 +28,21 @@ export class IdempotentConsumer {
       return true;
     });
   }
+
+  /**
+   * For handlers that commit in transactions of their own and are idempotent by nature (the matcher's
+   * writes are unique per offer and person): ask first, handle, then record. A crash between handling and
+   * recording repeats harmless work; recording first could lose the event.
+   */
+  async alreadyHandled(consumer: string, eventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+    return rows.length > 0;
+  }
+
+  async markHandled(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [consumer, event.eventId, event.eventName],
+    );
+  }
 }

@@ -28,6 +28,8 @@ export interface DomainEventPayloads {
   CandidateRegistered: { candidateId: string };
   CandidateUpdated: { candidateId: string };
   CandidateErased: { candidateId: string };
+  /** A caseworker moved a job match, or a merchant redeemed an offer: a place may have opened. */
+  MatchStatusChanged: { matchId: string; offerKind: 'opening' | 'slot'; offerId: string };
 }
 
 /** Events written by the matcher for the notifier. */
@@ -50,6 +52,7 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   CandidateRegistered: QueueName.DomainEvents,
   CandidateUpdated: QueueName.DomainEvents,
   CandidateErased: QueueName.DomainEvents,
+  MatchStatusChanged: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
 };
 

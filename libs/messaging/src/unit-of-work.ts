@@ -17,6 +17,8 @@ export interface WriteTransaction {
 export interface UnitOfWorkOptions<T> {
   /** The id of the resource the write created, kept with the idempotency record (for erasure). */
   resourceId?: (result: T) => string | null;
+  /** Outside an HTTP request (a job), the correlation id to stamp on the events. */
+  correlationId?: string;
 }
 
 /** Published in-process after a transaction that appended outbox events commits. */
@@ -39,7 +41,7 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: WriteTransaction) => Promise<T>, options: UnitOfWorkOptions<T> = {}): Promise<T> {
     const context = currentRequestContext();
-    const correlationId = context?.correlationId ?? randomUUID();
+    const correlationId = context?.correlationId ?? options.correlationId ?? randomUUID();
     let appended = 0;
     const result = await this.dataSource.transaction(async (manager) => {
       const events: PendingEvent[] = [];

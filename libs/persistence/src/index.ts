@@ -2,3 +2,4 @@ export * from './data-source-options';
 export * from './entities';
 export * from './migrate';
 export * from './persistence.module';
+export * from './match-store';

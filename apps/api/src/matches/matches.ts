@@ -1,7 +1,7 @@
 import { Body, ConflictException, Controller, Injectable, NotFoundException, Param, Patch } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMatchStatus, canCaseworkerMoveJobMatch } from '@huigong/domain';
-import { UnitOfWork } from '@huigong/messaging';
+import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity } from '@huigong/persistence/entities';
 import { CurrentPrincipal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
@@ -50,7 +50,7 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
     if (input.status === 'declined' && (input.reason === undefined || input.reason.trim() === '')) {
       throw new ValidationFailedException([{ field: 'reason', message: 'is required when the status is declined' }]);
     }
-    return this.unitOfWork.run(async ({ manager }) => {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
       const match = await manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
       if (match === null) throw new NotFoundException(`No match ${matchId}.`);
       if (match.offerKind !== 'opening') {
@@ -63,6 +63,7 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
       match.statusReason = input.reason?.trim() ?? null;
       if (input.note !== undefined) match.note = input.note;
       const saved = await manager.save(match);
+      emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
       return {
         matchId: saved.id,
         offerKind: saved.offerKind,

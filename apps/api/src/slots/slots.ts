@@ -148,7 +148,7 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
-    return this.unitOfWork.run(async ({ manager }) => {
+    return this.unitOfWork.run(async ({ manager, emit }) => {
       await loadOwnSlot(manager, slotId, organizationId);
       const match = await manager.findOne(MatchEntity, {
         where: { slotId, redemptionCode: code.trim().toUpperCase() },
@@ -158,6 +158,7 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
       if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
       match.status = 'redeemed';
       const saved = await manager.save(match);
+      emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));
       return { matchId: saved.id, slotId, status: 'redeemed', redeemedAt: saved.updatedAt.toISOString() };
     });
   }

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { redisOptions } from '@huigong/messaging';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { type IndexChange, MatchingService } from './matching.service';
+
+/**
+ * Several matchers compete for the same queue, each with its own copy of the index. The one that handled
+ * an event tells the others, over Redis pub/sub, which entities changed; they re-read those rows from
+ * PostgreSQL. A message lost while a matcher was disconnected costs at most a stale copy until the next
+ * change of that entity: the writes themselves are checked against the database under locks.
+ */
+@Injectable()
+export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IndexBroadcast.name);
+  private readonly origin = randomUUID();
+  private readonly channel: string;
+  private publisher?: Redis;
+  private subscriber?: Redis;
+
+  constructor(
+    private readonly matching: MatchingService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.channel = `${config.queuePrefix}:matcher:index-changes`;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.publisher = new Redis({ ...redisOptions(this.config.redisUrl, 'producer'), lazyConnect: true } as never);
+    this.subscriber = new Redis({ ...redisOptions(this.config.redisUrl, 'worker'), lazyConnect: true } as never);
+    for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, message: string) => void this.receive(message));
+    await this.subscriber.connect().catch(() => undefined);
+    await this.subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`Cannot subscribe to index changes: ${error.message}`));
+    await this.publisher.connect().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.publisher?.disconnect();
+  }
+
+  async publish(changes: IndexChange[]): Promise<void> {
+    if (changes.length === 0 || this.publisher === undefined) return;
+    await this.publisher
+      .publish(this.channel, JSON.stringify({ origin: this.origin, changes }))
+      .catch((error: Error) => this.logger.warn(`Index change not broadcast: ${error.message}`));
+  }
+
+  private async receive(message: string): Promise<void> {
+    try {
+      const { origin, changes } = JSON.parse(message) as { origin: string; changes: IndexChange[] };
+      if (origin === this.origin) return;
+      for (const change of changes) await this.matching.refresh(change);
+    } catch (error) {
+      this.logger.warn(`Index change not applied: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { CandidateProfile, OpeningOffer, SlotOffer } from '@huigong/matching';
+import type { CandidateEntity, OpeningEntity, SlotEntity } from '@huigong/persistence';
+
+const stillValid = (validUntil: Date | string | null, now: number): boolean => validUntil === null || new Date(validUntil).getTime() > now;
+
+/** A person as the engine sees them; waiting time counts from registration. */
+export function candidateProfile(row: CandidateEntity): CandidateProfile {
+  return {
+    id: row.id,
+    groups: row.groups,
+    skills: row.skills,
+    location: { lat: row.lat as number, lng: row.lng as number },
+    maxTravelKm: row.maxTravelKm,
+    availability: row.availability,
+    breaks: row.breaks,
+    accessibilityNeeds: row.accessibilityNeeds,
+    consentContact: row.consentContact,
+    waitingSince: new Date(row.createdAt).getTime(),
+  };
+}
+
+export function openingOffer(row: OpeningEntity, now: number): OpeningOffer {
+  return {
+    id: row.id,
+    accepting: row.status === 'open' && stillValid(row.validUntil, now),
+    targetGroups: row.targetGroups,
+    skills: row.skills,
+    location: { lat: row.lat, lng: row.lng },
+    radiusKm: row.radiusKm,
+    shifts: row.shifts,
+    accessibilityFeatures: row.accessibilityFeatures,
+    positions: row.positions,
+  };
+}
+
+export function slotOffer(row: SlotEntity, now: number): SlotOffer {
+  return {
+    id: row.id,
+    accepting: row.status === 'active' && stillValid(row.validUntil, now),
+    eligibleGroups: row.eligibleGroups,
+    location: { lat: row.lat, lng: row.lng },
+    radiusKm: row.radiusKm,
+    windows: row.windows,
+    accessibilityFeatures: row.accessibilityFeatures,
+    capacity: row.capacity,
+  };
+}
+
+/** Whether a person is someone the engine may match at all. */
+export function isMatchable(row: CandidateEntity | null): row is CandidateEntity {
+  return row !== null && row.status === 'active' && row.consentContact && row.lat !== null && row.lng !== null;
+}

@@ -1,0 +1,255 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CandidateEntity } from './entities/candidate.entity';
+import { OpeningEntity } from './entities/opening.entity';
+import { SlotEntity } from './entities/slot.entity';
+
+/** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
+export const OPEN_JOB_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
+
+export interface NewMatchRow {
+  id: string;
+  candidateId: string;
+  caseworkerId: string;
+  score: number;
+  reasons: unknown[];
+  redemptionCode?: string;
+  expiresAt?: Date;
+}
+
+export interface SlotHistory {
+  /** People holding an open offer of this slot. */
+  offered: Set<string>;
+  openOffers: number;
+  lastOfferedAt: Map<string, number>;
+}
+
+export interface CandidateHistory {
+  /** Openings this person has (or had) a match with. */
+  openingIds: Set<string>;
+  openJobMatches: number;
+  /** Slots this person holds an open offer of. */
+  openSlotOfferIds: Set<string>;
+}
+
+/** TypeORM answers UPDATE and DELETE with [rows, rowCount], and other statements with the rows. */
+function returnedRows<T>(result: T[] | [T[], number]): T[] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as T[]) : (result as T[]);
+}
+
+const ACTIVE_OPENING = `status = 'open' AND (valid_until IS NULL OR valid_until > now())`;
+const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until > now())`;
+
+/**
+ * The matcher's reads and writes. Writes take row locks in one order, offers before people, so that
+ * several matchers working at once neither deadlock nor break a cap: PostgreSQL is the source of truth.
+ */
+@Injectable()
+export class MatchStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Active people who consent to contact, in pages by id, for building the index. */
+  async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: CandidateEntity[] = await this.dataSource.query(
+        `SELECT id, groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks,
+                accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", created_at AS "createdAt"
+           FROM candidates WHERE status = 'active' AND consent_contact AND id > $1 ORDER BY id LIMIT $2`,
+        [after, pageSize],
+      );
+      if (rows.length === 0) return;
+      visit(rows);
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  activeOpenings(): Promise<OpeningEntity[]> {
+    return this.dataSource.query(
+      `SELECT id, status, target_groups AS "targetGroups", skills, lat, lng, radius_km AS "radiusKm", shifts,
+              accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil"
+         FROM openings WHERE ${ACTIVE_OPENING}`,
+    );
+  }
+
+  activeSlots(): Promise<SlotEntity[]> {
+    return this.dataSource.query(
+      `SELECT id, status, eligible_groups AS "eligibleGroups", lat, lng, radius_km AS "radiusKm", windows,
+              accessibility_features AS "accessibilityFeatures", capacity, valid_until AS "validUntil"
+         FROM slots WHERE ${ACTIVE_SLOT}`,
+    );
+  }
+
+  /** Open job matches per person, and open matches per opening and open offers per slot. */
+  async openCounts(): Promise<{ perCandidate: Map<string, number>; perOpening: Map<string, number>; perSlot: Map<string, number> }> {
+    const rows: { kind: string; id: string; count: string }[] = await this.dataSource.query(
+      `SELECT 'candidate' AS kind, candidate_id AS id, count(*) AS count FROM matches
+        WHERE offer_kind = 'opening' AND status = ANY($1) GROUP BY candidate_id
+       UNION ALL
+       SELECT 'opening', opening_id, count(*) FROM matches WHERE offer_kind = 'opening' AND status = ANY($1) GROUP BY opening_id
+       UNION ALL
+       SELECT 'slot', slot_id, count(*) FROM matches WHERE offer_kind = 'slot' AND status = 'proposed' GROUP BY slot_id`,
+      [OPEN_JOB_STATUSES],
+    );
+    const maps = { candidate: new Map<string, number>(), opening: new Map<string, number>(), slot: new Map<string, number>() };
+    for (const row of rows) maps[row.kind as keyof typeof maps].set(row.id, Number(row.count));
+    return { perCandidate: maps.candidate, perOpening: maps.opening, perSlot: maps.slot };
+  }
+
+  candidate(manager: EntityManager, id: string): Promise<CandidateEntity | null> {
+    return manager.findOne(CandidateEntity, { where: { id } });
+  }
+
+  opening(manager: EntityManager, id: string, lock = false): Promise<OpeningEntity | null> {
+    return manager.findOne(OpeningEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  slot(manager: EntityManager, id: string, lock = false): Promise<SlotEntity | null> {
+    return manager.findOne(SlotEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  /**
+   * Locks offers (sorted, to keep one lock order) before any person is locked; returns those still open
+   * or active, which another matcher may have closed since this one's index last heard of them.
+   */
+  async lockOffers(manager: EntityManager, table: 'openings' | 'slots', ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM ${table} WHERE id = ANY($1::uuid[]) AND ${table === 'openings' ? ACTIVE_OPENING : ACTIVE_SLOT} ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Locks people (sorted) and returns, for those still active with consent, their caseworker and open
+   * job matches: the numbers a cap is checked against.
+   */
+  async lockCandidates(manager: EntityManager, ids: string[]): Promise<Map<string, { caseworkerId: string; openJobMatches: number }>> {
+    const result = new Map<string, { caseworkerId: string; openJobMatches: number }>();
+    if (ids.length === 0) return result;
+    const rows: { id: string; caseworker_id: string; open: string }[] = await manager.query(
+      `WITH locked AS (
+         SELECT id, caseworker_id FROM candidates
+          WHERE id = ANY($1::uuid[]) AND status = 'active' AND consent_contact ORDER BY id FOR UPDATE)
+       SELECT l.id, l.caseworker_id,
+              (SELECT count(*) FROM matches m WHERE m.candidate_id = l.id AND m.offer_kind = 'opening' AND m.status = ANY($2)) AS open
+         FROM locked l`,
+      [ids, OPEN_JOB_STATUSES],
+    );
+    for (const row of rows) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: Number(row.open) });
+    return result;
+  }
+
+  async openingHistory(manager: EntityManager, openingId: string): Promise<{ matched: Set<string>; openMatches: number }> {
+    const rows: { candidate_id: string; open: boolean }[] = await manager.query(
+      `SELECT candidate_id, status = ANY($2) AS open FROM matches WHERE opening_id = $1`,
+      [openingId, OPEN_JOB_STATUSES],
+    );
+    return { matched: new Set(rows.map((row) => row.candidate_id)), openMatches: rows.filter((row) => row.open).length };
+  }
+
+  async slotHistory(manager: EntityManager, slotId: string): Promise<SlotHistory> {
+    const rows: { candidate_id: string; last: Date; open: boolean }[] = await manager.query(
+      `SELECT candidate_id, max(created_at) AS last, bool_or(status = 'proposed') AS open
+         FROM matches WHERE slot_id = $1 GROUP BY candidate_id`,
+      [slotId],
+    );
+    const offered = new Set(rows.filter((row) => row.open).map((row) => row.candidate_id));
+    return { offered, openOffers: offered.size, lastOfferedAt: new Map(rows.map((row) => [row.candidate_id, new Date(row.last).getTime()])) };
+  }
+
+  async candidateHistory(manager: EntityManager, candidateId: string): Promise<CandidateHistory> {
+    const rows: { opening_id: string | null; slot_id: string | null; status: string }[] = await manager.query(
+      `SELECT opening_id, slot_id, status FROM matches WHERE candidate_id = $1`,
+      [candidateId],
+    );
+    const history: CandidateHistory = { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set() };
+    for (const row of rows) {
+      if (row.opening_id !== null) {
+        history.openingIds.add(row.opening_id);
+        if (OPEN_JOB_STATUSES.includes(row.status)) history.openJobMatches++;
+      } else if (row.slot_id !== null && row.status === 'proposed') {
+        history.openSlotOfferIds.add(row.slot_id);
+      }
+    }
+    return history;
+  }
+
+  /** Open matches per opening, or open offers per slot, counted in the caller's transaction. */
+  async openMatchesOf(manager: EntityManager, kind: 'opening' | 'slot', ids: string[]): Promise<Map<string, number>> {
+    const column = kind === 'opening' ? 'opening_id' : 'slot_id';
+    const statuses = kind === 'opening' ? OPEN_JOB_STATUSES : ['proposed'];
+    const rows: { id: string; count: string }[] = await manager.query(
+      `SELECT ${column} AS id, count(*) AS count FROM matches WHERE ${column} = ANY($1::uuid[]) AND status = ANY($2) GROUP BY ${column}`,
+      [ids, statuses],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.count)]));
+  }
+
+  async insertMatches(manager: EntityManager, kind: 'opening' | 'slot', offerId: string, rows: NewMatchRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const inserted: { id: string }[] = await manager.query(
+      `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code, expires_at)
+       SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN $2::uuid END, CASE WHEN $1 = 'slot' THEN $2::uuid END,
+              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.expires_at
+         FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[])
+              AS m(id, candidate_id, caseworker_id, score, reasons, code, expires_at)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+      [
+        kind,
+        offerId,
+        rows.map((row) => row.id),
+        rows.map((row) => row.candidateId),
+        rows.map((row) => row.caseworkerId),
+        rows.map((row) => row.score),
+        rows.map((row) => JSON.stringify(row.reasons)),
+        rows.map((row) => row.redemptionCode ?? null),
+        rows.map((row) => row.expiresAt ?? null),
+      ],
+    );
+    return inserted.map((row) => row.id);
+  }
+
+  /** Withdraws open matches; returns the offers that lost one, so that the next people can be proposed. */
+  async withdraw(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string; matchIds?: string[] }): Promise<{ openingIds: string[]; slotIds: string[] }> {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [OPEN_JOB_STATUSES];
+    const add = (sql: string, value: unknown) => {
+      parameters.push(value);
+      conditions.push(sql.replace('?', `$${parameters.length}`));
+    };
+    if (where.openingId !== undefined) add('opening_id = ?', where.openingId);
+    if (where.slotId !== undefined) add('slot_id = ?', where.slotId);
+    if (where.candidateId !== undefined) add('candidate_id = ?', where.candidateId);
+    if (where.matchIds !== undefined) add('id = ANY(?::uuid[])', where.matchIds);
+    const rows: { opening_id: string | null; slot_id: string | null }[] = returnedRows(await manager.query(
+      `UPDATE matches SET status = 'withdrawn', updated_at = now()
+        WHERE ${conditions.join(' AND ')}
+          AND ((offer_kind = 'opening' AND status = ANY($1)) OR (offer_kind = 'slot' AND status = 'proposed'))
+       RETURNING opening_id, slot_id`,
+      parameters,
+    ));
+    return {
+      openingIds: [...new Set(rows.map((row) => row.opening_id).filter((id): id is string => id !== null))],
+      slotIds: [...new Set(rows.map((row) => row.slot_id).filter((id): id is string => id !== null))],
+    };
+  }
+
+  /** Proposed matches of an offer or a person, with what is needed to re-check them. */
+  proposedMatches(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string }): Promise<{ id: string; candidate_id: string; opening_id: string | null; slot_id: string | null }[]> {
+    const [column, value] = where.openingId !== undefined ? ['opening_id', where.openingId] : where.slotId !== undefined ? ['slot_id', where.slotId] : ['candidate_id', where.candidateId];
+    return manager.query(`SELECT id, candidate_id, opening_id, slot_id FROM matches WHERE ${column} = $1 AND status = 'proposed'`, [value]);
+  }
+
+  /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */
+  async expireSlotOffers(): Promise<string[]> {
+    const rows: { slot_id: string }[] = returnedRows(await this.dataSource.query(
+      `UPDATE matches SET status = 'expired', updated_at = now()
+        WHERE offer_kind = 'slot' AND status = 'proposed' AND expires_at <= now()
+       RETURNING slot_id`,
+    ));
+    return [...new Set(rows.map((row) => row.slot_id))];
+  }
+}

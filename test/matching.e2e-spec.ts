@@ -1,0 +1,180 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { MatchingService } from '../apps/matcher/src/matching.service';
+import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+
+interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string }[]; status: string }
+interface CandidateList { kind: string; offerId: string; title: string; matches: ListEntry[] }
+
+/** Scenarios of the brief, through the API, with the real matcher consuming the queue. */
+describe('matching: the scenarios of the brief', () => {
+  let world: TestWorld;
+  let api: RunningApi;
+  let matcher: INestApplicationContext;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    api = await startApi(world);
+    matcher = await startWorker(world, 'matcher');
+  });
+
+  afterAll(async () => {
+    await matcher?.close();
+    await api?.close();
+    await world?.destroy();
+  });
+
+  async function organization(kind: 'employer' | 'merchant', name: string): Promise<string> {
+    return (await api.http.post('/v1/organizations').set(ADMIN).send({ name, kind }).expect(201)).body.apiKey;
+  }
+  async function caseworker(name: string): Promise<string> {
+    return (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name }).expect(201)).body.apiKey;
+  }
+  async function register(key: string, body: Record<string, unknown>): Promise<string> {
+    return (await api.http.post('/v1/candidates').set(bearer(key)).send(body).expect(201)).body.id;
+  }
+  async function lists(key: string): Promise<CandidateList[]> {
+    return (await api.http.get('/v1/candidate-lists').set(bearer(key)).expect(200)).body;
+  }
+  async function listOf(key: string, offerId: string, count: number): Promise<CandidateList> {
+    return eventually(async () => {
+      const list = (await lists(key)).find((entry) => entry.offerId === offerId);
+      return list !== undefined && list.matches.length === count ? list : undefined;
+    }, 15_000, `${count} matches of ${offerId}`);
+  }
+  async function drained(): Promise<void> {
+    await eventually(async () => {
+      const { rows } = await world.db.query(
+        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name <> 'MatchesProposed') AS events,
+                (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
+                (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
+      );
+      return rows[0].events === rows[0].handled && rows[0].pending === '0';
+    }, 20_000, 'the matcher to handle every event');
+  }
+
+  it('scenario 1: riders near the canteen whose break overlaps get offers; an office worker does not; never more than 2 x seats open', async () => {
+    const canteen = await organization('merchant', 'Dinghai community canteen');
+    const worker = await caseworker('Street union, riders');
+    const near = { lat: DINGHAI_ROAD.lat + 0.003, lng: DINGHAI_ROAD.lng + 0.002 };
+    const riders: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      riders.push(await register(worker, aCandidate({ displayName: `Rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 })));
+    }
+    const office = await register(worker, aCandidate({ displayName: 'Office worker', groups: ['union_member'], location: near, breaks: weekdays('12:00', '13:30') }));
+    const lateLunch = await register(worker, aCandidate({ displayName: 'Rider on late lunch', groups: ['rider'], location: near, breaks: weekdays('14:00', '15:00') }));
+
+    const slot = (await api.http.post('/v1/slots').set(bearer(canteen)).send(aSlot({ capacity: 2 })).expect(201)).body;
+    const list = await listOf(worker, slot.id, 4);
+    await drained();
+    const offered = list.matches.map((match) => match.candidateId);
+    expect(offered.every((id) => riders.includes(id))).toBe(true);
+    expect(offered).not.toContain(office);
+    expect(offered).not.toContain(lateLunch);
+    expect(list.matches[0].reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['distance', 'break_overlap', 'group']));
+
+    // The merchant sees counts, never people.
+    const seen = (await api.http.get(`/v1/slots/${slot.id}`).set(bearer(canteen)).expect(200)).body;
+    expect(seen.offerSummary).toEqual({ offered: 4, redeemed: 0 });
+
+    // The offers of this week pass: the seats rotate to the riders not offered yet.
+    await world.db.query(`UPDATE matches SET expires_at = now() - interval '1 minute' WHERE slot_id = $1`, [slot.id]);
+    await matcher.get(MatchingService, { strict: false }).expireSlotOffers();
+    const { rows } = await world.db.query(`SELECT candidate_id FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
+    const next = rows.map((row) => row.candidate_id);
+    expect(next).toHaveLength(4);
+    // The two riders left out the first time come first now.
+    const leftOut = riders.filter((id) => !offered.includes(id));
+    expect(next).toEqual(expect.arrayContaining(leftOut));
+  });
+
+  it('scenario 2: a night guard matches a night shift across midnight and the week end', async () => {
+    const company = await organization('employer', 'Yangpu security company');
+    const worker = await caseworker('Security guards desk');
+    const guard = await register(worker, aCandidate({ displayName: 'Night guard', groups: ['security_guard'], availability: [{ day: 7, start: '22:00', end: '06:00' }, { day: 6, start: '22:00', end: '06:00' }], breaks: [] }));
+    const dayOnly = await register(worker, aCandidate({ displayName: 'Day guard', groups: ['security_guard'], availability: weekdays('08:00', '17:00'), breaks: [] }));
+    const opening = (await api.http.post('/v1/openings').set(bearer(company)).send(anOpening({ title: 'Night patrol', targetGroups: ['security_guard'], accessibilityFeatures: [], skills: [], shifts: [{ day: 6, start: '22:00', end: '06:00' }, { day: 7, start: '22:00', end: '06:00' }], positions: 1 })).expect(201)).body;
+    const list = await listOf(worker, opening.id, 1);
+    expect(list.matches[0].candidateId).toBe(guard);
+    expect(list.matches[0].candidateId).not.toBe(dayOnly);
+  });
+
+  it('scenario 3 and 4: each caseworker gets their own candidates with reasons, the employer counts only; a late registrant still reaches the opening', async () => {
+    const factory = await organization('employer', 'Baise assembly plant');
+    const east = await caseworker('East community');
+    const west = await caseworker('West community');
+    const veteran = await register(east, aCandidate({ displayName: 'Veteran Liu', groups: ['veteran'], availability: weekdays('08:00', '16:00'), skills: ['assembly'] }));
+    const wheelchair = await register(west, aCandidate({ displayName: 'Wheelchair user Zhao', groups: ['disabled'], accessibilityNeeds: ['wheelchair'], availability: weekdays('08:00', '16:00') }));
+    const signLanguage = await register(west, aCandidate({ displayName: 'Deaf worker Sun', groups: ['disabled'], accessibilityNeeds: ['sign_language'], availability: weekdays('08:00', '16:00') }));
+
+    const opening = (await api.http.post('/v1/openings').set(bearer(factory)).send(anOpening()).expect(201)).body;
+    const eastList = await listOf(east, opening.id, 1);
+    const westList = await listOf(west, opening.id, 1);
+    expect(eastList.matches.map((match) => match.candidateId)).toEqual([veteran]);
+    expect(westList.matches.map((match) => match.candidateId)).toEqual([wheelchair]);
+    expect(westList.matches[0].reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['distance', 'schedule', 'group', 'waiting']));
+    expect(JSON.stringify(westList)).not.toContain(signLanguage);
+
+    const employerView = (await api.http.get(`/v1/openings/${opening.id}`).set(bearer(factory)).expect(200)).body;
+    expect(employerView.matchSummary).toMatchObject({ proposed: 2 });
+    expect(JSON.stringify(employerView)).not.toMatch(/Zhao|Liu|disabled.*wheelchair.*need|displayName/);
+
+    // Scenario 4: registered after the opening, matched all the same.
+    const late = await register(east, aCandidate({ displayName: 'Late veteran Ma', groups: ['veteran'], availability: weekdays('07:00', '17:00') }));
+    const eastLater = await listOf(east, opening.id, 2);
+    expect(eastLater.matches.map((match) => match.candidateId)).toContain(late);
+  });
+
+  it('scenario 5 and 6: a declined match makes room for the next person; withdrawn consent removes the person and proposes another', async () => {
+    const employer = await organization('employer', 'Small workshop');
+    const worker = await caseworker('Workshop desk');
+    const people: string[] = [];
+    for (let i = 0; i < 11; i++) people.push(await register(worker, aCandidate({ displayName: `Seeker ${i}`, groups: ['laid_off'], availability: weekdays('08:00', '16:00') })));
+    const opening = (await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ targetGroups: ['laid_off'], accessibilityFeatures: [], positions: 1 })).expect(201)).body;
+    // One position: a shortlist of max(10, 3 x 1) = 10 of the 11.
+    const first = await listOf(worker, opening.id, 10);
+    const waiting = people.find((id) => !first.matches.some((match) => match.candidateId === id)) as string;
+
+    const declined = first.matches[0];
+    await api.http.patch(`/v1/matches/${declined.matchId}`).set(bearer(worker)).send({ status: 'contacted' }).expect(200);
+    await api.http.patch(`/v1/matches/${declined.matchId}`).set(bearer(worker)).send({ status: 'declined', reason: 'Found work elsewhere' }).expect(200);
+    const after = await eventually(async () => {
+      const list = (await lists(worker)).find((entry) => entry.offerId === opening.id);
+      return list?.matches.some((match) => match.candidateId === waiting) ? list : undefined;
+    }, 15_000, 'the next person to be proposed');
+    // The nine still proposed, and the newcomer; the declined one stays on the list as declined.
+    expect(after.matches.filter((match) => match.status === 'proposed')).toHaveLength(10);
+    expect(after.matches.find((match) => match.matchId === declined.matchId)?.status).toBe('declined');
+
+    // Consent withdrawn: gone from the list, match withdrawn.
+    const leaving = after.matches.find((match) => match.status === 'proposed') as ListEntry;
+    await api.http.delete(`/v1/candidates/${leaving.candidateId}`).set(bearer(worker)).expect(204);
+    await drained();
+    const finalList = (await lists(worker)).find((entry) => entry.offerId === opening.id) as CandidateList;
+    expect(finalList.matches.map((match) => match.candidateId)).not.toContain(leaving.candidateId);
+    const summary = (await api.http.get(`/v1/openings/${opening.id}`).set(bearer(employer)).expect(200)).body.matchSummary;
+    expect(summary).toMatchObject({ declined: 1, withdrawn: 1 });
+  });
+
+  it('caps: a person holds at most 6 open job matches', async () => {
+    const employer = await organization('employer', 'Many openings');
+    const worker = await caseworker('Busy desk');
+    const person = await register(worker, aCandidate({ displayName: 'Sought after', groups: ['veteran'], availability: weekdays('06:00', '22:00') }));
+    for (let i = 0; i < 8; i++) {
+      await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Job ${i}`, accessibilityFeatures: [], targetGroups: ['veteran'] })).expect(201);
+    }
+    await drained();
+    const { rows } = await world.db.query(`SELECT count(*)::int AS open FROM matches WHERE candidate_id = $1 AND status = 'proposed'`, [person]);
+    expect(rows[0].open).toBe(6);
+  });
+
+  it('handles each event once: MatchesProposed is emitted once per offer and batch', async () => {
+    await drained();
+    const { rows } = await world.db.query(
+      `SELECT payload->>'offerId' AS offer, jsonb_array_elements_text(payload->'matchIds') AS match_id FROM outbox_events WHERE event_name = 'MatchesProposed'`,
+    );
+    const { rows: matches } = await world.db.query(`SELECT id FROM matches`);
+    // Every match was announced exactly once.
+    expect(rows.map((row) => row.match_id).sort()).toEqual(matches.map((row) => row.id).sort());
+  });
+});
