@@ -63,6 +63,8 @@ export class MatchingService {
     await this.store.forEachMatchableCandidate(20_000, (rows) => {
       for (const row of rows) this.engine.people.upsert(candidateProfile(row));
     });
+    // People of one cell side by side in memory: scans read sequentially.
+    this.engine.people.relayout();
     const now = Date.now();
     for (const row of await this.store.activeOpenings()) this.engine.openings.upsert(openingOffer(row, now));
     for (const row of await this.store.activeSlots()) this.engine.slots.upsert(slotOffer(row, now));
@@ -316,7 +318,7 @@ export class MatchingService {
 
   /** A slot offer: a redemption code, valid until the end of the next window the person's break meets. */
   private slotOfferRow(match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>, caseworkerId: string, windows: readonly WeeklyWindow[], now: number): NewMatchRow {
-    const breaks = this.engine.people.get(match.candidateId)?.breaks ?? [];
+    const breaks = this.engine.breakPiecesOf(match.candidateId);
     let expiresAt: Date | undefined;
     for (const window of windows) {
       const pieces = weekIntervals([window]);

@@ -4,6 +4,23 @@ import { KM_PER_DEGREE } from '@huigong/domain';
 export const CELL_DEGREES = 0.02;
 const COLUMNS = Math.ceil(360 / CELL_DEGREES) + 1;
 
+/**
+ * A lower bound of the great-circle distance from a point to any point of a cell: the flat distance to
+ * the cell's nearest edge, with longitude degrees shortened to those nearest the pole, less a margin.
+ */
+export function nearestKmToCell(key: number, lat: number, lng: number): number {
+  const row = Math.floor(key / COLUMNS);
+  const column = key - row * COLUMNS;
+  const south = row * CELL_DEGREES - 90;
+  const west = column * CELL_DEGREES - 180;
+  const dLat = lat < south ? south - lat : lat > south + CELL_DEGREES ? lat - south - CELL_DEGREES : 0;
+  const dLng = lng < west ? west - lng : lng > west + CELL_DEGREES ? lng - west - CELL_DEGREES : 0;
+  const poleward = Math.min(89.9, Math.max(Math.abs(lat), Math.abs(south), Math.abs(south + CELL_DEGREES)));
+  const dy = dLat * KM_PER_DEGREE;
+  const dx = dLng * KM_PER_DEGREE * Math.cos((poleward * Math.PI) / 180);
+  return Math.max(0, Math.sqrt(dx * dx + dy * dy) / 1.01 - 0.01);
+}
+
 export function cellKey(lat: number, lng: number): number {
   const row = Math.floor((lat + 90) / CELL_DEGREES);
   const column = Math.floor((lng + 180) / CELL_DEGREES);

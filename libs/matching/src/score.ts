@@ -25,7 +25,7 @@ const round = (value: number, places: number): number => Math.round(value * 10 *
 const clamp01 = (value: number): number => Math.min(1, Math.max(0, value));
 
 /** The person's group that earns the most priority among those the offer asks for (any, if it asks none). */
-function priorityGroup(groups: readonly TargetGroup[], wanted: readonly TargetGroup[], policy: MatchingPolicy): TargetGroup | undefined {
+export function priorityGroup(groups: readonly TargetGroup[], wanted: readonly TargetGroup[], policy: MatchingPolicy): TargetGroup | undefined {
   let best: TargetGroup | undefined;
   for (const group of groups) {
     if (wanted.length > 0 && !wanted.includes(group)) continue;
@@ -34,6 +34,25 @@ function priorityGroup(groups: readonly TargetGroup[], wanted: readonly TargetGr
     }
   }
   return best;
+}
+
+/** The parts of a score as numbers; the one formula both the reference and the engine use. */
+export function scoreValue(
+  policy: MatchingPolicy,
+  parts: { skills: number; schedule: number; km: number; limitKm: number; waitingSince: number; priority: number },
+  now: number,
+): number {
+  const distance = parts.limitKm <= 0 ? 0 : clamp01(1 - parts.km / parts.limitKm);
+  const waiting = clamp01(Math.max(0, (now - parts.waitingSince) / DAY_MS) / policy.waitingDaysForFullScore);
+  const w = policy.weights;
+  const score = w.skills * parts.skills + w.schedule * parts.schedule + w.distance * distance + w.waiting * waiting + w.priority * parts.priority;
+  return round(clamp01(score), 4);
+}
+
+/** The schedule part of a slot's score: the best overlap of a break with a window, against up to an hour. */
+export function slotOverlapPart(overlapMinutes: number, slot: SlotOffer): number {
+  const longestWindow = Math.max(...slot.windows.map(windowMinutes));
+  return clamp01(overlapMinutes / Math.min(longestWindow, 60));
 }
 
 /** The figures a score is made of, however they were computed (from windows, or from the index). */
@@ -47,44 +66,41 @@ export interface MatchFigures {
   limitKm: number;
 }
 
-function commonParts(figures: MatchFigures, wanted: readonly TargetGroup[], now: number, policy: MatchingPolicy) {
-  const distance = figures.limitKm <= 0 ? 0 : clamp01(1 - figures.km / figures.limitKm);
-  const days = Math.max(0, (now - figures.waitingSince) / DAY_MS);
-  const waiting = clamp01(days / policy.waitingDaysForFullScore);
-  const group = priorityGroup(figures.groups, wanted, policy);
-  const priority = group === undefined ? 0 : policy.groupPriority[group];
-  const reasons: MatchReason[] = [{ code: 'distance', km: round(figures.km, 2) }];
-  if (group !== undefined) reasons.push({ code: 'group', group, priority });
-  reasons.push({ code: 'waiting', days: Math.floor(days) });
-  return { distance, waiting, priority, reasons };
+function reasonsOf(figures: MatchFigures, group: TargetGroup | undefined, policy: MatchingPolicy, now: number, middle: MatchReason[]): MatchReason[] {
+  const reasons: MatchReason[] = [{ code: 'distance', km: round(figures.km, 2) }, ...middle];
+  if (group !== undefined) reasons.push({ code: 'group', group, priority: policy.groupPriority[group] });
+  reasons.push({ code: 'waiting', days: Math.floor(Math.max(0, (now - figures.waitingSince) / DAY_MS)) });
+  return reasons;
+}
+
+/** Share of the opening's skills the person has (1 when the opening asks none), and which. */
+export function skillsCovered(personSkills: readonly string[], openingSkills: readonly string[]): { covered: string[]; missing: string[]; part: number } {
+  const have = new Set(personSkills.map((skill) => skill.toLowerCase()));
+  const covered = openingSkills.filter((skill) => have.has(skill.toLowerCase()));
+  const missing = openingSkills.filter((skill) => !have.has(skill.toLowerCase()));
+  return { covered, missing, part: openingSkills.length === 0 ? 1 : covered.length / openingSkills.length };
 }
 
 /** Score of a person who passes every rule of the opening, from its figures; `coverage` is 0 to 1. */
 export function scoreOpeningFigures(figures: MatchFigures, coverage: number, opening: OpeningOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
-  const personSkills = new Set(figures.skills.map((skill) => skill.toLowerCase()));
-  const covered = opening.skills.filter((skill) => personSkills.has(skill.toLowerCase()));
-  const missing = opening.skills.filter((skill) => !personSkills.has(skill.toLowerCase()));
-  const skills = opening.skills.length === 0 ? 1 : covered.length / opening.skills.length;
+  const skills = skillsCovered(figures.skills, opening.skills);
   const schedule = Math.min(1, coverage);
-  const parts = commonParts(figures, opening.targetGroups, now, policy);
-  const w = policy.weights;
-  const score = w.skills * skills + w.schedule * schedule + w.distance * parts.distance + w.waiting * parts.waiting + w.priority * parts.priority;
-  const reasons: MatchReason[] = [parts.reasons[0], { code: 'schedule', coverage: round(schedule, 2) }];
-  if (opening.skills.length > 0) reasons.push({ code: 'skills', covered, missing });
-  reasons.push(...parts.reasons.slice(1));
-  return { candidateId: figures.candidateId, score: round(clamp01(score), 4), reasons };
+  const group = priorityGroup(figures.groups, opening.targetGroups, policy);
+  const priority = group === undefined ? 0 : policy.groupPriority[group];
+  const score = scoreValue(policy, { skills: skills.part, schedule, km: figures.km, limitKm: figures.limitKm, waitingSince: figures.waitingSince, priority }, now);
+  const middle: MatchReason[] = [{ code: 'schedule', coverage: round(schedule, 2) }];
+  if (opening.skills.length > 0) middle.push({ code: 'skills', covered: skills.covered, missing: skills.missing });
+  return { candidateId: figures.candidateId, score, reasons: reasonsOf(figures, group, policy, now, middle) };
 }
 
 /** Score of a person who passes every rule of the slot, from its figures and the best break overlap. */
 export function scoreSlotFigures(figures: MatchFigures, overlapMinutes: number, slot: SlotOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
-  const longestWindow = Math.max(...slot.windows.map(windowMinutes));
-  const overlap = clamp01(overlapMinutes / Math.min(longestWindow, 60));
-  const parts = commonParts(figures, slot.eligibleGroups, now, policy);
-  const w = policy.weights;
+  const group = priorityGroup(figures.groups, slot.eligibleGroups, policy);
+  const priority = group === undefined ? 0 : policy.groupPriority[group];
   // Slots ask no skills: that weight goes to the overlap of the person's break with the window.
-  const score = (w.skills + w.schedule) * overlap + w.distance * parts.distance + w.waiting * parts.waiting + w.priority * parts.priority;
-  const reasons: MatchReason[] = [parts.reasons[0], { code: 'break_overlap', minutes: overlapMinutes }, ...parts.reasons.slice(1)];
-  return { candidateId: figures.candidateId, score: round(clamp01(score), 4), reasons };
+  const overlap = slotOverlapPart(overlapMinutes, slot);
+  const score = scoreValue(policy, { skills: overlap, schedule: overlap, km: figures.km, limitKm: figures.limitKm, waitingSince: figures.waitingSince, priority }, now);
+  return { candidateId: figures.candidateId, score, reasons: reasonsOf(figures, group, policy, now, [{ code: 'break_overlap', minutes: overlapMinutes }]) };
 }
 
 function figuresOf(candidate: CandidateProfile, location: { lat: number; lng: number }, radiusKm: number): MatchFigures {
