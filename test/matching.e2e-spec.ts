@@ -178,3 +178,54 @@ describe('matching: the scenarios of the brief', () => {
     expect(rows.map((row) => row.match_id).sort()).toEqual(matches.map((row) => row.id).sort());
   });
 });
+
+describe('matching: two matchers competing for one queue', () => {
+  let world: TestWorld;
+  let api: RunningApi;
+  let matchers: INestApplicationContext[] = [];
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    api = await startApi(world);
+    matchers = [await startWorker(world, 'matcher'), await startWorker(world, 'matcher')];
+  });
+
+  afterAll(async () => {
+    for (const matcher of matchers) await matcher.close();
+    await api?.close();
+    await world?.destroy();
+  });
+
+  it('keeps every cap and never doubles a match, whichever matcher handles which event', async () => {
+    const employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Job fair', kind: 'employer' }).expect(201)).body.apiKey;
+    const worker = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Fair desk' }).expect(201)).body.apiKey;
+    // People and openings arrive interleaved and at once: each matcher hears of some of them only
+    // through the other's broadcast.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      writes.push(api.http.post('/v1/candidates').set(bearer(worker)).send(aCandidate({ displayName: `Job seeker ${i}`, groups: ['rural_migrant'], availability: weekdays('07:00', '19:00') })).expect(201));
+      if (i % 3 === 0) writes.push(api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Fair job ${i}`, targetGroups: ['rural_migrant'], accessibilityFeatures: [], positions: 2 })).expect(201));
+    }
+    await Promise.all(writes);
+    await eventually(async () => {
+      const { rows } = await world.db.query(
+        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name <> 'MatchesProposed') AS events,
+                (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
+                (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
+      );
+      return rows[0].events === rows[0].handled && rows[0].pending === '0';
+    }, 30_000, 'both matchers to handle every event');
+
+    const { rows: perPerson } = await world.db.query(`SELECT candidate_id, count(*)::int AS open FROM matches WHERE status = 'proposed' GROUP BY candidate_id`);
+    const { rows: perOpening } = await world.db.query(`SELECT opening_id, count(*)::int AS open FROM matches GROUP BY opening_id`);
+    const { rows: doubled } = await world.db.query(`SELECT opening_id, candidate_id FROM matches GROUP BY 1, 2 HAVING count(*) > 1`);
+    expect(perPerson.every((row) => row.open <= 6)).toBe(true);
+    // Two positions: a shortlist of max(10, 3 x 2) = 10.
+    expect(perOpening.every((row) => row.open <= 10)).toBe(true);
+    expect(doubled).toEqual([]);
+    // 10 openings x 10 places = 100 places and 30 people x 6 = 180: every place is filled, whichever
+    // matcher learned of the person first.
+    expect(perOpening).toHaveLength(10);
+    expect(perOpening.every((row) => row.open === 10)).toBe(true);
+  });
+});

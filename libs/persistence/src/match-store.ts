@@ -123,21 +123,26 @@ export class MatchStore {
 
   /**
    * Locks people (sorted) and returns, for those still active with consent, their caseworker and open
-   * job matches: the numbers a cap is checked against.
+   * job matches: the numbers a cap is checked against. Two statements on purpose: under READ COMMITTED a
+   * statement's snapshot is taken before it waits for a lock, so counting in the locking statement would
+   * miss the match that the transaction it waited for has just committed.
    */
   async lockCandidates(manager: EntityManager, ids: string[]): Promise<Map<string, { caseworkerId: string; openJobMatches: number }>> {
     const result = new Map<string, { caseworkerId: string; openJobMatches: number }>();
     if (ids.length === 0) return result;
-    const rows: { id: string; caseworker_id: string; open: string }[] = await manager.query(
-      `WITH locked AS (
-         SELECT id, caseworker_id FROM candidates
-          WHERE id = ANY($1::uuid[]) AND status = 'active' AND consent_contact ORDER BY id FOR UPDATE)
-       SELECT l.id, l.caseworker_id,
-              (SELECT count(*) FROM matches m WHERE m.candidate_id = l.id AND m.offer_kind = 'opening' AND m.status = ANY($2)) AS open
-         FROM locked l`,
-      [ids, OPEN_JOB_STATUSES],
+    const locked: { id: string; caseworker_id: string }[] = await manager.query(
+      `SELECT id, caseworker_id FROM candidates
+        WHERE id = ANY($1::uuid[]) AND status = 'active' AND consent_contact ORDER BY id FOR UPDATE`,
+      [ids],
     );
-    for (const row of rows) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: Number(row.open) });
+    if (locked.length === 0) return result;
+    const counts: { candidate_id: string; open: string }[] = await manager.query(
+      `SELECT candidate_id, count(*) AS open FROM matches
+        WHERE candidate_id = ANY($1::uuid[]) AND offer_kind = 'opening' AND status = ANY($2) GROUP BY candidate_id`,
+      [locked.map((row) => row.id), OPEN_JOB_STATUSES],
+    );
+    const open = new Map(counts.map((row) => [row.candidate_id, Number(row.open)]));
+    for (const row of locked) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: open.get(row.id) ?? 0 });
     return result;
   }
 
