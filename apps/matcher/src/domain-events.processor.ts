@@ -37,7 +37,7 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     }
     const changes = await this.matching.handle(job.data);
     await this.consumer.markHandled(MATCHER_CONSUMER, job.data);
-    await this.broadcast.publish(changes);
+    await this.broadcast.publish(changes, job.data.correlationId);
     return { handled: true };
   }
 }

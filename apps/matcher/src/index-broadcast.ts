@@ -8,8 +8,9 @@ import { type IndexChange, MatchingService } from './matching.service';
 /**
  * Several matchers compete for the same queue, each with its own copy of the index. The one that handled
  * an event tells the others, over Redis pub/sub, which entities changed; they re-read those rows from
- * PostgreSQL. A message lost while a matcher was disconnected costs at most a stale copy until the next
- * change of that entity: the writes themselves are checked against the database under locks.
+ * PostgreSQL and reconsider them against what they know, so that a person and an offer handled at the
+ * same moment by two matchers still meet. A message lost while a matcher was disconnected costs at most a
+ * stale copy until the next change of that entity: the writes are checked against the database under locks.
  */
 @Injectable()
 export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,18 +42,18 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
     this.publisher?.disconnect();
   }
 
-  async publish(changes: IndexChange[]): Promise<void> {
+  async publish(changes: IndexChange[], correlationId: string): Promise<void> {
     if (changes.length === 0 || this.publisher === undefined) return;
     await this.publisher
-      .publish(this.channel, JSON.stringify({ origin: this.origin, changes }))
+      .publish(this.channel, JSON.stringify({ origin: this.origin, correlationId, changes }))
       .catch((error: Error) => this.logger.warn(`Index change not broadcast: ${error.message}`));
   }
 
   private async receive(message: string): Promise<void> {
     try {
-      const { origin, changes } = JSON.parse(message) as { origin: string; changes: IndexChange[] };
+      const { origin, correlationId, changes } = JSON.parse(message) as { origin: string; correlationId: string; changes: IndexChange[] };
       if (origin === this.origin) return;
-      for (const change of changes) await this.matching.refresh(change);
+      for (const change of changes) await this.matching.reconsider(change, correlationId);
     } catch (error) {
       this.logger.warn(`Index change not applied: ${(error as Error).message}`);
     }

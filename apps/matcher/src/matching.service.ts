@@ -125,6 +125,22 @@ export class MatchingService {
     }
   }
 
+  /**
+   * Another matcher handled a change: this one refreshes its copy, then looks at the entity once more
+   * against what it knows. Two matchers handling a new person and a new opening at the same moment each
+   * rank against a copy that lacks the other's; whichever hears of the other last proposes the pair. A
+   * repeat is harmless: the writes are checked under locks, and an offer without room proposes no one.
+   */
+  async reconsider(change: IndexChange, correlationId: string): Promise<void> {
+    await this.refresh(change);
+    if (change.entity === 'opening') await this.proposeForOpening(change.id, correlationId);
+    else if (change.entity === 'slot') await this.proposeForSlot(change.id, correlationId);
+    else {
+      const row = await this.store.candidate(this.dataSource.manager, change.id);
+      if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
+    }
+  }
+
   /** Slot offers whose occurrence has passed expire, and the next people in line are offered the seats. */
   async expireSlotOffers(): Promise<number> {
     const slotIds = await this.store.expireSlotOffers();
