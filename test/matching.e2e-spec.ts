@@ -160,12 +160,24 @@ describe('matching: the scenarios of the brief', () => {
     const employer = await organization('employer', 'Many openings');
     const worker = await caseworker('Busy desk');
     const person = await register(worker, aCandidate({ displayName: 'Sought after', groups: ['veteran'], availability: weekdays('06:00', '22:00') }));
+    const jobs: string[] = [];
     for (let i = 0; i < 8; i++) {
-      await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Job ${i}`, accessibilityFeatures: [], targetGroups: ['veteran'] })).expect(201);
+      jobs.push((await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Job ${i}`, accessibilityFeatures: [], targetGroups: ['veteran'] })).expect(201)).body.id);
     }
     await drained();
     const { rows } = await world.db.query(`SELECT count(*)::int AS open FROM matches WHERE candidate_id = $1 AND status = 'proposed'`, [person]);
     expect(rows[0].open).toBe(6);
+
+    // Why not the others: every rule passes, but the person's cap is reached.
+    const { rows: unmatched } = await world.db.query(
+      `SELECT o.id FROM openings o WHERE o.id = ANY($2::uuid[]) AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.opening_id = o.id AND m.candidate_id = $1)`,
+      [person, jobs],
+    );
+    expect(unmatched.length).toBeGreaterThanOrEqual(2);
+    const why = (await api.http.get(`/v1/candidates/${person}/explain`).query({ openingId: unmatched[0].id }).set(bearer(worker)).expect(200)).body;
+    expect(why.eligible).toBe(true);
+    expect(why.caps).toEqual(expect.arrayContaining([{ rule: 'person_cap', pass: false, openJobMatches: 6, max: 6 }]));
+    expect(why.match).toBeNull();
   });
 
   it('handles each event once: MatchesProposed is emitted once per offer and batch', async () => {

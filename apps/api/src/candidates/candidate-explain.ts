@@ -1,16 +1,24 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '@huigong/platform';
-import { type CandidateProfile, type RuleCheck, allPass, checkOpening, checkSlot } from '@huigong/matching';
+import { type CandidateProfile, DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
 import { CandidateEntity, MatchEntity, OpeningEntity, SlotEntity } from '@huigong/persistence/entities';
 import { DataSource } from 'typeorm';
+
+/** The caps of API v1, with their figures: a person may fit and still not be proposed because one is reached. */
+export type CapCheck =
+  | { rule: 'person_cap'; pass: boolean; openJobMatches: number; max: number }
+  | { rule: 'shortlist'; pass: boolean; openMatches: number; size: number }
+  | { rule: 'slot_offers'; pass: boolean; openOffers: number; limit: number };
 
 export interface ExplainView {
   candidateId: string;
   offerKind: 'opening' | 'slot';
   offerId: string;
-  /** Whether every rule passes. */
+  /** Whether every rule passes (the caps aside). */
   eligible: boolean;
   rules: RuleCheck[];
+  /** Caps, counted now; a person who already holds a match of this offer is not blocked by them. */
+  caps: CapCheck[];
   /** The stored match, where one exists. */
   match: { matchId: string; status: string; score: number } | null;
 }
@@ -58,7 +66,18 @@ export class CandidateExplainer {
         positions: opening.positions,
       });
       const match = await this.dataSource.getRepository(MatchEntity).findOneBy({ openingId: opening.id, candidateId: candidate.id });
-      return this.view(candidate.id, 'opening', opening.id, rules, match);
+      const [counts] = await this.dataSource.query(
+        `SELECT count(*) FILTER (WHERE candidate_id = $1 AND offer_kind = 'opening') AS person, count(*) FILTER (WHERE opening_id = $2) AS opening
+           FROM matches WHERE status IN ('proposed', 'contacted', 'interested', 'interview') AND (candidate_id = $1 OR opening_id = $2)`,
+        [candidate.id, opening.id],
+      );
+      const max = DEFAULT_MATCHING_POLICY.maxOpenJobMatchesPerPerson;
+      const size = shortlistSize(opening.positions);
+      const caps: CapCheck[] = [
+        { rule: 'person_cap', pass: Number(counts.person) < max, openJobMatches: Number(counts.person), max },
+        { rule: 'shortlist', pass: Number(counts.opening) < size, openMatches: Number(counts.opening), size },
+      ];
+      return this.view(candidate.id, 'opening', opening.id, rules, caps, match);
     }
     const slot = await this.dataSource.getRepository(SlotEntity).findOneBy({ id: query.slotId });
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
@@ -76,16 +95,20 @@ export class CandidateExplainer {
       where: { slotId: slot.id, candidateId: candidate.id },
       order: { createdAt: 'DESC' },
     });
-    return this.view(candidate.id, 'slot', slot.id, rules, match);
+    const [counts] = await this.dataSource.query(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
+    const limit = slotOfferLimit(slot.capacity);
+    const caps: CapCheck[] = [{ rule: 'slot_offers', pass: Number(counts.open) < limit, openOffers: Number(counts.open), limit }];
+    return this.view(candidate.id, 'slot', slot.id, rules, caps, match);
   }
 
-  private view(candidateId: string, offerKind: 'opening' | 'slot', offerId: string, rules: RuleCheck[], match: MatchEntity | null): ExplainView {
+  private view(candidateId: string, offerKind: 'opening' | 'slot', offerId: string, rules: RuleCheck[], caps: CapCheck[], match: MatchEntity | null): ExplainView {
     return {
       candidateId,
       offerKind,
       offerId,
       eligible: allPass(rules),
       rules,
+      caps,
       match: match === null ? null : { matchId: match.id, status: match.status, score: match.score },
     };
   }
