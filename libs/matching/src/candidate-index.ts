@@ -89,6 +89,8 @@ export class CandidateIndex {
   breaksLength = new Uint16Array(INITIAL_CAPACITY);
   skillsAt = new Int32Array(INITIAL_CAPACITY);
   skillsLength = new Uint8Array(INITIAL_CAPACITY);
+  /** One bit per skill id modulo 32: a clear bit proves the person lacks the skill. */
+  skillBloom = new Uint32Array(INITIAL_CAPACITY);
   private cell = new Float64Array(INITIAL_CAPACITY);
   private positionInCell = new Int32Array(INITIAL_CAPACITY);
 
@@ -175,6 +177,9 @@ export class CandidateIndex {
     const skillIds = profile.skills.map((skill) => this.intern(skill));
     this.skillsAt[slot] = this.skills.append(skillIds);
     this.skillsLength[slot] = skillIds.length;
+    let bloom = 0;
+    for (const id of skillIds) bloom |= 1 << (id & 31);
+    this.skillBloom[slot] = bloom;
 
     const key = cellKey(profile.location.lat, profile.location.lng);
     let members = this.cells.get(key);
@@ -276,6 +281,7 @@ export class CandidateIndex {
     this.availabilityLength = moved(this.availabilityLength);
     this.breaksLength = moved(this.breaksLength);
     this.skillsLength = moved(this.skillsLength);
+    this.skillBloom = moved(this.skillBloom);
     this.cell = moved(this.cell);
     this.ids = order.map((from) => this.ids[from]);
     this.positionInCell = new Int32Array(capacity);
@@ -344,6 +350,7 @@ export class CandidateIndex {
     this.breaksLength = grown(this.breaksLength);
     this.skillsAt = grown(this.skillsAt);
     this.skillsLength = grown(this.skillsLength);
+    this.skillBloom = grown(this.skillBloom);
     this.cell = grown(this.cell);
     this.positionInCell = grown(this.positionInCell);
     this.capacity = capacity;

@@ -104,11 +104,14 @@ export class MatchingEngine {
     const radiusKm = opening.radiusKm;
     const flat = this.flatEarth(lat0, radiusKm);
     const wantedSkills = opening.skills.map((skill) => index.skillId(skill));
+    let wantedSkillBits = 0;
+    for (const skill of wantedSkills) if (skill >= 0) wantedSkillBits |= 1 << (skill & 31);
+    const skillBloom = index.skillBloom;
     const top = new TopK<Kept>(room, betterByScore);
     const bestPriority = this.priority(wanted === 0 ? (1 << 13) - 1 : wanted);
     for (const { members, nearestKm: cellKm } of index.cellsNear(lat0, lng0, radiusKm)) {
       // No one here or farther can beat the worst kept, even with every other part of the score perfect.
-      if (top.full && scoreValue(policy, { skills: 1, schedule: 1, km: cellKm, limitKm: radiusKm, waitingSince: Number.NEGATIVE_INFINITY, priority: bestPriority }, now) < top.worst.score) break;
+      if (top.full && scoreValue(policy, 1, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
       for (let m = 0; m < members.length; m++) {
         const slot = members[m];
         if (consent[slot] === 0) continue;
@@ -123,12 +126,17 @@ export class MatchingEngine {
         const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
         const dy = (lat[slot] - lat0) * KM_PER_DEGREE;
         const dx = (lng[slot] - lng0) * flat.kmPerDegreeLng;
-        const flatKm = Math.sqrt(dx * dx + dy * dy);
-        if (flatKm > limitKm * 1.01 + 0.01) continue;
+        const reach = limitKm * 1.01 + 0.01;
+        const flatSquared = dx * dx + dy * dy;
+        if (flatSquared > reach * reach) continue;
+        const flatKm = Math.sqrt(flatSquared);
         let skills = 1;
         if (wantedSkills.length > 0) {
           let covered = 0;
-          for (const skill of wantedSkills) if (skill >= 0 && index.hasSkill(slot, skill)) covered++;
+          const bloom = skillBloom[slot];
+          if ((bloom & wantedSkillBits) !== 0) {
+            for (const skill of wantedSkills) if (skill >= 0 && (bloom & (1 << (skill & 31))) !== 0 && index.hasSkill(slot, skill)) covered++;
+          }
           skills = covered / wantedSkills.length;
         }
         const priority = this.priority(wanted === 0 ? groups : groups & wanted);
@@ -136,19 +144,21 @@ export class MatchingEngine {
         // Branch and bound: the best this person could score, with a full schedule and the shortest
         // distance the flat-earth figure allows. If that cannot beat the worst kept, skip the exact work.
         const nearestKm = Math.max(0, (flatKm - 0.01) / 1.01);
-        if (top.full && scoreValue(policy, { skills, schedule: 1, km: nearestKm, limitKm, waitingSince, priority }, now) < top.worst.score) continue;
+        if (top.full && scoreValue(policy, skills, 1, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
         const coverage = pooledOverlap(pool, index.availabilityAt[slot], index.availabilityLength[slot], shifts) / shiftMinutes;
         if (coverage < policy.minScheduleCoverage) continue;
         const schedule = coverage < 1 ? coverage : 1;
-        if (top.full && scoreValue(policy, { skills, schedule, km: nearestKm, limitKm, waitingSince, priority }, now) < top.worst.score) continue;
+        if (top.full && scoreValue(policy, skills, schedule, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
         const km = distanceKmBetween(lat[slot], lng[slot], lat0, lng0);
         if (km > limitKm) continue;
+        const score = scoreValue(policy, skills, schedule, km, limitKm, waitingSince, priority, now);
         const id = ids[slot] as string;
+        const kept: Kept = { score, id, slot, km, limitKm, fit: coverage, lastOffered: 0 };
+        if (!top.admits(kept)) continue;
+        // Only someone who would be kept is looked up in the history.
         if (state.matchedCandidateIds.has(id)) continue;
         if (peopleState.openJobMatches(id) >= policy.maxOpenJobMatchesPerPerson) continue;
-        const score = scoreValue(policy, { skills, schedule, km, limitKm, waitingSince, priority }, now);
-        const kept: Kept = { score, id, slot, km, limitKm, fit: coverage, lastOffered: 0 };
-        if (top.admits(kept)) top.offer(kept);
+        top.offer(kept);
       }
     }
     return top.sorted().map((kept) => scoreOpeningFigures(this.figures(kept), kept.fit, opening, now, policy));
@@ -171,7 +181,7 @@ export class MatchingEngine {
     const bestPriority = this.priority(wanted);
     for (const { members, nearestKm: cellKm } of index.cellsNear(lat0, lng0, radiusKm)) {
       // Once every kept person was never offered before, only a better score displaces one.
-      if (top.full && top.worst.lastOffered === Number.NEGATIVE_INFINITY && scoreValue(policy, { skills: 1, schedule: 1, km: cellKm, limitKm: radiusKm, waitingSince: Number.NEGATIVE_INFINITY, priority: bestPriority }, now) < top.worst.score) break;
+      if (top.full && top.worst.lastOffered === Number.NEGATIVE_INFINITY && scoreValue(policy, 1, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
       for (let m = 0; m < members.length; m++) {
         const slot = members[m];
         if (consent[slot] === 0) continue;
@@ -186,8 +196,10 @@ export class MatchingEngine {
         const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
         const dy = (lat[slot] - lat0) * KM_PER_DEGREE;
         const dx = (lng[slot] - lng0) * flat.kmPerDegreeLng;
-        const flatKm = Math.sqrt(dx * dx + dy * dy);
-        if (flatKm > limitKm * 1.01 + 0.01) continue;
+        const reach = limitKm * 1.01 + 0.01;
+        const flatSquared = dx * dx + dy * dy;
+        if (flatSquared > reach * reach) continue;
+        const flatKm = Math.sqrt(flatSquared);
         const id = ids[slot] as string;
         const lastOffered = rotating ? (state.lastOfferedAt.get(id) ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
         const priority = this.priority(groups & wanted);
@@ -198,7 +210,7 @@ export class MatchingEngine {
           if (lastOffered > worst.lastOffered) continue;
           if (lastOffered === worst.lastOffered) {
             const nearestKm = Math.max(0, (flatKm - 0.01) / 1.01);
-            if (scoreValue(policy, { skills: 1, schedule: 1, km: nearestKm, limitKm, waitingSince, priority }, now) < worst.score) continue;
+            if (scoreValue(policy, 1, 1, nearestKm, limitKm, waitingSince, priority, now) < worst.score) continue;
           }
         }
         const km = distanceKmBetween(lat[slot], lng[slot], lat0, lng0);
@@ -208,7 +220,7 @@ export class MatchingEngine {
         if (best < policy.minBreakOverlapMinutes) continue;
         if (state.offeredCandidateIds.has(id)) continue;
         const overlap = slotOverlapPart(best, slotOffer);
-        const score = scoreValue(policy, { skills: overlap, schedule: overlap, km, limitKm, waitingSince, priority }, now);
+        const score = scoreValue(policy, overlap, overlap, km, limitKm, waitingSince, priority, now);
         const kept: Kept = { score, id, slot, km, limitKm, fit: best, lastOffered };
         if (top.admits(kept)) top.offer(kept);
       }

@@ -39,13 +39,18 @@ export function priorityGroup(groups: readonly TargetGroup[], wanted: readonly T
 /** The parts of a score as numbers; the one formula both the reference and the engine use. */
 export function scoreValue(
   policy: MatchingPolicy,
-  parts: { skills: number; schedule: number; km: number; limitKm: number; waitingSince: number; priority: number },
+  skills: number,
+  schedule: number,
+  km: number,
+  limitKm: number,
+  waitingSince: number,
+  priority: number,
   now: number,
 ): number {
-  const distance = parts.limitKm <= 0 ? 0 : clamp01(1 - parts.km / parts.limitKm);
-  const waiting = clamp01(Math.max(0, (now - parts.waitingSince) / DAY_MS) / policy.waitingDaysForFullScore);
+  const distance = limitKm <= 0 ? 0 : clamp01(1 - km / limitKm);
+  const waiting = clamp01(Math.max(0, (now - waitingSince) / DAY_MS) / policy.waitingDaysForFullScore);
   const w = policy.weights;
-  const score = w.skills * parts.skills + w.schedule * parts.schedule + w.distance * distance + w.waiting * waiting + w.priority * parts.priority;
+  const score = w.skills * skills + w.schedule * schedule + w.distance * distance + w.waiting * waiting + w.priority * priority;
   return round(clamp01(score), 4);
 }
 
@@ -87,7 +92,7 @@ export function scoreOpeningFigures(figures: MatchFigures, coverage: number, ope
   const schedule = Math.min(1, coverage);
   const group = priorityGroup(figures.groups, opening.targetGroups, policy);
   const priority = group === undefined ? 0 : policy.groupPriority[group];
-  const score = scoreValue(policy, { skills: skills.part, schedule, km: figures.km, limitKm: figures.limitKm, waitingSince: figures.waitingSince, priority }, now);
+  const score = scoreValue(policy, skills.part, schedule, figures.km, figures.limitKm, figures.waitingSince, priority, now);
   const middle: MatchReason[] = [{ code: 'schedule', coverage: round(schedule, 2) }];
   if (opening.skills.length > 0) middle.push({ code: 'skills', covered: skills.covered, missing: skills.missing });
   return { candidateId: figures.candidateId, score, reasons: reasonsOf(figures, group, policy, now, middle) };
@@ -99,7 +104,7 @@ export function scoreSlotFigures(figures: MatchFigures, overlapMinutes: number, 
   const priority = group === undefined ? 0 : policy.groupPriority[group];
   // Slots ask no skills: that weight goes to the overlap of the person's break with the window.
   const overlap = slotOverlapPart(overlapMinutes, slot);
-  const score = scoreValue(policy, { skills: overlap, schedule: overlap, km: figures.km, limitKm: figures.limitKm, waitingSince: figures.waitingSince, priority }, now);
+  const score = scoreValue(policy, overlap, overlap, figures.km, figures.limitKm, figures.waitingSince, priority, now);
   return { candidateId: figures.candidateId, score, reasons: reasonsOf(figures, group, policy, now, [{ code: 'break_overlap', minutes: overlapMinutes }]) };
 }
 
