@@ -4,6 +4,7 @@
  */
 import { MatchingEngine, type OpeningState, type SlotState } from '@huigong/matching';
 import { City } from './city';
+import { measureColdStart } from './cold-start';
 import { type PeerReport, runPostgisPeer } from './postgis-peer';
 import { mb, ms, summarise } from './stats';
 
@@ -18,6 +19,7 @@ const argument = (name: string): string | undefined => {
 };
 const sizes = (argument('people') ?? '100000,1000000').split(',').map(Number);
 const withPeer = !process.argv.includes('--no-peer');
+const withColdStart = !process.argv.includes('--no-cold-start');
 
 const emptyOpening: OpeningState = { matchedCandidateIds: new Set(), openMatches: 0 };
 const emptySlot: SlotState = { offeredCandidateIds: new Set(), openOffers: 0, lastOfferedAt: new Map() };
@@ -31,6 +33,13 @@ function time<T>(work: () => T): [T, number] {
 
 async function benchmark(people: number): Promise<void> {
   console.log(`\n== ${people.toLocaleString('en')} people, ${OPENINGS.toLocaleString('en')} openings, ${SLOTS.toLocaleString('en')} slots`);
+  if (withColdStart) {
+    // First, while this process holds nothing else: what a matcher starting on this city would do.
+    const cold = await measureColdStart(new City(20261124), people, NOW);
+    console.log(`cold start from PostgreSQL: ${cold.people.toLocaleString('en')} people read, indexed and laid out in ${ms(cold.loadMs)}; RSS ${mb(cold.rssBytes)} (inserting them took ${ms(cold.insertedInMs)})`);
+    global.gc?.();
+  }
+
   const city = new City(20261124);
   const [profiles, generateMs] = time(() => Array.from({ length: people }, (_, i) => city.person(i, NOW)));
   const openings = Array.from({ length: OPENINGS }, (_, i) => city.opening(i));

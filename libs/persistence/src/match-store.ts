@@ -48,19 +48,31 @@ const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until >
 export class MatchStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Active people who consent to contact, in pages by id, for building the index. */
-  async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows: CandidateEntity[] = await this.dataSource.query(
+  /**
+   * Active people who consent to contact, for building the index: one streamed query, handed over in
+   * batches. (Pages by id cost a scan and a sort each when the planner has no statistics yet, as after a
+   * bulk load: a million people took a minute that way, against seconds streamed.)
+   */
+  async forEachMatchableCandidate(batchSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const stream = await runner.stream(
         `SELECT id, groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks,
                 accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", created_at AS "createdAt"
-           FROM candidates WHERE status = 'active' AND consent_contact AND id > $1 ORDER BY id LIMIT $2`,
-        [after, pageSize],
+           FROM candidates WHERE status = 'active' AND consent_contact`,
       );
-      if (rows.length === 0) return;
-      visit(rows);
-      after = rows[rows.length - 1].id;
+      let batch: CandidateEntity[] = [];
+      for await (const row of stream) {
+        batch.push(row as CandidateEntity);
+        if (batch.length >= batchSize) {
+          visit(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) visit(batch);
+    } finally {
+      await runner.release();
     }
   }
 

@@ -1,0 +1,76 @@
+/**
+ * The matcher's cold start, measured on its real path: people in the product's own schema in PostgreSQL,
+ * read page by page (MatchStore), put into the engine, and re-laid out in cell order.
+ */
+import { MatchingEngine } from '@huigong/matching';
+import { MatchStore, dataSourceOptions, runMigrations } from '@huigong/persistence';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { candidateProfile } from '../apps/matcher/src/profiles';
+import type { City } from './city';
+
+const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DATABASE = 'huigong_bench_cold_start';
+
+export interface ColdStart {
+  insertedInMs: number;
+  loadMs: number;
+  people: number;
+  rssBytes: number;
+}
+
+export async function measureColdStart(city: City, people: number, now: number): Promise<ColdStart> {
+  const admin = new pg.Client({ connectionString: SERVER });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await admin.end();
+  const url = new URL(SERVER);
+  url.pathname = `/${DATABASE}`;
+  const databaseUrl = url.toString();
+  await runMigrations(databaseUrl);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const inserting = performance.now();
+  const caseworker = randomUUID();
+  await client.query(`INSERT INTO caseworkers (id, name) VALUES ($1, 'Bench caseworker')`, [caseworker]);
+  const batch = 20_000;
+  for (let from = 0; from < people; from += batch) {
+    const rows = Array.from({ length: Math.min(batch, people - from) }, (_, i) => city.person(from + i, now));
+    await client.query(
+      `INSERT INTO candidates (id, caseworker_id, status, display_name, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_contact, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'active', 'Bench person', string_to_array(g, ','), string_to_array(s, ','), lat, lng, mt, a::jsonb, b::jsonb, string_to_array(n, ','), c, to_timestamp(w / 1000), now()
+         FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::float8[])
+              AS t(g, s, lat, lng, mt, a, b, n, c, w)`,
+      [
+        caseworker,
+        rows.map((p) => p.groups.join(',')), rows.map((p) => p.skills.join(',')), rows.map((p) => p.location.lat), rows.map((p) => p.location.lng),
+        rows.map((p) => p.maxTravelKm), rows.map((p) => JSON.stringify(p.availability)), rows.map((p) => JSON.stringify(p.breaks)),
+        rows.map((p) => p.accessibilityNeeds.join(',')), rows.map((p) => p.consentContact), rows.map((p) => p.waitingSince),
+      ],
+    );
+  }
+  const insertedInMs = performance.now() - inserting;
+  await client.end();
+
+  const dataSource = new DataSource(dataSourceOptions({ databaseUrl, poolSize: 2 }));
+  await dataSource.initialize();
+  try {
+    global.gc?.();
+    const started = performance.now();
+    const engine = new MatchingEngine();
+    await new MatchStore(dataSource).forEachMatchableCandidate(20_000, (page) => {
+      for (const row of page) engine.people.upsert(candidateProfile(row));
+    });
+    engine.people.relayout();
+    const loadMs = performance.now() - started;
+    global.gc?.();
+    return { insertedInMs, loadMs, people: engine.people.size, rssBytes: process.memoryUsage().rss };
+  } finally {
+    await dataSource.destroy();
+    const cleanup = new pg.Client({ connectionString: SERVER });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await cleanup.end();
+  }
+}
