@@ -1,0 +1,5 @@
+export * from './budget';
+export * from './retry-schedule';
+export * from './standard-webhooks';
+export * from './texts';
+export * from './webhook-target';
