@@ -17,6 +17,13 @@ import { type ScoredMatch, scoreOpeningFigures, scoreSlotFigures, scoreValue, sl
 import { TopK } from './top-k';
 import { HOUR_WORDS, hourBits, windowPieces } from './week-bits';
 
+/** Which people a pass of an opening's scan looks at (see matchOpening). */
+const enum Phase {
+  All,
+  MaySkill,
+  LacksSkill,
+}
+
 /** A candidate kept while scanning: numbers only; reasons are built for the winners alone. */
 interface Kept {
   score: number;
@@ -109,56 +116,64 @@ export class MatchingEngine {
     const skillBloom = index.skillBloom;
     const top = new TopK<Kept>(room, betterByScore);
     const bestPriority = this.priority(wanted === 0 ? (1 << 13) - 1 : wanted);
-    for (const { members, nearestKm: cellKm } of index.cellsNear(lat0, lng0, radiusKm)) {
-      // No one here or farther can beat the worst kept, even with every other part of the score perfect.
-      if (top.full && scoreValue(policy, 1, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
-      for (let m = 0; m < members.length; m++) {
-        const slot = members[m];
-        if (consent[slot] === 0) continue;
-        const groups = groupBits[slot];
-        if (wanted !== 0 && (groups & wanted) === 0) continue;
-        if ((needBits[slot] & ~offered) !== 0) continue;
-        if (needsOverlap) {
-          const h = slot * HOUR_WORDS;
-          if ((hours[h] & shiftHours[0]) === 0 && (hours[h + 1] & shiftHours[1]) === 0 && (hours[h + 2] & shiftHours[2]) === 0 &&
-              (hours[h + 3] & shiftHours[3]) === 0 && (hours[h + 4] & shiftHours[4]) === 0 && (hours[h + 5] & shiftHours[5]) === 0) continue;
-        }
-        const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
-        const dy = (lat[slot] - lat0) * KM_PER_DEGREE;
-        const dx = (lng[slot] - lng0) * flat.kmPerDegreeLng;
-        const reach = limitKm * 1.01 + 0.01;
-        const flatSquared = dx * dx + dy * dy;
-        if (flatSquared > reach * reach) continue;
-        const flatKm = Math.sqrt(flatSquared);
-        let skills = 1;
-        if (wantedSkills.length > 0) {
-          let covered = 0;
+    const cells = index.cellsNear(lat0, lng0, radiusKm);
+    // An opening asking for skills is scanned twice: first the people whose skill bloom shows a wanted
+    // skill (they score highest, so the heap's threshold rises early), then the rest, whose skills part is
+    // provably 0, so that a cell's bound can count it as 0 and the scan usually stops at once.
+    const phases = wantedSkillBits === 0 ? [Phase.All] : [Phase.MaySkill, Phase.LacksSkill];
+    for (const phase of phases) {
+      const skillsAtBest = phase === Phase.LacksSkill ? 0 : 1;
+      for (const { members, nearestKm: cellKm } of cells) {
+        // No one here or farther can beat the worst kept, even with every other part of the score perfect.
+        if (top.full && scoreValue(policy, skillsAtBest, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
+        for (let m = 0; m < members.length; m++) {
+          const slot = members[m];
+          if (consent[slot] === 0) continue;
           const bloom = skillBloom[slot];
-          if ((bloom & wantedSkillBits) !== 0) {
-            for (const skill of wantedSkills) if (skill >= 0 && (bloom & (1 << (skill & 31))) !== 0 && index.hasSkill(slot, skill)) covered++;
+          if (phase === Phase.MaySkill && (bloom & wantedSkillBits) === 0) continue;
+          if (phase === Phase.LacksSkill && (bloom & wantedSkillBits) !== 0) continue;
+          const groups = groupBits[slot];
+          if (wanted !== 0 && (groups & wanted) === 0) continue;
+          if ((needBits[slot] & ~offered) !== 0) continue;
+          if (needsOverlap) {
+            const h = slot * HOUR_WORDS;
+            if ((hours[h] & shiftHours[0]) === 0 && (hours[h + 1] & shiftHours[1]) === 0 && (hours[h + 2] & shiftHours[2]) === 0 &&
+                (hours[h + 3] & shiftHours[3]) === 0 && (hours[h + 4] & shiftHours[4]) === 0 && (hours[h + 5] & shiftHours[5]) === 0) continue;
           }
-          skills = covered / wantedSkills.length;
+          const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
+          const dy = (lat[slot] - lat0) * KM_PER_DEGREE;
+          const dx = (lng[slot] - lng0) * flat.kmPerDegreeLng;
+          const reach = limitKm * 1.01 + 0.01;
+          const flatSquared = dx * dx + dy * dy;
+          if (flatSquared > reach * reach) continue;
+          const flatKm = Math.sqrt(flatSquared);
+          let skills = phase === Phase.LacksSkill ? 0 : 1;
+          if (phase === Phase.MaySkill || (phase === Phase.All && wantedSkills.length > 0)) {
+            let covered = 0;
+            for (const skill of wantedSkills) if (skill >= 0 && (bloom & (1 << (skill & 31))) !== 0 && index.hasSkill(slot, skill)) covered++;
+            skills = covered / wantedSkills.length;
+          }
+          const priority = this.priority(wanted === 0 ? groups : groups & wanted);
+          const waitingSince = index.waitingSince[slot];
+          // Branch and bound: the best this person could score, with a full schedule and the shortest
+          // distance the flat-earth figure allows. If that cannot beat the worst kept, skip the exact work.
+          const nearestKm = Math.max(0, (flatKm - 0.01) / 1.01);
+          if (top.full && scoreValue(policy, skills, 1, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
+          const coverage = pooledOverlap(pool, index.availabilityAt[slot], index.availabilityLength[slot], shifts) / shiftMinutes;
+          if (coverage < policy.minScheduleCoverage) continue;
+          const schedule = coverage < 1 ? coverage : 1;
+          if (top.full && scoreValue(policy, skills, schedule, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
+          const km = distanceKmBetween(lat[slot], lng[slot], lat0, lng0);
+          if (km > limitKm) continue;
+          const score = scoreValue(policy, skills, schedule, km, limitKm, waitingSince, priority, now);
+          const id = ids[slot] as string;
+          const kept: Kept = { score, id, slot, km, limitKm, fit: coverage, lastOffered: 0 };
+          if (!top.admits(kept)) continue;
+          // Only someone who would be kept is looked up in the history.
+          if (state.matchedCandidateIds.has(id)) continue;
+          if (peopleState.openJobMatches(id) >= policy.maxOpenJobMatchesPerPerson) continue;
+          top.offer(kept);
         }
-        const priority = this.priority(wanted === 0 ? groups : groups & wanted);
-        const waitingSince = index.waitingSince[slot];
-        // Branch and bound: the best this person could score, with a full schedule and the shortest
-        // distance the flat-earth figure allows. If that cannot beat the worst kept, skip the exact work.
-        const nearestKm = Math.max(0, (flatKm - 0.01) / 1.01);
-        if (top.full && scoreValue(policy, skills, 1, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
-        const coverage = pooledOverlap(pool, index.availabilityAt[slot], index.availabilityLength[slot], shifts) / shiftMinutes;
-        if (coverage < policy.minScheduleCoverage) continue;
-        const schedule = coverage < 1 ? coverage : 1;
-        if (top.full && scoreValue(policy, skills, schedule, nearestKm, limitKm, waitingSince, priority, now) < top.worst.score) continue;
-        const km = distanceKmBetween(lat[slot], lng[slot], lat0, lng0);
-        if (km > limitKm) continue;
-        const score = scoreValue(policy, skills, schedule, km, limitKm, waitingSince, priority, now);
-        const id = ids[slot] as string;
-        const kept: Kept = { score, id, slot, km, limitKm, fit: coverage, lastOffered: 0 };
-        if (!top.admits(kept)) continue;
-        // Only someone who would be kept is looked up in the history.
-        if (state.matchedCandidateIds.has(id)) continue;
-        if (peopleState.openJobMatches(id) >= policy.maxOpenJobMatchesPerPerson) continue;
-        top.offer(kept);
       }
     }
     return top.sorted().map((kept) => scoreOpeningFigures(this.figures(kept), kept.fit, opening, now, policy));
