@@ -37,7 +37,7 @@ export class QueueInspector {
       q.on('error', () => undefined); // a failing command rejects; the event would only crash the test
       return q;
     };
-    this.queues = { [QueueName.DomainEvents]: queue(QueueName.DomainEvents), [QueueName.Notifications]: queue(QueueName.Notifications) };
+    this.queues = Object.fromEntries(Object.values(QueueName).map((name) => [name, queue(name)])) as Record<QueueName, Queue>;
     this.raw = new Redis(world.config.redisUrl, { protocol: 2, maxRetriesPerRequest: 1 });
     this.raw.on('error', () => undefined);
   }

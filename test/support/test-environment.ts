@@ -29,6 +29,8 @@ export interface TestWorld {
 export interface ConfigOverrides {
   redisUrl?: string;
   webhookAllowedHosts?: string;
+  /** Further environment variables for this world's configuration. */
+  env?: Record<string, string>;
 }
 
 /** Creates a fresh database (migrated) and a unique queue prefix. */
@@ -46,6 +48,7 @@ export async function createTestWorld(overrides: ConfigOverrides = {}): Promise<
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     QUEUE_PREFIX: `test-${suffix}`,
     WEBHOOK_ALLOWED_HOSTS: overrides.webhookAllowedHosts ?? '',
+    ...overrides.env,
   });
   const db = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
   // Dropping the database WITH (FORCE) may end a connection that is still closing: not a test failure.

@@ -1,11 +1,13 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
-import { PersistenceModule } from '@huigong/persistence';
+import { NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
+import { DeliveryProcessor } from './delivery.processor';
+import { NotificationRecorder } from './notification-recorder';
 import { NotificationsProcessor } from './notifications.processor';
 
-/** The delivery worker: consumes the notifications queue. It writes no events, so it runs no relay. */
+/** The delivery worker: records notifications from the matcher's decisions, and delivers them. */
 @Module({})
 export class NotifierModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -16,10 +18,11 @@ export class NotifierModule {
         PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize: 10 }),
         // The queue this worker consumes, on the shared worker connection.
-        BullModule.registerQueue({ name: QueueName.Notifications }),
-        MessagingModule.forRoot({ relay: false }),
+        BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),
+        // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
+        MessagingModule.forRoot({ relay: true }),
       ],
-      providers: [NotificationsProcessor],
+      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, DeliveryProcessor],
     };
   }
 }

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { DEFAULT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
 import { redisOptions } from './redis-connection';
 
 export interface OutboxRelayOptions {
@@ -51,7 +51,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // commands in memory: the outbox is the buffer, and nothing is lost if this process dies meanwhile.
     const queue = (name: QueueName) =>
       new Queue(name, { connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-    this.queues = { [QueueName.DomainEvents]: queue(QueueName.DomainEvents), [QueueName.Notifications]: queue(QueueName.Notifications) };
+    this.queues = {
+      [QueueName.DomainEvents]: queue(QueueName.DomainEvents),
+      [QueueName.Notifications]: queue(QueueName.Notifications),
+      [QueueName.Deliveries]: queue(QueueName.Deliveries),
+    };
     for (const q of Object.values(this.queues)) q.on('error', () => undefined); // reported by the relay loop
   }
 
@@ -105,7 +109,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
               occurredAt: new Date(row.created_at).toISOString(),
               payload: row.payload,
             } as EventJobData,
-            opts: { jobId: row.id },
+            opts: { ...EVENT_JOB_OPTIONS[row.event_name as EventName], jobId: row.id },
           })),
         );
       }

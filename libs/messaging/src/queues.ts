@@ -14,6 +14,8 @@ export const QueueName = {
   DomainEvents: 'domain-events',
   /** What the matcher decided, consumed by the notifier. */
   Notifications: 'notifications',
+  /** One job per delivery of a notification to a webhook or the worker gateway, retried with backoff. */
+  Deliveries: 'deliveries',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -38,7 +40,13 @@ export interface NotificationEventPayloads {
   MatchesProposed: { offerKind: 'opening' | 'slot'; offerId: string; matchIds: string[] };
 }
 
-export type EventPayloads = DomainEventPayloads & NotificationEventPayloads;
+/** Events written by the notifier for its own delivery workers. */
+export interface DeliveryEventPayloads {
+  /** A recorded notification is to be delivered: the job is retried until it is, or gives up. */
+  DeliveryRequested: { deliveryId: string };
+}
+
+export type EventPayloads = DomainEventPayloads & NotificationEventPayloads & DeliveryEventPayloads;
 export type EventName = keyof EventPayloads;
 
 /** Which queue carries each event. */
@@ -54,6 +62,16 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   CandidateErased: QueueName.DomainEvents,
   MatchStatusChanged: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
+  DeliveryRequested: QueueName.Deliveries,
+};
+
+/** The backoff strategy the delivery workers register (delays from libs/notifications' retry schedule). */
+export const DELIVERY_BACKOFF = 'delivery';
+
+/** Job options that differ from the defaults, per event. */
+export const EVENT_JOB_OPTIONS: { readonly [N in EventName]?: JobsOptions } = {
+  // About a day of retries; the delays come from the workers' backoff strategy, which honours Retry-After.
+  DeliveryRequested: { attempts: 15, backoff: { type: DELIVERY_BACKOFF } },
 };
 
 export const EVENT_NAMES = Object.keys(EVENT_QUEUE) as EventName[];

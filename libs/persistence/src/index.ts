@@ -3,3 +3,4 @@ export * from './entities';
 export * from './migrate';
 export * from './persistence.module';
 export * from './match-store';
+export * from './notification-store';

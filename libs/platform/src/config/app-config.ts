@@ -15,6 +15,10 @@ export interface AppConfig {
   workerGatewaySecret?: string;
   /** Hosts allowed as webhook targets although private or loopback. */
   webhookAllowedHosts: string[];
+  /** Language of texts to workers: zh-CN (default) or en. */
+  noticeLocale: 'zh-CN' | 'en';
+  /** Ceiling of the first retry of a delivery, in seconds (later ones grow from it). */
+  deliveryRetryFirstDelaySeconds: number;
 }
 
 /** A bad or missing environment variable: the message is one sentence naming it. */
@@ -114,6 +118,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
 
+  const noticeLocale = (env.NOTICE_LOCALE?.trim() || 'zh-CN') as AppConfig['noticeLocale'];
+  if (noticeLocale !== 'zh-CN' && noticeLocale !== 'en') problems.push(`NOTICE_LOCALE must be zh-CN or en, got "${noticeLocale}".`);
+  const retryText = env.DELIVERY_RETRY_FIRST_DELAY_SECONDS?.trim() || '10';
+  const deliveryRetryFirstDelaySeconds = Number(retryText);
+  if (!Number.isFinite(deliveryRetryFirstDelaySeconds) || deliveryRetryFirstDelaySeconds <= 0) {
+    problems.push(`DELIVERY_RETRY_FIRST_DELAY_SECONDS must be a positive number of seconds, got "${retryText}".`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environment,
@@ -127,5 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerGatewayUrl,
     workerGatewaySecret,
     webhookAllowedHosts,
+    noticeLocale,
+    deliveryRetryFirstDelaySeconds,
   };
 }

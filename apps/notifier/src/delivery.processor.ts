@@ -1,0 +1,108 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger } from '@nestjs/common';
+import { type EventJobData, QueueName } from '@huigong/messaging';
+import { type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookTarget, nextStep, signedHeaders } from '@huigong/notifications';
+import { NotificationStore } from '@huigong/persistence';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import type { Job } from 'bullmq';
+
+/** Thrown to have BullMQ try the delivery again after `delayMs` (the backoff strategy reads it). */
+export class RetryDeliveryLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const TIMEOUT_MS = 10_000;
+
+/**
+ * Delivers one recorded notification: to the recipient's webhook as a Standard Webhooks request signed
+ * with their whsec_ secret, or an offer to the worker gateway. The webhook-id is the notification's id on
+ * every attempt, so a receiver can drop repeats. 2xx: delivered; 410: the endpoint is switched off;
+ * 429, 5xx, timeouts: tried again with backoff (honouring Retry-After) for about a day; other 4xx and the
+ * last failure: dead, listed for an admin to replay.
+ */
+@Processor(QueueName.Deliveries, {
+  concurrency: 32,
+  settings: {
+    backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) => (error instanceof RetryDeliveryLater ? error.delayMs : 1_000),
+  },
+})
+export class DeliveryProcessor extends WorkerHost {
+  private readonly logger = new Logger(DeliveryProcessor.name);
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    private readonly store: NotificationStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+    this.policy = { ...DEFAULT_RETRY_POLICY, firstDelaySeconds: config.deliveryRetryFirstDelaySeconds };
+  }
+
+  async process(job: Job<EventJobData<'DeliveryRequested'>>): Promise<string> {
+    const target = await this.store.deliveryTarget(job.data.payload.deliveryId);
+    // Gone (consent withdrawn erases the worker's notifications) or finished: nothing to send.
+    if (target === undefined || target.status !== 'pending') return 'skipped';
+    const attempt = job.attemptsMade + 1;
+
+    let url: string;
+    let secret: string;
+    const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
+    if (target.channel === 'worker_gateway') {
+      if (this.config.workerGatewayUrl === undefined || this.config.workerGatewaySecret === undefined) return this.finish(target.deliveryId, 'dead', undefined, 'no worker gateway configured');
+      url = this.config.workerGatewayUrl;
+      secret = this.config.workerGatewaySecret;
+      // The gateway reaches the worker: it alone is told the phone, read now and kept nowhere else.
+      body.recipient = { candidateId: target.recipientId, phone: await this.store.workerPhone(target.recipientId) };
+    } else {
+      if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.finish(target.deliveryId, 'dead', undefined, 'the webhook is not set or is switched off');
+      const check = await checkWebhookTarget(target.webhookUrl, this.config.webhookAllowedHosts);
+      if (!check.ok) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${check.reason}`);
+      url = target.webhookUrl;
+      secret = target.webhookSecret;
+    }
+
+    const text = JSON.stringify(body);
+    const headers = signedHeaders(secret, target.notificationId, Math.floor(Date.now() / 1000), text);
+    let outcome: AttemptOutcome;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: text,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      outcome = { status: response.status, retryAfter: response.headers.get('retry-after') };
+    } catch (error) {
+      outcome = { error: (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error' };
+    }
+
+    const step = nextStep(attempt, outcome, new Date(), { policy: this.policy });
+    const statusCode = 'status' in outcome ? outcome.status : undefined;
+    switch (step.action) {
+      case 'delivered':
+        return this.finish(target.deliveryId, 'delivered', statusCode);
+      case 'disable_endpoint':
+        await this.store.disableWebhook(target.recipientKind, target.recipientId);
+        return this.finish(target.deliveryId, 'disabled', statusCode, 'the receiver answered 410 Gone');
+      case 'dead':
+        return this.finish(target.deliveryId, 'dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode}` : 'no attempt succeeded');
+      case 'retry':
+        await this.store.markAttempt(target.deliveryId, { status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined });
+        throw new RetryDeliveryLater(step.delayMs, `attempt ${attempt} failed (${statusCode ?? ('error' in outcome ? outcome.error : '')}); next in ${step.delayMs} ms`);
+    }
+  }
+
+  private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled', statusCode?: number, error?: string): Promise<string> {
+    await this.store.markAttempt(deliveryId, { status, statusCode, error });
+    if (status !== 'delivered') this.logger.warn(`Delivery ${deliveryId} ${status}: ${error ?? ''}`);
+    return status;
+  }
+}
+

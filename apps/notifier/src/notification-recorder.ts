@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
+import { offerText } from '@huigong/notifications';
+import { type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Turns one MatchesProposed into the notifications it causes, recorded before anything is sent:
+ * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
+ * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling the
+ * event again records nothing new; each with a webhook or gateway gets a delivery, announced through the
+ * outbox in the same transaction.
+ */
+@Injectable()
+export class NotificationRecorder {
+  constructor(
+    private readonly store: NotificationStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async record(manager: EntityManager, event: EventJobData<'MatchesProposed'>): Promise<PendingEvent[]> {
+    const { offerKind, offerId, matchIds } = event.payload;
+    const offer = await this.store.offer(manager, offerKind, offerId);
+    if (offer === undefined) return [];
+    const matches = await this.store.proposedMatches(manager, matchIds);
+    if (matches.length === 0) return [];
+    const notifications: NewNotification[] = [];
+    const offerRef = { kind: offerKind, id: offer.id, title: offer.title };
+
+    const byCaseworker = new Map<string, ProposedMatchRow[]>();
+    for (const match of matches) byCaseworker.set(match.caseworker_id, [...(byCaseworker.get(match.caseworker_id) ?? []), match]);
+    for (const [caseworkerId, own] of byCaseworker) {
+      notifications.push({
+        recipientKind: 'caseworker',
+        recipientId: caseworkerId,
+        type: 'candidate_list',
+        dedupeKey: `candidate_list:${event.eventId}:${caseworkerId}`,
+        payload: {
+          offer: offerRef,
+          matches: own.map((match) => ({ matchId: match.id, candidateId: match.candidate_id, displayName: match.display_name, score: match.score, reasons: match.reasons, status: match.status })),
+        },
+        candidateIds: own.map((match) => match.candidate_id),
+      });
+    }
+
+    // Counts only: no names, contacts, groups or needs.
+    notifications.push({
+      recipientKind: 'organization',
+      recipientId: offer.organization_id,
+      type: 'match_summary',
+      dedupeKey: `match_summary:${event.eventId}`,
+      payload: { offer: offerRef, newMatches: matches.length, summary: await this.store.summary(manager, offerKind, offerId) },
+      candidateIds: [],
+    });
+
+    if (offerKind === 'slot') {
+      for (const match of matches) {
+        const km = (match.reasons as { code: string; km?: number }[]).find((reason) => reason.code === 'distance')?.km ?? 0;
+        const code = match.redemption_code ?? '';
+        const windows = offer.windows ?? [];
+        notifications.push({
+          recipientKind: 'candidate',
+          recipientId: match.candidate_id,
+          type: 'offer',
+          dedupeKey: `offer:${match.id}`,
+          payload: {
+            matchId: match.id,
+            slot: { id: offer.id, title: offer.title, location: { lat: offer.lat, lng: offer.lng } },
+            windows,
+            offer: offer.offer ?? {},
+            distanceKm: km,
+            redemptionCode: code,
+            expiresAt: match.expires_at === null ? null : new Date(match.expires_at).toISOString(),
+            text: offerText({ title: offer.title, windows, terms: offer.offer ?? {}, distanceKm: km, code }, this.config.noticeLocale),
+          },
+          candidateIds: [match.candidate_id],
+        });
+      }
+    }
+
+    const deliveries: PendingEvent[] = [];
+    for (const notification of notifications) {
+      const id = await this.store.record(manager, notification);
+      if (id === undefined) continue;
+      const channel =
+        notification.recipientKind === 'candidate'
+          ? this.config.workerGatewayUrl === undefined
+            ? undefined
+            : 'worker_gateway'
+          : (await this.store.hasWebhook(manager, notification.recipientKind, notification.recipientId))
+            ? 'webhook'
+            : undefined;
+      if (channel === undefined) continue;
+      deliveries.push(outboxEvent('DeliveryRequested', { deliveryId: await this.store.addDelivery(manager, id, channel) }));
+    }
+    return deliveries;
+  }
+}
+

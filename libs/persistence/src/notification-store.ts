@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { NotificationRecipientKind, NotificationType } from './entities/notification.entity';
+
+export interface ProposedMatchRow {
+  id: string;
+  candidate_id: string;
+  caseworker_id: string;
+  display_name: string;
+  score: number;
+  reasons: unknown[];
+  redemption_code: string | null;
+  expires_at: Date | null;
+  status: string;
+}
+
+export interface OfferRow {
+  id: string;
+  organization_id: string;
+  title: string;
+  lat: number;
+  lng: number;
+  windows?: { day: number; start: string; end: string }[];
+  offer?: { discountPercent?: number; price?: number; description?: string };
+}
+
+export interface NewNotification {
+  recipientKind: NotificationRecipientKind;
+  recipientId: string;
+  type: NotificationType;
+  dedupeKey: string;
+  payload: Record<string, unknown>;
+  candidateIds: string[];
+}
+
+export interface DeliveryTarget {
+  deliveryId: string;
+  status: string;
+  channel: 'webhook' | 'worker_gateway';
+  notificationId: string;
+  type: string;
+  createdAt: Date;
+  payload: Record<string, unknown>;
+  recipientKind: NotificationRecipientKind;
+  recipientId: string;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  webhookDisabled: boolean;
+}
+
+/** The notifier's reads and writes: notifications recorded once (by dedupe key), and their deliveries. */
+@Injectable()
+export class NotificationStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The matches of a batch still worth telling about: proposed, of people still active. */
+  proposedMatches(manager: EntityManager, matchIds: string[]): Promise<ProposedMatchRow[]> {
+    return manager.query(
+      `SELECT m.id, m.candidate_id, m.caseworker_id, c.display_name, m.score, m.reasons, m.redemption_code, m.expires_at, m.status
+         FROM matches m JOIN candidates c ON c.id = m.candidate_id
+        WHERE m.id = ANY($1::uuid[]) AND m.status = 'proposed' AND c.status = 'active' AND c.consent_contact
+        ORDER BY m.score DESC, m.candidate_id`,
+      [matchIds],
+    );
+  }
+
+  async offer(manager: EntityManager, kind: 'opening' | 'slot', id: string): Promise<OfferRow | undefined> {
+    const rows: OfferRow[] = await manager.query(
+      kind === 'opening'
+        ? `SELECT id, organization_id, title, lat, lng FROM openings WHERE id = $1`
+        : `SELECT id, organization_id, title, lat, lng, windows, offer FROM slots WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Counts of an offer's matches by status: what its owner may see. */
+  async summary(manager: EntityManager, kind: 'opening' | 'slot', id: string): Promise<Record<string, number>> {
+    const rows: { status: string; count: string }[] = await manager.query(
+      `SELECT status, count(*) AS count FROM matches WHERE ${kind === 'opening' ? 'opening_id' : 'slot_id'} = $1 GROUP BY status`,
+      [id],
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
+  /** Records a notification unless one with the same dedupe key exists; returns its id when new. */
+  async record(manager: EntityManager, notification: NewNotification): Promise<string | undefined> {
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload, candidate_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [randomUUID(), notification.recipientKind, notification.recipientId, notification.type, notification.dedupeKey, JSON.stringify(notification.payload), notification.candidateIds],
+    );
+    return rows[0]?.id;
+  }
+
+  /** Whether the recipient has a webhook that is not switched off. */
+  async hasWebhook(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<boolean> {
+    if (kind === 'candidate') return false;
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async addDelivery(manager: EntityManager, notificationId: string, channel: 'webhook' | 'worker_gateway'): Promise<string> {
+    const id = randomUUID();
+    await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status) VALUES ($1, $2, $3, 'pending')`, [id, notificationId, channel]);
+    return id;
+  }
+
+  /** A delivery with what is needed to send it now (the webhook's URL and secret, read at send time). */
+  async deliveryTarget(deliveryId: string): Promise<DeliveryTarget | undefined> {
+    const rows: DeliveryTarget[] = await this.dataSource.query(
+      `SELECT d.id AS "deliveryId", d.status, d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
+              n.recipient_kind AS "recipientKind", n.recipient_id AS "recipientId",
+              COALESCE(cw.webhook_url, o.webhook_url) AS "webhookUrl", COALESCE(cw.webhook_secret, o.webhook_secret) AS "webhookSecret",
+              COALESCE(cw.webhook_disabled_at, o.webhook_disabled_at) IS NOT NULL AS "webhookDisabled"
+         FROM notification_deliveries d
+         JOIN notifications n ON n.id = d.notification_id
+         LEFT JOIN caseworkers cw ON n.recipient_kind = 'caseworker' AND cw.id = n.recipient_id
+         LEFT JOIN organizations o ON n.recipient_kind = 'organization' AND o.id = n.recipient_id
+        WHERE d.id = $1`,
+      [deliveryId],
+    );
+    return rows[0];
+  }
+
+  /** The phone of a worker, read at send time for the gateway only (never stored in a payload). */
+  async workerPhone(candidateId: string): Promise<string | null> {
+    const rows: { phone: string | null }[] = await this.dataSource.query(`SELECT phone FROM candidates WHERE id = $1 AND status = 'active'`, [candidateId]);
+    return rows[0]?.phone ?? null;
+  }
+
+  async markAttempt(deliveryId: string, outcome: { status: 'pending' | 'delivered' | 'dead' | 'disabled'; statusCode?: number; error?: string }): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notification_deliveries
+          SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, updated_at = now(),
+              delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+        WHERE id = $1`,
+      [deliveryId, outcome.status, outcome.statusCode ?? null, outcome.error ?? null],
+    );
+  }
+
+  /** A 410 from a webhook switches it off until its owner sets it again. */
+  async disableWebhook(kind: NotificationRecipientKind, id: string): Promise<void> {
+    if (kind === 'candidate') return;
+    await this.dataSource.query(`UPDATE ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} SET webhook_disabled_at = now() WHERE id = $1`, [id]);
+  }
+}

@@ -1,0 +1,103 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { WebhookSink } from './support/webhook-sink';
+
+/** Notifications, from a match to a signed webhook, against real PostgreSQL and Redis and a local receiver. */
+describe('notifications', () => {
+  let world: TestWorld;
+  let api: RunningApi;
+  let matcher: INestApplicationContext;
+  let notifier: INestApplicationContext;
+  let sink: WebhookSink;
+
+  beforeAll(async () => {
+    sink = await WebhookSink.start();
+    world = await createTestWorld({ webhookAllowedHosts: '127.0.0.1', env: { DELIVERY_RETRY_FIRST_DELAY_SECONDS: '0.2' } });
+    api = await startApi(world);
+    matcher = await startWorker(world, 'matcher');
+    notifier = await startWorker(world, 'notifier');
+  });
+
+  afterAll(async () => {
+    await notifier?.close();
+    await matcher?.close();
+    await api?.close();
+    await world?.destroy();
+    await sink?.close();
+  });
+
+  async function party(kind: 'employer' | 'merchant' | 'caseworker', name: string, path: string) {
+    const route = kind === 'caseworker' ? '/v1/caseworkers' : '/v1/organizations';
+    const body = kind === 'caseworker' ? { name, webhookUrl: `${sink.url}${path}` } : { name, kind, webhookUrl: `${sink.url}${path}` };
+    return (await api.http.post(route).set(ADMIN).send(body).expect(201)).body as { id: string; apiKey: string; webhookSecret: string };
+  }
+
+  it('tells the caseworker who matched and why, the merchant how many, the worker their offer; each signed, none with personal data for the merchant', async () => {
+    const canteen = await party('merchant', 'Dinghai canteen', '/merchant-1');
+    const caseworker = await party('caseworker', 'Riders desk', '/caseworker-1');
+    const rider = aCandidate({ displayName: 'Rider Zhou', phone: '+86 139 1111 2222', groups: ['rider', 'hardship'], accessibilityNeeds: [], breaks: weekdays('12:45', '14:15'), location: { lat: DINGHAI_ROAD.lat + 0.002, lng: DINGHAI_ROAD.lng } });
+    const person = (await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(rider).expect(201)).body.id;
+    const slot = (await api.http.post('/v1/slots').set(bearer(canteen.apiKey)).send(aSlot()).expect(201)).body.id;
+
+    await eventually(async () => sink.to('/caseworker-1').length >= 1 && sink.to('/merchant-1').length >= 1, 20_000, 'both webhooks');
+    const [list] = sink.to('/caseworker-1');
+    const [summary] = sink.to('/merchant-1');
+    // Any Standard Webhooks receiver can verify them with a stock library.
+    const listed = new Webhook(caseworker.webhookSecret).verify(list.body, list.headers as Record<string, string>) as { type: string; payload: { offer: { id: string }; matches: { candidateId: string; displayName: string; reasons: { code: string }[] }[] } };
+    const counted = new Webhook(canteen.webhookSecret).verify(summary.body, summary.headers as Record<string, string>) as { type: string; payload: Record<string, unknown> };
+    expect(listed.type).toBe('candidate_list');
+    expect(listed.payload.offer.id).toBe(slot);
+    expect(listed.payload.matches).toEqual([expect.objectContaining({ candidateId: person, displayName: 'Rider Zhou' })]);
+    expect(counted).toMatchObject({ type: 'match_summary', payload: { offer: { id: slot }, newMatches: 1, summary: { proposed: 1 } } });
+    // The merchant learns counts, never who: no name, phone, group or need.
+    for (const secret of ['Zhou', '139', '1111', 'rider', 'hardship', 'wheelchair', person]) expect(summary.body).not.toContain(secret);
+    expect(() => new Webhook(canteen.webhookSecret).verify(list.body, list.headers as Record<string, string>)).toThrow();
+
+    // Without a worker gateway the offer stays in the API, with a zh-CN text and the redemption code, and no groups.
+    const { rows: offers } = await world.db.query(`SELECT payload FROM notifications WHERE type = 'offer' AND recipient_id = $1`, [person]);
+    expect(offers).toHaveLength(1);
+    expect(offers[0].payload.text).toMatch(/七折/);
+    expect(offers[0].payload.redemptionCode).toMatch(/^[A-Z2-9]{8}$/);
+    expect(JSON.stringify(offers[0].payload)).not.toMatch(/rider|hardship|Zhou|139/);
+
+    // The inboxes show the same.
+    const inbox = (await api.http.get('/v1/inbox').set(bearer(caseworker.apiKey)).expect(200)).body;
+    expect(inbox.map((entry: { type: string }) => entry.type)).toEqual(['candidate_list']);
+    const merchantInbox = (await api.http.get('/v1/inbox').set(bearer(canteen.apiKey)).expect(200)).body;
+    expect(merchantInbox.map((entry: { type: string }) => entry.type)).toEqual(['match_summary']);
+  });
+
+  it('retries a receiver that answered 500 with the same webhook-id, and records one notification', async () => {
+    const employer = await party('employer', 'Retry plant', '/employer-2');
+    const caseworker = await party('caseworker', 'Retry desk', '/caseworker-2');
+    sink.answer('/caseworker-2', 500);
+    await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(aCandidate({ displayName: 'Veteran Wu', groups: ['veteran'], availability: weekdays('08:00', '16:00') })).expect(201);
+    const opening = (await api.http.post('/v1/openings').set(bearer(employer.apiKey)).send({ title: 'Retry job', targetGroups: ['veteran'], location: DINGHAI_ROAD, shifts: weekdays('08:00', '16:00'), positions: 1 }).expect(201)).body.id;
+
+    await eventually(async () => sink.to('/caseworker-2').length >= 2, 20_000, 'the retry');
+    const attempts = sink.to('/caseworker-2');
+    expect(attempts.map((attempt) => attempt.headers['webhook-id'])).toEqual([attempts[0].headers['webhook-id'], attempts[0].headers['webhook-id']]);
+    const { rows } = await world.db.query(
+      `SELECT n.id, d.status, d.attempts FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
+        WHERE n.type = 'candidate_list' AND n.payload->'offer'->>'id' = $1`,
+      [opening],
+    );
+    expect(rows).toEqual([{ id: attempts[0].headers['webhook-id'], status: 'delivered', attempts: 2 }]);
+  });
+
+  it('switches a webhook off when its receiver answers 410 Gone', async () => {
+    const employer = await party('employer', 'Gone plant', '/employer-3');
+    sink.answer('/employer-3', 410);
+    const caseworker = await party('caseworker', 'Gone desk', '/caseworker-3');
+    await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(aCandidate({ displayName: 'Seeker Qian', groups: ['laid_off'], availability: weekdays('08:00', '16:00') })).expect(201);
+    await api.http.post('/v1/openings').set(bearer(employer.apiKey)).send({ title: 'Gone job', targetGroups: ['laid_off'], location: DINGHAI_ROAD, shifts: weekdays('08:00', '16:00'), positions: 1 }).expect(201);
+    const disabled = await eventually(async () => {
+      const { rows } = await world.db.query(`SELECT webhook_disabled_at FROM organizations WHERE id = $1`, [employer.id]);
+      return rows[0].webhook_disabled_at ?? undefined;
+    }, 20_000, 'the webhook to be switched off');
+    expect(disabled).toBeInstanceOf(Date);
+    expect(sink.to('/employer-3')).toHaveLength(1);
+  });
+});
