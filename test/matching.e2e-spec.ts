@@ -154,6 +154,36 @@ describe('matching: the scenarios of the brief', () => {
     expect(finalList.matches.map((match) => match.candidateId)).not.toContain(leaving.candidateId);
     const summary = (await api.http.get(`/v1/openings/${opening.id}`).set(bearer(employer)).expect(200)).body.matchSummary;
     expect(summary).toMatchObject({ declined: 1, withdrawn: 1 });
+
+    // One goes all the way: the funnel counts each match at the furthest stage it reached.
+    const hired = finalList.matches.find((match) => match.status === 'proposed') as ListEntry;
+    for (const status of ['contacted', 'interested', 'interview', 'hired']) {
+      await api.http.patch(`/v1/matches/${hired.matchId}`).set(bearer(worker)).send({ status }).expect(200);
+    }
+    const { rows: history } = await world.db.query(`SELECT from_status, to_status, changed_by_kind FROM match_status_history WHERE match_id = $1 ORDER BY changed_at, to_status`, [hired.matchId]);
+    expect(history.map((row) => `${row.from_status}->${row.to_status}`)).toEqual(['proposed->contacted', 'contacted->interested', 'interested->interview', 'interview->hired']);
+    await eventually(async () => {
+      const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM matches WHERE opening_id = $1 AND status = 'proposed'`, [opening.id]);
+      return rows[0].n === 8; // 11 proposed in all: one declined, one withdrawn, one hired, eight waiting
+    }, 15_000, 'the shortlist to settle');
+    const report = (await api.http.get('/v1/reports/funnel').query({ openingId: opening.id }).set(bearer(employer)).expect(200)).body;
+    expect(report.openings).toEqual([
+      expect.objectContaining({
+        openingId: opening.id,
+        funnel: { proposed: 11, contacted: 2, interested: 1, interview: 1, hired: 1 },
+        byGroup: [{ group: 'laid_off', funnel: { proposed: 10, contacted: 2, interested: 1, interview: 1, hired: 1 } }],
+      }),
+    ]);
+    expect(report.stillSeeking).toBeUndefined();
+    // Another employer sees none of it.
+    const stranger = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Stranger', kind: 'employer' }).expect(201)).body.apiKey;
+    expect((await api.http.get('/v1/reports/funnel').set(bearer(stranger)).expect(200)).body.openings).toEqual([]);
+    await api.http.get('/v1/reports/funnel').set(bearer(worker)).expect(403);
+    // Dynamic tracking: the people registered over 30 days ago and not hired are counted for the union admin.
+    await world.db.query(`UPDATE candidates SET created_at = now() - interval '40 days' WHERE id = ANY($1::uuid[])`, [[hired.candidateId, waiting, people[5]]]);
+    const adminReport = (await api.http.get('/v1/reports/funnel').set(ADMIN).expect(200)).body;
+    const stillSeeking = new Set([waiting, people[5]].filter((id) => id !== hired.candidateId && id !== leaving.candidateId)).size;
+    expect(adminReport.stillSeeking).toEqual({ after30Days: stillSeeking, byGroup: [{ group: 'laid_off', count: stillSeeking }] });
   });
 
   it('caps: a person holds at most 6 open job matches', async () => {

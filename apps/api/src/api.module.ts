@@ -26,6 +26,7 @@ import { InboxController } from './inbox/inbox';
 import { MatchesController, RecordMatchOutcomeHandler } from './matches/matches';
 import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
+import { FunnelReportController } from './reports/funnel';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
 
 const COMMAND_HANDLERS = [
@@ -66,6 +67,7 @@ export class ApiModule {
         MatchesController,
         CandidateListsController,
         InboxController,
+        FunnelReportController,
       ],
       providers: [
         ...COMMAND_HANDLERS,

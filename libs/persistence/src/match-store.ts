@@ -32,11 +32,6 @@ export interface CandidateHistory {
   openSlotOfferIds: Set<string>;
 }
 
-/** TypeORM answers UPDATE and DELETE with [rows, rowCount], and other statements with the rows. */
-function returnedRows<T>(result: T[] | [T[], number]): T[] {
-  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as T[]) : (result as T[]);
-}
-
 const ACTIVE_OPENING = `status = 'open' AND (valid_until IS NULL OR valid_until > now())`;
 const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until > now())`;
 
@@ -241,13 +236,21 @@ export class MatchStore {
     if (where.slotId !== undefined) add('slot_id = ?', where.slotId);
     if (where.candidateId !== undefined) add('candidate_id = ?', where.candidateId);
     if (where.matchIds !== undefined) add('id = ANY(?::uuid[])', where.matchIds);
-    const rows: { opening_id: string | null; slot_id: string | null }[] = returnedRows(await manager.query(
-      `UPDATE matches SET status = 'withdrawn', updated_at = now()
-        WHERE ${conditions.join(' AND ')}
-          AND ((offer_kind = 'opening' AND status = ANY($1)) OR (offer_kind = 'slot' AND status = 'proposed'))
-       RETURNING opening_id, slot_id`,
+    const rows: { opening_id: string | null; slot_id: string | null }[] = await manager.query(
+      `WITH before AS (
+         SELECT id, status FROM matches
+          WHERE ${conditions.join(' AND ')}
+            AND ((offer_kind = 'opening' AND status = ANY($1)) OR (offer_kind = 'slot' AND status = 'proposed'))
+          FOR UPDATE),
+       changed AS (
+         UPDATE matches m SET status = 'withdrawn', updated_at = now() FROM before WHERE m.id = before.id
+         RETURNING m.id, m.opening_id, m.slot_id, before.status AS from_status),
+       recorded AS (
+         INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
+         SELECT id, from_status, 'withdrawn', 'system' FROM changed)
+       SELECT opening_id, slot_id FROM changed`,
       parameters,
-    ));
+    );
     return {
       openingIds: [...new Set(rows.map((row) => row.opening_id).filter((id): id is string => id !== null))],
       slotIds: [...new Set(rows.map((row) => row.slot_id).filter((id): id is string => id !== null))],
@@ -262,11 +265,16 @@ export class MatchStore {
 
   /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */
   async expireSlotOffers(): Promise<string[]> {
-    const rows: { slot_id: string }[] = returnedRows(await this.dataSource.query(
-      `UPDATE matches SET status = 'expired', updated_at = now()
-        WHERE offer_kind = 'slot' AND status = 'proposed' AND expires_at <= now()
-       RETURNING slot_id`,
-    ));
+    const rows: { slot_id: string }[] = await this.dataSource.query(
+      `WITH changed AS (
+         UPDATE matches SET status = 'expired', updated_at = now()
+          WHERE offer_kind = 'slot' AND status = 'proposed' AND expires_at <= now()
+         RETURNING id, slot_id),
+       recorded AS (
+         INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
+         SELECT id, 'proposed', 'expired', 'system' FROM changed)
+       SELECT slot_id FROM changed`,
+    );
     return [...new Set(rows.map((row) => row.slot_id))];
   }
 }

@@ -98,10 +98,19 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
         [candidateId],
       );
       await manager.query(
-        `UPDATE matches
-            SET status = CASE WHEN status IN ('proposed', 'contacted', 'interested', 'interview') THEN 'withdrawn' ELSE status END,
+        `WITH before AS (SELECT id, status FROM matches WHERE candidate_id = $1 FOR UPDATE),
+         recorded AS (
+           INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
+           SELECT id, status, 'withdrawn', 'system' FROM before WHERE status IN ('proposed', 'contacted', 'interested', 'interview'))
+         UPDATE matches m
+            SET status = CASE WHEN m.status IN ('proposed', 'contacted', 'interested', 'interview') THEN 'withdrawn' ELSE m.status END,
                 reasons = '[]', note = NULL, status_reason = NULL, redemption_code = NULL, updated_at = now()
-          WHERE candidate_id = $1`,
+           FROM before WHERE m.id = before.id`,
+        [candidateId],
+      );
+      // Reasons written by a caseworker may say anything about the person: they go too.
+      await manager.query(
+        `UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`,
         [candidateId],
       );
       await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);

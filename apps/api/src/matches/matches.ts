@@ -59,6 +59,11 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
       if (!canCaseworkerMoveJobMatch(match.status as JobMatchStatus, input.status)) {
         throw new ConflictException(`A match that is ${match.status} cannot become ${input.status}.`);
       }
+      await manager.query(
+        `INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind, changed_by_id)
+         VALUES ($1, $2, $3, $4, 'caseworker', $5)`,
+        [match.id, match.status, input.status, input.reason?.trim() ?? null, caseworkerId],
+      );
       match.status = input.status;
       match.statusReason = input.reason?.trim() ?? null;
       if (input.note !== undefined) match.note = input.note;

@@ -156,6 +156,11 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
       });
       if (match === null) throw new NotFoundException('No offer of this slot has that code.');
       if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
+      await manager.query(
+        `INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind, changed_by_id)
+         VALUES ($1, 'proposed', 'redeemed', 'organization', $2)`,
+        [match.id, organizationId],
+      );
       match.status = 'redeemed';
       const saved = await manager.save(match);
       emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));
