@@ -3,11 +3,10 @@
  * read page by page (MatchStore), put into the engine, and re-laid out in cell order.
  */
 import { MatchingEngine } from '@huigong/matching';
-import { MatchStore, dataSourceOptions, runMigrations } from '@huigong/persistence';
+import { MatchStore, candidateProfile, dataSourceOptions, runMigrations } from '@huigong/persistence';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { candidateProfile } from '../apps/matcher/src/profiles';
 import type { City } from './city';
 
 const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

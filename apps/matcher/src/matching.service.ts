@@ -3,8 +3,10 @@ import { type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } f
 import {
   type CandidateProfile,
   MatchingEngine,
+  type OpeningOffer,
   type OpeningState,
   type ScoredMatch,
+  type SlotOffer,
   type SlotState,
   allPass,
   checkOpening,
@@ -13,11 +15,10 @@ import {
   slotOfferLimit,
 } from '@huigong/matching';
 import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
-import { MatchStore, type NewMatchRow } from '@huigong/persistence';
+import { MatchStore, type NewMatchRow, candidateProfile, isMatchable, openingOffer, slotOffer } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { candidateProfile, isMatchable, openingOffer, slotOffer } from './profiles';
 
 const NO_ONE: ReadonlySet<string> = new Set();
 const NEVER: ReadonlyMap<string, number> = new Map();
@@ -85,12 +86,12 @@ export class MatchingService {
       case 'OpeningPosted':
       case 'OpeningUpdated':
       case 'OpeningClosed':
-        await this.openingChanged(payload.openingId, correlationId);
+        await this.offerChanged('opening', payload.openingId, correlationId);
         return [{ entity: 'opening', id: payload.openingId }];
       case 'SlotPublished':
       case 'SlotUpdated':
       case 'SlotWithdrawn':
-        await this.slotChanged(payload.slotId, correlationId);
+        await this.offerChanged('slot', payload.slotId, correlationId);
         return [{ entity: 'slot', id: payload.slotId }];
       case 'CandidateRegistered':
       case 'CandidateUpdated':
@@ -148,46 +149,34 @@ export class MatchingService {
     return slotIds.length;
   }
 
-  private async openingChanged(openingId: string, correlationId: string): Promise<void> {
-    await this.refresh({ entity: 'opening', id: openingId });
-    const offer = this.engine.openings.get(openingId);
+  /**
+   * An opening or slot was posted, changed, closed or withdrawn. Gone (closed, withdrawn, expired): its open
+   * matches are withdrawn. Changed: the proposals that no longer fit are withdrawn, and it is filled again.
+   */
+  private async offerChanged(kind: 'opening' | 'slot', offerId: string, correlationId: string): Promise<void> {
+    await this.refresh({ entity: kind, id: offerId });
+    const offer = kind === 'opening' ? this.engine.openings.get(offerId) : this.engine.slots.get(offerId);
+    const where = kind === 'opening' ? { openingId: offerId } : { slotId: offerId };
     if (offer === undefined) {
-      // Closed, expired or gone: its open matches are withdrawn.
-      await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, { openingId }), { correlationId });
-      this.perOpening.delete(openingId);
+      await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, where), { correlationId });
+      (kind === 'opening' ? this.perOpening : this.perSlot).delete(offerId);
       return;
     }
-    // Changed: proposals that no longer fit are withdrawn, then the shortlist is filled again.
+    const fits = (profile: CandidateProfile): boolean =>
+      allPass(kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy));
     await this.unitOfWork.run(async ({ manager }) => {
-      const proposed = await this.store.proposedMatches(manager, { openingId });
-      const misfits: string[] = [];
-      for (const match of proposed) {
-        const row = await this.store.candidate(manager, match.candidate_id);
-        if (!isMatchable(row) || !allPass(checkOpening(candidateProfile(row), offer, this.engine.policy))) misfits.push(match.id);
-      }
+      const proposed = await this.store.proposedMatches(manager, where);
+      const people = new Map((await this.store.candidates(manager, proposed.map((match) => match.candidate_id))).map((row) => [row.id, row]));
+      const misfits = proposed
+        .filter((match) => {
+          const row = people.get(match.candidate_id) ?? null;
+          return !isMatchable(row) || !fits(candidateProfile(row));
+        })
+        .map((match) => match.id);
       if (misfits.length > 0) await this.store.withdraw(manager, { matchIds: misfits });
     }, { correlationId });
-    await this.proposeForOpening(openingId, correlationId);
-  }
-
-  private async slotChanged(slotId: string, correlationId: string): Promise<void> {
-    await this.refresh({ entity: 'slot', id: slotId });
-    const offer = this.engine.slots.get(slotId);
-    if (offer === undefined) {
-      await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, { slotId }), { correlationId });
-      this.perSlot.delete(slotId);
-      return;
-    }
-    await this.unitOfWork.run(async ({ manager }) => {
-      const proposed = await this.store.proposedMatches(manager, { slotId });
-      const misfits: string[] = [];
-      for (const match of proposed) {
-        const row = await this.store.candidate(manager, match.candidate_id);
-        if (!isMatchable(row) || !allPass(checkSlot(candidateProfile(row), offer, this.engine.policy))) misfits.push(match.id);
-      }
-      if (misfits.length > 0) await this.store.withdraw(manager, { matchIds: misfits });
-    }, { correlationId });
-    await this.proposeForSlot(slotId, correlationId);
+    if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
+    else await this.proposeForSlot(offerId, correlationId);
   }
 
   private async candidateChanged(candidateId: string, correlationId: string): Promise<void> {

@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './persistence.module';
 export * from './match-store';
 export * from './notification-store';
+export * from './matching-profiles';

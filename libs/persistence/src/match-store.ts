@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { OpeningEntity } from './entities/opening.entity';
 import { SlotEntity } from './entities/slot.entity';
@@ -105,6 +105,10 @@ export class MatchStore {
 
   candidate(manager: EntityManager, id: string): Promise<CandidateEntity | null> {
     return manager.findOne(CandidateEntity, { where: { id } });
+  }
+
+  candidates(manager: EntityManager, ids: string[]): Promise<CandidateEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : manager.findBy(CandidateEntity, { id: In(ids) });
   }
 
   opening(manager: EntityManager, id: string, lock = false): Promise<OpeningEntity | null> {

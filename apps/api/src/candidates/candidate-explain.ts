@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '@huigong/platform';
-import { type CandidateProfile, DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
-import { CandidateEntity, MatchEntity, OpeningEntity, SlotEntity } from '@huigong/persistence/entities';
+import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
+import { type CandidateEntity, MatchEntity, OpeningEntity, SlotEntity, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
 import { DataSource } from 'typeorm';
 
 /** The caps of API v1, with their figures: a person may fit and still not be proposed because one is reached. */
@@ -23,23 +23,6 @@ export interface ExplainView {
   match: { matchId: string; status: string; score: number } | null;
 }
 
-export function candidateProfile(row: CandidateEntity): CandidateProfile {
-  return {
-    id: row.id,
-    groups: row.groups,
-    skills: row.skills,
-    location: { lat: row.lat ?? 0, lng: row.lng ?? 0 },
-    maxTravelKm: row.maxTravelKm,
-    availability: row.availability,
-    breaks: row.breaks,
-    accessibilityNeeds: row.accessibilityNeeds,
-    consentContact: row.consentContact,
-    waitingSince: row.createdAt.getTime(),
-  };
-}
-
-const stillValid = (validUntil: Date | null, now: Date): boolean => validUntil === null || validUntil > now;
-
 /** Why this person is or is not matched to one opening or slot: each rule with pass/fail and figures. */
 @Injectable()
 export class CandidateExplainer {
@@ -54,17 +37,7 @@ export class CandidateExplainer {
     if (query.openingId !== undefined) {
       const opening = await this.dataSource.getRepository(OpeningEntity).findOneBy({ id: query.openingId });
       if (opening === null) throw new NotFoundException(`No opening ${query.openingId}.`);
-      const rules = checkOpening(profile, {
-        id: opening.id,
-        accepting: opening.status === 'open' && stillValid(opening.validUntil, now),
-        targetGroups: opening.targetGroups,
-        skills: opening.skills,
-        location: { lat: opening.lat, lng: opening.lng },
-        radiusKm: opening.radiusKm,
-        shifts: opening.shifts,
-        accessibilityFeatures: opening.accessibilityFeatures,
-        positions: opening.positions,
-      });
+      const rules = checkOpening(profile, openingOffer(opening, now.getTime()));
       const match = await this.dataSource.getRepository(MatchEntity).findOneBy({ openingId: opening.id, candidateId: candidate.id });
       const [counts] = await this.dataSource.query(
         `SELECT count(*) FILTER (WHERE candidate_id = $1 AND offer_kind = 'opening') AS person, count(*) FILTER (WHERE opening_id = $2) AS opening
@@ -81,16 +54,7 @@ export class CandidateExplainer {
     }
     const slot = await this.dataSource.getRepository(SlotEntity).findOneBy({ id: query.slotId });
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
-    const rules = checkSlot(profile, {
-      id: slot.id,
-      accepting: slot.status === 'active' && stillValid(slot.validUntil, now),
-      eligibleGroups: slot.eligibleGroups,
-      location: { lat: slot.lat, lng: slot.lng },
-      radiusKm: slot.radiusKm,
-      windows: slot.windows,
-      accessibilityFeatures: slot.accessibilityFeatures,
-      capacity: slot.capacity,
-    });
+    const rules = checkSlot(profile, slotOffer(slot, now.getTime()));
     const match = await this.dataSource.getRepository(MatchEntity).findOne({
       where: { slotId: slot.id, candidateId: candidate.id },
       order: { createdAt: 'DESC' },

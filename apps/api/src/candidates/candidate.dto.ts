@@ -2,7 +2,7 @@ import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { LocationDto, Rules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
+import { LocationDto, Rules, locationRules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
 
 export class ConsentDto {
   @IsBoolean({ message: 'must be true or false' })
@@ -33,9 +33,7 @@ export class CandidateDto {
   @Rules(skillRules())
   skills?: string[];
 
-  @IsDefined({ message: 'is required' })
-  @ValidateNested()
-  @Type(() => LocationDto)
+  @Rules(locationRules())
   location: LocationDto;
 
   @IsOptional()

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsDefined,
   ArrayUnique,
   IsArray,
   IsIn,
@@ -88,6 +89,11 @@ export function windowListRules(options: { min: number; max: number }): Property
   ];
   if (options.min > 0) rules.push(ArrayMinSize(options.min, { message: `must have at least ${options.min} window` }));
   return rules;
+}
+
+/** A required position: present, and a valid LocationDto. */
+export function locationRules(): PropertyDecorator[] {
+  return [IsDefined({ message: 'is required' }), ValidateNested(), Type(() => LocationDto) as PropertyDecorator];
 }
 
 /** Applies several property decorators as one. */

@@ -1,8 +1,7 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { LocationDto, Rules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
+import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { LocationDto, Rules, locationRules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
 export class OpeningDto {
@@ -20,9 +19,7 @@ export class OpeningDto {
   @Rules(targetGroupRules({ min: 0 }))
   targetGroups?: TargetGroup[];
 
-  @IsDefined({ message: 'is required' })
-  @ValidateNested()
-  @Type(() => LocationDto)
+  @Rules(locationRules())
   location: LocationDto;
 
   @IsOptional()

@@ -2,7 +2,7 @@ import { type AccessibilityFeature, SLOT_KINDS, type SlotKind, type TargetGroup 
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { LocationDto, Rules, WindowDto, accessibilityRules, targetGroupRules, windowListRules } from '../common/dto';
+import { LocationDto, Rules, locationRules, WindowDto, accessibilityRules, targetGroupRules, windowListRules } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
 export class SlotOfferTermsDto {
@@ -50,9 +50,7 @@ export class SlotDto {
   @Type(() => SlotOfferTermsDto)
   offer: SlotOfferTermsDto;
 
-  @IsDefined({ message: 'is required' })
-  @ValidateNested()
-  @Type(() => LocationDto)
+  @Rules(locationRules())
   location: LocationDto;
 
   @IsOptional()

@@ -1,5 +1,12 @@
 import type { CandidateProfile, OpeningOffer, SlotOffer } from '@huigong/matching';
-import type { CandidateEntity, OpeningEntity, SlotEntity } from '@huigong/persistence';
+import type { CandidateEntity } from './entities/candidate.entity';
+import type { OpeningEntity } from './entities/opening.entity';
+import type { SlotEntity } from './entities/slot.entity';
+
+/*
+ * Rows as the matching engine sees them. One copy, so that explain (API) and the matcher judge a person
+ * and an offer on exactly the same terms.
+ */
 
 const stillValid = (validUntil: Date | string | null, now: number): boolean => validUntil === null || new Date(validUntil).getTime() > now;
 
