@@ -26,7 +26,7 @@ const TIMEOUT_MS = 10_000;
  * last failure: dead, listed for an admin to replay.
  */
 @Processor(QueueName.Deliveries, {
-  concurrency: 32,
+  concurrency: 64,
   settings: {
     backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) => (error instanceof RetryDeliveryLater ? error.delayMs : 1_000),
   },

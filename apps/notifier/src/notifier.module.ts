@@ -16,7 +16,7 @@ export class NotifierModule {
       imports: [
         AppConfigModule.forRoot(config),
         PlatformModule,
-        PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize: 10 }),
+        PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize: 20 }),
         // The queue this worker consumes, on the shared worker connection.
         BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
