@@ -27,6 +27,9 @@ const TIMEOUT_MS = 10_000;
  */
 @Processor(QueueName.Deliveries, {
   concurrency: 64,
+  // An attempt times out after 10 s; a worker that died mid-job gives its jobs back within 20 s.
+  lockDuration: 15_000,
+  stalledInterval: 5_000,
   settings: {
     backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) => (error instanceof RetryDeliveryLater ? error.delayMs : 1_000),
   },
