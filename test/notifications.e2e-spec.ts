@@ -101,3 +101,76 @@ describe('notifications', () => {
     expect(sink.to('/employer-3')).toHaveLength(1);
   });
 });
+
+describe('offers to workers through the gateway, within their budget', () => {
+  const GATEWAY_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+  async function worldWith(env: Record<string, string>) {
+    const sink = await WebhookSink.start();
+    const world = await createTestWorld({ env: { WORKER_GATEWAY_URL: `${sink.url}/gateway`, WORKER_GATEWAY_SECRET: GATEWAY_SECRET, ...env } });
+    const api = await startApi(world);
+    const matcher = await startWorker(world, 'matcher');
+    const notifier = await startWorker(world, 'notifier');
+    const close = async () => {
+      await notifier.close();
+      await matcher.close();
+      await api.close();
+      await world.destroy();
+      await sink.close();
+    };
+    return { sink, world, api, close };
+  }
+
+  async function riderAndTwoSlots(api: RunningApi, breaks: { day: number; start: string; end: string }[], windows: { day: number; start: string; end: string }[]) {
+    const merchant = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Canteens', kind: 'merchant' }).expect(201)).body.apiKey;
+    const caseworker = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Riders desk' }).expect(201)).body.apiKey;
+    const rider = (await api.http.post('/v1/candidates').set(bearer(caseworker)).send(aCandidate({ displayName: 'Rider Sun', phone: '+86 137 0000 1234', groups: ['rider'], breaks })).expect(201)).body.id;
+    for (const title of ['Canteen one', 'Canteen two']) await api.http.post('/v1/slots').set(bearer(merchant)).send(aSlot({ title, windows })).expect(201);
+    return rider;
+  }
+
+  it('sends a worker at most the daily cap, signed for the gateway; the rest waits for the next day, or is dropped with the reason', async () => {
+    const { sink, world, api, close } = await worldWith({ OFFER_DAILY_CAP: '1', OFFER_QUIET_HOURS: 'off' });
+    try {
+      const everyDay = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '00:00' }));
+      const rider = await riderAndTwoSlots(api, everyDay, everyDay);
+      const held = await eventually(async () => {
+        const { rows } = await world.db.query(`SELECT d.status, d.last_error FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.recipient_id = $1 ORDER BY d.status`, [rider]);
+        return rows.length === 2 && rows.some((row) => row.status === 'delivered') && rows.some((row) => /held back \(daily_cap\)/.test(row.last_error ?? '')) ? rows : undefined;
+      }, 20_000, 'one offer sent and one held back');
+      // The second offer is for today's window, which ends at local midnight, when the cap resets: it cannot
+      // be sent in time, so it is dropped, with the reason kept.
+      expect(held).toEqual([
+        { status: 'delivered', last_error: null },
+        { status: 'dropped', last_error: 'held back (daily_cap) past the end of the offer' },
+      ]);
+      const sent = sink.to('/gateway');
+      expect(sent).toHaveLength(1);
+      const delivered = new Webhook(GATEWAY_SECRET).verify(sent[0].body, sent[0].headers as Record<string, string>) as { type: string; recipient: { candidateId: string; phone: string }; payload: { text: string } };
+      expect(delivered).toMatchObject({ type: 'offer', recipient: { candidateId: rider, phone: '+86 137 0000 1234' } });
+      expect(delivered.payload.text).toMatch(/七折/);
+      expect(sent[0].body).not.toMatch(/rider/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('sends nothing in quiet hours: the offer waits for them to end, or is dropped if its window closes first', async () => {
+    // Quiet hours from an hour ago to an hour from now, in the deployment's time zone.
+    const clock = (offsetMinutes: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(Date.now() + offsetMinutes * 60_000));
+    const { sink, world, api, close } = await worldWith({ OFFER_QUIET_HOURS: `${clock(-60)}-${clock(60)}` });
+    try {
+      const everyDay = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '00:00' }));
+      const rider = await riderAndTwoSlots(api, everyDay, everyDay);
+      const rows = await eventually(async () => {
+        const { rows } = await world.db.query(`SELECT d.status, d.last_error FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.recipient_id = $1`, [rider]);
+        return rows.length === 2 && rows.every((row) => /quiet_hours/.test(row.last_error ?? '')) ? rows : undefined;
+      }, 20_000, 'both offers held for quiet hours');
+      expect(rows.every((row) => row.status === 'pending' || row.status === 'dropped')).toBe(true);
+      expect(sink.to('/gateway')).toHaveLength(0);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,10 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
-import { type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookTarget, nextStep, signedHeaders } from '@huigong/notifications';
-import { NotificationStore } from '@huigong/persistence';
+import { type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookTarget, decideOffer, localDayStart, nextStep, signedHeaders } from '@huigong/notifications';
+import { type DeliveryTarget, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 
 /** Thrown to have BullMQ try the delivery again after `delayMs` (the backoff strategy reads it). */
 export class RetryDeliveryLater extends Error {
@@ -46,29 +46,44 @@ export class DeliveryProcessor extends WorkerHost {
     this.policy = { ...DEFAULT_RETRY_POLICY, firstDelaySeconds: config.deliveryRetryFirstDelaySeconds };
   }
 
-  async process(job: Job<EventJobData<'DeliveryRequested'>>): Promise<string> {
+  async process(job: Job<EventJobData<'DeliveryRequested'>>, token?: string): Promise<string> {
     const target = await this.store.deliveryTarget(job.data.payload.deliveryId);
     // Gone (consent withdrawn erases the worker's notifications) or finished: nothing to send.
     if (target === undefined || target.status !== 'pending') return 'skipped';
-    const attempt = job.attemptsMade + 1;
-
-    let url: string;
-    let secret: string;
     const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
+
     if (target.channel === 'worker_gateway') {
-      if (this.config.workerGatewayUrl === undefined || this.config.workerGatewaySecret === undefined) return this.finish(target.deliveryId, 'dead', undefined, 'no worker gateway configured');
-      url = this.config.workerGatewayUrl;
-      secret = this.config.workerGatewaySecret;
-      // The gateway reaches the worker: it alone is told the phone, read now and kept nowhere else.
-      body.recipient = { candidateId: target.recipientId, phone: await this.store.workerPhone(target.recipientId) };
-    } else {
-      if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.finish(target.deliveryId, 'dead', undefined, 'the webhook is not set or is switched off');
-      const check = await checkWebhookTarget(target.webhookUrl, this.config.webhookAllowedHosts);
-      if (!check.ok) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${check.reason}`);
-      url = target.webhookUrl;
-      secret = target.webhookSecret;
+      const { workerGatewayUrl: url, workerGatewaySecret: secret } = this.config;
+      if (url === undefined || secret === undefined) return this.finish(target.deliveryId, 'dead', undefined, 'no worker gateway configured');
+      const now = new Date();
+      // A worker's budget: so many offers a local day, none in quiet hours. Held offers wait (without using
+      // an attempt); one that would wait past the end of its window is dropped, with the reason.
+      return this.store.withWorkerOffers(target.recipientId, localDayStart(now, this.config.appTimezone), async (sentToday) => {
+        const decision = decideOffer({ sentToday, now, timeZone: this.config.appTimezone, policy: this.config.offerBudget });
+        if (!decision.send) {
+          const expiresAt = typeof target.payload.expiresAt === 'string' ? new Date(target.payload.expiresAt) : null;
+          if (expiresAt !== null && decision.retryAt >= expiresAt) {
+            return this.finish(target.deliveryId, 'dropped', undefined, `held back (${decision.reason}) past the end of the offer`);
+          }
+          await this.store.noteHeld(target.deliveryId, `held back (${decision.reason}) until ${decision.retryAt.toISOString()}`);
+          await job.moveToDelayed(decision.retryAt.getTime(), token);
+          throw new DelayedError();
+        }
+        // The gateway reaches the worker: it alone is told the phone, read now and kept nowhere else.
+        body.recipient = { candidateId: target.recipientId, phone: await this.store.workerPhone(target.recipientId) };
+        return this.send(job, target, url, secret, body);
+      });
     }
 
+    if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.finish(target.deliveryId, 'dead', undefined, 'the webhook is not set or is switched off');
+    const check = await checkWebhookTarget(target.webhookUrl, this.config.webhookAllowedHosts);
+    if (!check.ok) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${check.reason}`);
+    return this.send(job, target, target.webhookUrl, target.webhookSecret, body);
+  }
+
+  /** One signed attempt, and what follows from its answer. */
+  private async send(job: Job, target: DeliveryTarget, url: string, secret: string, body: Record<string, unknown>): Promise<string> {
+    const attempt = job.attemptsMade + 1;
     const text = JSON.stringify(body);
     const headers = signedHeaders(secret, target.notificationId, Math.floor(Date.now() / 1000), text);
     let outcome: AttemptOutcome;
@@ -102,7 +117,7 @@ export class DeliveryProcessor extends WorkerHost {
     }
   }
 
-  private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled', statusCode?: number, error?: string): Promise<string> {
+  private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled' | 'dropped', statusCode?: number, error?: string): Promise<string> {
     await this.store.markAttempt(deliveryId, { status, statusCode, error });
     if (status !== 'delivered') this.logger.warn(`Delivery ${deliveryId} ${status}: ${error ?? ''}`);
     return status;

@@ -133,7 +133,7 @@ export class NotificationStore {
     return rows[0]?.phone ?? null;
   }
 
-  async markAttempt(deliveryId: string, outcome: { status: 'pending' | 'delivered' | 'dead' | 'disabled'; statusCode?: number; error?: string }): Promise<void> {
+  async markAttempt(deliveryId: string, outcome: { status: 'pending' | 'delivered' | 'dead' | 'disabled' | 'dropped'; statusCode?: number; error?: string }): Promise<void> {
     await this.dataSource.query(
       `UPDATE notification_deliveries
           SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, updated_at = now(),
@@ -141,6 +141,26 @@ export class NotificationStore {
         WHERE id = $1`,
       [deliveryId, outcome.status, outcome.statusCode ?? null, outcome.error ?? null],
     );
+  }
+
+  /**
+   * Runs `work` holding a lock on one worker's offers, so that two deliveries at once cannot both slip
+   * under the daily cap; gives it the offers delivered to the worker since `since`.
+   */
+  async withWorkerOffers<T>(candidateId: string, since: Date, work: (deliveredSince: number) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('worker-offers:' || $1))`, [candidateId]);
+      const [row]: { n: number }[] = await manager.query(
+        `SELECT count(*)::int AS n FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+          WHERE n.recipient_kind = 'candidate' AND n.recipient_id = $1 AND n.type = 'offer' AND d.status = 'delivered' AND d.delivered_at >= $2`,
+        [candidateId, since],
+      );
+      return work(row.n);
+    });
+  }
+
+  async noteHeld(deliveryId: string, reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE notification_deliveries SET last_error = $2, updated_at = now() WHERE id = $1`, [deliveryId, reason]);
   }
 
   /** A 410 from a webhook switches it off until its owner sets it again. */

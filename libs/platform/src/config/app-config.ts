@@ -19,6 +19,8 @@ export interface AppConfig {
   noticeLocale: 'zh-CN' | 'en';
   /** Ceiling of the first retry of a delivery, in seconds (later ones grow from it). */
   deliveryRetryFirstDelaySeconds: number;
+  /** Offers one worker may be sent per local day, and the local hours when none is sent (null: none). */
+  offerBudget: { maxOffersPerDay: number; quietHours: { start: string; end: string } | null };
 }
 
 /** A bad or missing environment variable: the message is one sentence naming it. */
@@ -126,6 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`DELIVERY_RETRY_FIRST_DELAY_SECONDS must be a positive number of seconds, got "${retryText}".`);
   }
 
+  const capText = env.OFFER_DAILY_CAP?.trim() || '3';
+  const maxOffersPerDay = Number(capText);
+  if (!/^\d+$/.test(capText) || maxOffersPerDay < 1) problems.push(`OFFER_DAILY_CAP must be a whole number of at least 1, got "${capText}".`);
+  const quietText = env.OFFER_QUIET_HOURS?.trim() || '22:00-07:00';
+  const quietMatch = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.exec(quietText);
+  if (quietText !== 'off' && quietMatch === null) problems.push(`OFFER_QUIET_HOURS must be "HH:MM-HH:MM" or "off", got "${quietText}".`);
+  const quietHours = quietText === 'off' || quietMatch === null ? null : { start: quietText.slice(0, 5), end: quietText.slice(6, 11) };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environment,
@@ -141,5 +151,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAllowedHosts,
     noticeLocale,
     deliveryRetryFirstDelaySeconds,
+    offerBudget: { maxOffersPerDay, quietHours },
   };
 }
