@@ -99,6 +99,21 @@ describe('notifications', () => {
     }, 20_000, 'the webhook to be switched off');
     expect(disabled).toBeInstanceOf(Date);
     expect(sink.to('/employer-3')).toHaveLength(1);
+
+    // The admin sees it, never its payload, and replays it once the receiver is back: same webhook-id.
+    const listed = (await api.http.get('/v1/deliveries').query({ status: 'disabled' }).set(ADMIN).expect(200)).body;
+    const gone = listed.find((delivery: { recipientId: string }) => delivery.recipientId === employer.id);
+    expect(gone).toMatchObject({ type: 'match_summary', channel: 'webhook', status: 'disabled', lastStatusCode: 410 });
+    expect(gone).not.toHaveProperty('payload');
+    await api.http.get('/v1/deliveries').set(bearer(caseworker.apiKey)).expect(403);
+    await api.http.post(`/v1/deliveries/${gone.deliveryId}/replay`).set(ADMIN).expect(200, { deliveryId: gone.deliveryId, status: 'pending' });
+    await eventually(async () => sink.to('/employer-3').length === 2, 20_000, 'the replay');
+    const [first, again] = sink.to('/employer-3');
+    expect(again.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    const { rows } = await world.db.query(`SELECT webhook_disabled_at FROM organizations WHERE id = $1`, [employer.id]);
+    expect(rows[0].webhook_disabled_at).toBeNull();
+    // Nothing left to replay: 404.
+    await api.http.post(`/v1/deliveries/${gone.deliveryId}/replay`).set(ADMIN).expect(404);
   });
 });
 

@@ -26,6 +26,7 @@ import { InboxController } from './inbox/inbox';
 import { MatchesController, RecordMatchOutcomeHandler } from './matches/matches';
 import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
+import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/deliveries';
 import { FunnelReportController } from './reports/funnel';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
 
@@ -44,6 +45,7 @@ const COMMAND_HANDLERS = [
   WithdrawSlotHandler,
   RedeemOfferHandler,
   RecordMatchOutcomeHandler,
+  ReplayDeliveryHandler,
 ];
 
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
@@ -68,6 +70,7 @@ export class ApiModule {
         CandidateListsController,
         InboxController,
         FunnelReportController,
+        DeliveriesController,
       ],
       providers: [
         ...COMMAND_HANDLERS,
