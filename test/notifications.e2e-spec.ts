@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
 import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
+import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 
 /** Notifications, from a match to a signed webhook, against real PostgreSQL and Redis and a local receiver. */
 describe('notifications', () => {
@@ -85,6 +86,26 @@ describe('notifications', () => {
       [opening],
     );
     expect(rows).toEqual([{ id: attempts[0].headers['webhook-id'], status: 'delivered', attempts: 2 }]);
+  });
+
+  it('reminds a caseworker, once a week, of proposals that have not moved for 7 days', async () => {
+    const employer = await party('employer', 'Slow plant', '/employer-4');
+    const caseworker = await party('caseworker', 'Slow desk', '/caseworker-4');
+    const person = (await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(aCandidate({ displayName: 'Waiting Lin', groups: ['reassignment'], availability: weekdays('08:00', '16:00') })).expect(201)).body.id;
+    await api.http.post('/v1/openings').set(bearer(employer.apiKey)).send({ title: 'Slow job', targetGroups: ['reassignment'], location: DINGHAI_ROAD, shifts: weekdays('08:00', '16:00'), positions: 1 }).expect(201);
+    const match = await eventually(async () => {
+      const { rows } = await world.db.query(`SELECT id FROM matches WHERE candidate_id = $1`, [person]);
+      return rows[0]?.id as string | undefined;
+    }, 15_000, 'the match');
+    const reminders = notifier.get(FollowUpReminders, { strict: false });
+    const before = await reminders.remind();
+    await world.db.query(`UPDATE matches SET updated_at = now() - interval '8 days' WHERE id = $1`, [match]);
+    expect(await reminders.remind()).toBe(before + 1);
+    expect(await reminders.remind()).toBe(0);
+    const inbox = (await api.http.get('/v1/inbox').set(bearer(caseworker.apiKey)).expect(200)).body;
+    const reminder = inbox.find((entry: { type: string }) => entry.type === 'reminder');
+    expect(reminder.payload).toMatchObject({ afterDays: 7, matches: [{ matchId: match, candidateId: person, displayName: 'Waiting Lin', offer: { title: 'Slow job' } }] });
+    await eventually(async () => sink.to('/caseworker-4').some((request) => request.body.includes('"type":"reminder"')), 15_000, 'the reminder webhook');
   });
 
   it('switches a webhook off when its receiver answers 410 Gone', async () => {

@@ -4,6 +4,7 @@ import { MessagingModule, QueueName } from '@huigong/messaging';
 import { NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DeliveryProcessor } from './delivery.processor';
+import { FollowUpReminders } from './follow-up-reminders';
 import { NotificationRecorder } from './notification-recorder';
 import { NotificationsProcessor } from './notifications.processor';
 
@@ -22,7 +23,7 @@ export class NotifierModule {
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
         MessagingModule.forRoot({ relay: true }),
       ],
-      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, DeliveryProcessor],
+      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, DeliveryProcessor, FollowUpReminders],
     };
   }
 }

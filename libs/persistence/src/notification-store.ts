@@ -94,6 +94,19 @@ export class NotificationStore {
     return rows[0]?.id;
   }
 
+  /** Proposed job matches of active people that have not moved for `days` days, per caseworker. */
+  staleProposals(manager: EntityManager, days: number): Promise<{ caseworker_id: string; match_id: string; candidate_id: string; display_name: string; opening_id: string; title: string; since: Date }[]> {
+    return manager.query(
+      `SELECT m.caseworker_id, m.id AS match_id, m.candidate_id, c.display_name, m.opening_id, o.title, m.updated_at AS since
+         FROM matches m
+         JOIN candidates c ON c.id = m.candidate_id AND c.status = 'active'
+         JOIN openings o ON o.id = m.opening_id AND o.status = 'open'
+        WHERE m.offer_kind = 'opening' AND m.status = 'proposed' AND m.updated_at < now() - make_interval(days => $1)
+        ORDER BY m.caseworker_id, m.updated_at`,
+      [days],
+    );
+  }
+
   /** Whether the recipient has a webhook that is not switched off. */
   async hasWebhook(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<boolean> {
     if (kind === 'candidate') return false;

@@ -1,0 +1,86 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OutboxRelay, type PendingEvent, appendToOutbox, outboxEvent } from '@huigong/messaging';
+import { NotificationStore } from '@huigong/persistence';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+
+/** Days a proposal may wait for its caseworker before they are reminded. */
+export const REMINDER_AFTER_DAYS = 7;
+
+/** The ISO week of a day, "2026-W48": one reminder per caseworker and week. */
+export function isoWeek(day: Date): string {
+  const date = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()));
+  const weekday = date.getUTCDay() || 7;
+  date.setUTCDate(date.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/**
+ * Once an hour: a caseworker whose candidates have proposals that have not moved for 7 days gets one
+ * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook.
+ */
+@Injectable()
+export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FollowUpReminders.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: NotificationStore,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.running !== undefined) return;
+      this.running = this.remind()
+        .catch((error: Error) => this.logger.warn(`Reminders failed, will retry: ${error.message}`))
+        .finally(() => (this.running = undefined));
+    }, 3_600_000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Records this week's reminders; returns how many were new. */
+  async remind(now = new Date()): Promise<number> {
+    const week = isoWeek(now);
+    let recorded = 0;
+    await this.dataSource.transaction(async (manager) => {
+      const stale = await this.store.staleProposals(manager, REMINDER_AFTER_DAYS);
+      const byCaseworker = new Map<string, typeof stale>();
+      for (const row of stale) byCaseworker.set(row.caseworker_id, [...(byCaseworker.get(row.caseworker_id) ?? []), row]);
+      const deliveries: PendingEvent[] = [];
+      for (const [caseworkerId, rows] of byCaseworker) {
+        const id = await this.store.record(manager, {
+          recipientKind: 'caseworker',
+          recipientId: caseworkerId,
+          type: 'reminder',
+          dedupeKey: `reminder:${caseworkerId}:${week}`,
+          payload: {
+            afterDays: REMINDER_AFTER_DAYS,
+            matches: rows.map((row) => ({
+              matchId: row.match_id, candidateId: row.candidate_id, displayName: row.display_name,
+              offer: { kind: 'opening', id: row.opening_id, title: row.title }, proposedSince: new Date(row.since).toISOString(),
+            })),
+          },
+          candidateIds: [...new Set(rows.map((row) => row.candidate_id))],
+        });
+        if (id === undefined) continue;
+        recorded++;
+        if (await this.store.hasWebhook(manager, 'caseworker', caseworkerId)) {
+          deliveries.push(outboxEvent('DeliveryRequested', { deliveryId: await this.store.addDelivery(manager, id, 'webhook') }));
+        }
+      }
+      await appendToOutbox(manager, deliveries, `reminders-${week}-${randomUUID()}`);
+    });
+    if (recorded > 0) this.relay.wake();
+    return recorded;
+  }
+}
