@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string }[]; status: string }
 interface CandidateList { kind: string; offerId: string; title: string; matches: ListEntry[] }
@@ -42,16 +42,7 @@ describe('matching: the scenarios of the brief', () => {
       return list !== undefined && list.matches.length === count ? list : undefined;
     }, 15_000, `${count} matches of ${offerId}`);
   }
-  async function drained(): Promise<void> {
-    await eventually(async () => {
-      const { rows } = await world.db.query(
-        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name <> 'MatchesProposed') AS events,
-                (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
-                (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
-      );
-      return rows[0].events === rows[0].handled && rows[0].pending === '0';
-    }, 20_000, 'the matcher to handle every event');
-  }
+  const drained = () => matcherCaughtUp(world);
 
   it('scenario 1: riders near the canteen whose break overlaps get offers; an office worker does not; never more than 2 x seats open', async () => {
     const canteen = await organization('merchant', 'Dinghai community canteen');
@@ -249,14 +240,7 @@ describe('matching: two matchers competing for one queue', () => {
       if (i % 3 === 0) writes.push(api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Fair job ${i}`, targetGroups: ['rural_migrant'], accessibilityFeatures: [], positions: 2 })).expect(201));
     }
     await Promise.all(writes);
-    await eventually(async () => {
-      const { rows } = await world.db.query(
-        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name <> 'MatchesProposed') AS events,
-                (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
-                (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
-      );
-      return rows[0].events === rows[0].handled && rows[0].pending === '0';
-    }, 30_000, 'both matchers to handle every event');
+    await matcherCaughtUp(world, 30_000);
 
     // 10 openings x 10 places = 100 places and 30 people x 6 = 180: every place fills, whichever matcher
     // learned of a person first (a matcher reconsiders what the other one broadcasts).

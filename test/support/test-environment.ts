@@ -132,3 +132,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** Waits until the matcher has handled every domain event the API wrote and the outbox is empty. */
+export async function matcherCaughtUp(world: TestWorld, timeoutMs = 20_000): Promise<void> {
+  await eventually(async () => {
+    const { rows } = await world.db.query(
+      `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveryRequested')) AS events,
+              (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
+              (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
+    );
+    return rows[0].events === rows[0].handled && rows[0].pending === '0';
+  }, timeoutMs, 'the matcher to handle every event');
+}
