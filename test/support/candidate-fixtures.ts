@@ -1,24 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type pg from 'pg';
+import { TARGET_GROUPS, isSensitiveGroup } from '@huigong/domain';
 
 /**
  * Target groups that are not sensitive. The erasure test checks that the word "disabled" (and "hardship")
  * is left nowhere in the database after one person is erased, so every other candidate this file writes
  * uses only these groups.
  */
-export const NON_SENSITIVE_GROUPS = [
-  'rider',
-  'courier',
-  'security_guard',
-  'sanitation',
-  'veteran',
-  'rural_migrant',
-  'laid_off',
-  'reassignment',
-  'flexible',
-  'new_form',
-  'union_member',
-] as const;
+export const NON_SENSITIVE_GROUPS = TARGET_GROUPS.filter((group) => !isSensitiveGroup(group));
 
 /** A short random marker (lower-case hex) to make personal data unique and searchable. */
 export const marker = (prefix = 'mk'): string => `${prefix}${randomBytes(6).toString('hex')}`;
