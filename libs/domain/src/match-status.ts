@@ -43,7 +43,9 @@ const FORWARD: Record<JobMatchStatus, readonly JobMatchStatus[]> = {
   withdrawn: [],
 };
 
-const OPEN_JOB_STATUSES: ReadonlySet<JobMatchStatus> = new Set(['proposed', 'contacted', 'interested', 'interview']);
+/** Job-match statuses that hold a place on a shortlist and count against a person's cap. */
+export const OPEN_JOB_MATCH_STATUSES = ['proposed', 'contacted', 'interested', 'interview'] as const satisfies readonly JobMatchStatus[];
+const OPEN_JOB_STATUSES: ReadonlySet<JobMatchStatus> = new Set(OPEN_JOB_MATCH_STATUSES);
 
 /** Open matches count against caps and are withdrawn when the offer closes or the person leaves. */
 export function isOpenMatchStatus(status: MatchStatus): boolean {

@@ -60,7 +60,6 @@ export class CandidateIndex {
 
   private capacity = INITIAL_CAPACITY;
   private count = 0;
-  private changes = 0;
   private readonly slotOfId = new Map<string, number>();
   private readonly freeSlots: number[] = [];
   private readonly cells = new Map<number, number[]>();
@@ -140,7 +139,6 @@ export class CandidateIndex {
   /** Adds a person, or replaces what the index holds of them. */
   upsert(profile: CandidateProfile): void {
     this.remove(profile.id);
-    this.changes++;
     const slot = this.freeSlots.pop() ?? this.grow();
     this.slotOfId.set(profile.id, slot);
     this.count++;
@@ -229,11 +227,6 @@ export class CandidateIndex {
     return found.sort((a, b) => a.nearestKm - b.nearestKm);
   }
 
-  /** Upserts since the last re-layout: a scan slows as they scatter cells across memory. */
-  get changesSinceLayout(): number {
-    return this.changes;
-  }
-
   /**
    * Re-lays every array and pool out in cell order, so that the people of one cell sit side by side in
    * memory and a scan reads it sequentially instead of missing the cache on every person. Costs about a
@@ -296,7 +289,6 @@ export class CandidateIndex {
     for (let slot = 0; slot < this.ids.length; slot++) this.slotOfId.set(this.ids[slot] as string, slot);
     this.freeSlots.length = 0;
     this.capacity = capacity;
-    this.changes = 0;
   }
 
   private intern(skill: string): number {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { OpeningEntity } from './entities/opening.entity';
 import { SlotEntity } from './entities/slot.entity';
 
 /** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
-export const OPEN_JOB_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
+const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 
 export interface NewMatchRow {
   id: string;
