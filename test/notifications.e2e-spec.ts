@@ -80,11 +80,15 @@ describe('notifications', () => {
     await eventually(async () => sink.to('/caseworker-2').length >= 2, 20_000, 'the retry');
     const attempts = sink.to('/caseworker-2');
     expect(attempts.map((attempt) => attempt.headers['webhook-id'])).toEqual([attempts[0].headers['webhook-id'], attempts[0].headers['webhook-id']]);
-    const { rows } = await world.db.query(
-      `SELECT n.id, d.status, d.attempts FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
-        WHERE n.type = 'candidate_list' AND n.payload->'offer'->>'id' = $1`,
-      [opening],
-    );
+    // The receiver has the request before the worker writes down the answer: wait for the row to settle.
+    const rows = await eventually(async () => {
+      const { rows } = await world.db.query(
+        `SELECT n.id, d.status, d.attempts FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
+          WHERE n.type = 'candidate_list' AND n.payload->'offer'->>'id' = $1`,
+        [opening],
+      );
+      return rows.every((row) => row.status !== 'pending') ? rows : undefined;
+    }, 15_000, 'the delivery to be settled');
     expect(rows).toEqual([{ id: attempts[0].headers['webhook-id'], status: 'delivered', attempts: 2 }]);
   });
 
@@ -115,9 +119,14 @@ describe('notifications', () => {
     await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(aCandidate({ displayName: 'Seeker Qian', groups: ['laid_off'], availability: weekdays('08:00', '16:00') })).expect(201);
     await api.http.post('/v1/openings').set(bearer(employer.apiKey)).send({ title: 'Gone job', targetGroups: ['laid_off'], location: DINGHAI_ROAD, shifts: weekdays('08:00', '16:00'), positions: 1 }).expect(201);
     const disabled = await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT webhook_disabled_at FROM organizations WHERE id = $1`, [employer.id]);
-      return rows[0].webhook_disabled_at ?? undefined;
-    }, 20_000, 'the webhook to be switched off');
+      const { rows } = await world.db.query(
+        `SELECT o.webhook_disabled_at FROM organizations o
+          WHERE o.id = $1 AND EXISTS (SELECT 1 FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+                                       WHERE n.recipient_id = o.id AND d.status = 'disabled')`,
+        [employer.id],
+      );
+      return rows[0]?.webhook_disabled_at ?? undefined;
+    }, 20_000, 'the webhook and its delivery to be switched off');
     expect(disabled).toBeInstanceOf(Date);
     expect(sink.to('/employer-3')).toHaveLength(1);
 
