@@ -4,7 +4,8 @@
  * whose name resolves to any loopback, private, link-local or otherwise non-public address is refused,
  * unless the operator allowed that host in WEBHOOK_ALLOWED_HOSTS (a local test sink, an intranet gateway).
  *
- * Check again before every delivery and connect to the addresses returned: a name may resolve elsewhere
+ * The URL is checked when it is set and before every delivery (`checkWebhookUrl`); a name's addresses are
+ * checked at the moment the notifier connects (`guardedLookup`), since a name may resolve elsewhere
  * tomorrow (DNS rebinding).
  */
 import { lookup } from 'node:dns/promises';
@@ -24,10 +25,6 @@ export type WebhookTargetRefusal =
   | 'unresolvable'
   /** One of the addresses is loopback, private, link-local, CGNAT, unspecified, multicast or reserved. */
   | 'non_public_address';
-
-export type WebhookTargetCheck =
-  | { ok: true; addresses: string[] }
-  | { ok: false; reason: WebhookTargetRefusal; address?: string };
 
 /** The system resolver (getaddrinfo, as an HTTP client would use it): every address, IPv4 and IPv6. */
 export const systemResolver: Resolver = async (hostname) =>
@@ -136,17 +133,23 @@ function normalizeHost(host: string): string {
   return host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
 }
 
+/** Host names that are internal by definition or convention: loopback (RFC 6761), mDNS, private zones. */
+function isInternalName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal');
+}
+
+export type WebhookUrlCheck =
+  | { ok: true; host: string; allowed: boolean; literal: boolean }
+  | { ok: false; reason: WebhookTargetRefusal; address?: string };
+
 /**
- * Whether a webhook URL may be called, and at which addresses. Refuses anything but http(s), credentials
- * in the URL, and a host any of whose addresses is non-public, unless the host (name or literal, without
- * port; case and a trailing dot do not matter) is in `allowedHosts`. "localhost" and "*.localhost" are
- * loopback by definition (RFC 6761) and refused without asking the resolver. IP literals are not resolved.
+ * What can be said of a webhook URL without asking DNS: refuses anything but http(s), credentials in the
+ * URL, internal names (localhost, *.localhost, *.local, *.internal) and non-public IP literals, unless
+ * the host (name or literal, without port; case and a trailing dot do not matter) is in `allowedHosts`.
+ * The API checks this when a URL is set; names are judged by their addresses when the notifier connects
+ * (`guardedLookup`), so a name that resolves elsewhere tomorrow (DNS rebinding) is still refused.
  */
-export async function checkWebhookTarget(
-  url: string,
-  allowedHosts: readonly string[],
-  resolve: Resolver = systemResolver,
-): Promise<WebhookTargetCheck> {
+export function checkWebhookUrl(url: string, allowedHosts: readonly string[]): WebhookUrlCheck {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -155,27 +158,47 @@ export async function checkWebhookTarget(
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { ok: false, reason: 'unsupported_scheme' };
   if (parsed.username !== '' || parsed.password !== '') return { ok: false, reason: 'credentials_in_url' };
-
   const host = normalizeHost(parsed.hostname);
   const allowed = allowedHosts.some((entry) => normalizeHost(entry) === host);
-  if (!allowed && (host === 'localhost' || host.endsWith('.localhost'))) {
+  const literal = isIP(host) !== 0;
+  if (!allowed && (isInternalName(host) || (literal && isNonPublicAddress(host)))) {
     return { ok: false, reason: 'non_public_address', address: host };
   }
+  return { ok: true, host, allowed, literal };
+}
 
-  let addresses: string[];
-  if (isIP(host) !== 0) {
-    addresses = [host];
-  } else {
-    try {
-      addresses = [...(await resolve(host))];
-    } catch {
-      return { ok: false, reason: 'unresolvable' };
-    }
-    if (addresses.length === 0 || addresses.some((address) => isIP(address) === 0)) return { ok: false, reason: 'unresolvable' };
-  }
-  if (!allowed) {
-    const bad = addresses.find(isNonPublicAddress);
-    if (bad !== undefined) return { ok: false, reason: 'non_public_address', address: bad };
-  }
-  return { ok: true, addresses };
+/** The error a guarded connection fails with when a name resolves to a non-public address. */
+export const NON_PUBLIC_TARGET_ERROR_CODE = 'EWEBHOOKNONPUBLIC';
+
+type LookupAddress = { address: string; family: number };
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for `net.connect` (an HTTP client's connection options) that resolves like the system and
+ * refuses, at the moment of connecting, a name any of whose addresses is non-public unless the host is
+ * allowed. The client connects to exactly the addresses checked, so the check cannot be raced.
+ */
+export function guardedLookup(allowedHosts: readonly string[], resolve: Resolver = systemResolver) {
+  const allowed = new Set(allowedHosts.map(normalizeHost));
+  return (hostname: string, options: { all?: boolean; family?: number | string } | undefined, callback: LookupCallback): void => {
+    const host = normalizeHost(hostname);
+    resolve(host).then(
+      (addresses) => {
+        const list = addresses.filter((address) => isIP(address) !== 0);
+        if (list.length === 0) {
+          const error: NodeJS.ErrnoException = Object.assign(new Error(`${host} did not resolve`), { code: 'ENOTFOUND' });
+          return callback(error, '');
+        }
+        const bad = allowed.has(host) ? undefined : list.find(isNonPublicAddress);
+        if (bad !== undefined) {
+          const error = Object.assign(new Error(`${host} resolves to the non-public address ${bad}`), { code: NON_PUBLIC_TARGET_ERROR_CODE, address: bad });
+          return callback(error, '');
+        }
+        const entries = list.map((address) => ({ address, family: isIP(address) }));
+        if (options?.all === true) return callback(null, entries);
+        callback(null, entries[0].address, entries[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
 }
