@@ -1,10 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
-import { type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookTarget, decideOffer, localDayStart, nextStep, signedHeaders } from '@huigong/notifications';
-import { type DeliveryTarget, NotificationStore } from '@huigong/persistence';
-import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, localDayStart, nextStep, signedHeaders } from '@huigong/notifications';
+import { type DeliveryAttemptOutcome, type DeliveryTarget, NotificationStore } from '@huigong/persistence';
+import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
 import { DelayedError, type Job } from 'bullmq';
+import { WebhookClient } from './webhook-client';
 
 /** Thrown to have BullMQ try the delivery again after `delayMs` (the backoff strategy reads it). */
 export class RetryDeliveryLater extends Error {
@@ -16,17 +17,19 @@ export class RetryDeliveryLater extends Error {
   }
 }
 
-const TIMEOUT_MS = 10_000;
-
 /**
  * Delivers one recorded notification: to the recipient's webhook as a Standard Webhooks request signed
  * with their whsec_ secret, or an offer to the worker gateway. The webhook-id is the notification's id on
  * every attempt, so a receiver can drop repeats. 2xx: delivered; 410: the endpoint is switched off;
  * 429, 5xx, timeouts: tried again with backoff (honouring Retry-After) for about a day; other 4xx and the
  * last failure: dead, listed for an admin to replay.
+ *
+ * Up to 128 deliveries are in flight per process; the rows they read and the outcomes they write are
+ * gathered into one statement per batch (`MicroBatch`), and a job completes only once its outcome is
+ * committed.
  */
 @Processor(QueueName.Deliveries, {
-  concurrency: 64,
+  concurrency: 128,
   // An attempt times out after 10 s; a worker that died mid-job gives its jobs back within 20 s.
   lockDuration: 15_000,
   stalledInterval: 5_000,
@@ -37,17 +40,28 @@ const TIMEOUT_MS = 10_000;
 export class DeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly policy: RetryPolicy;
+  private readonly targets: MicroBatch<string, DeliveryTarget | undefined>;
+  private readonly outcomes: MicroBatch<DeliveryAttemptOutcome, undefined>;
 
   constructor(
     private readonly store: NotificationStore,
+    private readonly client: WebhookClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
     this.policy = { ...DEFAULT_RETRY_POLICY, firstDelaySeconds: config.deliveryRetryFirstDelaySeconds };
+    this.targets = new MicroBatch(async (ids) => {
+      const byId = new Map((await store.deliveryTargets(ids)).map((target) => [target.deliveryId, target]));
+      return ids.map((id) => byId.get(id));
+    });
+    this.outcomes = new MicroBatch(async (outcomes) => {
+      await store.markAttempts(outcomes);
+      return outcomes.map(() => undefined);
+    });
   }
 
   async process(job: Job<EventJobData<'DeliveryRequested'>>, token?: string): Promise<string> {
-    const target = await this.store.deliveryTarget(job.data.payload.deliveryId);
+    const target = await this.targets.run(job.data.payload.deliveryId);
     // Gone (consent withdrawn erases the worker's notifications) or finished: nothing to send.
     if (target === undefined || target.status !== 'pending') return 'skipped';
     const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
@@ -76,7 +90,7 @@ export class DeliveryProcessor extends WorkerHost {
     }
 
     if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.finish(target.deliveryId, 'dead', undefined, 'the webhook is not set or is switched off');
-    const check = await checkWebhookTarget(target.webhookUrl, this.config.webhookAllowedHosts);
+    const check = checkWebhookUrl(target.webhookUrl, this.config.webhookAllowedHosts);
     if (!check.ok) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${check.reason}`);
     return this.send(job, target, target.webhookUrl, target.webhookSecret, body);
   }
@@ -86,20 +100,8 @@ export class DeliveryProcessor extends WorkerHost {
     const attempt = job.attemptsMade + 1;
     const text = JSON.stringify(body);
     const headers = signedHeaders(secret, target.notificationId, Math.floor(Date.now() / 1000), text);
-    let outcome: AttemptOutcome;
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: text,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      outcome = { status: response.status, retryAfter: response.headers.get('retry-after') };
-    } catch (error) {
-      outcome = { error: (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error' };
-    }
+    const outcome = await this.client.post(url, headers, text);
+    if ('refused' in outcome) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${outcome.refused}`);
 
     const step = nextStep(attempt, outcome, new Date(), { policy: this.policy });
     const statusCode = 'status' in outcome ? outcome.status : undefined;
@@ -112,13 +114,13 @@ export class DeliveryProcessor extends WorkerHost {
       case 'dead':
         return this.finish(target.deliveryId, 'dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode}` : 'no attempt succeeded');
       case 'retry':
-        await this.store.markAttempt(target.deliveryId, { status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined });
+        await this.outcomes.run({ deliveryId: target.deliveryId, status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined });
         throw new RetryDeliveryLater(step.delayMs, `attempt ${attempt} failed (${statusCode ?? ('error' in outcome ? outcome.error : '')}); next in ${step.delayMs} ms`);
     }
   }
 
   private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled' | 'dropped', statusCode?: number, error?: string): Promise<string> {
-    await this.store.markAttempt(deliveryId, { status, statusCode, error });
+    await this.outcomes.run({ deliveryId, status, statusCode, error });
     if (status !== 'delivered') this.logger.warn(`Delivery ${deliveryId} ${status}: ${error ?? ''}`);
     return status;
   }

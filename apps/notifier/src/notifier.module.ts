@@ -7,6 +7,7 @@ import { DeliveryProcessor } from './delivery.processor';
 import { FollowUpReminders } from './follow-up-reminders';
 import { NotificationRecorder } from './notification-recorder';
 import { NotificationsProcessor } from './notifications.processor';
+import { WebhookClient } from './webhook-client';
 
 /** The delivery worker: records notifications from the matcher's decisions, and delivers them. */
 @Module({})
@@ -23,7 +24,7 @@ export class NotifierModule {
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
         MessagingModule.forRoot({ relay: true }),
       ],
-      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, DeliveryProcessor, FollowUpReminders],
+      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, DeliveryProcessor, FollowUpReminders],
     };
   }
 }

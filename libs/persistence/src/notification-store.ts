@@ -49,6 +49,13 @@ export interface DeliveryTarget {
   webhookDisabled: boolean;
 }
 
+export interface DeliveryAttemptOutcome {
+  deliveryId: string;
+  status: 'pending' | 'delivered' | 'dead' | 'disabled' | 'dropped';
+  statusCode?: number;
+  error?: string;
+}
+
 /** The notifier's reads and writes: notifications recorded once (by dedupe key), and their deliveries. */
 @Injectable()
 export class NotificationStore {
@@ -123,9 +130,9 @@ export class NotificationStore {
     return id;
   }
 
-  /** A delivery with what is needed to send it now (the webhook's URL and secret, read at send time). */
-  async deliveryTarget(deliveryId: string): Promise<DeliveryTarget | undefined> {
-    const rows: DeliveryTarget[] = await this.dataSource.query(
+  /** Deliveries with what is needed to send them now (the webhook's URL and secret, read at send time). */
+  async deliveryTargets(deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
+    return this.dataSource.query(
       `SELECT d.id AS "deliveryId", d.status, d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
               n.recipient_kind AS "recipientKind", n.recipient_id AS "recipientId",
               COALESCE(cw.webhook_url, o.webhook_url) AS "webhookUrl", COALESCE(cw.webhook_secret, o.webhook_secret) AS "webhookSecret",
@@ -134,10 +141,9 @@ export class NotificationStore {
          JOIN notifications n ON n.id = d.notification_id
          LEFT JOIN caseworkers cw ON n.recipient_kind = 'caseworker' AND cw.id = n.recipient_id
          LEFT JOIN organizations o ON n.recipient_kind = 'organization' AND o.id = n.recipient_id
-        WHERE d.id = $1`,
-      [deliveryId],
+        WHERE d.id = ANY($1::uuid[])`,
+      [deliveryIds],
     );
-    return rows[0];
   }
 
   /** The phone of a worker, read at send time for the gateway only (never stored in a payload). */
@@ -146,13 +152,16 @@ export class NotificationStore {
     return rows[0]?.phone ?? null;
   }
 
-  async markAttempt(deliveryId: string, outcome: { status: 'pending' | 'delivered' | 'dead' | 'disabled' | 'dropped'; statusCode?: number; error?: string }): Promise<void> {
+  /** Records the outcome of one attempt at each delivery, in one statement. */
+  async markAttempts(outcomes: readonly DeliveryAttemptOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
     await this.dataSource.query(
-      `UPDATE notification_deliveries
-          SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, updated_at = now(),
-              delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-        WHERE id = $1`,
-      [deliveryId, outcome.status, outcome.statusCode ?? null, outcome.error ?? null],
+      `UPDATE notification_deliveries d
+          SET status = o.status, attempts = d.attempts + 1, last_status_code = o.status_code, last_error = o.error, updated_at = now(),
+              delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS o(id, status, status_code, error)
+        WHERE d.id = o.id`,
+      [outcomes.map((o) => o.deliveryId), outcomes.map((o) => o.status), outcomes.map((o) => o.statusCode ?? null), outcomes.map((o) => o.error ?? null)],
     );
   }
 

@@ -14,3 +14,4 @@ export * from './idempotency/idempotency.interceptor';
 export * from './platform.module';
 export * from './http/request-context.middleware';
 export * from './process/run-process';
+export * from './batching/micro-batch';
