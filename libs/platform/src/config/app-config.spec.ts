@@ -37,4 +37,27 @@ describe('loadConfig', () => {
   it('splits the webhook allow list', () => {
     expect(loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' Localhost, 127.0.0.1 ,' }).webhookAllowedHosts).toEqual(['localhost', '127.0.0.1']);
   });
+
+  it('limits requests to 600 a minute unless told otherwise, and 0 or off lifts the limit', () => {
+    expect(loadConfig({}).rateLimitPerMinute).toBe(600);
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '30' }).rateLimitPerMinute).toBe(30);
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBeNull();
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: 'OFF' }).rateLimitPerMinute).toBeNull();
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: 'many' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-5' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
+  it('reads the log level', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
+  });
+
+  it('gives each worker its own ops port, off on request, never the API port', () => {
+    expect(loadConfig({}).opsPorts).toEqual({ matcher: 3001, notifier: 3002 });
+    expect(loadConfig({ MATCHER_OPS_PORT: 'off', NOTIFIER_OPS_PORT: '0' }).opsPorts).toEqual({ matcher: null, notifier: null });
+    expect(() => loadConfig({ MATCHER_OPS_PORT: '70000' })).toThrow(/MATCHER_OPS_PORT must be a port/);
+    expect(() => loadConfig({ PORT: '3002' })).toThrow(/NOTIFIER_OPS_PORT must differ from PORT/);
+    expect(() => loadConfig({ MATCHER_OPS_PORT: '9100', NOTIFIER_OPS_PORT: '9100' })).toThrow(/NOTIFIER_OPS_PORT must differ from MATCHER_OPS_PORT/);
+  });
 });

@@ -21,7 +21,16 @@ export interface AppConfig {
   deliveryRetryFirstDelaySeconds: number;
   /** Offers one worker may be sent per local day, and the local hours when none is sent (null: none). */
   offerBudget: { maxOffersPerDay: number; quietHours: { start: string; end: string } | null };
+  /** Requests one API key (or, without a key, one address) may make per minute on the intake API; null: no limit. */
+  rateLimitPerMinute: number | null;
+  /** The lowest level written to the JSON logs. */
+  logLevel: LogLevel;
+  /** Ports where the matcher and the notifier serve /health and /metrics; null: not served. */
+  opsPorts: { matcher: number | null; notifier: number | null };
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A bad or missing environment variable: the message is one sentence naming it. */
 export class ConfigError extends Error {
@@ -136,6 +145,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (quietText !== 'off' && quietMatch === null) problems.push(`OFFER_QUIET_HOURS must be "HH:MM-HH:MM" or "off", got "${quietText}".`);
   const quietHours = quietText === 'off' || quietMatch === null ? null : { start: quietText.slice(0, 5), end: quietText.slice(6, 11) };
 
+  const rateText = (env.RATE_LIMIT_PER_MINUTE?.trim() || '600').toLowerCase();
+  const rateLimit = Number(rateText);
+  if (rateText !== 'off' && (!/^\d+$/.test(rateText) || !Number.isSafeInteger(rateLimit))) {
+    problems.push(`RATE_LIMIT_PER_MINUTE must be a whole number of requests (0 or "off" for no limit), got "${rateText}".`);
+  }
+  const rateLimitPerMinute = rateText === 'off' || rateLimit === 0 || !Number.isSafeInteger(rateLimit) ? null : rateLimit;
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
+
+  const opsPort = (name: 'MATCHER_OPS_PORT' | 'NOTIFIER_OPS_PORT', fallback: string): number | null => {
+    const text = (env[name]?.trim() || fallback).toLowerCase();
+    const value = Number(text);
+    if (text === 'off' || text === '0') return null;
+    if (!/^\d+$/.test(text) || value > 65535) {
+      problems.push(`${name} must be a port from 1 to 65535 (0 or "off" to serve no health and metrics), got "${text}".`);
+      return null;
+    }
+    return value;
+  };
+  const opsPorts = { matcher: opsPort('MATCHER_OPS_PORT', '3001'), notifier: opsPort('NOTIFIER_OPS_PORT', '3002') };
+  const taken = new Map<number, string>([[port, 'PORT']]);
+  for (const [name, value] of [['MATCHER_OPS_PORT', opsPorts.matcher], ['NOTIFIER_OPS_PORT', opsPorts.notifier]] as const) {
+    if (value === null || port === 0) continue;
+    const other = taken.get(value);
+    if (other !== undefined) problems.push(`${name} must differ from ${other}: both are ${value}.`);
+    taken.set(value, name);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environment,
@@ -152,5 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     noticeLocale,
     deliveryRetryFirstDelaySeconds,
     offerBudget: { maxOffersPerDay, quietHours },
+    rateLimitPerMinute,
+    logLevel,
+    opsPorts,
   };
 }
