@@ -28,6 +28,7 @@ import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpen
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
 import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/deliveries';
 import { FunnelReportController } from './reports/funnel';
+import { ConsoleController } from './console/console.controller';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
 
 const COMMAND_HANDLERS = [
@@ -71,6 +72,7 @@ export class ApiModule {
         InboxController,
         FunnelReportController,
         DeliveriesController,
+        ConsoleController,
       ],
       providers: [
         ...COMMAND_HANDLERS,

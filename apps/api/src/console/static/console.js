@@ -1,0 +1,620 @@
+// The caseworker and merchant console: calls API v1 with the user's key. Everything that comes from the API
+// is written with textContent (names come from users), never as HTML.
+import { LANGUAGES, TEXTS } from './texts.js';
+
+const KEY_STORAGE = 'huigong.console.key';
+const LANGUAGE_STORAGE = 'huigong.console.lang';
+const SLOTS_STORAGE = 'huigong.console.slots';
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+// The follow-up of a job match as API v1 allows it: one step forward, or declined / no response while open.
+const NEXT_STATUS = { proposed: 'contacted', contacted: 'interested', interested: 'interview', interview: 'hired' };
+const OPEN_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
+
+const state = {
+  lang: initialLanguage(),
+  key: sessionStorage.getItem(KEY_STORAGE),
+  role: null,
+  lists: [],
+  /** matchId -> { kind: 'error' | 'success', text } shown in the match's card. */
+  matchNotes: new Map(),
+  /** matchId whose decline form is open. */
+  declining: null,
+  why: null,
+  slots: [],
+  slotErrors: [],
+  redemption: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function initialLanguage() {
+  const saved = localStorage.getItem(LANGUAGE_STORAGE);
+  if (LANGUAGES.includes(saved)) return saved;
+  return 'zh-CN';
+}
+
+function t(key, ...args) {
+  const value = key.split('.').reduce((node, part) => (node === undefined ? undefined : node[part]), TEXTS[state.lang]);
+  if (typeof value === 'function') return value(...args);
+  return value === undefined ? key : value;
+}
+
+/** An element with attributes and children; strings become text nodes. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') node.textContent = value;
+    else if (name === 'onClick') node.addEventListener('click', value);
+    else if (name === 'onSubmit') node.addEventListener('submit', value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function announce(text) {
+  const announcer = $('announcer');
+  announcer.textContent = '';
+  // A fresh text node is announced even when the same sentence repeats.
+  requestAnimationFrame(() => {
+    announcer.textContent = text;
+  });
+}
+
+function idempotencyKey() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return `console-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Calls API v1; never throws. `message` is the API's own error sentence, with the fields it names. */
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json', Authorization: `Bearer ${state.key}` };
+  const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method === 'POST') headers['Idempotency-Key'] = idempotencyKey();
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    return { ok: false, status: 0, body: null, message: t('networkError') };
+  }
+  let data = null;
+  const text = await response.text();
+  if (text !== '') {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (response.status === 401 && state.role !== null) {
+    signOut(t('keyRejected'));
+  }
+  return { ok: response.ok, status: response.status, body: data, message: response.ok ? '' : errorMessage(data, response.status) };
+}
+
+function errorMessage(data, status) {
+  if (data !== null && typeof data === 'object' && typeof data.message === 'string') {
+    const details = Array.isArray(data.details) ? data.details.map((detail) => `${detail.field}: ${detail.message}`).join('; ') : '';
+    return details === '' ? data.message : `${data.message} (${details})`;
+  }
+  return t('httpError', status);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Language
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  document.title = t('documentTitle');
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  const switcher = $('language');
+  switcher.textContent = t('switchLanguage');
+  switcher.setAttribute('lang', t('switchLanguageLang'));
+  render();
+}
+
+function switchLanguage() {
+  state.lang = state.lang === 'zh-CN' ? 'en' : 'zh-CN';
+  localStorage.setItem(LANGUAGE_STORAGE, state.lang);
+  applyLanguage();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Signing in and out
+
+async function signIn(key) {
+  state.key = key;
+  const error = $('sign-in-error');
+  error.textContent = '';
+  announce(t('signingIn'));
+  const lists = await api('GET', '/v1/candidate-lists');
+  let role = null;
+  if (lists.status === 200) {
+    role = 'caseworker';
+    state.lists = lists.body;
+  } else if (lists.status === 403) {
+    // Merchants may read their own slots: an id that cannot exist tells the role without revealing anything.
+    const probe = await api('GET', `/v1/slots/${NIL_UUID}`);
+    if (probe.status !== 401 && probe.status !== 403 && probe.status !== 0) role = 'merchant';
+    else error.textContent = probe.status === 0 ? probe.message : t('roleUnsupported');
+  } else {
+    error.textContent = lists.status === 401 ? t('keyUnknown') : lists.message;
+  }
+  if (role === null) {
+    state.key = null;
+    sessionStorage.removeItem(KEY_STORAGE);
+    announce('');
+    showSignIn();
+    return;
+  }
+  state.role = role;
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $('api-key').value = '';
+  if (role === 'merchant') await loadSlots();
+  showSignedIn();
+  announce(t('signedInAs', role));
+}
+
+function signOut(message) {
+  state.key = null;
+  state.role = null;
+  state.lists = [];
+  state.matchNotes.clear();
+  state.declining = null;
+  state.why = null;
+  state.slots = [];
+  state.slotErrors = [];
+  state.redemption = null;
+  sessionStorage.removeItem(KEY_STORAGE);
+  sessionStorage.removeItem(SLOTS_STORAGE);
+  showSignIn();
+  if (message === t('keyRejected')) $('sign-in-error').textContent = message;
+  announce(message ?? t('signedOut'));
+  $('api-key').focus();
+}
+
+function showSignIn() {
+  $('sign-in').hidden = false;
+  $('sign-out').hidden = true;
+  $('caseworker').hidden = true;
+  $('merchant').hidden = true;
+}
+
+function showSignedIn() {
+  $('sign-in').hidden = true;
+  $('sign-out').hidden = false;
+  $('caseworker').hidden = state.role !== 'caseworker';
+  $('merchant').hidden = state.role !== 'merchant';
+  render();
+  $('main').focus();
+}
+
+function render() {
+  if (state.role === 'caseworker') {
+    renderLists();
+    renderWhy();
+  } else if (state.role === 'merchant') {
+    renderSlots();
+    renderRedemption();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Caseworker: candidate lists and follow-up
+
+async function loadLists() {
+  const result = await api('GET', '/v1/candidate-lists');
+  if (result.ok) state.lists = result.body;
+  return result;
+}
+
+function statusName(status, kind) {
+  if (kind === 'slot' && status === 'proposed') return t('status.offered');
+  return t(`status.${status}`);
+}
+
+function reasonSentence(reason) {
+  const sentence = TEXTS[state.lang].reason[reason.code];
+  try {
+    return typeof sentence === 'function' ? sentence(reason) : t('reason.other', String(reason.code));
+  } catch {
+    return t('reason.other', String(reason.code));
+  }
+}
+
+function renderLists() {
+  const container = $('lists');
+  const offers = [];
+  for (const list of state.lists) {
+    const items = list.matches.map((match) => matchCard(list, match));
+    offers.push(
+      el(
+        'article',
+        { class: 'offer', 'aria-labelledby': `offer-${list.offerId}` },
+        el('h3', { id: `offer-${list.offerId}` }, el('span', { class: 'badge', text: list.kind === 'slot' ? t('kindSlot') : t('kindOpening') }), list.title),
+        el('p', { class: 'meta' }, t('peopleCount', list.matches.length), ' · ', el('span', { class: 'mono', text: list.offerId })),
+        el('ul', { class: 'matches' }, items),
+      ),
+    );
+  }
+  container.replaceChildren(...(offers.length === 0 ? [el('p', { class: 'hint', text: t('listsEmpty') })] : offers));
+  renderWhyOptions();
+}
+
+function matchCard(list, match) {
+  const note = state.matchNotes.get(match.matchId);
+  const reasons = Array.isArray(match.reasons) ? match.reasons : [];
+  return el(
+    'li',
+    { class: 'match', 'data-match-id': match.matchId, tabindex: '-1' },
+    el(
+      'div',
+      { class: 'match-head' },
+      el('span', { class: 'name', text: match.displayName }),
+      el('span', { class: 'score', text: t('score', match.score) }),
+      el('span', { class: 'status' }, t('statusLabel'), el('strong', { 'data-status': match.status, text: statusName(match.status, list.kind) })),
+    ),
+    el('ul', { class: 'reasons', 'aria-label': t('reasonsLabel') }, reasons.map((reason) => el('li', { text: reasonSentence(reason) }))),
+    matchActions(list, match),
+    state.declining === match.matchId ? declineForm(match) : null,
+    note === undefined ? null : el('p', { class: note.kind, role: note.kind === 'error' ? 'alert' : 'status', text: note.text }),
+  );
+}
+
+function matchActions(list, match) {
+  const buttons = [];
+  if (list.kind === 'opening' && OPEN_STATUSES.includes(match.status)) {
+    const next = NEXT_STATUS[match.status];
+    buttons.push(el('button', { type: 'button', onClick: () => move(match, next), text: t('moveTo', t(`status.${next}`)) }));
+    buttons.push(el('button', { type: 'button', class: 'secondary', onClick: () => move(match, 'no_response'), text: t('moveTo', t('status.no_response')) }));
+    buttons.push(
+      el('button', {
+        type: 'button',
+        class: 'secondary',
+        'aria-expanded': state.declining === match.matchId ? 'true' : 'false',
+        onClick: () => toggleDecline(match),
+        text: t('declineOpen'),
+      }),
+    );
+  }
+  buttons.push(
+    el('button', {
+      type: 'button',
+      class: 'secondary',
+      onClick: () => explainFromList(list, match),
+      text: t('explainThis'),
+      'aria-label': `${t('explainThis')} ${match.displayName}`,
+    }),
+  );
+  return el('div', { class: 'actions' }, buttons);
+}
+
+function declineForm(match) {
+  const inputId = `decline-${match.matchId}`;
+  return el(
+    'form',
+    {
+      class: 'decline-form',
+      onSubmit: (event) => {
+        event.preventDefault();
+        move(match, 'declined', $(inputId).value);
+      },
+    },
+    el('div', { class: 'field' }, el('label', { for: inputId, text: t('declineReason') }), el('input', { id: inputId, required: true, maxlength: '500', autocomplete: 'off' })),
+    el('button', { type: 'submit', text: t('declineConfirm') }),
+    el('button', { type: 'button', class: 'secondary', onClick: () => toggleDecline(match), text: t('cancel') }),
+  );
+}
+
+function toggleDecline(match) {
+  state.declining = state.declining === match.matchId ? null : match.matchId;
+  renderLists();
+  const target = state.declining === match.matchId ? $(`decline-${match.matchId}`) : cardOf(match.matchId);
+  target?.focus();
+}
+
+function cardOf(matchId) {
+  return document.querySelector(`li.match[data-match-id="${CSS.escape(matchId)}"]`);
+}
+
+async function move(match, status, reason) {
+  const card = cardOf(match.matchId);
+  for (const button of card?.querySelectorAll('button') ?? []) button.disabled = true;
+  const body = reason === undefined ? { status } : { status, reason };
+  const result = await api('PATCH', `/v1/matches/${encodeURIComponent(match.matchId)}`, body);
+  if (state.role !== 'caseworker') return;
+  if (result.ok) {
+    const text = t('moved', match.displayName, t(`status.${result.body.status}`));
+    state.matchNotes.set(match.matchId, { kind: 'success', text });
+    state.declining = null;
+    announce(text);
+  } else {
+    state.matchNotes.set(match.matchId, { kind: 'error', text: `${t('refused')}${result.message}` });
+  }
+  // Show the status as it is now, whether or not this change was allowed.
+  await loadLists();
+  renderLists();
+  cardOf(match.matchId)?.focus();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Caseworker: why (not)
+
+function renderWhyOptions() {
+  const people = new Map();
+  const offers = new Map();
+  for (const list of state.lists) {
+    offers.set(list.offerId, list);
+    for (const match of list.matches) people.set(match.candidateId, match.displayName);
+  }
+  $('why-people').replaceChildren(...[...people].map(([id, name]) => el('option', { value: id, label: name })));
+  $('why-offers').replaceChildren(
+    ...[...offers.values()].map((list) => el('option', { value: list.offerId, label: `${list.kind === 'slot' ? t('kindSlot') : t('kindOpening')}: ${list.title}` })),
+  );
+}
+
+function explainFromList(list, match) {
+  $('why-person').value = match.candidateId;
+  $('why-kind').value = list.kind;
+  $('why-offer').value = list.offerId;
+  explain().then(() => $('why-result').querySelector('h3')?.focus());
+}
+
+async function explain() {
+  const personId = $('why-person').value.trim();
+  const kind = $('why-kind').value === 'slot' ? 'slot' : 'opening';
+  const offerId = $('why-offer').value.trim();
+  const query = new URLSearchParams({ [kind === 'slot' ? 'slotId' : 'openingId']: offerId });
+  const result = await api('GET', `/v1/candidates/${encodeURIComponent(personId)}/explain?${query}`);
+  if (state.role !== 'caseworker') return;
+  state.why = result.ok ? { view: result.body, personId, offerId } : { error: result.message };
+  renderWhy();
+}
+
+function ruleItem(check) {
+  const [title, describe] = TEXTS[state.lang].rule[check.rule] ?? TEXTS[state.lang].rule.other;
+  let detail = '';
+  try {
+    detail = describe(check);
+  } catch {
+    detail = '';
+  }
+  return el(
+    'li',
+    { class: check.pass ? 'rule' : 'rule failed', 'data-rule': check.rule, 'data-pass': String(check.pass) },
+    el('span', { class: 'verdict', text: check.pass ? t('pass') : t('fail') }),
+    ' ',
+    el('strong', { text: title }),
+    detail === '' ? '' : `${t('colon')}${detail}`,
+  );
+}
+
+function renderWhy() {
+  const container = $('why-result');
+  const why = state.why;
+  if (why === null) {
+    container.replaceChildren();
+    return;
+  }
+  if (why.error !== undefined) {
+    container.replaceChildren(el('p', { class: 'error', role: 'alert', text: why.error }));
+    return;
+  }
+  const { view } = why;
+  const person = findPersonName(view.candidateId) ?? view.candidateId;
+  const offer = findOfferTitle(view.offerId) ?? view.offerId;
+  container.replaceChildren(
+    el('h3', { tabindex: '-1', text: t('whyHeading', person, offer) }),
+    el('p', { class: view.eligible ? 'success' : 'error', text: view.eligible ? t('whyEligible') : t('whyNotEligible') }),
+    el('p', { text: view.match === null ? t('whyNoMatch') : t('whyMatch', statusName(view.match.status, view.offerKind), view.match.score) }),
+    el('ul', { class: 'rules' }, view.rules.map(ruleItem)),
+    view.caps.length === 0 ? null : el('h4', { text: t('whyCaps') }),
+    view.caps.length === 0 ? null : el('ul', { class: 'rules' }, view.caps.map(ruleItem)),
+  );
+}
+
+function findPersonName(candidateId) {
+  for (const list of state.lists) for (const match of list.matches) if (match.candidateId === candidateId) return match.displayName;
+  return undefined;
+}
+
+function findOfferTitle(offerId) {
+  return state.lists.find((list) => list.offerId === offerId)?.title;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Merchant: slots and redemptions
+
+function addedSlotIds() {
+  try {
+    const ids = JSON.parse(sessionStorage.getItem(SLOTS_STORAGE) ?? '[]');
+    return Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The slots this merchant has heard about in its inbox, plus the ones added by id in this tab. */
+async function loadSlots() {
+  const ids = [];
+  const inbox = await api('GET', '/v1/inbox?limit=500');
+  if (inbox.ok) {
+    for (const entry of inbox.body) {
+      const offer = entry.payload?.offer;
+      if (offer?.kind === 'slot' && typeof offer.id === 'string' && !ids.includes(offer.id)) ids.push(offer.id);
+    }
+  }
+  for (const id of addedSlotIds()) if (!ids.includes(id)) ids.push(id);
+  const results = await Promise.all(ids.map((id) => api('GET', `/v1/slots/${encodeURIComponent(id)}`)));
+  state.slots = results.filter((result) => result.ok).map((result) => result.body);
+  state.slotErrors = inbox.ok ? [] : [inbox.message];
+}
+
+function windowText(window) {
+  const day = t('days')[window.day - 1] ?? String(window.day);
+  return `${day} ${window.start}–${window.end}`;
+}
+
+function offerText(offer) {
+  const parts = [];
+  if (typeof offer.discountPercent === 'number') parts.push(t('discount', offer.discountPercent));
+  if (typeof offer.price === 'number') parts.push(t('price', offer.price));
+  if (typeof offer.description === 'string' && offer.description !== '') parts.push(offer.description);
+  return parts.join(' · ');
+}
+
+function localTime(iso) {
+  return new Date(iso).toLocaleString(state.lang, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function renderSlots() {
+  const container = $('slots');
+  const fact = (label, value, attributes = {}) => [el('dt', { text: label }), el('dd', { ...attributes, text: value })];
+  const cards = state.slots.map((slot) =>
+    el(
+      'li',
+      { class: 'slot', 'data-slot-id': slot.id },
+      el('h3', { text: slot.title }),
+      el('p', { class: 'meta mono', text: slot.id }),
+      el(
+        'dl',
+        { class: 'facts' },
+        fact(t('fieldStatus'), t(`slotStatus.${slot.status}`)),
+        fact(t('fieldKind'), t(`slotKind.${slot.kind}`)),
+        fact(t('fieldCapacity'), String(slot.capacity)),
+        fact(t('fieldOffered'), String(slot.offerSummary.offered), { 'data-field': 'offered' }),
+        fact(t('fieldRedeemed'), String(slot.offerSummary.redeemed), { 'data-field': 'redeemed' }),
+        fact(t('fieldOffer'), offerText(slot.offer)),
+        fact(t('fieldWindows'), slot.windows.map(windowText).join(t('listSeparator'))),
+        fact(t('fieldValidUntil'), slot.validUntil === null ? t('noValidUntil') : localTime(slot.validUntil)),
+      ),
+    ),
+  );
+  container.replaceChildren(
+    ...state.slotErrors.map((message) => el('p', { class: 'error', role: 'alert', text: message })),
+    cards.length === 0 ? el('p', { class: 'hint', text: t('slotsEmpty') }) : el('ul', { class: 'slots' }, cards),
+  );
+  const select = $('redeem-slot');
+  const chosen = select.value;
+  select.replaceChildren(...state.slots.map((slot) => el('option', { value: slot.id, text: slot.title })));
+  if (state.slots.some((slot) => slot.id === chosen)) select.value = chosen;
+}
+
+function renderRedemption() {
+  const container = $('redeem-result');
+  const outcome = state.redemption;
+  if (outcome === null) {
+    container.replaceChildren();
+  } else if (outcome.error !== undefined) {
+    container.replaceChildren(el('p', { class: 'error', role: 'alert', text: `${t('redeemRefused')}${outcome.error}` }));
+  } else {
+    container.replaceChildren(el('p', { class: 'success', text: t('redeemOk', localTime(outcome.view.redeemedAt)) }));
+  }
+}
+
+async function redeem() {
+  const slotId = $('redeem-slot').value;
+  const code = $('redeem-code').value.trim();
+  if (slotId === '') {
+    state.redemption = { error: t('redeemNoSlot') };
+    renderRedemption();
+    return;
+  }
+  const result = await api('POST', `/v1/slots/${encodeURIComponent(slotId)}/redemptions`, { code });
+  if (state.role !== 'merchant') return;
+  state.redemption = result.ok ? { view: result.body } : { error: result.message };
+  if (result.ok) $('redeem-code').value = '';
+  await loadSlots();
+  renderSlots();
+  renderRedemption();
+}
+
+async function addSlot() {
+  const id = $('slot-add-id').value.trim();
+  const error = $('slot-add-error');
+  error.textContent = '';
+  const result = await api('GET', `/v1/slots/${encodeURIComponent(id)}`);
+  if (state.role !== 'merchant') return;
+  if (!result.ok) {
+    error.textContent = result.message;
+    return;
+  }
+  const ids = addedSlotIds();
+  if (!ids.includes(result.body.id)) sessionStorage.setItem(SLOTS_STORAGE, JSON.stringify([...ids, result.body.id]));
+  $('slot-add-id').value = '';
+  await loadSlots();
+  renderSlots();
+  $('redeem-slot').value = result.body.id;
+  announce(t('slotAdded'));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wiring
+
+/** Runs a form's action with its submit button disabled, so a double click sends one request. */
+function onSubmit(formId, action) {
+  const form = $(formId);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const buttons = form.querySelectorAll('button');
+    for (const button of buttons) button.disabled = true;
+    try {
+      await action();
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
+  });
+}
+
+function refreshButton(buttonId, action) {
+  $(buttonId).addEventListener('click', async () => {
+    const button = $(buttonId);
+    button.disabled = true;
+    try {
+      await action();
+      announce(t('updated'));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function start() {
+  $('language').addEventListener('click', switchLanguage);
+  $('sign-out').addEventListener('click', () => signOut());
+  onSubmit('sign-in-form', async () => {
+    const key = $('api-key').value.trim();
+    if (key === '') {
+      $('sign-in-error').textContent = t('keyRequired');
+      $('api-key').focus();
+      return;
+    }
+    await signIn(key);
+  });
+  onSubmit('why-form', explain);
+  onSubmit('redeem-form', redeem);
+  onSubmit('slot-add-form', addSlot);
+  refreshButton('lists-refresh', async () => {
+    await loadLists();
+    renderLists();
+  });
+  refreshButton('slots-refresh', async () => {
+    await loadSlots();
+    renderSlots();
+  });
+  applyLanguage();
+  if (state.key !== null) signIn(state.key);
+  else showSignIn();
+}
+
+start();

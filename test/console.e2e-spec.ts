@@ -1,0 +1,270 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import playwright, { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { DINGHAI_ROAD, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, weekdays } from './support/builders';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+/** A name a caseworker typed that would run script if the page wrote names as HTML. */
+const INJECTED = '<img src=x onerror="document.body.dataset.pwned=\'yes\'">';
+
+interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string; km?: number }[]; status: string }
+interface CandidateList { kind: 'opening' | 'slot'; offerId: string; title: string; matches: ListEntry[] }
+
+/** The console in headless Chromium, against the API, the matcher and the notifier running in this process. */
+describe('the caseworker and merchant console in a browser', () => {
+  let world: TestWorld;
+  let api: RunningApi;
+  let matcher: INestApplicationContext;
+  let notifier: INestApplicationContext;
+  let browser: Browser;
+  let baseUrl: string;
+  let keys: Keys;
+  let openingId: string;
+  let slotId: string;
+  const people: Record<'zhou' | 'injected' | 'far', string> = { zhou: '', injected: '', far: '' };
+
+  async function lists(): Promise<CandidateList[]> {
+    return (await api.http.get('/v1/candidate-lists').set(bearer(keys.caseworker)).expect(200)).body;
+  }
+  async function matchOf(offerId: string, candidateId: string): Promise<ListEntry> {
+    const match = (await lists()).find((list) => list.offerId === offerId)?.matches.find((entry) => entry.candidateId === candidateId);
+    if (match === undefined) throw new Error(`no match of ${candidateId} for ${offerId}`);
+    return match;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install -y --no-install-recommends chromium); .ci/run installs it.`);
+    }
+    world = await createTestWorld();
+    api = await startApi(world);
+    await api.app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}`;
+    matcher = await startWorker(world, 'matcher');
+    notifier = await startWorker(world, 'notifier');
+
+    keys = await createParties(api, 'console');
+    const register = async (body: Record<string, unknown>) =>
+      (await api.http.post('/v1/candidates').set(bearer(keys.caseworker)).send(body).expect(201)).body.id as string;
+    people.zhou = await register(aCandidate({ displayName: 'Rider Zhou', externalRef: 'C-1' }));
+    people.injected = await register(aCandidate({ displayName: INJECTED, externalRef: 'C-2', location: { lat: 31.2722, lng: 121.5471 } }));
+    people.far = await register(aCandidate({ displayName: 'Far Li', externalRef: 'C-3', location: { lat: DINGHAI_ROAD.lat + 0.5, lng: DINGHAI_ROAD.lng } }));
+    const opening = anOpening({ title: 'Warehouse picker', skills: ['delivery'], targetGroups: ['rider'], shifts: weekdays('08:00', '12:00'), accessibilityFeatures: [], positions: 2 });
+    openingId = (await api.http.post('/v1/openings').set(bearer(keys.employer)).send(opening).expect(201)).body.id;
+    slotId = (await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot({ capacity: 2 })).expect(201)).body.id;
+
+    // Real candidate lists from the matcher, and the worker's offer and the merchant's summary from the notifier.
+    await eventually(async () => {
+      const all = await lists();
+      return all.find((list) => list.offerId === openingId)?.matches.length === 2 && all.find((list) => list.offerId === slotId)?.matches.length === 2;
+    }, 30_000, 'both candidate lists');
+    await matcherCaughtUp(world, 30_000);
+    await eventually(async () => {
+      const { rows } = await world.db.query(`SELECT 1 FROM notifications WHERE type = 'offer' AND recipient_id = $1`, [people.zhou]);
+      const inbox = (await api.http.get('/v1/inbox').set(bearer(keys.merchant)).expect(200)).body as { type: string; payload: { offer?: { id: string } } }[];
+      return rows.length === 1 && inbox.some((entry) => entry.type === 'match_summary' && entry.payload.offer?.id === slotId);
+    }, 30_000, 'the offer to the worker and the summary to the merchant');
+
+    browser = await playwright.chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await notifier?.close();
+    await matcher?.close();
+    await api?.close();
+    await world?.destroy();
+  });
+
+  /** A fresh browser tab; collects script errors and CSP refusals (failed API calls are expected and left out). */
+  async function openTab(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    });
+    return { context, page, problems };
+  }
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.getByLabel('API 密钥').fill(key);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+  }
+
+  const text = async (locator: Locator): Promise<string> => (await locator.innerText()).replace(/\s+/g, ' ').trim();
+
+  it('serves the page and its files with their types, no-cache and a strict CSP; nothing else under /console', async () => {
+    const page = await api.http.get('/console').expect(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.text).toContain('<html lang="zh-CN">');
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = await api.http.get('/console/console.js').expect(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    await api.http.get('/console/console.js').set('If-None-Match', script.headers.etag).expect(304);
+    expect((await api.http.get('/console/console.css').expect(200)).headers['content-type']).toBe('text/css; charset=utf-8');
+    for (const path of ['/console/main.ts', '/console/..%2F..%2Fpackage.json', '/console/console.controller.ts']) {
+      const missing = await api.http.get(path).expect(404);
+      expect(missing.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }
+  });
+
+  it('a caseworker signs in, sees the lists with reasons, moves a match, is refused a stale move, asks why not, and reads it in English', async () => {
+    const { context, page, problems } = await openTab();
+    try {
+      const response = await page.goto(`${baseUrl}/console`);
+      expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+      expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+      await signIn(page, keys.caseworker);
+      await page.getByRole('heading', { name: '候选名单' }).waitFor();
+
+      // The opening's list: each person with a score and the reasons as sentences.
+      const zhouMatch = await matchOf(openingId, people.zhou);
+      const km = zhouMatch.reasons.find((reason) => reason.code === 'distance')?.km;
+      expect(km).toEqual(expect.any(Number));
+      const openingList = page.locator('article.offer', { has: page.getByRole('heading', { name: /Warehouse picker/ }) });
+      const zhou = openingList.locator('li.match', { hasText: 'Rider Zhou' });
+      await zhou.waitFor();
+      expect(await text(zhou)).toContain(`距离约 ${km} 公里`);
+      expect(await text(zhou)).toContain(`匹配度 ${Math.round(zhouMatch.score * 100)}%`);
+      expect(await text(zhou)).toContain('状态：已推荐');
+
+      // A name is text, never markup.
+      const injected = openingList.locator('li.match', { hasText: INJECTED });
+      await injected.waitFor();
+      expect(await page.locator('main img').count()).toBe(0);
+      expect(await page.evaluate('document.body.dataset.pwned')).toBeUndefined();
+
+      // proposed -> contacted -> interested, each checked through the API.
+      await zhou.getByRole('button', { name: '标记为已联系' }).click();
+      await zhou.locator('[data-status="contacted"]').waitFor();
+      expect((await matchOf(openingId, people.zhou)).status).toBe('contacted');
+      await zhou.getByRole('button', { name: '标记为有意向' }).click();
+      await zhou.locator('[data-status="interested"]').waitFor();
+      expect((await matchOf(openingId, people.zhou)).status).toBe('interested');
+
+      // Someone else recorded "no response" meanwhile: the page's "contacted" button is refused with the API's sentence.
+      const other = await matchOf(openingId, people.injected);
+      await api.http.patch(`/v1/matches/${other.matchId}`).set(bearer(keys.caseworker)).send({ status: 'no_response' }).expect(200);
+      await injected.getByRole('button', { name: '标记为已联系' }).click();
+      const refusal = injected.getByRole('alert');
+      await refusal.waitFor();
+      const refused = await api.http.patch(`/v1/matches/${other.matchId}`).set(bearer(keys.caseworker)).send({ status: 'contacted' }).expect(409);
+      expect(await text(refusal)).toBe(`未能更改：${refused.body.message}`);
+      await injected.locator('[data-status="no_response"]').waitFor();
+      expect((await matchOf(openingId, people.injected)).status).toBe('no_response');
+
+      // Why is Far Li not on the opening's list? The distance rule fails, with its figures.
+      await page.getByLabel('人员编号', { exact: true }).fill(people.far);
+      await page.getByLabel('类型', { exact: true }).selectOption('opening');
+      await page.getByLabel('岗位或优惠时段编号', { exact: true }).fill(openingId);
+      await page.getByRole('button', { name: '查看原因' }).click();
+      const distanceRule = page.locator('#why-result li[data-rule="distance"]');
+      await distanceRule.waitFor();
+      const explained = (await api.http.get(`/v1/candidates/${people.far}/explain?openingId=${openingId}`).set(bearer(keys.caseworker)).expect(200)).body;
+      const distance = explained.rules.find((rule: { rule: string }) => rule.rule === 'distance');
+      expect(distance.pass).toBe(false);
+      expect(await text(distanceRule)).toBe(`✗ 未通过 距离：距离 ${distance.km} 公里；范围 ${distance.radiusKm} 公里；本人最远 5 公里`);
+      expect(await text(page.locator('#why-result li[data-rule="consent"]'))).toContain('✓ 通过');
+      expect(await text(page.locator('#why-result'))).toContain('不符合以下标记为“未通过”的规则。');
+
+      await page.screenshot({ path: join(ARTIFACTS, 'console-caseworker.png'), fullPage: true });
+
+      // English, everywhere on the page, and the lang attribute with it.
+      await page.getByRole('button', { name: 'English' }).click();
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.getByRole('heading', { name: 'Candidate lists' }).waitFor();
+      expect(await text(zhou)).toContain(`About ${km} km away`);
+      expect(await text(zhou)).toContain('Status: Interested');
+      expect(await text(distanceRule)).toBe(`✗ Failed Distance: ${distance.km} km away; the offer reaches ${distance.radiusKm} km; the person travels at most 5 km`);
+      expect(await page.title()).toBe('Huigong console');
+      await page.getByRole('button', { name: '中文' }).click();
+      expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+
+      // Narrow screens: nothing wider than the phone.
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+
+      // Signing out forgets the key.
+      await page.getByRole('button', { name: '退出登录' }).click();
+      await page.getByRole('heading', { name: '登录' }).waitFor();
+      expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('a merchant sees the slot with its counts, redeems the code the worker was sent, and is refused the second time', async () => {
+    const { context, page, problems } = await openTab();
+    try {
+      await page.goto(`${baseUrl}/console`);
+      await signIn(page, keys.merchant);
+      await page.getByRole('heading', { name: '我的优惠时段' }).waitFor();
+      const slot = page.locator(`li.slot[data-slot-id="${slotId}"]`);
+      await slot.waitFor();
+      expect(await text(slot.locator('h3'))).toBe('Rider special lunch');
+      expect(await text(slot.locator('[data-field="offered"]'))).toBe('2');
+      expect(await text(slot.locator('[data-field="redeemed"]'))).toBe('0');
+      expect(await text(slot)).toContain('7 折 · Dishes 30% off');
+      // A merchant never sees who was offered.
+      expect(await text(page.locator('body'))).not.toContain('Rider Zhou');
+
+      // The code the worker was sent, as the notifier recorded it for them.
+      const { rows } = await world.db.query(`SELECT payload FROM notifications WHERE type = 'offer' AND recipient_id = $1`, [people.zhou]);
+      const code: string = rows[0].payload.redemptionCode;
+      expect(code).toMatch(/^[A-Z2-9]{8}$/);
+
+      await page.getByLabel('优惠时段', { exact: true }).selectOption(slotId);
+      await page.getByLabel('核销码').fill(code);
+      await page.getByRole('button', { name: '核销', exact: true }).click();
+      await page.locator('#redeem-result .success').waitFor();
+      expect(await text(page.locator('#redeem-result'))).toMatch(/^核销成功（.+）。$/);
+      const seen = (await api.http.get(`/v1/slots/${slotId}`).set(bearer(keys.merchant)).expect(200)).body;
+      expect(seen.offerSummary.redeemed).toBe(1);
+      await eventually(async () => (await text(slot.locator('[data-field="redeemed"]'))) === '1', 5_000, 'the redeemed count on the page');
+
+      await page.getByLabel('核销码').fill(code);
+      await page.getByRole('button', { name: '核销', exact: true }).click();
+      const refusal = page.locator('#redeem-result [role="alert"]');
+      await refusal.waitFor();
+      const again = await api.http.post(`/v1/slots/${slotId}/redemptions`).set(bearer(keys.merchant)).send({ code }).expect(409);
+      expect(await text(refusal)).toBe(`未能核销：${again.body.message}`);
+      expect((await api.http.get(`/v1/slots/${slotId}`).set(bearer(keys.merchant)).expect(200)).body.offerSummary.redeemed).toBe(1);
+
+      await page.screenshot({ path: join(ARTIFACTS, 'console-merchant.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('a key of another role or an unknown key is told so and stays signed out', async () => {
+    const { context, page } = await openTab();
+    try {
+      await page.goto(`${baseUrl}/console`);
+      await signIn(page, keys.employer);
+      await eventually(async () => (await text(page.locator('#sign-in-error'))) === '工作台仅供社工和商户使用；这个密钥属于其他角色。', 5_000, 'the wrong-role message');
+      await signIn(page, 'not-a-key');
+      await eventually(async () => (await text(page.locator('#sign-in-error'))) === '这个密钥无效或已被吊销。', 5_000, 'the unknown-key message');
+      expect(await page.getByRole('heading', { name: '候选名单' }).count()).toBe(0);
+      expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
