@@ -246,6 +246,19 @@ describe('the caseworker and merchant console in a browser', () => {
       expect(await text(refusal)).toBe(`未能核销：${again.body.message}`);
       expect((await api.http.get(`/v1/slots/${slotId}`).set(bearer(keys.merchant)).expect(200)).body.offerSummary.redeemed).toBe(1);
 
+      // A slot that has offered nothing yet is not in the inbox: the merchant adds it by its id.
+      const haircut = (await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot({ title: 'Evening haircut', kind: 'haircut', eligibleGroups: ['veteran'] })).expect(201)).body.id;
+      expect(await page.locator(`li.slot[data-slot-id="${haircut}"]`).count()).toBe(0);
+      await page.getByLabel('优惠时段编号', { exact: true }).fill('not-a-slot');
+      await page.getByRole('button', { name: '添加' }).click();
+      await eventually(async () => (await text(page.locator('#slot-add-error'))).includes('must be a UUID'), 5_000, 'the bad id refused');
+      await page.getByLabel('优惠时段编号', { exact: true }).fill(haircut);
+      await page.getByRole('button', { name: '添加' }).click();
+      const added = page.locator(`li.slot[data-slot-id="${haircut}"]`);
+      await added.waitFor();
+      expect(await text(added.locator('[data-field="offered"]'))).toBe('0');
+      expect(await page.locator('#redeem-slot').inputValue()).toBe(haircut);
+
       await page.screenshot({ path: join(ARTIFACTS, 'console-merchant.png'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {

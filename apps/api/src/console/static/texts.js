@@ -62,7 +62,6 @@ export const TEXTS = {
     networkError: '无法连接服务器，请稍后重试。',
     httpError: (status) => `服务器返回错误（${status}）。`,
     refresh: '刷新',
-    loading: '正在加载……',
     updated: '已更新。',
 
     listsTitle: '候选名单',
@@ -82,7 +81,6 @@ export const TEXTS = {
     moved: (name, status) => `${name}：已标记为${status}。`,
     refused: '未能更改：',
     explainThis: '为什么？',
-    personId: '人员编号',
 
     status: {
       proposed: '已推荐',
@@ -210,7 +208,6 @@ export const TEXTS = {
     networkError: 'The server cannot be reached; please try again.',
     httpError: (status) => `The server answered with an error (${status}).`,
     refresh: 'Refresh',
-    loading: 'Loading…',
     updated: 'Updated.',
 
     listsTitle: 'Candidate lists',
@@ -230,7 +227,6 @@ export const TEXTS = {
     moved: (name, status) => `${name}: marked as ${status.toLowerCase()}.`,
     refused: 'Not changed: ',
     explainThis: 'Why?',
-    personId: 'Person ID',
 
     status: {
       proposed: 'Proposed',
