@@ -195,6 +195,15 @@ describe('the caseworker and merchant console in a browser', () => {
       await page.getByRole('button', { name: '中文' }).click();
       expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
 
+      // Declining asks for the reason, which the API keeps.
+      await zhou.getByRole('button', { name: '记录拒绝……' }).click();
+      await zhou.getByLabel('拒绝原因').fill('已找到其他工作');
+      await zhou.getByRole('button', { name: '确认拒绝' }).click();
+      await zhou.locator('[data-status="declined"]').waitFor();
+      const { rows: declined } = await world.db.query(`SELECT status, status_reason FROM matches WHERE id = $1`, [zhouMatch.matchId]);
+      expect(declined).toEqual([{ status: 'declined', status_reason: '已找到其他工作' }]);
+      expect(await zhou.getByRole('button').allInnerTexts()).toEqual(['为什么？']);
+
       // Narrow screens: nothing wider than the phone.
       await page.setViewportSize({ width: 360, height: 740 });
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);

@@ -374,6 +374,11 @@ async function explain() {
   const personId = $('why-person').value.trim();
   const kind = $('why-kind').value === 'slot' ? 'slot' : 'opening';
   const offerId = $('why-offer').value.trim();
+  if (personId === '' || offerId === '') {
+    state.why = { error: t('fieldsRequired') };
+    renderWhy();
+    return;
+  }
   const query = new URLSearchParams({ [kind === 'slot' ? 'slotId' : 'openingId']: offerId });
   const result = await api('GET', `/v1/candidates/${encodeURIComponent(personId)}/explain?${query}`);
   if (state.role !== 'caseworker') return;
@@ -525,8 +530,8 @@ function renderRedemption() {
 async function redeem() {
   const slotId = $('redeem-slot').value;
   const code = $('redeem-code').value.trim();
-  if (slotId === '') {
-    state.redemption = { error: t('redeemNoSlot') };
+  if (slotId === '' || code === '') {
+    state.redemption = { error: slotId === '' ? t('redeemNoSlot') : t('fieldsRequired') };
     renderRedemption();
     return;
   }
@@ -543,6 +548,10 @@ async function addSlot() {
   const id = $('slot-add-id').value.trim();
   const error = $('slot-add-error');
   error.textContent = '';
+  if (id === '') {
+    error.textContent = t('fieldsRequired');
+    return;
+  }
   const result = await api('GET', `/v1/slots/${encodeURIComponent(id)}`);
   if (state.role !== 'merchant') return;
   if (!result.ok) {
