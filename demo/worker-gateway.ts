@@ -1,0 +1,67 @@
+/**
+ * The worker gateway of the demo: a tiny HTTP receiver standing in for the union app or an SMS gateway.
+ * The notifier delivers each offer to it as a signed Standard Webhooks request; it checks the signature
+ * with the secret it was given and counts the offers per slot. It keeps counts only: no phone, no text.
+ */
+import { type Server, createServer } from 'node:http';
+import { newWebhookSecret, verify } from '@huigong/notifications';
+
+export class DemoWorkerGateway {
+  /** Offers received with a valid signature, per slot id. */
+  readonly offersPerSlot = new Map<string, number>();
+  /** Each notification once: a retried delivery carries the same webhook-id. */
+  private readonly seen = new Set<string>();
+  rejected = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly secret: string,
+  ) {}
+
+  static async start(): Promise<DemoWorkerGateway> {
+    const secret = newWebhookSecret();
+    let gateway: DemoWorkerGateway | undefined;
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const status = gateway?.receive(request.headers, body) ?? 503;
+        response.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    gateway = new DemoWorkerGateway(server, `http://127.0.0.1:${port}/offers`, secret);
+    return gateway;
+  }
+
+  get delivered(): number {
+    return this.seen.size;
+  }
+
+  private receive(headers: Record<string, string | string[] | undefined>, body: string): number {
+    if (!verify(this.secret, headers, body, Math.floor(Date.now() / 1000)).ok) {
+      this.rejected += 1;
+      return 401;
+    }
+    const id = String(headers['webhook-id']);
+    let slotId: string | undefined;
+    try {
+      slotId = (JSON.parse(body) as { payload?: { slot?: { id?: string } } }).payload?.slot?.id;
+    } catch {
+      return 400;
+    }
+    if (!this.seen.has(id)) {
+      this.seen.add(id);
+      if (slotId !== undefined) this.offersPerSlot.set(slotId, (this.offersPerSlot.get(slotId) ?? 0) + 1);
+    }
+    return 204;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
