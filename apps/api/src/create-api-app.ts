@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type AppConfig, bodyParserErrorHandler, bodyParsers, requestContextMiddleware, requireContentType } from '@huigong/platform';
 import { ApiModule } from './api.module';
+import { setupApiDocs } from './docs/api-docs';
 
 /** Routes whose body is a bulk import (NDJSON or CSV, up to 32 MiB). */
 const BULK_ROUTES = /^\/v1\/candidates\/bulk\/?$/;
@@ -19,5 +20,6 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.use(bodyParsers(BULK_ROUTES));
   app.use(bodyParserErrorHandler);
   app.enableShutdownHooks();
+  setupApiDocs(app);
   return app;
 }

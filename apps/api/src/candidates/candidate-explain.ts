@@ -2,7 +2,10 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '@huigong/platform';
 import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
 import { type CandidateEntity, MatchEntity, OpeningEntity, SlotEntity, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { MATCH_STATUSES } from '../common/match-status';
+import { unionRef } from '../docs/tagged-unions';
 
 /** The caps of API v1, with their figures: a person may fit and still not be proposed because one is reached. */
 export type CapCheck =
@@ -10,17 +13,43 @@ export type CapCheck =
   | { rule: 'shortlist'; pass: boolean; openMatches: number; size: number }
   | { rule: 'slot_offers'; pass: boolean; openOffers: number; limit: number };
 
-export interface ExplainView {
+@ApiSchema({ name: 'ExplainedMatch', description: 'The stored match of this person and offer.' })
+export class ExplainedMatch {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  matchId: string;
+
+  @ApiProperty({ enum: MATCH_STATUSES, enumName: 'MatchStatus' })
+  status: string;
+
+  @ApiProperty({ type: 'number', minimum: 0, maximum: 1 })
+  score: number;
+}
+
+@ApiSchema({ name: 'Explanation', description: 'Why a person is or is not matched to one opening or slot.' })
+export class ExplainView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   candidateId: string;
+
+  @ApiProperty({ enum: ['opening', 'slot'], enumName: 'OfferKind' })
   offerKind: 'opening' | 'slot';
+
+  @ApiProperty({ type: 'string', format: 'uuid' })
   offerId: string;
+
   /** Whether every rule passes (the caps aside). */
+  @ApiProperty({ type: 'boolean', description: 'Whether every rule passes (the caps aside).' })
   eligible: boolean;
+
+  @ApiProperty({ type: 'array', items: unionRef('RuleCheck'), description: 'Every hard rule, in a fixed order.' })
   rules: RuleCheck[];
+
   /** Caps, counted now; a person who already holds a match of this offer is not blocked by them. */
+  @ApiProperty({ type: 'array', items: unionRef('CapCheck'), description: 'Caps, counted now; a person who already holds a match of this offer is not blocked by them.' })
   caps: CapCheck[];
+
   /** The stored match, where one exists. */
-  match: { matchId: string; status: string; score: number } | null;
+  @ApiProperty({ type: () => ExplainedMatch, nullable: true, description: 'The stored match, where one exists.' })
+  match: ExplainedMatch | null;
 }
 
 /** Why this person is or is not matched to one opening or slot: each rule with pass/fail and figures. */

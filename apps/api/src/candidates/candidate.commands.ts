@@ -3,11 +3,13 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { CandidateEntity } from '@huigong/persistence/entities';
 import { type FieldError, validateRecord } from '@huigong/platform';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CandidateDto, type UpdateCandidateDto } from './candidate.dto';
 import { applyCandidatePatch, newCandidateRow } from './candidate.mapping';
 import { type CandidateView, candidateView } from './candidate.view';
+import { FieldErrorView } from '../docs/api-error.response';
 import { type ImportRecord, MAX_IMPORT_RECORDS, readCsv, readNdjson } from './bulk-import.format';
 
 /** Loads a live candidate of this caseworker, locked for update; someone else's or erased is 404. */
@@ -134,9 +136,22 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
   }
 }
 
-export interface BulkImportResult {
+@ApiSchema({ name: 'RejectedLine', description: 'A line of the import that was not kept, and why.' })
+export class RejectedLine {
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'The line number in the body (CSV: counting the header).' })
+  line: number;
+
+  @ApiProperty({ type: () => FieldErrorView, isArray: true })
+  details: FieldError[];
+}
+
+@ApiSchema({ name: 'BulkImportResult' })
+export class BulkImportResult {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'How many candidates were registered.' })
   accepted: number;
-  rejected: { line: number; details: FieldError[] }[];
+
+  @ApiProperty({ type: () => RejectedLine, isArray: true, description: 'The lines not kept, in order.' })
+  rejected: RejectedLine[];
 }
 
 export class ImportCandidatesCommand {

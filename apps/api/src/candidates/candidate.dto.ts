@@ -1,41 +1,67 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { LocationDto, Rules, locationRules, WindowDto, accessibilityRules, skillRules, targetGroupRules, windowListRules } from '../common/dto';
+import {
+  AccessibilityProperty,
+  LocationDto,
+  LocationProperty,
+  Rules,
+  SkillsProperty,
+  TargetGroupsProperty,
+  WindowDto,
+  WindowsProperty,
+  accessibilityRules,
+  locationRules,
+  skillRules,
+  targetGroupRules,
+  windowListRules,
+} from '../common/dto';
 
+const PHONE_PATTERN = /^\+?[0-9][0-9 -]{4,19}$/;
+
+@ApiSchema({ name: 'Consent' })
 export class ConsentDto {
+  @ApiProperty({ type: 'boolean', description: 'Whether the person agreed to be contacted about matches; without it they are never matched.' })
   @IsBoolean({ message: 'must be true or false' })
   contact: boolean;
 }
 
 /** A person registered by a caseworker. */
+@ApiSchema({ name: 'Candidate', description: 'A person registered by a caseworker (the `Candidate` of the contract).' })
 export class CandidateDto {
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Zhang Wei' })
   @IsString({ message: 'must be text' })
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(200, { message: 'must be at most 200 characters' })
   displayName: string;
 
+  @ApiPropertyOptional({ type: 'string', maxLength: 100, nullable: true, description: "The caseworker's own reference.", example: 'YP-0001' })
   @IsOptional()
   @IsString({ message: 'must be text' })
   @MaxLength(100, { message: 'must be at most 100 characters' })
   externalRef?: string | null;
 
+  @ApiPropertyOptional({ type: 'string', pattern: PHONE_PATTERN.source, nullable: true, example: '+86 138 0013 8000' })
   @IsOptional()
   @IsString({ message: 'must be text' })
-  @Matches(/^\+?[0-9][0-9 -]{4,19}$/, { message: 'must be a phone number of 5 to 20 digits, spaces or dashes' })
+  @Matches(PHONE_PATTERN, { message: 'must be a phone number of 5 to 20 digits, spaces or dashes' })
   phone?: string | null;
 
+  @TargetGroupsProperty({ required: true, min: 1, description: 'At least one. `hardship` and `disabled` are sensitive: never sent to employers or merchants.' })
   @Rules(targetGroupRules({ min: 1 }))
   groups: TargetGroup[];
 
+  @SkillsProperty({ required: false })
   @IsOptional()
   @Rules(skillRules())
   skills?: string[];
 
+  @LocationProperty({ required: true, description: 'Where the person is (home or usual place of work).' })
   @Rules(locationRules())
   location: LocationDto;
 
+  @ApiPropertyOptional({ type: 'number', minimum: 0.1, maximum: 500, nullable: true, description: 'How far the person will travel; absent: no limit of their own.' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(0.1, { message: 'must be between 0.1 and 500' })
@@ -43,19 +69,23 @@ export class CandidateDto {
   maxTravelKm?: number | null;
 
   /** When the person can work (job matching). */
+  @WindowsProperty({ required: false, min: 0, max: 50, description: 'When the person can work (job matching).' })
   @IsOptional()
   @Rules(windowListRules({ min: 0, max: 50 }))
   availability?: WindowDto[];
 
   /** When the person is free to use an offer near where they are (slot matching). */
+  @WindowsProperty({ required: false, min: 0, max: 50, description: 'When the person is free to use an offer near where they are (slot matching).' })
   @IsOptional()
   @Rules(windowListRules({ min: 0, max: 50 }))
   breaks?: WindowDto[];
 
+  @AccessibilityProperty({ required: false, description: 'Sensitive: never sent to employers or merchants.' })
   @IsOptional()
   @Rules(accessibilityRules())
   accessibilityNeeds?: AccessibilityFeature[];
 
+  @ApiProperty({ type: () => ConsentDto })
   @IsDefined({ message: 'is required' })
   @ValidateNested()
   @Type(() => ConsentDto)
@@ -63,4 +93,5 @@ export class CandidateDto {
 }
 
 /** PATCH: any subset of the fields; `null` is refused for a field the profile must have. */
+@ApiSchema({ name: 'CandidatePatch', description: 'Any subset of the fields of `Candidate`; `null` clears an optional field.' })
 export class UpdateCandidateDto extends PartialType(CandidateDto, { skipNullProperties: false }) {}

@@ -1,21 +1,52 @@
-import type { AccessibilityFeature, GeoPoint, TargetGroup, WeeklyWindow } from '@huigong/domain';
+import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import type { CandidateEntity } from '@huigong/persistence/entities';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
+import { ConsentDto } from './candidate.dto';
 
 /** The profile as its owning caseworker sees it. Never sent to employers or merchants. */
-export interface CandidateView {
+@ApiSchema({ name: 'CandidateProfile', description: 'A candidate as their own caseworker sees them.' })
+export class CandidateView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
+
+  @ApiProperty({ type: 'string' })
   displayName: string;
+
+  @ApiProperty({ type: 'string', nullable: true })
   externalRef: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true })
   phone: string | null;
+
+  @TargetGroupsProperty({ required: true, min: 1 })
   groups: TargetGroup[];
+
+  @SkillsProperty({ required: true })
   skills: string[];
-  location: GeoPoint;
+
+  @LocationProperty()
+  location: LocationDto;
+
+  @ApiProperty({ type: 'number', nullable: true })
   maxTravelKm: number | null;
-  availability: WeeklyWindow[];
-  breaks: WeeklyWindow[];
+
+  @WindowsProperty({ required: true, min: 0, max: 50 })
+  availability: WindowDto[];
+
+  @WindowsProperty({ required: true, min: 0, max: 50 })
+  breaks: WindowDto[];
+
+  @AccessibilityProperty({ required: true })
   accessibilityNeeds: AccessibilityFeature[];
-  consent: { contact: boolean };
+
+  @ApiProperty({ type: () => ConsentDto })
+  consent: ConsentDto;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   updatedAt: string;
 }
 

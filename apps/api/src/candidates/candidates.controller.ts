@@ -1,33 +1,41 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { BULK_CONTENT_TYPES, CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { uuidParam } from '../common/params';
+import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, QUERY } from '../docs/operation';
 import { CandidateDto, UpdateCandidateDto } from './candidate.dto';
-import { type ExplainView, CandidateExplainer } from './candidate-explain';
+import { CandidateExplainer, ExplainView } from './candidate-explain';
 import {
-  type BulkImportResult,
+  BulkImportResult,
   EraseCandidateCommand,
   ImportCandidatesCommand,
   RegisterCandidateCommand,
   UpdateCandidateCommand,
   loadOwnCandidate,
 } from './candidate.commands';
-import { type CandidateView, candidateView } from './candidate.view';
+import { CandidateView, candidateView } from './candidate.view';
+
+const NOT_YOURS = 'No candidate of yours has this id (or the person was erased).';
 
 export class ExplainQueryDto {
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', description: 'The opening to explain; give exactly one of `openingId` and `slotId`.' })
   @IsOptional()
   @IsUUID('all', { message: 'must be a UUID' })
   openingId?: string;
 
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', description: 'The slot to explain; give exactly one of `openingId` and `slotId`.' })
   @IsOptional()
   @IsUUID('all', { message: 'must be a UUID' })
   slotId?: string;
 }
 
 /** Candidates belong to the caseworker who registered them; other callers see 404. */
+@ApiTags('candidates')
+@ApiKeyAuth('caseworker')
 @Controller('v1/candidates')
 @Roles('caseworker')
 export class CandidatesController {
@@ -38,6 +46,10 @@ export class CandidatesController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Register a candidate', description: 'The calling caseworker becomes the owner; the person is matched against the open offers.' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: CandidateView, description: 'The profile as stored.' })
+  @ApiErrors(JSON_BODY, IDEMPOTENT)
   register(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Body() body: CandidateDto): Promise<CandidateView> {
     return this.commands.execute(new RegisterCandidateCommand(caller.caseworkerId, body));
   }
@@ -45,6 +57,22 @@ export class CandidatesController {
   /** NDJSON (one candidate per line) or CSV with a header row; up to 100,000 candidates and 32 MiB. */
   @Post('bulk')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Import candidates in bulk',
+    description:
+      'NDJSON (one `Candidate` object per line) or CSV with the header ' +
+      '`displayName,externalRef,phone,groups,skills,lat,lng,maxTravelKm,availability,breaks,accessibilityNeeds,consentContact`, ' +
+      'lists separated by `;`, windows as `1 13:00-14:00`. Up to 100,000 candidates and 32 MiB. Valid lines are kept; bad lines come back with their line number and fields.',
+  })
+  @ApiConsumes(...BULK_CONTENT_TYPES)
+  @ApiBody({ schema: { type: 'string', description: 'NDJSON or CSV text, one candidate per line.' } })
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: BulkImportResult })
+  @ApiErrors(IDEMPOTENT, {
+    400: 'The body could not be read.',
+    413: 'The body is larger than 32 MiB, or holds more than 100,000 candidates.',
+    415: `The body is not one of ${BULK_CONTENT_TYPES.join(', ')}, or not UTF-8.`,
+  })
   bulk(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Req() request: Request): Promise<BulkImportResult> {
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const body = typeof request.body === 'string' ? request.body : '';
@@ -52,11 +80,19 @@ export class CandidatesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Read a candidate', description: 'Only the owning caseworker sees the profile.' })
+  @ApiIdParam('The candidate.')
+  @ApiOkResponse({ type: CandidateView })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string): Promise<CandidateView> {
     return candidateView(await loadOwnCandidate(this.dataSource.manager, id, caller.caseworkerId));
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change a candidate', description: 'Any subset of the fields; `null` clears an optional one. Matches are recomputed.' })
+  @ApiIdParam('The candidate.')
+  @ApiOkResponse({ type: CandidateView, description: 'The profile as stored.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS })
   update(
     @CurrentPrincipal() caller: PrincipalOf<'caseworker'>,
     @Param('id', uuidParam()) id: string,
@@ -68,11 +104,25 @@ export class CandidatesController {
   /** Consent withdrawn: removed from every list, never contacted again, personal data erased. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Erase a candidate (consent withdrawn)',
+    description: 'The person is removed from every list, never contacted again, and their personal data erased; then GET is 404.',
+  })
+  @ApiIdParam('The candidate.')
+  @ApiNoContentResponse({ description: 'Erased.' })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async erase(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string): Promise<void> {
     await this.commands.execute(new EraseCandidateCommand(caller.caseworkerId, id));
   }
 
   @Get(':id/explain')
+  @ApiOperation({
+    summary: 'Explain a match',
+    description: 'Why this person is or is not matched to one opening or slot: each rule with pass or fail and its figures, and the caps.',
+  })
+  @ApiIdParam('The candidate.')
+  @ApiOkResponse({ type: ExplainView })
+  @ApiErrors(ID_PARAM, QUERY, { 400: 'Give exactly one of `openingId` and `slotId`.', 404: `${NOT_YOURS} Or there is no such opening or slot.` })
   async explain(
     @CurrentPrincipal() caller: PrincipalOf<'caseworker'>,
     @Param('id', uuidParam()) id: string,

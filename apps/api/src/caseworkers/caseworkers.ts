@@ -4,28 +4,51 @@ import { UnitOfWork } from '@huigong/messaging';
 import { ApiKeyEntity, CaseworkerEntity } from '@huigong/persistence/entities';
 import { APP_CONFIG, type AppConfig, Roles, hashApiKey, newApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { assertWebhookUrl } from '../common/webhook-url';
+import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
 
+@ApiSchema({ name: 'NewCaseworker' })
 export class CreateCaseworkerDto {
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Dinghai Road street union desk' })
   @IsString({ message: 'must be text' })
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(200, { message: 'must be at most 200 characters' })
   name: string;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uri',
+    maxLength: 2048,
+    description: 'Where notifications are delivered as Standard Webhooks; http(s), not a private or loopback address.',
+    example: 'https://hooks.example.org/huigong',
+  })
   @IsOptional()
   @IsString({ message: 'must be an http or https URL' })
   @MaxLength(2048, { message: 'must be at most 2048 characters' })
   webhookUrl?: string;
 }
 
-export interface CreatedCaseworker {
+@ApiSchema({ name: 'CreatedCaseworker', description: 'The caseworker, with their API key (and webhook secret) shown this once.' })
+export class CreatedCaseworker {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
+
+  @ApiProperty({ type: 'string' })
   name: string;
+
+  @ApiProperty({ type: 'string', format: 'uri', nullable: true })
   webhookUrl: string | null;
+
+  @ApiProperty({ type: 'string', description: 'The API key of the caseworker: shown once, only its hash is kept.', example: 'hg_...' })
   apiKey: string;
+
+  @ApiPropertyOptional({ type: 'string', description: 'The `whsec_` secret that signs their webhooks: shown once, when a webhook URL is set.' })
   webhookSecret?: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 }
 
@@ -74,6 +97,8 @@ export class CreateCaseworkerHandler implements ICommandHandler<CreateCaseworker
   }
 }
 
+@ApiTags('caseworkers')
+@ApiKeyAuth('admin')
 @Controller('v1/caseworkers')
 export class CaseworkersController {
   constructor(private readonly commands: CommandBus) {}
@@ -81,6 +106,10 @@ export class CaseworkersController {
   /** A caseworker, with an API key (and webhook secret), shown once. */
   @Post()
   @Roles('admin')
+  @ApiOperation({ summary: 'Create a caseworker', description: 'Their API key, and webhook secret when a webhook URL is given, are in the answer once.' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: CreatedCaseworker })
+  @ApiErrors(JSON_BODY, IDEMPOTENT)
   create(@Body() body: CreateCaseworkerDto): Promise<CreatedCaseworker> {
     return this.commands.execute(new CreateCaseworkerCommand(body));
   }

@@ -1,4 +1,5 @@
 import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -19,29 +20,39 @@ import {
 } from 'class-validator';
 
 /** WGS84 coordinates: `{"lat": 31.27, "lng": 121.53}`. */
+@ApiSchema({ name: 'Location', description: 'WGS84 coordinates.' })
 export class LocationDto {
+  @ApiProperty({ type: 'number', minimum: -90, maximum: 90, example: 31.2705 })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(-90, { message: 'must be between -90 and 90' })
   @Max(90, { message: 'must be between -90 and 90' })
   lat: number;
 
+  @ApiProperty({ type: 'number', minimum: -180, maximum: 180, example: 121.549 })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(-180, { message: 'must be between -180 and 180' })
   @Max(180, { message: 'must be between -180 and 180' })
   lng: number;
 }
 
+const WINDOW_DESCRIPTION = 'A weekly window in local time (`APP_TIMEZONE`); `end` <= `start` means it ends the next day.';
+const CLOCK_TIME = { type: 'string', pattern: CLOCK_TIME_PATTERN.source } as const;
+
 /** `{"day": 1, "start": "13:00", "end": "14:00"}`; `end <= start` ends the next day. */
+@ApiSchema({ name: 'Window', description: WINDOW_DESCRIPTION })
 export class WindowDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 7, description: '1 = Monday ... 7 = Sunday', example: 1 })
   @IsInt({ message: 'must be a whole number from 1 (Monday) to 7 (Sunday)' })
   @Min(1, { message: 'must be a whole number from 1 (Monday) to 7 (Sunday)' })
   @Max(7, { message: 'must be a whole number from 1 (Monday) to 7 (Sunday)' })
   day: number;
 
+  @ApiProperty({ ...CLOCK_TIME, description: 'HH:MM', example: '13:00' })
   @IsString({ message: 'must be a time "HH:MM"' })
   @Matches(CLOCK_TIME_PATTERN, { message: 'must be a time "HH:MM" from 00:00 to 23:59' })
   start: string;
 
+  @ApiProperty({ ...CLOCK_TIME, description: 'HH:MM', example: '14:00' })
   @IsString({ message: 'must be a time "HH:MM"' })
   @Matches(CLOCK_TIME_PATTERN, { message: 'must be a time "HH:MM" from 00:00 to 23:59' })
   end: string;
@@ -94,6 +105,60 @@ export function windowListRules(options: { min: number; max: number }): Property
 /** A required position: present, and a valid LocationDto. */
 export function locationRules(): PropertyDecorator[] {
   return [IsDefined({ message: 'is required' }), ValidateNested(), Type(() => LocationDto) as PropertyDecorator];
+}
+
+/** The schema of a list of target groups (the `TargetGroup` enum of the contract). */
+export function TargetGroupsProperty(options: { required: boolean; min: number; description?: string }): PropertyDecorator {
+  return ApiProperty({
+    enum: [...TARGET_GROUPS],
+    enumName: 'TargetGroup',
+    isArray: true,
+    required: options.required,
+    uniqueItems: true,
+    maxItems: TARGET_GROUPS.length,
+    ...(options.min > 0 ? { minItems: options.min } : {}),
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
+}
+
+/** The schema of a list of accessibility features or needs (the `AccessibilityFeature` enum). */
+export function AccessibilityProperty(options: { required: boolean; description?: string }): PropertyDecorator {
+  return ApiProperty({
+    enum: [...ACCESSIBILITY_FEATURES],
+    enumName: 'AccessibilityFeature',
+    isArray: true,
+    required: options.required,
+    uniqueItems: true,
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
+}
+
+export function SkillsProperty(options: { required: boolean; description?: string }): PropertyDecorator {
+  return ApiProperty({
+    type: 'string',
+    isArray: true,
+    required: options.required,
+    maxItems: 50,
+    minLength: 1,
+    maxLength: 60,
+    example: ['delivery'],
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
+}
+
+export function WindowsProperty(options: { required: boolean; min: number; max: number; description?: string }): PropertyDecorator {
+  return ApiProperty({
+    type: () => WindowDto,
+    isArray: true,
+    required: options.required,
+    maxItems: options.max,
+    ...(options.min > 0 ? { minItems: options.min } : {}),
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
+}
+
+export function LocationProperty(options: { required: boolean; description?: string } = { required: true }): PropertyDecorator {
+  return ApiProperty({ type: () => LocationDto, required: options.required, ...(options.description === undefined ? {} : { description: options.description }) });
 }
 
 /** Applies several property decorators as one. */

@@ -2,9 +2,14 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
+
+const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder'];
 
 export class InboxQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'must be a whole number from 1 to 500' })
@@ -13,20 +18,39 @@ export class InboxQueryDto {
   limit?: number;
 }
 
-export interface InboxEntry {
+@ApiSchema({ name: 'InboxEntry', description: 'A notification delivered to the caller.' })
+export class InboxEntry {
+  @ApiProperty({ type: 'string', format: 'uuid', description: 'The notification id: the `webhook-id` of its webhook deliveries.' })
   id: string;
+
+  @ApiProperty({ enum: NOTIFICATION_TYPES, enumName: 'NotificationType' })
   type: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the webhook carried. `candidate_list` (caseworkers): the offer, and your candidates with score and reasons; ' +
+      '`match_summary` (employers, merchants): the offer and counts only; `reminder` (caseworkers): proposals that have not moved for a week.',
+  })
   payload: Record<string, unknown>;
 }
 
 /** Notifications delivered to the caller, newest first. */
+@ApiTags('inbox')
+@ApiKeyAuth('employer', 'merchant', 'caseworker')
 @Controller('v1/inbox')
 @Roles('employer', 'merchant', 'caseworker')
 export class InboxController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @ApiOperation({ summary: 'Your inbox', description: 'Notifications delivered to the caller, newest first.' })
+  @ApiOkResponse({ type: InboxEntry, isArray: true })
+  @ApiErrors(QUERY)
   async list(@CurrentPrincipal() caller: Principal, @Query() query: InboxQueryDto): Promise<InboxEntry[]> {
     const recipient =
       caller.role === 'caseworker'

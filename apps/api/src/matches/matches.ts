@@ -4,35 +4,64 @@ import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMa
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity } from '@huigong/persistence/entities';
 import { CurrentPrincipal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { MATCH_STATUSES } from '../common/match-status';
+import { ApiErrors, ApiIdParam, ApiKeyAuth, ID_PARAM, JSON_BODY } from '../docs/operation';
 import { uuidParam } from '../common/params';
 
+@ApiSchema({ name: 'MatchOutcome', description: 'The next step of the follow-up of a job match.' })
 export class UpdateMatchDto {
+  @ApiProperty({
+    enum: [...CASEWORKER_SETTABLE_STATUSES],
+    enumName: 'SettableMatchStatus',
+    description: 'proposed -> contacted -> interested -> interview -> hired; from any of the first four: declined (with `reason`) or no_response.',
+  })
   @IsIn(CASEWORKER_SETTABLE_STATUSES, { message: `must be one of: ${CASEWORKER_SETTABLE_STATUSES.join(', ')}` })
   status: CaseworkerSettableStatus;
 
   /** Required when declining. */
+  @ApiPropertyOptional({ type: 'string', minLength: 1, maxLength: 500, description: 'Why; required when declining.' })
   @IsOptional()
   @IsString({ message: 'must be text' })
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(500, { message: 'must be at most 500 characters' })
   reason?: string;
 
+  @ApiPropertyOptional({ type: 'string', maxLength: 2000, description: "The caseworker's note; replaces the one before." })
   @IsOptional()
   @IsString({ message: 'must be text' })
   @MaxLength(2000, { message: 'must be at most 2000 characters' })
   note?: string;
 }
 
-export interface MatchView {
+@ApiSchema({ name: 'MatchView', description: 'A match after the change.' })
+export class MatchView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   matchId: string;
+
+  @ApiProperty({ enum: ['opening', 'slot'], enumName: 'OfferKind' })
   offerKind: 'opening' | 'slot';
+
+  @ApiProperty({ type: 'string', format: 'uuid' })
   offerId: string;
+
+  @ApiProperty({ type: 'string', format: 'uuid' })
   candidateId: string;
+
+  @ApiProperty({ enum: MATCH_STATUSES, enumName: 'MatchStatus' })
   status: string;
+
+  @ApiProperty({ type: 'string', nullable: true, description: 'The reason given with the last status (declined).' })
   reason: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true })
   note: string | null;
+
+  @ApiProperty({ type: 'number', minimum: 0, maximum: 1 })
   score: number;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   updatedAt: string;
 }
 
@@ -84,6 +113,8 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
   }
 }
 
+@ApiTags('matches')
+@ApiKeyAuth('caseworker')
 @Controller('v1/matches')
 @Roles('caseworker')
 export class MatchesController {
@@ -91,6 +122,14 @@ export class MatchesController {
 
   /** Only the caseworker who owns the candidate may move the match: anyone else gets 404. */
   @Patch(':id')
+  @ApiOperation({ summary: 'Record the follow-up of a match', description: 'Only the caseworker who owns the candidate may move the match.' })
+  @ApiIdParam('The match.')
+  @ApiOkResponse({ type: MatchView })
+  @ApiErrors(ID_PARAM, JSON_BODY, {
+    400: '`reason` is required when the status is declined.',
+    404: 'No match of your candidates has this id.',
+    409: 'The transition is not allowed from the current status, or the match is a slot offer (redeemed by the merchant, or expiring).',
+  })
   update(
     @CurrentPrincipal() caller: PrincipalOf<'caseworker'>,
     @Param('id', uuidParam()) id: string,

@@ -1,34 +1,84 @@
-import type { AccessibilityFeature, GeoPoint, TargetGroup, WeeklyWindow } from '@huigong/domain';
+import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import type { OpeningEntity, OpeningStatus } from '@huigong/persistence/entities';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
+import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
+
+const COUNT = { type: 'integer', minimum: 0 } as const;
 
 /** Counts per follow-up status: no people. */
-export interface MatchSummary {
+@ApiSchema({ name: 'MatchSummary', description: 'How many matches of the opening are in each status: counts, never people.' })
+export class MatchSummary {
+  @ApiProperty(COUNT)
   proposed: number;
+
+  @ApiProperty(COUNT)
   contacted: number;
+
+  @ApiProperty(COUNT)
   interested: number;
+
+  @ApiProperty(COUNT)
   interview: number;
+
+  @ApiProperty(COUNT)
   hired: number;
+
+  @ApiProperty(COUNT)
   declined: number;
+
+  @ApiProperty(COUNT)
   no_response: number;
+
+  @ApiProperty(COUNT)
   withdrawn: number;
 }
 
-export interface OpeningView {
+@ApiSchema({ name: 'OpeningView', description: 'An opening as its employer sees it, with the funnel of its matches as counts.' })
+export class OpeningView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
+
+  @ApiProperty({ enum: ['open', 'closed'], enumName: 'OpeningStatus' })
   status: OpeningStatus;
+
+  @ApiProperty({ type: 'string' })
   title: string;
+
+  @SkillsProperty({ required: true })
   skills: string[];
+
+  @TargetGroupsProperty({ required: true, min: 0, description: 'Empty: open to everyone.' })
   targetGroups: TargetGroup[];
-  location: GeoPoint;
+
+  @LocationProperty()
+  location: LocationDto;
+
+  @ApiProperty({ type: 'number' })
   radiusKm: number;
-  shifts: WeeklyWindow[];
+
+  @WindowsProperty({ required: true, min: 1, max: 50 })
+  shifts: WindowDto[];
+
+  @AccessibilityProperty({ required: true })
   accessibilityFeatures: AccessibilityFeature[];
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
   positions: number;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
   validUntil: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   updatedAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
   closedAt: string | null;
+
+  @ApiProperty({ type: () => MatchSummary })
   matchSummary: MatchSummary;
 }
 

@@ -4,11 +4,15 @@ import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { OpeningEntity } from '@huigong/persistence/entities';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
+import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
 import { OpeningDto, UpdateOpeningDto } from './opening.dto';
-import { type OpeningView, matchSummaryOf, openingView } from './opening.view';
+import { OpeningView, matchSummaryOf, openingView } from './opening.view';
+
+const NOT_YOURS = 'None of your openings has this id.';
 
 export const DEFAULT_OPENING_RADIUS_KM = 10;
 
@@ -120,6 +124,8 @@ export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand,
   }
 }
 
+@ApiTags('openings')
+@ApiKeyAuth('employer')
 @Controller('v1/openings')
 @Roles('employer')
 export class OpeningsController {
@@ -129,18 +135,30 @@ export class OpeningsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Post an opening', description: 'The opening is open at once; the engine shortlists the people who fit it.' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: OpeningView, description: 'The opening, `status: "open"`.' })
+  @ApiErrors(JSON_BODY, IDEMPOTENT)
   post(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Body() body: OpeningDto): Promise<OpeningView> {
     return this.commands.execute(new PostOpeningCommand(caller.organizationId, body));
   }
 
   /** The opening with its funnel as counts: never who the people are. */
   @Get(':id')
+  @ApiOperation({ summary: 'Read an opening', description: 'With `matchSummary`: how many matches are in each status; counts, never people.' })
+  @ApiIdParam('The opening.')
+  @ApiOkResponse({ type: OpeningView })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string): Promise<OpeningView> {
     const row = await loadOwnOpening(this.dataSource.manager, id, caller.organizationId);
     return openingView(row, await matchSummaryOf(this.dataSource.manager, id));
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change an opening', description: 'Any subset of the fields of `Opening`; matches are recomputed.' })
+  @ApiIdParam('The opening.')
+  @ApiOkResponse({ type: OpeningView, description: 'The opening as stored.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS, 409: 'The opening is closed: it cannot be changed.' })
   update(
     @CurrentPrincipal() caller: PrincipalOf<'employer'>,
     @Param('id', uuidParam()) id: string,
@@ -151,6 +169,11 @@ export class OpeningsController {
 
   @Post(':id/close')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Close an opening', description: 'Open matches become `withdrawn`. Closing a closed opening changes nothing.' })
+  @ApiIdParam('The opening.')
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: OpeningView, description: 'The opening, `status: "closed"`.' })
+  @ApiErrors(ID_PARAM, OPTIONAL_JSON_BODY, IDEMPOTENT, { 404: NOT_YOURS })
   close(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string): Promise<OpeningView> {
     return this.commands.execute(new CloseOpeningCommand(caller.organizationId, id));
   }

@@ -5,34 +5,60 @@ import { UnitOfWork } from '@huigong/messaging';
 import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence/entities';
 import { APP_CONFIG, type AppConfig, Roles, newApiKey, hashApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { assertWebhookUrl } from '../common/webhook-url';
+import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
 
+@ApiSchema({ name: 'NewOrganization' })
 export class CreateOrganizationDto {
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Dinghai community canteen' })
   @IsString({ message: 'must be text' })
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(200, { message: 'must be at most 200 characters' })
   name: string;
 
+  @ApiProperty({ enum: [...ORGANIZATION_KINDS], enumName: 'OrganizationKind', description: 'Employers post openings; merchants publish slots.' })
   @IsIn(ORGANIZATION_KINDS, { message: 'must be employer or merchant' })
   kind: OrganizationKind;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uri',
+    maxLength: 2048,
+    description: 'Where notifications are delivered as Standard Webhooks; http(s), not a private or loopback address.',
+    example: 'https://hooks.example.org/huigong',
+  })
   @IsOptional()
   @IsString({ message: 'must be an http or https URL' })
   @MaxLength(2048, { message: 'must be at most 2048 characters' })
   webhookUrl?: string;
 }
 
-export interface CreatedOrganization {
+@ApiSchema({ name: 'CreatedOrganization', description: 'The organization, with its API key (and webhook secret) shown this once.' })
+export class CreatedOrganization {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
+
+  @ApiProperty({ type: 'string' })
   name: string;
+
+  @ApiProperty({ enum: [...ORGANIZATION_KINDS], enumName: 'OrganizationKind' })
   kind: OrganizationKind;
+
+  @ApiProperty({ type: 'string', format: 'uri', nullable: true })
   webhookUrl: string | null;
+
   /** Shown once. */
+  @ApiProperty({ type: 'string', description: 'The API key of the organization: shown once, only its hash is kept.', example: 'hg_...' })
   apiKey: string;
+
   /** Shown once, when a webhook URL is set. */
+  @ApiPropertyOptional({ type: 'string', description: 'The `whsec_` secret that signs its webhooks: shown once, when a webhook URL is set.' })
   webhookSecret?: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 }
 
@@ -83,6 +109,8 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
   }
 }
 
+@ApiTags('organizations')
+@ApiKeyAuth('admin')
 @Controller('v1/organizations')
 export class OrganizationsController {
   constructor(private readonly commands: CommandBus) {}
@@ -90,6 +118,10 @@ export class OrganizationsController {
   /** An employer or merchant, with its API key (and webhook secret), shown once. */
   @Post()
   @Roles('admin')
+  @ApiOperation({ summary: 'Create an employer or merchant', description: 'Its API key, and webhook secret when a webhook URL is given, are in the answer once.' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: CreatedOrganization })
+  @ApiErrors(JSON_BODY, IDEMPOTENT)
   create(@Body() body: CreateOrganizationDto): Promise<CreatedOrganization> {
     return this.commands.execute(new CreateOrganizationCommand(body));
   }

@@ -1,10 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { SENSITIVE_TARGET_GROUPS } from '@huigong/domain';
+import { SENSITIVE_TARGET_GROUPS, TARGET_GROUPS } from '@huigong/domain';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
 import { IsOptional, IsUUID } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 export class FunnelQueryDto {
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', description: 'Only this opening.' })
   @IsOptional()
   @IsUUID('all', { message: 'must be a UUID' })
   openingId?: string;
@@ -13,10 +16,80 @@ export class FunnelQueryDto {
 const STAGES = ['proposed', 'contacted', 'interested', 'interview', 'hired'] as const;
 type Funnel = Record<(typeof STAGES)[number], number>;
 
-export interface FunnelReport {
-  openings: { openingId: string; title: string; positions: number; funnel: Funnel; byGroup: { group: string; funnel: Funnel }[] }[];
+const COUNT = { type: 'integer', minimum: 0 } as const;
+const GROUP = { enum: [...TARGET_GROUPS], enumName: 'TargetGroup' } as const;
+
+@ApiSchema({ name: 'FunnelCounts', description: 'How many matches reached each stage (a declined or withdrawn match counts at the furthest stage it reached).' })
+export class FunnelCounts implements Funnel {
+  @ApiProperty(COUNT)
+  proposed: number;
+
+  @ApiProperty(COUNT)
+  contacted: number;
+
+  @ApiProperty(COUNT)
+  interested: number;
+
+  @ApiProperty(COUNT)
+  interview: number;
+
+  @ApiProperty(COUNT)
+  hired: number;
+}
+
+@ApiSchema({ name: 'GroupFunnel' })
+export class GroupFunnel {
+  @ApiProperty(GROUP)
+  group: string;
+
+  @ApiProperty({ type: () => FunnelCounts })
+  funnel: FunnelCounts;
+}
+
+@ApiSchema({ name: 'OpeningFunnel' })
+export class OpeningFunnel {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  openingId: string;
+
+  @ApiProperty({ type: 'string' })
+  title: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  positions: number;
+
+  @ApiProperty({ type: () => FunnelCounts })
+  funnel: FunnelCounts;
+
+  @ApiProperty({ type: () => GroupFunnel, isArray: true, description: 'Per target group of the people; employers do not see the sensitive groups.' })
+  byGroup: GroupFunnel[];
+}
+
+@ApiSchema({ name: 'GroupCount' })
+export class GroupCount {
+  @ApiProperty(GROUP)
+  group: string;
+
+  @ApiProperty(COUNT)
+  count: number;
+}
+
+@ApiSchema({ name: 'StillSeeking', description: 'People registered more than 30 days ago and not hired yet.' })
+export class StillSeeking {
+  @ApiProperty(COUNT)
+  after30Days: number;
+
+  @ApiProperty({ type: () => GroupCount, isArray: true })
+  byGroup: GroupCount[];
+}
+
+@ApiSchema({ name: 'FunnelReport' })
+export class FunnelReport {
+  @ApiProperty({ type: () => OpeningFunnel, isArray: true })
+  openings: OpeningFunnel[];
+
   /** Admin only: people registered more than 30 days ago and not hired yet (the union's dynamic tracking). */
-  stillSeeking?: { after30Days: number; byGroup: { group: string; count: number }[] };
+  @ApiPropertyOptional({ type: () => StillSeeking, description: "Admin only: the union's dynamic tracking of who is still seeking." })
+  stillSeeking?: StillSeeking;
 }
 
 /** How far a status is along proposed -> contacted -> interested -> interview -> hired (0: not a stage). */
@@ -32,12 +105,20 @@ function funnelOf(row: Record<string, string>): Funnel {
  * declined or withdrawn match at the furthest stage its history shows. Counts only. Employers see their
  * own openings, without the sensitive groups; the union admin sees every opening and who is still seeking.
  */
+@ApiTags('reports')
+@ApiKeyAuth('admin', 'employer')
 @Controller('v1/reports/funnel')
 @Roles('admin', 'employer')
 export class FunnelReportController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'The follow-up funnel',
+    description: 'Per opening and per target group, how many matches reached each stage: counts only. Employers see their own openings without the sensitive groups; the admin sees every opening and who is still seeking.',
+  })
+  @ApiOkResponse({ type: FunnelReport })
+  @ApiErrors(QUERY)
   async report(@CurrentPrincipal() caller: Principal, @Query() query: FunnelQueryDto): Promise<FunnelReport> {
     const organizationId = caller.role === 'employer' ? caller.organizationId : null;
     const rows: Record<string, string>[] = await this.dataSource.query(

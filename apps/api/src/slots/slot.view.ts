@@ -1,28 +1,68 @@
-import type { AccessibilityFeature, GeoPoint, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
-import type { SlotEntity, SlotOfferTerms, SlotStatus } from '@huigong/persistence/entities';
+import type { AccessibilityFeature, SlotKind, TargetGroup } from '@huigong/domain';
+import { SLOT_KINDS } from '@huigong/domain';
+import type { SlotEntity, SlotStatus } from '@huigong/persistence/entities';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
+import { AccessibilityProperty, LocationDto, LocationProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
+import { SlotOfferTermsDto } from './slot.dto';
 
-export interface OfferSummary {
+@ApiSchema({ name: 'OfferSummary', description: 'How many offers of the slot were made, and how many were redeemed: counts, never people.' })
+export class OfferSummary {
+  @ApiProperty({ type: 'integer', minimum: 0 })
   offered: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
   redeemed: number;
 }
 
-export interface SlotView {
+@ApiSchema({ name: 'SlotView', description: 'A slot as its merchant sees it, with its offers as counts.' })
+export class SlotView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
+
+  @ApiProperty({ enum: ['active', 'withdrawn'], enumName: 'SlotStatus' })
   status: SlotStatus;
+
+  @ApiProperty({ type: 'string' })
   title: string;
+
+  @ApiProperty({ enum: [...SLOT_KINDS], enumName: 'SlotKind' })
   kind: SlotKind;
+
+  @TargetGroupsProperty({ required: true, min: 1 })
   eligibleGroups: TargetGroup[];
-  windows: WeeklyWindow[];
+
+  @WindowsProperty({ required: true, min: 1, max: 50 })
+  windows: WindowDto[];
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
   capacity: number;
-  offer: SlotOfferTerms;
-  location: GeoPoint;
+
+  @ApiProperty({ type: () => SlotOfferTermsDto })
+  offer: SlotOfferTermsDto;
+
+  @LocationProperty()
+  location: LocationDto;
+
+  @ApiProperty({ type: 'number' })
   radiusKm: number;
+
+  @AccessibilityProperty({ required: true })
   accessibilityFeatures: AccessibilityFeature[];
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
   validUntil: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   updatedAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
   withdrawnAt: string | null;
+
+  @ApiProperty({ type: () => OfferSummary })
   offerSummary: OfferSummary;
 }
 

@@ -4,11 +4,15 @@ import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity, SlotEntity, type SlotOfferTerms } from '@huigong/persistence/entities';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
+import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
 import { RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
-import { type SlotView, offerSummaryOf, slotView } from './slot.view';
+import { SlotView, offerSummaryOf, slotView } from './slot.view';
+
+const NOT_YOURS = 'None of your slots has this id.';
 
 export const DEFAULT_SLOT_RADIUS_KM = 3;
 
@@ -130,10 +134,18 @@ export class WithdrawSlotHandler implements ICommandHandler<WithdrawSlotCommand,
   }
 }
 
-export interface RedemptionView {
+@ApiSchema({ name: 'RedemptionResult', description: 'The offer that was redeemed; no personal data.' })
+export class RedemptionView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
   matchId: string;
+
+  @ApiProperty({ type: 'string', format: 'uuid' })
   slotId: string;
+
+  @ApiProperty({ type: 'string', enum: ['redeemed'] })
   status: 'redeemed';
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
   redeemedAt: string;
 }
 
@@ -169,6 +181,8 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
   }
 }
 
+@ApiTags('slots')
+@ApiKeyAuth('merchant')
 @Controller('v1/slots')
 @Roles('merchant')
 export class SlotsController {
@@ -178,17 +192,29 @@ export class SlotsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Publish a slot', description: 'The slot is active at once; the engine offers it to the people who fit it, in rotation.' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: SlotView, description: 'The slot, `status: "active"`.' })
+  @ApiErrors(JSON_BODY, IDEMPOTENT)
   publish(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Body() body: SlotDto): Promise<SlotView> {
     return this.commands.execute(new PublishSlotCommand(caller.organizationId, body));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Read a slot', description: 'With `offerSummary`: offers made and redeemed; counts, never people.' })
+  @ApiIdParam('The slot.')
+  @ApiOkResponse({ type: SlotView })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string): Promise<SlotView> {
     const row = await loadOwnSlot(this.dataSource.manager, id, caller.organizationId);
     return slotView(row, await offerSummaryOf(this.dataSource.manager, id));
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change a slot', description: 'Any subset of the fields of `Slot`; offers are recomputed.' })
+  @ApiIdParam('The slot.')
+  @ApiOkResponse({ type: SlotView, description: 'The slot as stored.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS, 409: 'The slot is withdrawn: it cannot be changed.' })
   update(
     @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
     @Param('id', uuidParam()) id: string,
@@ -199,11 +225,24 @@ export class SlotsController {
 
   @Post(':id/withdraw')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a slot', description: 'Open offers end. Withdrawing a withdrawn slot changes nothing.' })
+  @ApiIdParam('The slot.')
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: SlotView, description: 'The slot, `status: "withdrawn"`.' })
+  @ApiErrors(ID_PARAM, OPTIONAL_JSON_BODY, IDEMPOTENT, { 404: NOT_YOURS })
   withdraw(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string): Promise<SlotView> {
     return this.commands.execute(new WithdrawSlotCommand(caller.organizationId, id));
   }
 
   @Post(':id/redemptions')
+  @ApiOperation({ summary: 'Redeem an offer', description: 'The merchant enters the code the worker shows; each code is used once.' })
+  @ApiIdParam('The slot.')
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: RedemptionView, description: 'Redeemed.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, {
+    404: `${NOT_YOURS} Or no offer of this slot has that code.`,
+    409: 'The code was already used, or its offer expired or was withdrawn.',
+  })
   redeem(
     @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
     @Param('id', uuidParam()) id: string,
