@@ -305,6 +305,7 @@ describe('the OpenAPI document', () => {
 
   it('declares bearer auth on every operation but the public ones, which really answer without a key', async () => {
     expect(doc.components.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' } });
+    expect(doc.paths['/v1/candidates'].post.responses['429'].headers).toHaveProperty('Retry-After');
     const unauthenticated: string[] = [];
     for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, operation] of Object.entries(item as Json)) {
@@ -343,6 +344,12 @@ describe('the OpenAPI document', () => {
     const page = await api.http.get('/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toMatch(/swagger-ui/i);
+    // Its script and style sheets load too (swagger-ui.css, swagger-ui-bundle.js, ...).
+    const assets = page.text.match(/(?<=(?:src|href)=")[^"]+\.(?:js|css)(?=")/g) ?? [];
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      await api.http.get(new URL(asset, 'http://localhost/docs').pathname).expect(200);
+    }
     const init = await api.http.get('/docs/swagger-ui-init.js').expect(200);
     expect(init.text).toContain('/v1/candidates/bulk');
     const json = await api.http.get('/docs-json').expect(200);

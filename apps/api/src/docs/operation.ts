@@ -59,7 +59,14 @@ export function ApiErrors(...sets: ErrorDescriptions[]): MethodDecorator & Class
   }
   const decorators = [...merged.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([status, descriptions]) => ApiResponse({ status, description: [...new Set(descriptions)].join(' '), type: ApiErrorResponse }));
+    .map(([status, descriptions]) =>
+      ApiResponse({
+        status,
+        description: [...new Set(descriptions)].join(' '),
+        type: ApiErrorResponse,
+        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } } : {}),
+      }),
+    );
   return applyDecorators(...decorators) as MethodDecorator & ClassDecorator;
 }
 
