@@ -16,7 +16,7 @@ import { emptyQueues, freshDatabase } from './fresh-world';
 import { loadScenarios } from './loader';
 import { waitForMatching } from './matching-watch';
 import { DemoOptionError, type DemoOptions, USAGE, parseOptions } from './options';
-import { checkPortFree, checkPostgres, checkRedis, freePort, safeUrl } from './preflight';
+import { checkPortFree, checkPostgres, checkRedis, freePort, serverAddress } from './preflight';
 import { Progress, count, seconds } from './progress';
 import { formatReport, gatherReport } from './report';
 import { demoScenarios } from './scenarios';
@@ -162,7 +162,7 @@ function start(): void {
     // One sentence, not a stack trace: what failed, and where the apps' log is.
     const what = error instanceof ApiError || error instanceof Error ? error.message : String(error);
     const log = apps ? ` The apps' log: ${apps.logFile}.` : '';
-    void shutdown(1, `The demo stopped: ${what.replace(/\.$/, '')} (PostgreSQL ${safeUrl(options.serverUrl)}, Redis ${safeUrl(options.redisUrl)}).${log}`);
+    void shutdown(1, `The demo stopped: ${what.replace(/\.$/, '')} (PostgreSQL at ${serverAddress(options.serverUrl)}, Redis at ${serverAddress(options.redisUrl)}).${log}`);
   });
 }
 

@@ -13,11 +13,10 @@ const START_REDIS =
   'start it with `docker compose -f docker/compose.yml up -d redis`, or `redis-server --daemonize yes --appendonly yes ' +
   '--maxmemory-policy noeviction`, or point REDIS_URL at a running server';
 
-/** The URL with any password hidden. */
-export function safeUrl(url: string): string {
+/** Where a server is, as a user wrote it: scheme, user and address, without a password or database. */
+export function serverAddress(url: string): string {
   const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
+  return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}`;
 }
 
 /** Undefined when PostgreSQL answers; otherwise the sentence to print. */
@@ -31,10 +30,10 @@ export async function checkPostgres(serverUrl: string): Promise<string | undefin
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === '28P01' || code === '28000') {
-      return `PostgreSQL at ${safeUrl(serverUrl)} refused the login (${code === '28P01' ? 'wrong password' : 'no such user or not allowed'}): set the user and password in DATABASE_URL.`;
+      return `PostgreSQL at ${serverAddress(serverUrl)} refused the login (${code === '28P01' ? 'wrong password' : 'no such user or not allowed'}): set the user and password in DATABASE_URL.`;
     }
     const why = code ?? ((error as Error).message.includes('timeout') ? 'timed out' : 'no answer');
-    return `PostgreSQL is not reachable at ${safeUrl(serverUrl)} (${why}): ${START_POSTGRES}.`;
+    return `PostgreSQL is not reachable at ${serverAddress(serverUrl)} (${why}): ${START_POSTGRES}.`;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -50,16 +49,19 @@ export async function checkRedis(redisUrl: string): Promise<string | undefined> 
     retryStrategy: () => null,
     protocol: 2,
   });
-  redis.on('error', () => undefined);
+  // connect() rejects with "Connection is closed"; the socket's own error (ECONNREFUSED, ...) comes as an event.
+  let cause: (Error & { code?: string }) | undefined;
+  redis.on('error', (error: Error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
     return undefined;
-  } catch (error) {
-    const text = (error as Error).message ?? '';
-    if (/NOAUTH|WRONGPASS|invalid password/i.test(text)) return `Redis at ${safeUrl(redisUrl)} refused the login: set the password in REDIS_URL.`;
-    const code = (error as { code?: string }).code ?? (/ECONNREFUSED/.test(text) ? 'ECONNREFUSED' : 'no answer');
-    return `Redis is not reachable at ${safeUrl(redisUrl)} (${code}): ${START_REDIS}.`;
+  } catch (thrown) {
+    const error = (cause ?? thrown) as Error & { code?: string };
+    const text = error.message ?? '';
+    if (/NOAUTH|WRONGPASS|invalid password/i.test(text)) return `Redis at ${serverAddress(redisUrl)} refused the login: set the password in REDIS_URL.`;
+    const code = error.code ?? (/ECONNREFUSED/.test(text) ? 'ECONNREFUSED' : 'no answer');
+    return `Redis is not reachable at ${serverAddress(redisUrl)} (${code}): ${START_REDIS}.`;
   } finally {
     redis.disconnect();
   }
