@@ -1,0 +1,44 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
+import type { EventJobData } from '@huigong/messaging';
+import type { Job } from 'bullmq';
+import { JobLogContext } from './logging';
+
+/**
+ * One line per job a worker of this process finishes or fails, carrying the job's correlation id (the
+ * request id of the API call that caused it), its event id and name, the queue, the attempt and the time
+ * it took: `grep <request id>` follows a request through the matcher and the notifier. Ids only, never
+ * the payload.
+ */
+@Injectable()
+export class JobOutcomeLogger implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Jobs');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly context: JobLogContext,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const host = wrapper.instance as unknown;
+      if (!(host instanceof WorkerHost) || host.worker === undefined) continue;
+      const worker = host.worker;
+      worker.on('completed', (job: Job<EventJobData>) => this.log(job, 'completed'));
+      worker.on('failed', (job: Job<EventJobData> | undefined, error: Error) => {
+        if (job !== undefined) this.log(job, 'failed', error);
+      });
+    }
+  }
+
+  private log(job: Job<EventJobData>, outcome: 'completed' | 'failed', error?: Error): void {
+    const data = job.data ?? ({} as Partial<EventJobData>);
+    const ms = job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
+    const what = `Job ${job.queueName}/${job.id} (${data.eventName ?? job.name}, attempt ${job.attemptsMade})`;
+    this.context.run({ correlationId: data.correlationId ?? 'none', eventId: data.eventId, eventName: data.eventName ?? job.name }, () => {
+      if (outcome === 'completed') this.logger.log(`${what} completed${ms === undefined ? '' : ` in ${ms} ms`}.`);
+      else this.logger.warn(`${what} failed: ${error?.message ?? 'unknown error'}; BullMQ retries it unless attempts are used up.`);
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { DEFAULT_JOB_OPTIONS, QueueName, redisOptions } from '@huigong/messaging';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** The job states an operator watches, as BullMQ names them in getJobCounts. */
+export const WATCHED_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export type WatchedState = (typeof WATCHED_STATES)[number];
+
+export interface QueueDepth {
+  queue: QueueName;
+  counts: Record<WatchedState, number>;
+  /** Seconds since the oldest job still waiting was added; 0 when none waits. */
+  oldestWaitingSeconds: number;
+}
+
+/** Fails a slow call instead of letting a probe or a scrape hang. */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Every queue of queues.ts, opened read-mostly for health checks, metrics and the admin board, on one
+ * connection of its own (with QUEUE_PREFIX). The connection reconnects by itself after Redis comes back;
+ * while it is down, calls fail at once instead of waiting in ioredis's offline queue.
+ */
+@Injectable()
+export class QueueMonitor implements OnApplicationShutdown {
+  readonly redis: Redis;
+  readonly queues: Record<QueueName, Queue>;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.redis = new Redis({ ...redisOptions(config.redisUrl, 'worker'), connectionName: 'huigong-ops' });
+    this.redis.on('error', () => undefined); // reported by the health check
+    const open = (name: QueueName) => {
+      const queue = new Queue(name, { connection: this.redis, prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue.on('error', () => undefined);
+      return queue;
+    };
+    this.queues = Object.fromEntries(Object.values(QueueName).map((name) => [name, open(name)])) as Record<QueueName, Queue>;
+  }
+
+  /** Throws unless Redis answers a PING within `timeoutMs`. */
+  async ping(timeoutMs = 1_000): Promise<void> {
+    this.requireConnected();
+    const answer = await withTimeout(this.redis.ping(), timeoutMs, 'Redis');
+    if (answer !== 'PONG') throw new Error(`Redis answered ${answer} to PING`);
+  }
+
+  async depths(timeoutMs = 2_000): Promise<QueueDepth[]> {
+    this.requireConnected();
+    return withTimeout(Promise.all(Object.values(QueueName).map((name) => this.depth(name))), timeoutMs, 'Redis');
+  }
+
+  private async depth(name: QueueName): Promise<QueueDepth> {
+    const queue = this.queues[name];
+    const [counts, oldest] = await Promise.all([queue.getJobCounts(...WATCHED_STATES), queue.getWaiting(0, 0)]);
+    const timestamp = oldest[0]?.timestamp;
+    return {
+      queue: name,
+      counts: Object.fromEntries(WATCHED_STATES.map((state) => [state, counts[state] ?? 0])) as Record<WatchedState, number>,
+      oldestWaitingSeconds: timestamp === undefined ? 0 : Math.max(0, (Date.now() - timestamp) / 1000),
+    };
+  }
+
+  private requireConnected(): void {
+    if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
