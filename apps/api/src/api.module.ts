@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
+import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { PersistenceModule } from '@huigong/persistence';
 import {
   ApiExceptionFilter,
@@ -52,7 +53,7 @@ const COMMAND_HANDLERS = [
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logs?: LogSettings } = {}): DynamicModule {
     return {
       module: ApiModule,
       imports: [
@@ -60,6 +61,8 @@ export class ApiModule {
         PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-api', poolSize: 20 }),
         MessagingModule.forRoot({ relay: true }),
+        // Health, metrics, JSON logs, the queue board (admin key) and the rate limit.
+        ObservabilityModule.forRoot(config, { service: 'api', logs: options.logs, intake: true }),
       ],
       controllers: [
         OrganizationsController,

@@ -44,6 +44,11 @@ runProcess(
         if (children.size === 0) process.exit(exitCode);
       });
     }
+    // One environment for all three: each worker reads its own ops port (MATCHER_OPS_PORT, NOTIFIER_OPS_PORT).
+    const ops = (port: number | null) => (port === null ? 'off' : `:${port}`);
+    logger.log(
+      `Health (/health/live, /health/ready) and /metrics: api :${config.port}, matcher ${ops(config.opsPorts.matcher)}, notifier ${ops(config.opsPorts.notifier)}; queue board at /admin/queues on the api.`,
+    );
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stopAll(signal));
   },
   () => loadConfig(),

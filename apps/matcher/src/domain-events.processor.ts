@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type DomainEventPayloads, type EventJobData, IdempotentConsumer, QueueName } from '@huigong/messaging';
+import { JobLogContext, ObservabilityMetrics } from '@huigong/observability';
 import type { Job } from 'bullmq';
 import { IndexBroadcast } from './index-broadcast';
 import { MatchingService } from './matching.service';
@@ -21,6 +22,8 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     private readonly consumer: IdempotentConsumer,
     private readonly matching: MatchingService,
     private readonly broadcast: IndexBroadcast,
+    private readonly logContext: JobLogContext,
+    private readonly metrics: ObservabilityMetrics,
   ) {
     super();
   }
@@ -30,12 +33,20 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     void this.worker.run();
   }
 
-  async process(job: Job<EventJobData<keyof DomainEventPayloads>>): Promise<{ handled: boolean }> {
+  /** Every line logged while handling the event carries its correlation id (the request id that caused it). */
+  process(job: Job<EventJobData<keyof DomainEventPayloads>>): Promise<{ handled: boolean }> {
+    return this.logContext.run(job.data, () => this.handle(job));
+  }
+
+  private async handle(job: Job<EventJobData<keyof DomainEventPayloads>>): Promise<{ handled: boolean }> {
     if (await this.consumer.alreadyHandled(MATCHER_CONSUMER, job.data.eventId)) {
       this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
       return { handled: false };
     }
+    // Match latency: from taking the event to its matches committed.
+    const committed = this.metrics.matchLatency.startTimer({ event: job.data.eventName });
     const changes = await this.matching.handle(job.data);
+    committed();
     await this.consumer.markHandled(MATCHER_CONSUMER, job.data);
     await this.broadcast.publish(changes, job.data.correlationId);
     return { handled: true };

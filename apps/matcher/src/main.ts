@@ -1,17 +1,20 @@
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { createOpsApp, listenOps } from '@huigong/observability';
 import { runMigrations } from '@huigong/persistence';
 import { loadConfig, runProcess } from '@huigong/platform';
 import { MatcherModule } from './matcher.module';
 
-/** The matcher: consumes the domain-events queue until SIGTERM/SIGINT, then finishes its jobs and stops. */
+/**
+ * The matcher: consumes the domain-events queue until SIGTERM/SIGINT, then finishes its jobs and stops.
+ * It serves /health/live, /health/ready and /metrics on MATCHER_OPS_PORT once its index is built.
+ */
 runProcess(
   'matcher',
   async () => {
     const config = loadConfig();
     await runMigrations(config.databaseUrl);
-    const app = await NestFactory.createApplicationContext(MatcherModule.forRoot(config), { abortOnError: false });
-    app.enableShutdownHooks();
+    const app = await createOpsApp(MatcherModule.forRoot(config));
+    await listenOps(app, config.opsPorts.matcher, 'MATCHER_OPS_PORT', 'matcher');
     new Logger('matcher').log(`Matcher consuming queue "domain-events" (prefix ${config.queuePrefix}).`);
   },
   () => loadConfig(),

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
+import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { MatchStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
@@ -11,7 +12,7 @@ import { SlotOfferExpiry } from './slot-offer-expiry';
 /** The matching worker: consumes domain events, writes matches, relays what it emits for the notifier. */
 @Module({})
 export class MatcherModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logs?: LogSettings } = {}): DynamicModule {
     return {
       module: MatcherModule,
       imports: [
@@ -21,6 +22,8 @@ export class MatcherModule {
         // The queue this worker consumes, on the shared worker connection.
         BullModule.registerQueue({ name: QueueName.DomainEvents }),
         MessagingModule.forRoot({ relay: true }),
+        // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
+        ObservabilityModule.forRoot(config, { service: 'matcher', logs: options.logs }),
       ],
       providers: [MatchStore, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
     };

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
+import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DeliveryProcessor } from './delivery.processor';
@@ -12,7 +13,7 @@ import { WebhookClient } from './webhook-client';
 /** The delivery worker: records notifications from the matcher's decisions, and delivers them. */
 @Module({})
 export class NotifierModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logs?: LogSettings } = {}): DynamicModule {
     return {
       module: NotifierModule,
       imports: [
@@ -23,6 +24,8 @@ export class NotifierModule {
         BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
         MessagingModule.forRoot({ relay: true }),
+        // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
+        ObservabilityModule.forRoot(config, { service: 'notifier', logs: options.logs }),
       ],
       providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, DeliveryProcessor, FollowUpReminders],
     };

@@ -69,8 +69,8 @@ export class AdminBoardModule implements NestModule {
       serverAdapter: server as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
       options: { uiConfig: { boardTitle: 'huigong queues' } },
     });
-    const board = server.getRouter() as { disable?: (setting: string) => void };
-    board.disable?.('x-powered-by');
+    const board = server.getRouter();
+    (board as { disable?: (setting: string) => void }).disable?.('x-powered-by'); // the board is an express app of its own
     consumer.apply(adminBoardGuard(this.config, this.dataSource), board).forRoutes(ADMIN_BOARD_ROUTE);
   }
 }
