@@ -9,7 +9,9 @@ import { signedHeaders } from '@huigong/notifications';
 import { runMigrations } from '@huigong/persistence';
 import { loadConfig } from '@huigong/platform';
 import { Queue } from 'bullmq';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
@@ -22,6 +24,10 @@ const argument = (name: string, fallback: number) => {
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const DELIVERIES = argument('deliveries', 20_000);
+/** Notifier processes: 1 runs in this process; more are spawned as real `dist/apps/notifier` processes. */
+const PROCESSES = argument('processes', 2);
+/** Deliveries per job, as the notifier records them together (a slot's offers, an opening's lists). */
+const BATCH = argument('batch', 20);
 
 /** A candidate list as a caseworker receives it: ten people with reasons, about 2 KB. */
 function payload(): Record<string, unknown> {
@@ -49,7 +55,7 @@ function signingPeer(): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}; ${DELIVERIES.toLocaleString('en')} deliveries of a 2 KB candidate list`);
+  console.log(`node ${process.version}; ${DELIVERIES.toLocaleString('en')} deliveries of a 2 KB candidate list; ${PROCESSES} notifier process(es), ${BATCH} deliveries a job`);
   signingPeer();
 
   let received = 0;
@@ -92,25 +98,55 @@ async function main(): Promise<void> {
   );
 
   const queue = new Queue(QueueName.Deliveries, { connection: redisOptions(config.redisUrl, 'worker'), prefix: config.queuePrefix });
-  for (let from = 0; from < DELIVERIES; from += 1_000) {
-    await queue.addBulk(deliveryIds.slice(from, from + 1_000).map((deliveryId) => ({
-      name: 'DeliveryRequested',
-      data: { eventId: deliveryId, eventName: 'DeliveryRequested', correlationId: 'bench', occurredAt: new Date().toISOString(), payload: { deliveryId } },
-      opts: { jobId: deliveryId, attempts: 15, removeOnComplete: true },
-    })));
+  // The workers start first, on an empty queue; the clock runs from the first job added to the last
+  // delivery recorded, so adding the jobs (the relay's part in production) is inside the measurement.
+  let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
+  const children: ChildProcess[] = [];
+  if (PROCESSES === 1) {
+    app = await NestFactory.createApplicationContext(NotifierModule.forRoot(config), { logger: ['error'] });
+    await app.init();
+  } else {
+    for (let i = 0; i < PROCESSES; i++) {
+      children.push(
+        spawn(process.execPath, [join(process.cwd(), 'dist/apps/notifier/src/main.js')], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: {
+            ...process.env, NODE_ENV: 'production', DATABASE_URL: config.databaseUrl, REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix,
+            ADMIN_API_KEY: config.adminApiKey, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn', NOTIFIER_OPS_PORT: String(39_200 + i),
+          },
+        }),
+      );
+    }
   }
-  const app = await NestFactory.createApplicationContext(NotifierModule.forRoot(config), { logger: ['error'] });
+  // Each delivery worker keeps a blocking connection named after the queue: wait until all are there.
+  while ((await queue.getWorkers()).length < PROCESSES) await new Promise((resolve) => setTimeout(resolve, 100));
+
   const started = performance.now();
-  await app.init();
+  for (let from = 0; from < DELIVERIES; from += 100 * BATCH) {
+    const jobs = [];
+    for (let at = from; at < Math.min(DELIVERIES, from + 100 * BATCH); at += BATCH) {
+      const eventId = randomUUID();
+      jobs.push({
+        name: 'DeliveriesRequested',
+        data: { eventId, eventName: 'DeliveriesRequested', correlationId: 'bench', occurredAt: new Date().toISOString(), payload: { deliveryIds: deliveryIds.slice(at, at + BATCH) } },
+        opts: { jobId: eventId, removeOnComplete: true },
+      });
+    }
+    await queue.addBulk(jobs);
+  }
   for (;;) {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);
     if (rows[0].n >= DELIVERIES) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`delivered ${DELIVERIES.toLocaleString('en')} signed webhooks in ${seconds.toFixed(1)} s: ${Math.round(DELIVERIES / seconds).toLocaleString('en')} deliveries/s (the sink saw ${received.toLocaleString('en')} requests)`);
+  console.log(`${PROCESSES} process(es): delivered ${DELIVERIES.toLocaleString('en')} signed webhooks in ${seconds.toFixed(1)} s: ${Math.round(DELIVERIES / seconds).toLocaleString('en')} deliveries/s (the sink saw ${received.toLocaleString('en')} requests)`);
 
-  await app.close();
+  await app?.close();
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  })));
   await queue.obliterate({ force: true });
   await queue.close();
   await db.end();

@@ -137,7 +137,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 export async function matcherCaughtUp(world: TestWorld, timeoutMs = 20_000): Promise<void> {
   await eventually(async () => {
     const { rows } = await world.db.query(
-      `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveryRequested')) AS events,
+      `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveriesRequested', 'DeliveryRequested')) AS events,
               (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
               (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
     );

@@ -1,41 +1,36 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, localDayStart, nextStep, signedHeaders } from '@huigong/notifications';
 import { type DeliveryAttemptOutcome, type DeliveryTarget, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
 import { WebhookClient } from './webhook-client';
 
-/** Thrown to have BullMQ try the delivery again after `delayMs` (the backoff strategy reads it). */
-export class RetryDeliveryLater extends Error {
-  constructor(
-    readonly delayMs: number,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
+type DeliveryJob = Job<EventJobData<'DeliveriesRequested'> | EventJobData<'DeliveryRequested'>>;
+
+/** What became of one delivery in one job. */
+export type DeliveryResult = 'delivered' | 'dead' | 'disabled' | 'dropped' | 'retrying' | 'held' | 'skipped';
 
 /**
- * Delivers one recorded notification: to the recipient's webhook as a Standard Webhooks request signed
- * with their whsec_ secret, or an offer to the worker gateway. The webhook-id is the notification's id on
- * every attempt, so a receiver can drop repeats. 2xx: delivered; 410: the endpoint is switched off;
- * 429, 5xx, timeouts: tried again with backoff (honouring Retry-After) for about a day; other 4xx and the
- * last failure: dead, listed for an admin to replay.
+ * Delivers recorded notifications: to the recipient's webhook as a Standard Webhooks request signed with
+ * their whsec_ secret, or an offer to the worker gateway. The webhook-id is the notification's id on every
+ * attempt, so a receiver can drop repeats. 2xx: delivered; 410: the endpoint is switched off; 429, 5xx,
+ * timeouts: tried again with backoff (honouring Retry-After) for about a day, each retry a delayed job of
+ * its own; other 4xx and the last failure: dead, listed for an admin to replay.
  *
- * Up to 128 deliveries are in flight per process; the rows they read and the outcomes they write are
- * gathered into one statement per batch (`MicroBatch`), and a job completes only once its outcome is
- * committed.
+ * A job carries one batch (`DeliveriesRequested`, all the deliveries recorded together) or one delivery
+ * (`DeliveryRequested`: a retry, a held offer, a replay). The rows that concurrent deliveries read, and the
+ * outcomes they write, are gathered into one statement each (`MicroBatch`); a job completes only once every
+ * outcome and every retry it scheduled is stored, so a notifier killed mid-job redoes only what is still
+ * pending.
  */
 @Processor(QueueName.Deliveries, {
-  concurrency: 128,
-  // An attempt times out after 10 s; a worker that died mid-job gives its jobs back within 20 s.
+  concurrency: 16,
+  // A batch's attempts time out after 10 s; a worker that died mid-job gives its jobs back within 20 s.
   lockDuration: 15_000,
   stalledInterval: 5_000,
-  settings: {
-    backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) => (error instanceof RetryDeliveryLater ? error.delayMs : 1_000),
-  },
 })
 export class DeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger(DeliveryProcessor.name);
@@ -46,6 +41,7 @@ export class DeliveryProcessor extends WorkerHost {
   constructor(
     private readonly store: NotificationStore,
     private readonly client: WebhookClient,
+    @InjectQueue(QueueName.Deliveries) private readonly deliveries: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -60,8 +56,16 @@ export class DeliveryProcessor extends WorkerHost {
     });
   }
 
-  async process(job: Job<EventJobData<'DeliveryRequested'>>, token?: string): Promise<string> {
-    const target = await this.targets.run(job.data.payload.deliveryId);
+  /** Attempts every delivery of the job at once; answers how many ended how. */
+  async process(job: DeliveryJob): Promise<Partial<Record<DeliveryResult, number>>> {
+    const ids = 'deliveryIds' in job.data.payload ? job.data.payload.deliveryIds : [job.data.payload.deliveryId];
+    const results = await Promise.all(ids.map(async (id) => this.deliver(job, await this.targets.run(id))));
+    const counts: Partial<Record<DeliveryResult, number>> = {};
+    for (const result of results) counts[result] = (counts[result] ?? 0) + 1;
+    return counts;
+  }
+
+  private async deliver(job: DeliveryJob, target: DeliveryTarget | undefined): Promise<DeliveryResult> {
     // Gone (consent withdrawn erases the worker's notifications) or finished: nothing to send.
     if (target === undefined || target.status !== 'pending') return 'skipped';
     const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
@@ -80,8 +84,8 @@ export class DeliveryProcessor extends WorkerHost {
             return this.finish(target.deliveryId, 'dropped', undefined, `held back (${decision.reason}) past the end of the offer`);
           }
           await this.store.noteHeld(target.deliveryId, `held back (${decision.reason}) until ${decision.retryAt.toISOString()}`);
-          await job.moveToDelayed(decision.retryAt.getTime(), token);
-          throw new DelayedError();
+          await this.tryAgain(job, target.deliveryId, decision.retryAt.getTime() - now.getTime());
+          return 'held';
         }
         // The gateway reaches the worker: it alone is told the phone, read now and kept nowhere else.
         body.recipient = { candidateId: target.recipientId, phone: await this.store.workerPhone(target.recipientId) };
@@ -96,8 +100,8 @@ export class DeliveryProcessor extends WorkerHost {
   }
 
   /** One signed attempt, and what follows from its answer. */
-  private async send(job: Job, target: DeliveryTarget, url: string, secret: string, body: Record<string, unknown>): Promise<string> {
-    const attempt = job.attemptsMade + 1;
+  private async send(job: DeliveryJob, target: DeliveryTarget, url: string, secret: string, body: Record<string, unknown>): Promise<DeliveryResult> {
+    const attempt = Math.min(target.attempts + 1, this.policy.maxAttempts);
     const text = JSON.stringify(body);
     const headers = signedHeaders(secret, target.notificationId, Math.floor(Date.now() / 1000), text);
     const outcome = await this.client.post(url, headers, text);
@@ -115,14 +119,30 @@ export class DeliveryProcessor extends WorkerHost {
         return this.finish(target.deliveryId, 'dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode}` : 'no attempt succeeded');
       case 'retry':
         await this.outcomes.run({ deliveryId: target.deliveryId, status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined });
-        throw new RetryDeliveryLater(step.delayMs, `attempt ${attempt} failed (${statusCode ?? ('error' in outcome ? outcome.error : '')}); next in ${step.delayMs} ms`);
+        await this.tryAgain(job, target.deliveryId, step.delayMs);
+        return 'retrying';
     }
   }
 
-  private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled' | 'dropped', statusCode?: number, error?: string): Promise<string> {
+  /**
+   * Schedules one delivery again in `delayMs`, as a job of its own. Its id is derived from this job and the
+   * delivery, so a job redone after a crash schedules the same retry, not a second one.
+   */
+  private async tryAgain(job: DeliveryJob, deliveryId: string, delayMs: number): Promise<void> {
+    const jobId = `retry-${createHash('sha256').update(`${job.id ?? ''}/${deliveryId}`).digest('base64url').slice(0, 24)}`;
+    const data: EventJobData<'DeliveryRequested'> = {
+      eventId: jobId,
+      eventName: 'DeliveryRequested',
+      correlationId: job.data.correlationId,
+      occurredAt: new Date().toISOString(),
+      payload: { deliveryId },
+    };
+    await this.deliveries.add('DeliveryRequested', data, { jobId, delay: Math.max(0, delayMs) });
+  }
+
+  private async finish(deliveryId: string, status: 'delivered' | 'dead' | 'disabled' | 'dropped', statusCode?: number, error?: string): Promise<DeliveryResult> {
     await this.outcomes.run({ deliveryId, status, statusCode, error });
     if (status !== 'delivered') this.logger.warn(`Delivery ${deliveryId} ${status}: ${error ?? ''}`);
     return status;
   }
 }
-

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { OutboxRelay, type PendingEvent, appendToOutbox, outboxEvent } from '@huigong/messaging';
+import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
 import { NotificationStore } from '@huigong/persistence';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -56,7 +56,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
       const stale = await this.store.staleProposals(manager, REMINDER_AFTER_DAYS);
       const byCaseworker = new Map<string, typeof stale>();
       for (const row of stale) byCaseworker.set(row.caseworker_id, [...(byCaseworker.get(row.caseworker_id) ?? []), row]);
-      const deliveries: PendingEvent[] = [];
+      const deliveryIds: string[] = [];
       for (const [caseworkerId, rows] of byCaseworker) {
         const id = await this.store.record(manager, {
           recipientKind: 'caseworker',
@@ -75,10 +75,10 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
         if (id === undefined) continue;
         recorded++;
         if (await this.store.hasWebhook(manager, 'caseworker', caseworkerId)) {
-          deliveries.push(outboxEvent('DeliveryRequested', { deliveryId: await this.store.addDelivery(manager, id, 'webhook') }));
+          deliveryIds.push(await this.store.addDelivery(manager, id, 'webhook'));
         }
       }
-      await appendToOutbox(manager, deliveries, `reminders-${week}-${randomUUID()}`);
+      if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `reminders-${week}-${randomUUID()}`);
     });
     if (recorded > 0) this.relay.wake();
     return recorded;

@@ -79,7 +79,7 @@ export class NotificationRecorder {
       }
     }
 
-    const deliveries: PendingEvent[] = [];
+    const deliveryIds: string[] = [];
     for (const notification of notifications) {
       const id = await this.store.record(manager, notification);
       if (id === undefined) continue;
@@ -92,9 +92,10 @@ export class NotificationRecorder {
             ? 'webhook'
             : undefined;
       if (channel === undefined) continue;
-      deliveries.push(outboxEvent('DeliveryRequested', { deliveryId: await this.store.addDelivery(manager, id, channel) }));
+      deliveryIds.push(await this.store.addDelivery(manager, id, channel));
     }
-    return deliveries;
+    // One job delivers what was recorded together.
+    return deliveryIds.length === 0 ? [] : [outboxEvent('DeliveriesRequested', { deliveryIds })];
   }
 }
 

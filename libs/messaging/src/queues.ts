@@ -14,7 +14,7 @@ export const QueueName = {
   DomainEvents: 'domain-events',
   /** What the matcher decided, consumed by the notifier. */
   Notifications: 'notifications',
-  /** One job per delivery of a notification to a webhook or the worker gateway, retried with backoff. */
+  /** Deliveries of recorded notifications to webhooks and the worker gateway: a batch per recording, then one job per retry. */
   Deliveries: 'deliveries',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -42,7 +42,9 @@ export interface NotificationEventPayloads {
 
 /** Events written by the notifier for its own delivery workers. */
 export interface DeliveryEventPayloads {
-  /** A recorded notification is to be delivered: the job is retried until it is, or gives up. */
+  /** The deliveries recorded together (one batch of notifications), to be attempted now. */
+  DeliveriesRequested: { deliveryIds: string[] };
+  /** One delivery to attempt: a retry after backoff, an offer held back by the budget, or an admin's replay. */
   DeliveryRequested: { deliveryId: string };
 }
 
@@ -62,17 +64,16 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   CandidateErased: QueueName.DomainEvents,
   MatchStatusChanged: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
+  DeliveriesRequested: QueueName.Deliveries,
   DeliveryRequested: QueueName.Deliveries,
 };
 
-/** The backoff strategy the delivery workers register (delays from libs/notifications' retry schedule). */
-export const DELIVERY_BACKOFF = 'delivery';
-
-/** Job options that differ from the defaults, per event. */
-export const EVENT_JOB_OPTIONS: { readonly [N in EventName]?: JobsOptions } = {
-  // About a day of retries; the delays come from the workers' backoff strategy, which honours Retry-After.
-  DeliveryRequested: { attempts: 15, backoff: { type: DELIVERY_BACKOFF } },
-};
+/**
+ * Job options that differ from the defaults, per event. (None today: a delivery's own retries, over about
+ * a day, are new delayed `DeliveryRequested` jobs that the notifier schedules; BullMQ's attempts only
+ * cover a worker that failed or died.)
+ */
+export const EVENT_JOB_OPTIONS: { readonly [N in EventName]?: JobsOptions } = {};
 
 export const EVENT_NAMES = Object.keys(EVENT_QUEUE) as EventName[];
 

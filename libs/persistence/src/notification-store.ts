@@ -37,6 +37,8 @@ export interface NewNotification {
 export interface DeliveryTarget {
   deliveryId: string;
   status: string;
+  /** Attempts recorded so far (held offers do not count). */
+  attempts: number;
   channel: 'webhook' | 'worker_gateway';
   notificationId: string;
   type: string;
@@ -133,7 +135,7 @@ export class NotificationStore {
   /** Deliveries with what is needed to send them now (the webhook's URL and secret, read at send time). */
   async deliveryTargets(deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
     return this.dataSource.query(
-      `SELECT d.id AS "deliveryId", d.status, d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
+      `SELECT d.id AS "deliveryId", d.status, d.attempts, d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
               n.recipient_kind AS "recipientKind", n.recipient_id AS "recipientId",
               COALESCE(cw.webhook_url, o.webhook_url) AS "webhookUrl", COALESCE(cw.webhook_secret, o.webhook_secret) AS "webhookSecret",
               COALESCE(cw.webhook_disabled_at, o.webhook_disabled_at) IS NOT NULL AS "webhookDisabled"
