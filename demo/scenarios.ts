@@ -316,7 +316,7 @@ const SERVICE_POINTS: ServicePointPlan[] = [
   },
   {
     name: '滨江职工健身驿站',
-    slots: [{ title: '下班后健身体验', kind: 'other', eligibleGroups: ['union_member', 'flexible'], windows: on(WEEKDAYS, '18:30', '21:00'), capacity: 15, offer: { price: 0, description: '免费体验' } }],
+    slots: [{ title: '下班后健身体验', kind: 'other', eligibleGroups: ['union_member'], windows: on(WEEKDAYS, '18:30', '21:00'), capacity: 15, offer: { price: 0, description: '免费体验' } }],
   },
   {
     name: '定海路职工书屋',
