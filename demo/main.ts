@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, ApiError, sleep } from './api-client';
+import { ApiClient, sleep } from './api-client';
 import { DemoApps } from './apps';
 import { emptyQueues, freshDatabase } from './fresh-world';
 import { loadScenarios } from './loader';
@@ -160,7 +160,7 @@ function start(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   run(options).catch((error: unknown) => {
     // One sentence, not a stack trace: what failed, and where the apps' log is.
-    const what = error instanceof ApiError || error instanceof Error ? error.message : String(error);
+    const what = error instanceof Error ? error.message : String(error);
     const log = apps ? ` The apps' log: ${apps.logFile}.` : '';
     void shutdown(1, `The demo stopped: ${what.replace(/\.$/, '')} (PostgreSQL at ${serverAddress(options.serverUrl)}, Redis at ${serverAddress(options.redisUrl)}).${log}`);
   });
