@@ -79,6 +79,43 @@ describe('matching: the scenarios of the brief', () => {
     expect(next).toEqual(expect.arrayContaining(leftOut));
   });
 
+  it('a worker who redeemed an offer is not offered the same meal again: the freed place waits for another rider', async () => {
+    const canteen = await organization('merchant', 'Dinghai noodle house');
+    const worker = await caseworker('Street union, noodle riders');
+    // Across the river from the other tests' people, so these two are the only riders near the slot.
+    const noodleHouse = { lat: DINGHAI_ROAD.lat + 0.2, lng: DINGHAI_ROAD.lng + 0.2 };
+    const near = { lat: noodleHouse.lat - 0.002, lng: noodleHouse.lng + 0.003 };
+    const rider = (i: number) => aCandidate({ displayName: `Noodle rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 });
+    const first = await register(worker, rider(0));
+    const second = await register(worker, rider(1));
+    const slot = (await api.http.post('/v1/slots').set(bearer(canteen)).send(aSlot({ capacity: 1, location: noodleHouse })).expect(201)).body;
+    await listOf(worker, slot.id, 2);
+    await drained();
+    const offers = async () =>
+      (await world.db.query(`SELECT candidate_id, status, redemption_code FROM matches WHERE slot_id = $1 ORDER BY created_at`, [slot.id])).rows as {
+        candidate_id: string; status: string; redemption_code: string;
+      }[];
+    const code = (await offers()).find((row) => row.candidate_id === first)!.redemption_code;
+    await api.http.post(`/v1/slots/${slot.id}/redemptions`).set(bearer(canteen)).send({ code }).expect(201);
+    await drained();
+    // The redeemed seat frees a place among the open offers, but the only other rider near holds one.
+    const statusOf = async (candidateId: string) => (await offers()).filter((row) => row.candidate_id === candidateId).map((row) => row.status);
+    expect(await statusOf(first)).toEqual(['redeemed']);
+    expect(await statusOf(second)).toEqual(['proposed']);
+
+    // Nor when the first rider's details change.
+    await api.http.patch(`/v1/candidates/${first}`).set(bearer(worker)).send({ maxTravelKm: 6 }).expect(200);
+    await drained();
+    expect(await statusOf(first)).toEqual(['redeemed']);
+
+    // A new rider takes the freed place.
+    const third = await register(worker, rider(2));
+    await drained();
+    expect(await statusOf(third)).toEqual(['proposed']);
+    const summary = (await api.http.get(`/v1/slots/${slot.id}`).set(bearer(canteen)).expect(200)).body.offerSummary;
+    expect(summary).toEqual({ offered: 3, redeemed: 1 });
+  });
+
   it('scenario 2: a night guard matches a night shift across midnight and the week end', async () => {
     const company = await organization('employer', 'Yangpu security company');
     const worker = await caseworker('Security guards desk');

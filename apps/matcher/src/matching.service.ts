@@ -210,11 +210,13 @@ export class MatchingService {
   /** Fills an opening's shortlist with the best people who fit, within every person's cap. */
   async proposeForOpening(openingId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
+    let openBefore = 0;
     const matchIds = await this.unitOfWork.run(async (tx) => {
       const row = await this.store.opening(tx.manager, openingId, true);
       if (row === null || !openingOffer(row, now).accepting) return [];
       const offer = openingOffer(row, now);
       const history = await this.store.openingHistory(tx.manager, openingId);
+      openBefore = history.openMatches;
       const excluded = new Set(history.matched);
       const accepted: NewMatchRow[] = [];
       // The engine ranks with this process's counts; the locked rows may say a person is full since:
@@ -239,18 +241,21 @@ export class MatchingService {
       }
       return this.insert(tx, 'opening', openingId, accepted);
     }, { correlationId });
-    this.perOpening.set(openingId, (this.perOpening.get(openingId) ?? 0) + matchIds.length);
+    // The count just read under the lock, not an increment: places freed since (declined, withdrawn) show.
+    this.perOpening.set(openingId, openBefore + matchIds.length);
     return matchIds;
   }
 
   /** Offers a slot's free places to the people who fit, rotating among them. */
   async proposeForSlot(slotId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
+    let openBefore = 0;
     const matchIds = await this.unitOfWork.run(async (tx) => {
       const row = await this.store.slot(tx.manager, slotId, true);
       if (row === null || !slotOffer(row, now).accepting) return [];
       const offer = slotOffer(row, now);
       const history = await this.store.slotHistory(tx.manager, slotId);
+      openBefore = history.openOffers;
       const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
       const ranked = this.engine.matchSlot(offer, state, now);
       const locked = await this.store.lockCandidates(tx.manager, ranked.map((match) => match.candidateId));
@@ -259,7 +264,8 @@ export class MatchingService {
         .map((match) => this.slotOfferRow(match, locked.get(match.candidateId)!.caseworkerId, offer.windows, now));
       return this.insert(tx, 'slot', slotId, accepted);
     }, { correlationId });
-    this.perSlot.set(slotId, (this.perSlot.get(slotId) ?? 0) + matchIds.length);
+    // The count just read under the lock: offers redeemed or expired since free their places here too.
+    this.perSlot.set(slotId, openBefore + matchIds.length);
     return matchIds;
   }
 

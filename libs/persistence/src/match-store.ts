@@ -19,8 +19,9 @@ export interface NewMatchRow {
 }
 
 export interface SlotHistory {
-  /** People holding an open offer of this slot. */
+  /** People holding an offer of this slot now: an open one, or one redeemed for an occurrence not yet over. */
   offered: Set<string>;
+  /** Open (proposed) offers, which the cap of 2 x capacity counts. */
   openOffers: number;
   lastOfferedAt: Map<string, number>;
 }
@@ -29,7 +30,7 @@ export interface CandidateHistory {
   /** Openings this person has (or had) a match with. */
   openingIds: Set<string>;
   openJobMatches: number;
-  /** Slots this person holds an open offer of. */
+  /** Slots this person holds an offer of now: open, or redeemed for an occurrence not yet over. */
   openSlotOfferIds: Set<string>;
 }
 
@@ -167,18 +168,22 @@ export class MatchStore {
   }
 
   async slotHistory(manager: EntityManager, slotId: string): Promise<SlotHistory> {
-    const rows: { candidate_id: string; last: Date; open: boolean }[] = await manager.query(
-      `SELECT candidate_id, max(created_at) AS last, bool_or(status = 'proposed') AS open
+    // Who holds an offer now: an open one, or one redeemed for an occurrence that has not ended yet (a
+    // worker who had this meal is not offered the same meal again; the next occurrence is fair game).
+    const rows: { candidate_id: string; last: Date; open: boolean; redeemed_now: boolean }[] = await manager.query(
+      `SELECT candidate_id, max(created_at) AS last, bool_or(status = 'proposed') AS open,
+              bool_or(status = 'redeemed' AND expires_at > now()) AS redeemed_now
          FROM matches WHERE slot_id = $1 GROUP BY candidate_id`,
       [slotId],
     );
-    const offered = new Set(rows.filter((row) => row.open).map((row) => row.candidate_id));
-    return { offered, openOffers: offered.size, lastOfferedAt: new Map(rows.map((row) => [row.candidate_id, new Date(row.last).getTime()])) };
+    const offered = new Set(rows.filter((row) => row.open || row.redeemed_now).map((row) => row.candidate_id));
+    const openOffers = rows.filter((row) => row.open).length;
+    return { offered, openOffers, lastOfferedAt: new Map(rows.map((row) => [row.candidate_id, new Date(row.last).getTime()])) };
   }
 
   async candidateHistory(manager: EntityManager, candidateId: string): Promise<CandidateHistory> {
-    const rows: { opening_id: string | null; slot_id: string | null; status: string }[] = await manager.query(
-      `SELECT opening_id, slot_id, status FROM matches WHERE candidate_id = $1`,
+    const rows: { opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] = await manager.query(
+      `SELECT opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`,
       [candidateId],
     );
     const history: CandidateHistory = { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set() };
@@ -186,7 +191,7 @@ export class MatchStore {
       if (row.opening_id !== null) {
         history.openingIds.add(row.opening_id);
         if (OPEN_JOB_STATUSES.includes(row.status)) history.openJobMatches++;
-      } else if (row.slot_id !== null && row.status === 'proposed') {
+      } else if (row.slot_id !== null && (row.status === 'proposed' || (row.status === 'redeemed' && row.running))) {
         history.openSlotOfferIds.add(row.slot_id);
       }
     }
