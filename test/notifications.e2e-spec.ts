@@ -3,6 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
 import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
+import { QueueName, redisOptions } from '@huigong/messaging';
+import { Queue } from 'bullmq';
 import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 
 /** Notifications, from a match to a signed webhook, against real PostgreSQL and Redis and a local receiver. */
@@ -68,6 +70,50 @@ describe('notifications', () => {
     expect(inbox.map((entry: { type: string }) => entry.type)).toEqual(['candidate_list']);
     const merchantInbox = (await api.http.get('/v1/inbox').set(bearer(canteen.apiKey)).expect(200)).body;
     expect(merchantInbox.map((entry: { type: string }) => entry.type)).toEqual(['match_summary']);
+  });
+
+  it('folds a burst of candidate lists into one digest: the first three ring the webhook, the rest arrive together when the window ends', async () => {
+    const employer = await party('employer', 'Job fair hall', '/employer-digest');
+    const caseworker = await party('caseworker', 'Job fair desk', '/caseworker-digest');
+    await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey))
+      .send(aCandidate({ displayName: 'Seeker Lan', groups: ['laid_off'], availability: weekdays('08:00', '17:00'), location: { lat: DINGHAI_ROAD.lat - 0.01, lng: DINGHAI_ROAD.lng } }))
+      .expect(201);
+    const openings: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      openings.push((await api.http.post('/v1/openings').set(bearer(employer.apiKey))
+        .send({ title: `Fair job ${i}`, targetGroups: ['laid_off'], location: DINGHAI_ROAD, shifts: weekdays('09:00', '17:00'), positions: 1 }).expect(201)).body.id);
+      // One after the other, as a fair's employers post through the morning.
+      await eventually(async () => (await world.db.query(`SELECT 1 FROM notifications WHERE type = 'candidate_list' AND recipient_id = $1`, [caseworker.id])).rows.length === i + 1, 15_000, `list ${i + 1}`);
+    }
+
+    // The inbox has every list at once; the webhook had the first three, one by one.
+    const inbox = (await api.http.get('/v1/inbox').set(bearer(caseworker.apiKey)).expect(200)).body as { type: string; payload: { offer?: { id: string } } }[];
+    expect(inbox.filter((entry) => entry.type === 'candidate_list')).toHaveLength(5);
+    await eventually(async () => sink.to('/caseworker-digest').length >= 3, 15_000, 'the first three lists');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.to('/caseworker-digest').map((request) => JSON.parse(request.body).type)).toEqual(['candidate_list', 'candidate_list', 'candidate_list']);
+
+    // The other two wait in the digest of this window (or, across a window's edge, of two), counts and offers only.
+    const { rows: digests } = await world.db.query(
+      `SELECT n.payload, d.not_before, d.status FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id WHERE n.type = 'candidate_digest' AND n.recipient_id = $1`,
+      [caseworker.id],
+    );
+    expect(digests.flatMap((row) => row.payload.lists.map((list: { offer: { id: string } }) => list.offer.id)).sort()).toEqual(openings.slice(3).sort());
+    expect(digests.every((row) => row.status === 'pending' && new Date(row.not_before).getTime() > Date.now())).toBe(true);
+    expect(JSON.stringify(digests)).not.toContain('Seeker Lan');
+
+    // The window ends (brought forward here): one signed digest arrives, listing both.
+    await world.db.query(`UPDATE notification_deliveries d SET not_before = now() FROM notifications n WHERE n.id = d.notification_id AND n.type = 'candidate_digest' AND n.recipient_id = $1`, [caseworker.id]);
+    const queue = new Queue(QueueName.Deliveries, { connection: redisOptions(world.config.redisUrl, 'worker'), prefix: world.config.queuePrefix });
+    for (const job of await queue.getDelayed()) await job.promote();
+    await queue.close();
+    await eventually(async () => sink.to('/caseworker-digest').length === 3 + digests.length, 15_000, 'the digest');
+    const delivered = sink.to('/caseworker-digest').slice(3).map((request) =>
+      new Webhook(caseworker.webhookSecret).verify(request.body, request.headers as Record<string, string>) as { type: string; payload: { candidates: number; lists: { offer: { id: string } }[] } },
+    );
+    expect(delivered.every((message) => message.type === 'candidate_digest')).toBe(true);
+    expect(delivered.reduce((sum, message) => sum + message.payload.candidates, 0)).toBe(2);
+    expect(delivered.flatMap((message) => message.payload.lists.map((list) => list.offer.id)).sort()).toEqual(openings.slice(3).sort());
   });
 
   it('retries a receiver that answered 500 with the same webhook-id, and records one notification', async () => {

@@ -68,6 +68,12 @@ export class DeliveryProcessor extends WorkerHost {
   private async deliver(job: DeliveryJob, target: DeliveryTarget | undefined): Promise<DeliveryResult> {
     // Gone (consent withdrawn erases the worker's notifications) or finished: nothing to send.
     if (target === undefined || target.status !== 'pending') return 'skipped';
+    // A digest waits for the end of its window (a job redone early, or a replay, waits again).
+    const wait = target.notBefore === null ? 0 : new Date(target.notBefore).getTime() - Date.now();
+    if (wait > 0) {
+      await this.tryAgain(job, target.deliveryId, wait);
+      return 'held';
+    }
     const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
 
     if (target.channel === 'worker_gateway') {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
-import { offerText } from '@huigong/notifications';
+import { digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
 import { type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
@@ -10,7 +10,8 @@ import type { EntityManager } from 'typeorm';
  * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
  * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling the
  * event again records nothing new; each with a webhook or gateway gets a delivery, announced through the
- * outbox in the same transaction.
+ * outbox in the same transaction. A caseworker's candidate lists beyond a burst go out as one digest
+ * (`candidate_digest`) at the end of the window; the inbox has each list at once.
  */
 @Injectable()
 export class NotificationRecorder {
@@ -80,9 +81,22 @@ export class NotificationRecorder {
     }
 
     const deliveryIds: string[] = [];
+    const now = new Date();
     for (const notification of notifications) {
       const id = await this.store.record(manager, notification);
       if (id === undefined) continue;
+      const digest = this.config.caseworkerDigest;
+      if (notification.type === 'candidate_list' && digest !== null && (await this.store.hasWebhook(manager, 'caseworker', notification.recipientId))) {
+        // A burst of lists (a job fair posting): the inbox has this one now; the webhook gets one digest later.
+        const since = new Date(now.getTime() - digest.windowMinutes * 60_000);
+        if (goesIntoDigest(await this.store.candidateListsSince(manager, notification.recipientId, since, id), digest)) {
+          const window = digestWindow(now, digest.windowMinutes);
+          const entry = { notificationId: id, offer: offerRef, candidates: notification.candidateIds.length };
+          const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
+          if (recorded) deliveryIds.push(await this.store.addDelivery(manager, digestId, 'webhook', window.end));
+          continue;
+        }
+      }
       const channel =
         notification.recipientKind === 'candidate'
           ? this.config.workerGatewayUrl === undefined

@@ -3,3 +3,4 @@ export * from './retry-schedule';
 export * from './standard-webhooks';
 export * from './texts';
 export * from './webhook-target';
+export * from './digest';

@@ -39,6 +39,8 @@ export interface DeliveryTarget {
   status: string;
   /** Attempts recorded so far (held offers do not count). */
   attempts: number;
+  /** Not to be sent before this time (a caseworker digest waits for the end of its window). */
+  notBefore: Date | null;
   channel: 'webhook' | 'worker_gateway';
   notificationId: string;
   type: string;
@@ -126,16 +128,54 @@ export class NotificationStore {
     return rows.length > 0;
   }
 
-  async addDelivery(manager: EntityManager, notificationId: string, channel: 'webhook' | 'worker_gateway'): Promise<string> {
+  async addDelivery(manager: EntityManager, notificationId: string, channel: 'webhook' | 'worker_gateway', notBefore: Date | null = null): Promise<string> {
     const id = randomUUID();
-    await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status) VALUES ($1, $2, $3, 'pending')`, [id, notificationId, channel]);
+    await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status, not_before) VALUES ($1, $2, $3, 'pending', $4)`, [
+      id, notificationId, channel, notBefore,
+    ]);
     return id;
+  }
+
+  /** Candidate lists recorded for a caseworker since `since`, other than `except`. */
+  async candidateListsSince(manager: EntityManager, caseworkerId: string, since: Date, except: string): Promise<number> {
+    const [row]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE type = 'candidate_list' AND recipient_id = $1 AND created_at >= $2 AND id <> $3`,
+      [caseworkerId, since, except],
+    );
+    return row.n;
+  }
+
+  /**
+   * Adds a candidate list to the caseworker's digest of the window starting at `windowStart`: the digest is
+   * recorded once (by dedupe key) and grows by one entry (offer and count, no names) per list. Answers the
+   * digest's id, and whether this call recorded it (then it needs its delivery).
+   */
+  async addToDigest(
+    manager: EntityManager,
+    caseworkerId: string,
+    window: { start: Date; end: Date },
+    entry: { notificationId: string; offer: { kind: string; id: string; title: string }; candidates: number },
+  ): Promise<{ digestId: string; recorded: boolean }> {
+    const dedupeKey = `candidate_digest:${caseworkerId}:${window.start.toISOString()}`;
+    const recordedId = await this.record(manager, {
+      recipientKind: 'caseworker', recipientId: caseworkerId, type: 'candidate_digest', dedupeKey,
+      payload: { windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), candidates: 0, lists: [] }, candidateIds: [],
+    });
+    // TypeORM answers an UPDATE ... RETURNING with [rows, count].
+    const [[row]]: [{ id: string }[], number] = await manager.query(
+      `UPDATE notifications
+          SET payload = jsonb_set(jsonb_set(payload, '{lists}', (payload->'lists') || jsonb_build_array($2::jsonb)),
+                                  '{candidates}', to_jsonb((payload->>'candidates')::int + $3))
+        WHERE dedupe_key = $1 RETURNING id`,
+      [dedupeKey, JSON.stringify(entry), entry.candidates],
+    );
+    return { digestId: row.id, recorded: recordedId !== undefined };
   }
 
   /** Deliveries with what is needed to send them now (the webhook's URL and secret, read at send time). */
   async deliveryTargets(deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
     return this.dataSource.query(
-      `SELECT d.id AS "deliveryId", d.status, d.attempts, d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
+      `SELECT d.id AS "deliveryId", d.status, d.attempts, d.not_before AS "notBefore", d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
               n.recipient_kind AS "recipientKind", n.recipient_id AS "recipientId",
               COALESCE(cw.webhook_url, o.webhook_url) AS "webhookUrl", COALESCE(cw.webhook_secret, o.webhook_secret) AS "webhookSecret",
               COALESCE(cw.webhook_disabled_at, o.webhook_disabled_at) IS NOT NULL AS "webhookDisabled"

@@ -26,7 +26,7 @@ export class DeliveryView {
   @ApiProperty({ type: 'string', format: 'uuid', description: 'Also the `webhook-id` of every attempt.' })
   notificationId: string;
 
-  @ApiProperty({ enum: ['candidate_list', 'offer', 'match_summary', 'reminder'], enumName: 'NotificationType' })
+  @ApiProperty({ enum: ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'], enumName: 'NotificationType' })
   type: string;
 
   @ApiProperty({ type: 'string', enum: ['webhook', 'worker_gateway'] })

@@ -6,7 +6,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchem
 import { DataSource } from 'typeorm';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
-const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder'];
+const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'];
 
 export class InboxQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
@@ -34,7 +34,8 @@ export class InboxEntry {
     additionalProperties: true,
     description:
       'What the webhook carried. `candidate_list` (caseworkers): the offer, and your candidates with score and reasons; ' +
-      '`match_summary` (employers, merchants): the offer and counts only; `reminder` (caseworkers): proposals that have not moved for a week.',
+      '`match_summary` (employers, merchants): the offer and counts only; `reminder` (caseworkers): proposals that have not moved for a week; ' +
+      '`candidate_digest` (caseworkers): the window, and per list of a burst its offer and number of candidates (each list is in the inbox too).',
   })
   payload: Record<string, unknown>;
 }

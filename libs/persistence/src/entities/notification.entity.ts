@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 export type NotificationRecipientKind = 'organization' | 'caseworker' | 'candidate';
-export type NotificationType = 'candidate_list' | 'offer' | 'match_summary' | 'reminder';
+export type NotificationType = 'candidate_list' | 'offer' | 'match_summary' | 'reminder' | 'candidate_digest';
 
 /**
  * A notification recorded before it is sent: the inbox reads this table, and `dedupeKey` makes a

@@ -21,6 +21,11 @@ export interface AppConfig {
   deliveryRetryFirstDelaySeconds: number;
   /** Offers one worker may be sent per local day, and the local hours when none is sent (null: none). */
   offerBudget: { maxOffersPerDay: number; quietHours: { start: string; end: string } | null };
+  /**
+   * Caseworker digests: once a caseworker's webhook got `afterLists` candidate lists within `windowMinutes`,
+   * further lists in that window go out as one digest at its end (the inbox has each list at once); null: never.
+   */
+  caseworkerDigest: { afterLists: number; windowMinutes: number } | null;
   /** Requests one API key (or, without a key, one address) may make per minute on the intake API; null: no limit. */
   rateLimitPerMinute: number | null;
   /** The lowest level written to the JSON logs. */
@@ -145,6 +150,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (quietText !== 'off' && quietMatch === null) problems.push(`OFFER_QUIET_HOURS must be "HH:MM-HH:MM" or "off", got "${quietText}".`);
   const quietHours = quietText === 'off' || quietMatch === null ? null : { start: quietText.slice(0, 5), end: quietText.slice(6, 11) };
 
+  const digestText = (env.DIGEST_AFTER_LISTS?.trim() || '3').toLowerCase();
+  const digestAfter = Number(digestText);
+  if (digestText !== 'off' && !/^\d+$/.test(digestText)) problems.push(`DIGEST_AFTER_LISTS must be a whole number of candidate lists (0 or "off" for no digests), got "${digestText}".`);
+  const windowText = env.DIGEST_WINDOW_MINUTES?.trim() || '10';
+  const digestWindow = Number(windowText);
+  if (!/^\d+$/.test(windowText) || digestWindow < 1 || digestWindow > 1440) problems.push(`DIGEST_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440, got "${windowText}".`);
+  const caseworkerDigest = digestText === 'off' || digestAfter === 0 || !Number.isSafeInteger(digestAfter) ? null : { afterLists: digestAfter, windowMinutes: digestWindow };
+
   const rateText = (env.RATE_LIMIT_PER_MINUTE?.trim() || '600').toLowerCase();
   const rateLimit = Number(rateText);
   if (rateText !== 'off' && (!/^\d+$/.test(rateText) || !Number.isSafeInteger(rateLimit))) {
@@ -190,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     noticeLocale,
     deliveryRetryFirstDelaySeconds,
     offerBudget: { maxOffersPerDay, quietHours },
+    caseworkerDigest,
     rateLimitPerMinute,
     logLevel,
     opsPorts,
