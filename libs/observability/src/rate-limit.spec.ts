@@ -1,13 +1,11 @@
 import { RateLimiter, rateLimitTracker } from './rate-limit';
 
 describe('the rate limit', () => {
-  it('counts a request against its API key, never showing the key, or else against its address', () => {
-    const byKey = rateLimitTracker({ headers: { authorization: 'Bearer hg_abc' }, ip: '10.0.0.1' });
-    expect(byKey).toMatch(/^key:[0-9a-f]{32}$/);
-    expect(byKey).not.toContain('hg_abc');
-    expect(rateLimitTracker({ headers: { authorization: 'Bearer hg_abc' }, ip: '10.0.0.2' })).toBe(byKey);
-    expect(rateLimitTracker({ headers: {}, ip: '10.0.0.1' })).toBe('ip:10.0.0.1');
-    expect(rateLimitTracker({ headers: { authorization: 'Basic eDp5' }, ip: '10.0.0.1' })).toBe('ip:10.0.0.1');
+  it('counts a request against the key it authenticated with, or else against its address', () => {
+    const caseworker = { role: 'caseworker' as const, keyId: '6f1c2b9e-0000-4000-8000-000000000001', caseworkerId: 'c1' };
+    expect(rateLimitTracker({ principal: caseworker, ip: '10.0.0.1' })).toBe(`key:${caseworker.keyId}`);
+    expect(rateLimitTracker({ principal: caseworker, ip: '10.0.0.2' })).toBe(rateLimitTracker({ principal: caseworker, ip: '10.0.0.1' }));
+    expect(rateLimitTracker({ ip: '10.0.0.1' })).toBe('ip:10.0.0.1');
   });
 
   it('allows the limit in a minute, refuses the next with the seconds left, and opens a new window after', () => {

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { hashApiKey } from '@huigong/platform/auth/api-key';
+import type { Principal } from '@huigong/platform/auth/principal';
 import { PUBLIC_KEY } from '@huigong/platform/auth/roles.decorator';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
 import { apiErrorBody } from '@huigong/platform/http/api-error';
@@ -10,11 +10,13 @@ const WINDOW_MS = 60_000;
 /** Windows kept in memory before expired ones are swept. */
 const SWEEP_AT = 10_000;
 
-/** Who a request counts against: its API key (by hash, never the key itself), or without one its address. */
-export function rateLimitTracker(req: { headers: Record<string, string | string[] | undefined>; ip?: string }): string {
-  const header = req.headers.authorization;
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(typeof header === 'string' ? header : '');
-  return bearer !== null ? `key:${hashApiKey(bearer[1]).slice(0, 32)}` : `ip:${req.ip ?? 'unknown'}`;
+/**
+ * Who a request counts against: the API key it authenticated with (by key id, never the key), or else its
+ * address. The guard runs after the API key guard, so a made-up key is refused (401) before it is counted,
+ * and rotating made-up keys cannot open fresh windows.
+ */
+export function rateLimitTracker(req: { principal?: Principal; ip?: string }): string {
+  return req.principal !== undefined ? `key:${req.principal.keyId}` : `ip:${req.ip ?? 'unknown'}`;
 }
 
 /**
@@ -66,7 +68,7 @@ export class IntakeRateLimitGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const http = context.switchToHttp();
     const res = http.getResponse<Response>();
-    const outcome = this.limiter.hit(rateLimitTracker(http.getRequest<Request>()));
+    const outcome = this.limiter.hit(rateLimitTracker(http.getRequest<Request & { principal?: Principal }>()));
     res.setHeader('RateLimit-Limit', String(this.limiter.limit));
     if (outcome.allowed) {
       res.setHeader('RateLimit-Remaining', String(outcome.remaining));
