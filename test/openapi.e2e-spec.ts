@@ -14,7 +14,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Response } from 'supertest';
+import request, { type Response } from 'supertest';
+import { createApiApp } from '../apps/api/src/create-api-app';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import { type RunningApi, TEST_ADMIN_KEY, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
@@ -554,6 +555,23 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('delete', '/v1/candidates/123', { key: caseworker.apiKey }), 400);
   });
 
+  it('a client past the rate limit gets the documented 429, with Retry-After', async () => {
+    const limited = await createApiApp({ ...world.config, rateLimitPerMinute: 2 }, { logger: false });
+    await limited.init();
+    try {
+      const http = request(limited.getHttpServer());
+      for (let i = 0; i < 2; i++) conforms('get', '/v1/deliveries', await http.get('/v1/deliveries').set(bearer(TEST_ADMIN_KEY)), {});
+      const refused = await http.get('/v1/deliveries').set(bearer(TEST_ADMIN_KEY));
+      expect(refused.status).toBe(429);
+      conforms('get', '/v1/deliveries', refused, {});
+      const declared = operationFor('get', '/v1/deliveries')?.operation.responses?.['429'];
+      expect(Object.keys(declared?.headers ?? {})).toContain('Retry-After');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('every operation of the document was held to it, on a success and on an error', () => {
     const gaps: string[] = [];
     for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
@@ -568,6 +586,6 @@ describe('the OpenAPI document', () => {
     expect(gaps).toEqual([]);
     // Every kind of error the contract names was met at least once.
     const seen = new Set([...covered.values()].flatMap((statuses) => [...statuses]));
-    expect([400, 401, 403, 404, 409, 413, 415].filter((status) => !seen.has(status))).toEqual([]);
+    expect([400, 401, 403, 404, 409, 413, 415, 429].filter((status) => !seen.has(status))).toEqual([]);
   });
 });
