@@ -28,6 +28,8 @@ export interface TestWorld {
 
 export interface ConfigOverrides {
   redisUrl?: string;
+  /** A PostgreSQL server of the test's own (its maintenance database), instead of the shared one. */
+  databaseServerUrl?: string;
   webhookAllowedHosts?: string;
   /** Further environment variables for this world's configuration. */
   env?: Record<string, string>;
@@ -37,8 +39,8 @@ export interface ConfigOverrides {
 export async function createTestWorld(overrides: ConfigOverrides = {}): Promise<TestWorld> {
   const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const databaseName = `${TEST_DATABASE_PREFIX}${suffix}`;
-  const serverUrl = new URL(SERVER_URL);
-  const databaseUrl = new URL(SERVER_URL);
+  const serverUrl = new URL(overrides.databaseServerUrl ?? SERVER_URL);
+  const databaseUrl = new URL(overrides.databaseServerUrl ?? SERVER_URL);
   databaseUrl.pathname = `/${databaseName}`;
   await runMigrations(databaseUrl.toString());
   const config = loadConfig({

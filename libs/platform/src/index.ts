@@ -15,3 +15,4 @@ export * from './platform.module';
 export * from './http/request-context.middleware';
 export * from './process/run-process';
 export * from './batching/micro-batch';
+export * from './http/database-unavailable';

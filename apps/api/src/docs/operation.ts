@@ -6,7 +6,7 @@ import { ApiErrorResponse } from './api-error.response';
 /** The name of the security scheme in the document: `Authorization: Bearer <apiKey>`. */
 export const API_KEY_SCHEME = 'apiKey';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 export type ErrorDescriptions = Partial<Record<ErrorStatus, string>>;
 
 /** A JSON body: validated field by field, within the size limit, as JSON. */
@@ -64,7 +64,7 @@ export function ApiErrors(...sets: ErrorDescriptions[]): MethodDecorator & Class
         status,
         description: [...new Set(descriptions)].join(' '),
         type: ApiErrorResponse,
-        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } } : {}),
+        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } } : {}),
       }),
     );
   return applyDecorators(...decorators) as MethodDecorator & ClassDecorator;
@@ -72,7 +72,7 @@ export function ApiErrors(...sets: ErrorDescriptions[]): MethodDecorator & Class
 
 /**
  * A controller for API keys of these roles: bearer auth, and the answers every such endpoint may give
- * before its handler runs (401, 403, and 429 from the rate limiter).
+ * whatever it does (401, 403, 429 from the rate limiter, 503 while PostgreSQL is away).
  */
 export function ApiKeyAuth(...roles: Role[]): ClassDecorator & MethodDecorator {
   return applyDecorators(
@@ -81,6 +81,7 @@ export function ApiKeyAuth(...roles: Role[]): ClassDecorator & MethodDecorator {
       401: 'No API key, or an unknown or revoked one: send `Authorization: Bearer <apiKey>`.',
       403: `The key is valid but this endpoint is for ${roles.join(' or ')} keys.`,
       429: 'Too many requests: slow down and retry later.',
+      503: 'PostgreSQL is not reachable right now: nothing was applied; retry after `Retry-After` seconds.',
     }),
   ) as ClassDecorator & MethodDecorator;
 }

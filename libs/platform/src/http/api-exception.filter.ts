@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { type ApiErrorBody, type FieldError, apiErrorBody } from './api-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 /** Raised with the bad fields of a request; answered as 400 with `details`. */
 export class ValidationFailedException extends HttpException {
@@ -27,8 +28,9 @@ export function errorBodyOf(exception: HttpException): ApiErrorBody {
 }
 
 /**
- * Every error leaves the API in one JSON shape. An unexpected error is logged here with its stack and
- * answered as a plain 500, never with the stack or the driver's message.
+ * Every error leaves the API in one JSON shape. PostgreSQL out of reach is a 503 with Retry-After; any
+ * other unexpected error is logged here with its stack and answered as a plain 500, never with the stack or
+ * the driver's message.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -39,6 +41,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     let body: ApiErrorBody;
     if (exception instanceof HttpException) {
       body = errorBodyOf(exception);
+    } else if (isDatabaseUnavailable(exception)) {
+      // PostgreSQL is away (restarting, failing over): nothing was applied, and a retry soon may succeed.
+      this.logger.warn(`Database unavailable: ${(exception as Error)?.message}`);
+      body = apiErrorBody(503, 'The database is not reachable right now; the request was not applied. Try again in a few seconds.');
+      if (!response.headersSent) response.setHeader('Retry-After', '5');
     } else {
       this.logger.error(`Unhandled error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
       body = apiErrorBody(500, 'Something went wrong on our side; the request was not applied.');
