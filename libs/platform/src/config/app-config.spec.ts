@@ -34,6 +34,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKER_GATEWAY_URL: 'https://sms.example.org/hook' })).toThrow(/WORKER_GATEWAY_SECRET/);
   });
 
+  it('sends email only with both an SMTP server and a sender, and never echoes the server URL', () => {
+    expect(loadConfig({}).email).toBeNull();
+    expect(loadConfig({ SMTP_URL: 'smtps://mailer:s3cret@mail.union.example:465', SMTP_FROM: '惠工 <noreply@union.example>' }).email).toEqual({
+      smtpUrl: 'smtps://mailer:s3cret@mail.union.example:465',
+      from: '惠工 <noreply@union.example>',
+    });
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_FROM: 'noreply@union.example' }).email?.from).toBe('noreply@union.example');
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.union.example' })).toThrow(/SMTP_FROM is required when SMTP_URL is set/);
+    expect(() => loadConfig({ SMTP_FROM: 'noreply@union.example' })).toThrow(/SMTP_FROM is set but SMTP_URL is not/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.union.example', SMTP_FROM: 'the union' })).toThrow(/SMTP_FROM must be an address/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://', SMTP_FROM: 'noreply@union.example' })).toThrow(/SMTP_URL must name the mail server/);
+    let message = '';
+    try {
+      loadConfig({ SMTP_URL: 'https://mailer:s3cret@mail.union.example', SMTP_FROM: 'noreply@union.example' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL/);
+    expect(message).not.toContain('s3cret');
+  });
+
   it('splits the webhook allow list', () => {
     expect(loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' Localhost, 127.0.0.1 ,' }).webhookAllowedHosts).toEqual(['localhost', '127.0.0.1']);
   });

@@ -32,6 +32,11 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Ports where the matcher and the notifier serve /health and /metrics; null: not served. */
   opsPorts: { matcher: number | null; notifier: number | null };
+  /**
+   * Email through SMTP: the server (`smtp://` or `smtps://`, credentials in the URL) and the sender
+   * (`惠工 <noreply@union.example>`); null: no email, recipients' addresses are kept but not used.
+   */
+  email: { smtpUrl: string; from: string } | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,6 +71,9 @@ function parseUrl(name: string, value: string, protocols: string[], problems: st
   }
   return value;
 }
+
+/** A sender: `local@domain.tld`, optionally as `Display Name <local@domain.tld>`. */
+const SENDER = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -187,6 +195,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     taken.set(value, name);
   }
 
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  const smtpFrom = env.SMTP_FROM?.trim() || undefined;
+  if (smtpUrl !== undefined) {
+    // Never echo the URL: it may carry the mail account's password.
+    const before = problems.length;
+    parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:'], problems);
+    if (problems.length === before && new URL(smtpUrl).hostname === '') problems.push('SMTP_URL must name the mail server, as in smtp://user:password@mail.example.org:587.');
+    if (smtpFrom === undefined) problems.push('SMTP_FROM is required when SMTP_URL is set, e.g. "惠工 <noreply@union.example>".');
+  } else if (smtpFrom !== undefined) {
+    problems.push('SMTP_FROM is set but SMTP_URL is not: set both to send email, or neither.');
+  }
+  if (smtpFrom !== undefined && !SENDER.test(smtpFrom)) {
+    problems.push(`SMTP_FROM must be an address such as "noreply@union.example" or "惠工 <noreply@union.example>", got "${smtpFrom}".`);
+  }
+  const email = smtpUrl !== undefined && smtpFrom !== undefined ? { smtpUrl, from: smtpFrom } : null;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environment,
@@ -207,5 +231,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute,
     logLevel,
     opsPorts,
+    email,
   };
 }
