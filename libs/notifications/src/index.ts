@@ -4,3 +4,4 @@ export * from './standard-webhooks';
 export * from './texts';
 export * from './webhook-target';
 export * from './digest';
+export * from './email';

@@ -34,6 +34,9 @@ export interface NewNotification {
   candidateIds: string[];
 }
 
+/** The ways, besides the inbox, that a notification can go out. */
+export type DeliveryChannel = 'webhook' | 'worker_gateway' | 'email';
+
 export interface DeliveryTarget {
   deliveryId: string;
   status: string;
@@ -41,7 +44,7 @@ export interface DeliveryTarget {
   attempts: number;
   /** Not to be sent before this time (a caseworker digest waits for the end of its window). */
   notBefore: Date | null;
-  channel: 'webhook' | 'worker_gateway';
+  channel: DeliveryChannel;
   notificationId: string;
   type: string;
   createdAt: Date;
@@ -51,6 +54,8 @@ export interface DeliveryTarget {
   webhookUrl: string | null;
   webhookSecret: string | null;
   webhookDisabled: boolean;
+  /** The recipient's email address, read at send time (email deliveries). */
+  email: string | null;
 }
 
 export interface DeliveryAttemptOutcome {
@@ -128,7 +133,18 @@ export class NotificationStore {
     return rows.length > 0;
   }
 
-  async addDelivery(manager: EntityManager, notificationId: string, channel: 'webhook' | 'worker_gateway', notBefore: Date | null = null): Promise<string> {
+  /** How a caseworker or organization can be reached besides the inbox: a webhook that is on, an email address. */
+  async contactsOf(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<{ webhook: boolean; email: boolean }> {
+    if (kind === 'candidate') return { webhook: false, email: false };
+    const rows: { webhook: boolean; email: boolean }[] = await manager.query(
+      `SELECT webhook_url IS NOT NULL AND webhook_disabled_at IS NULL AS webhook, email IS NOT NULL AS email
+         FROM ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? { webhook: false, email: false };
+  }
+
+  async addDelivery(manager: EntityManager, notificationId: string, channel: DeliveryChannel, notBefore: Date | null = null): Promise<string> {
     const id = randomUUID();
     await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status, not_before) VALUES ($1, $2, $3, 'pending', $4)`, [
       id, notificationId, channel, notBefore,
@@ -178,7 +194,8 @@ export class NotificationStore {
       `SELECT d.id AS "deliveryId", d.status, d.attempts, d.not_before AS "notBefore", d.channel, n.id AS "notificationId", n.type, n.created_at AS "createdAt", n.payload,
               n.recipient_kind AS "recipientKind", n.recipient_id AS "recipientId",
               COALESCE(cw.webhook_url, o.webhook_url) AS "webhookUrl", COALESCE(cw.webhook_secret, o.webhook_secret) AS "webhookSecret",
-              COALESCE(cw.webhook_disabled_at, o.webhook_disabled_at) IS NOT NULL AS "webhookDisabled"
+              COALESCE(cw.webhook_disabled_at, o.webhook_disabled_at) IS NOT NULL AS "webhookDisabled",
+              COALESCE(cw.email, o.email) AS email
          FROM notification_deliveries d
          JOIN notifications n ON n.id = d.notification_id
          LEFT JOIN caseworkers cw ON n.recipient_kind = 'caseworker' AND cw.id = n.recipient_id

@@ -7,5 +7,7 @@ export class CaseworkerEntity {
   @Column('text') name: string;
   @Column('text', { nullable: true }) webhookUrl: string | null;
   @Column('text', { nullable: true }) webhookSecret: string | null;
+  /** Where notifications are mailed when SMTP is configured. */
+  @Column('text', { nullable: true }) email: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
 }

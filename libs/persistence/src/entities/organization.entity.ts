@@ -9,5 +9,7 @@ export class OrganizationEntity {
   @Column('text') kind: OrganizationKind;
   @Column('text', { nullable: true }) webhookUrl: string | null;
   @Column('text', { nullable: true }) webhookSecret: string | null;
+  /** Where notifications are mailed when SMTP is configured. */
+  @Column('text', { nullable: true }) email: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
 }

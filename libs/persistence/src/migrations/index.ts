@@ -4,6 +4,7 @@ import { MatchStatusHistory1764200000000 } from './1764200000000-match-status-hi
 import { DroppedDeliveries1764300000000 } from './1764300000000-dropped-deliveries';
 import { ReminderNotifications1764400000000 } from './1764400000000-reminder-notifications';
 import { CaseworkerDigests1764500000000 } from './1764500000000-caseworker-digests';
+import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
-export const MIGRATIONS = [InitialSchema1764000000000, NotificationDeliveries1764100000000, MatchStatusHistory1764200000000, DroppedDeliveries1764300000000, ReminderNotifications1764400000000, CaseworkerDigests1764500000000];
+export const MIGRATIONS = [InitialSchema1764000000000, NotificationDeliveries1764100000000, MatchStatusHistory1764200000000, DroppedDeliveries1764300000000, ReminderNotifications1764400000000, CaseworkerDigests1764500000000, EmailAddresses1764600000000];
