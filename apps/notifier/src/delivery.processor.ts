@@ -1,11 +1,15 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, localDayStart, nextStep, signedHeaders } from '@huigong/notifications';
+import {
+  type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, emailMessageId, hasEmailContent, localDayStart, nextStep,
+  notificationEmail, signedHeaders, smtpOutcome,
+} from '@huigong/notifications';
 import { type DeliveryAttemptOutcome, type DeliveryTarget, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
 import type { Job, Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
+import { EmailSender } from './email-sender';
 import { WebhookClient } from './webhook-client';
 
 type DeliveryJob = Job<EventJobData<'DeliveriesRequested'> | EventJobData<'DeliveryRequested'>>;
@@ -15,10 +19,11 @@ export type DeliveryResult = 'delivered' | 'dead' | 'disabled' | 'dropped' | 're
 
 /**
  * Delivers recorded notifications: to the recipient's webhook as a Standard Webhooks request signed with
- * their whsec_ secret, or an offer to the worker gateway. The webhook-id is the notification's id on every
- * attempt, so a receiver can drop repeats. 2xx: delivered; 410: the endpoint is switched off; 429, 5xx,
- * timeouts: tried again with backoff (honouring Retry-After) for about a day, each retry a delayed job of
- * its own; other 4xx and the last failure: dead, listed for an admin to replay.
+ * their whsec_ secret, by mail through SMTP, or an offer to the worker gateway. The webhook-id (for mail,
+ * the Message-ID) comes from the notification's id on every attempt, so a receiver can drop repeats. 2xx
+ * (mail: accepted): delivered; 410: the endpoint is switched off; 429, 5xx, timeouts (mail: 4xx, lost
+ * connections): tried again with backoff (honouring Retry-After) for about a day, each retry a delayed job
+ * of its own; other 4xx (mail: 5xx) and the last failure: dead, listed for an admin to replay.
  *
  * A job carries one batch (`DeliveriesRequested`, all the deliveries recorded together) or one delivery
  * (`DeliveryRequested`: a retry, a held offer, a replay). The rows that concurrent deliveries read, and the
@@ -41,6 +46,7 @@ export class DeliveryProcessor extends WorkerHost {
   constructor(
     private readonly store: NotificationStore,
     private readonly client: WebhookClient,
+    private readonly mailer: EmailSender,
     @InjectQueue(QueueName.Deliveries) private readonly deliveries: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -99,6 +105,8 @@ export class DeliveryProcessor extends WorkerHost {
       });
     }
 
+    if (target.channel === 'email') return this.mail(job, target);
+
     if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.finish(target.deliveryId, 'dead', undefined, 'the webhook is not set or is switched off');
     const check = checkWebhookUrl(target.webhookUrl, this.config.webhookAllowedHosts);
     if (!check.ok) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${check.reason}`);
@@ -112,9 +120,28 @@ export class DeliveryProcessor extends WorkerHost {
     const headers = signedHeaders(secret, target.notificationId, Math.floor(Date.now() / 1000), text);
     const outcome = await this.client.post(url, headers, text);
     if ('refused' in outcome) return this.finish(target.deliveryId, 'dead', undefined, `webhook target refused: ${outcome.refused}`);
+    return this.settle(job, target, attempt, outcome, 'status' in outcome ? outcome.status : undefined);
+  }
 
+  /**
+   * One mail, its text made now from the notification as it stands (a person erased since is not in it),
+   * to the address read now. What the server answered is mapped onto the webhooks' retry schedule.
+   */
+  private async mail(job: DeliveryJob, target: DeliveryTarget): Promise<DeliveryResult> {
+    const from = this.config.email?.from;
+    if (!this.mailer.enabled || from === undefined) return this.finish(target.deliveryId, 'dead', undefined, 'no SMTP server configured');
+    if (target.email === null) return this.finish(target.deliveryId, 'dead', undefined, 'the recipient has no email address');
+    if (!hasEmailContent(target.type, target.payload)) return this.finish(target.deliveryId, 'dropped', undefined, 'nothing left to tell: its candidates were erased');
+    const message = notificationEmail(target.type, target.payload, { locale: this.config.noticeLocale, timeZone: this.config.appTimezone });
+    if (message === undefined) return this.finish(target.deliveryId, 'dead', undefined, `a ${target.type} is not sent by mail`);
+    const attempt = Math.min(target.attempts + 1, this.policy.maxAttempts);
+    const reply = await this.mailer.send({ to: target.email, ...message, messageId: emailMessageId(target.notificationId, from) });
+    return this.settle(job, target, attempt, smtpOutcome(reply), reply.accepted ? 250 : reply.responseCode);
+  }
+
+  /** What follows from the answer to one attempt: done, switched off, dead, or tried again later. */
+  private async settle(job: DeliveryJob, target: DeliveryTarget, attempt: number, outcome: AttemptOutcome, statusCode: number | undefined): Promise<DeliveryResult> {
     const step = nextStep(attempt, outcome, new Date(), { policy: this.policy });
-    const statusCode = 'status' in outcome ? outcome.status : undefined;
     switch (step.action) {
       case 'delivered':
         return this.finish(target.deliveryId, 'delivered', statusCode);
@@ -122,7 +149,7 @@ export class DeliveryProcessor extends WorkerHost {
         await this.store.disableWebhook(target.recipientKind, target.recipientId);
         return this.finish(target.deliveryId, 'disabled', statusCode, 'the receiver answered 410 Gone');
       case 'dead':
-        return this.finish(target.deliveryId, 'dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode}` : 'no attempt succeeded');
+        return this.finish(target.deliveryId, 'dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode ?? 'no reply code'}` : 'no attempt succeeded');
       case 'retry':
         await this.outcomes.run({ deliveryId: target.deliveryId, status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined });
         await this.tryAgain(job, target.deliveryId, step.delayMs);

@@ -1,8 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
 import { NotificationStore } from '@huigong/persistence';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { deliveryChannels } from './delivery-channels';
 
 /** Days a proposal may wait for its caseworker before they are reminded. */
 export const REMINDER_AFTER_DAYS = 7;
@@ -19,7 +21,7 @@ export function isoWeek(day: Date): string {
 
 /**
  * Once an hour: a caseworker whose candidates have proposals that have not moved for 7 days gets one
- * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook.
+ * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook and mail.
  */
 @Injectable()
 export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,6 +33,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
     private readonly dataSource: DataSource,
     private readonly store: NotificationStore,
     private readonly relay: OutboxRelay,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,8 +77,8 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
         });
         if (id === undefined) continue;
         recorded++;
-        if (await this.store.hasWebhook(manager, 'caseworker', caseworkerId)) {
-          deliveryIds.push(await this.store.addDelivery(manager, id, 'webhook'));
+        for (const channel of await deliveryChannels(this.store, manager, this.config, 'caseworker', caseworkerId)) {
+          deliveryIds.push(await this.store.addDelivery(manager, id, channel));
         }
       }
       if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `reminders-${week}-${randomUUID()}`);

@@ -4,13 +4,14 @@ import { digestWindow, goesIntoDigest, offerText } from '@huigong/notifications'
 import { type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
+import { deliveryChannels } from './delivery-channels';
 
 /**
  * Turns one MatchesProposed into the notifications it causes, recorded before anything is sent:
  * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
  * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling the
- * event again records nothing new; each with a webhook or gateway gets a delivery, announced through the
- * outbox in the same transaction. A caseworker's candidate lists beyond a burst go out as one digest
+ * event again records nothing new; each gets a delivery per channel of its recipient (webhook, email, or the
+ * worker gateway), announced through the outbox in the same transaction. A caseworker's candidate lists beyond a burst go out as one digest
  * (`candidate_digest`) at the end of the window; the inbox has each list at once.
  */
 @Injectable()
@@ -85,28 +86,21 @@ export class NotificationRecorder {
     for (const notification of notifications) {
       const id = await this.store.record(manager, notification);
       if (id === undefined) continue;
+      const channels = await deliveryChannels(this.store, manager, this.config, notification.recipientKind, notification.recipientId);
+      if (channels.length === 0) continue;
       const digest = this.config.caseworkerDigest;
-      if (notification.type === 'candidate_list' && digest !== null && (await this.store.hasWebhook(manager, 'caseworker', notification.recipientId))) {
-        // A burst of lists (a job fair posting): the inbox has this one now; the webhook gets one digest later.
+      if (notification.type === 'candidate_list' && digest !== null) {
+        // A burst of lists (a job fair posting): the inbox has this one now; webhook and mail get one digest later.
         const since = new Date(now.getTime() - digest.windowMinutes * 60_000);
         if (goesIntoDigest(await this.store.candidateListsSince(manager, notification.recipientId, since, id), digest)) {
           const window = digestWindow(now, digest.windowMinutes);
           const entry = { notificationId: id, offer: offerRef, candidates: notification.candidateIds.length };
           const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
-          if (recorded) deliveryIds.push(await this.store.addDelivery(manager, digestId, 'webhook', window.end));
+          if (recorded) for (const channel of channels) deliveryIds.push(await this.store.addDelivery(manager, digestId, channel, window.end));
           continue;
         }
       }
-      const channel =
-        notification.recipientKind === 'candidate'
-          ? this.config.workerGatewayUrl === undefined
-            ? undefined
-            : 'worker_gateway'
-          : (await this.store.hasWebhook(manager, notification.recipientKind, notification.recipientId))
-            ? 'webhook'
-            : undefined;
-      if (channel === undefined) continue;
-      deliveryIds.push(await this.store.addDelivery(manager, id, channel));
+      for (const channel of channels) deliveryIds.push(await this.store.addDelivery(manager, id, channel));
     }
     // One job delivers what was recorded together.
     return deliveryIds.length === 0 ? [] : [outboxEvent('DeliveriesRequested', { deliveryIds })];

@@ -5,6 +5,7 @@ import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
 import { DeliveryProcessor } from './delivery.processor';
+import { EmailSender } from './email-sender';
 import { FollowUpReminders } from './follow-up-reminders';
 import { NotificationRecorder } from './notification-recorder';
 import { NotificationsProcessor } from './notifications.processor';
@@ -27,7 +28,7 @@ export class NotifierModule {
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'notifier', logs: options.logs }),
       ],
-      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, DeliveryProcessor, FollowUpReminders],
+      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, EmailSender, DeliveryProcessor, FollowUpReminders],
     };
   }
 }

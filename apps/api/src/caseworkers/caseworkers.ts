@@ -5,7 +5,7 @@ import { ApiKeyEntity, CaseworkerEntity } from '@huigong/persistence/entities';
 import { APP_CONFIG, type AppConfig, Roles, hashApiKey, newApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { assertWebhookUrl } from '../common/webhook-url';
 import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
@@ -29,6 +29,18 @@ export class CreateCaseworkerDto {
   @IsString({ message: 'must be an http or https URL' })
   @MaxLength(2048, { message: 'must be at most 2048 characters' })
   webhookUrl?: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'email',
+    maxLength: 254,
+    description: 'Where notifications are also mailed, when the deployment has an SMTP server (SMTP_URL).',
+    example: 'desk@union.example',
+  })
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  email?: string;
 }
 
 @ApiSchema({ name: 'CreatedCaseworker', description: 'The caseworker, with their API key (and webhook secret) shown this once.' })
@@ -41,6 +53,9 @@ export class CreatedCaseworker {
 
   @ApiProperty({ type: 'string', format: 'uri', nullable: true })
   webhookUrl: string | null;
+
+  @ApiProperty({ type: 'string', format: 'email', nullable: true })
+  email: string | null;
 
   @ApiProperty({ type: 'string', description: 'The API key of the caseworker: shown once, only its hash is kept.', example: 'hg_...' })
   apiKey: string;
@@ -75,6 +90,7 @@ export class CreateCaseworkerHandler implements ICommandHandler<CreateCaseworker
           name: input.name.trim(),
           webhookUrl: input.webhookUrl ?? null,
           webhookSecret: webhookSecret ?? null,
+          email: input.email ?? null,
         }),
       );
       await manager.insert(ApiKeyEntity, {
@@ -88,6 +104,7 @@ export class CreateCaseworkerHandler implements ICommandHandler<CreateCaseworker
         id: caseworker.id,
         name: caseworker.name,
         webhookUrl: caseworker.webhookUrl,
+        email: caseworker.email,
         apiKey,
         createdAt: caseworker.createdAt.toISOString(),
       };

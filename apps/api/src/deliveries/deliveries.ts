@@ -29,7 +29,7 @@ export class DeliveryView {
   @ApiProperty({ enum: ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'], enumName: 'NotificationType' })
   type: string;
 
-  @ApiProperty({ type: 'string', enum: ['webhook', 'worker_gateway'] })
+  @ApiProperty({ type: 'string', enum: ['webhook', 'worker_gateway', 'email'] })
   channel: string;
 
   @ApiProperty({ type: 'string', enum: ['organization', 'caseworker', 'candidate'] })
@@ -44,7 +44,7 @@ export class DeliveryView {
   @ApiProperty({ type: 'integer', minimum: 0 })
   attempts: number;
 
-  @ApiProperty({ type: 'integer', nullable: true, description: 'The HTTP status of the last answer, if there was one.' })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The HTTP status (for email, the SMTP reply code) of the last answer, if there was one.' })
   lastStatusCode: number | null;
 
   @ApiProperty({ type: 'string', nullable: true })
@@ -86,11 +86,11 @@ export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryComm
       if (rows.length === 0) throw new NotFoundException(`No dead delivery ${deliveryId}.`);
       // Replaying after a 410 means the receiver is back: its webhook is switched on again.
       await manager.query(
-        `UPDATE caseworkers SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND n.recipient_kind = 'caseworker')`,
+        `UPDATE caseworkers SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'caseworker')`,
         [deliveryId],
       );
       await manager.query(
-        `UPDATE organizations SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND n.recipient_kind = 'organization')`,
+        `UPDATE organizations SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'organization')`,
         [deliveryId],
       );
       emit(outboxEvent('DeliveryRequested', { deliveryId }));

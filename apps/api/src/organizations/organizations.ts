@@ -6,7 +6,7 @@ import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence/entities'
 import { APP_CONFIG, type AppConfig, Roles, newApiKey, hashApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { assertWebhookUrl } from '../common/webhook-url';
 import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
@@ -34,6 +34,18 @@ export class CreateOrganizationDto {
   @IsString({ message: 'must be an http or https URL' })
   @MaxLength(2048, { message: 'must be at most 2048 characters' })
   webhookUrl?: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'email',
+    maxLength: 254,
+    description: 'Where notifications are also mailed, when the deployment has an SMTP server (SMTP_URL).',
+    example: 'desk@union.example',
+  })
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  email?: string;
 }
 
 @ApiSchema({ name: 'CreatedOrganization', description: 'The organization, with its API key (and webhook secret) shown this once.' })
@@ -49,6 +61,9 @@ export class CreatedOrganization {
 
   @ApiProperty({ type: 'string', format: 'uri', nullable: true })
   webhookUrl: string | null;
+
+  @ApiProperty({ type: 'string', format: 'email', nullable: true })
+  email: string | null;
 
   /** Shown once. */
   @ApiProperty({ type: 'string', description: 'The API key of the organization: shown once, only its hash is kept.', example: 'hg_...' })
@@ -86,6 +101,7 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
           kind: input.kind,
           webhookUrl: input.webhookUrl ?? null,
           webhookSecret: webhookSecret ?? null,
+          email: input.email ?? null,
         }),
       );
       await manager.insert(ApiKeyEntity, {
@@ -100,6 +116,7 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
         name: organization.name,
         kind: organization.kind,
         webhookUrl: organization.webhookUrl,
+        email: organization.email,
         apiKey,
         createdAt: organization.createdAt.toISOString(),
       };

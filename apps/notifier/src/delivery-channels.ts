@@ -1,0 +1,24 @@
+import type { DeliveryChannel, NotificationStore } from '@huigong/persistence';
+import type { NotificationRecipientKind } from '@huigong/persistence/entities';
+import type { AppConfig } from '@huigong/platform';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Where a notification goes besides the inbox: a worker's offer to the worker gateway when there is one;
+ * a caseworker's or organization's notification to their webhook when it is set and on, and by mail when
+ * they gave an address and the deployment has an SMTP server. One delivery per channel.
+ */
+export async function deliveryChannels(
+  store: NotificationStore,
+  manager: EntityManager,
+  config: Pick<AppConfig, 'workerGatewayUrl' | 'email'>,
+  recipientKind: NotificationRecipientKind,
+  recipientId: string,
+): Promise<DeliveryChannel[]> {
+  if (recipientKind === 'candidate') return config.workerGatewayUrl === undefined ? [] : ['worker_gateway'];
+  const contacts = await store.contactsOf(manager, recipientKind, recipientId);
+  const channels: DeliveryChannel[] = [];
+  if (contacts.webhook) channels.push('webhook');
+  if (contacts.email && config.email !== null) channels.push('email');
+  return channels;
+}
