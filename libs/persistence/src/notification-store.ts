@@ -123,16 +123,6 @@ export class NotificationStore {
     );
   }
 
-  /** Whether the recipient has a webhook that is not switched off. */
-  async hasWebhook(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<boolean> {
-    if (kind === 'candidate') return false;
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} WHERE id = $1 AND webhook_url IS NOT NULL AND webhook_disabled_at IS NULL`,
-      [id],
-    );
-    return rows.length > 0;
-  }
-
   /** How a caseworker or organization can be reached besides the inbox: a webhook that is on, an email address. */
   async contactsOf(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<{ webhook: boolean; email: boolean }> {
     if (kind === 'candidate') return { webhook: false, email: false };
