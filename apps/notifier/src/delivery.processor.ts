@@ -2,7 +2,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
 import {
-  type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, emailMessageId, hasEmailContent, localDayStart, nextStep,
+  type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, emailMessageId, hasNewsLeft, localDayStart, nextStep,
   notificationEmail, signedHeaders, smtpOutcome,
 } from '@huigong/notifications';
 import { type DeliveryAttemptOutcome, type DeliveryTarget, NotificationStore } from '@huigong/persistence';
@@ -80,6 +80,8 @@ export class DeliveryProcessor extends WorkerHost {
       await this.tryAgain(job, target.deliveryId, wait);
       return 'held';
     }
+    // A candidate list or reminder whose people have all withdrawn consent since: nothing to send, by any channel.
+    if (!hasNewsLeft(target.type, target.payload)) return this.finish(target.deliveryId, 'dropped', undefined, 'nothing left to tell: its candidates were erased');
     const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
 
     if (target.channel === 'worker_gateway') {
@@ -131,7 +133,6 @@ export class DeliveryProcessor extends WorkerHost {
     const from = this.config.email?.from;
     if (!this.mailer.enabled || from === undefined) return this.finish(target.deliveryId, 'dead', undefined, 'no SMTP server configured');
     if (target.email === null) return this.finish(target.deliveryId, 'dead', undefined, 'the recipient has no email address');
-    if (!hasEmailContent(target.type, target.payload)) return this.finish(target.deliveryId, 'dropped', undefined, 'nothing left to tell: its candidates were erased');
     const message = notificationEmail(target.type, target.payload, { locale: this.config.noticeLocale, timeZone: this.config.appTimezone });
     if (message === undefined) return this.finish(target.deliveryId, 'dead', undefined, `a ${target.type} is not sent by mail`);
     const attempt = Math.min(target.attempts + 1, this.policy.maxAttempts);

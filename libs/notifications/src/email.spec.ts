@@ -1,4 +1,4 @@
-import { emailMessageId, hasEmailContent, notificationEmail, reasonText, smtpOutcome } from './email';
+import { emailMessageId, hasNewsLeft, notificationEmail, reasonText, smtpOutcome } from './email';
 import { nextStep } from './retry-schedule';
 
 const slot = { kind: 'slot', id: '7d1c0b7e-0000-4000-8000-000000000001', title: '定海社区食堂午餐' };
@@ -83,9 +83,9 @@ describe('the mails of notifications', () => {
 
   it('does not mail offers (workers are reached through the gateway), nor a list its erased candidates emptied', () => {
     expect(notificationEmail('offer', { text: '兑换码 K7Q2M9' })).toBeUndefined();
-    expect(hasEmailContent('candidate_list', { ...candidateList, matches: [] })).toBe(false);
-    expect(hasEmailContent('candidate_list', candidateList)).toBe(true);
-    expect(hasEmailContent('match_summary', { newMatches: 1 })).toBe(true);
+    expect(hasNewsLeft('candidate_list', { ...candidateList, matches: [] })).toBe(false);
+    expect(hasNewsLeft('candidate_list', candidateList)).toBe(true);
+    expect(hasNewsLeft('match_summary', { newMatches: 1 })).toBe(true);
   });
 
   it('words an unknown reason instead of dropping it', () => {

@@ -255,8 +255,8 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
   }
 }
 
-/** Whether a mail of this notification would still say something (erasure may have emptied a list). */
-export function hasEmailContent(type: string, payload: Record<string, unknown>): boolean {
+/** Whether a notification still tells its recipient something: erasure may have emptied a list. */
+export function hasNewsLeft(type: string, payload: Record<string, unknown>): boolean {
   if (type === 'candidate_list' || type === 'reminder') return list(payload.matches).length > 0;
   return true;
 }

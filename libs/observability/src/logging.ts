@@ -35,6 +35,8 @@ export const SENSITIVE_KEYS = [
   'secret',
   'password',
   'phone',
+  'email',
+  'smtpUrl',
   'displayName',
   'display_name',
   'needs',
