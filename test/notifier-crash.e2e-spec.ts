@@ -20,12 +20,13 @@ describe('a notifier killed mid-batch', () => {
   let sinkUrl: string;
   const seen: string[] = [];
   let notifier: ChildProcess | undefined;
+  let queue: Queue | undefined;
 
   function startNotifier(): ChildProcess {
     const child = spawn(process.execPath, [NOTIFIER], {
       env: {
         ...process.env, NODE_ENV: 'test', DATABASE_URL: world.config.databaseUrl, REDIS_URL: world.config.redisUrl,
-        QUEUE_PREFIX: world.config.queuePrefix, ADMIN_API_KEY: TEST_ADMIN_KEY, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        QUEUE_PREFIX: world.config.queuePrefix, ADMIN_API_KEY: TEST_ADMIN_KEY, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', NOTIFIER_OPS_PORT: '0',
       },
       stdio: 'ignore',
     });
@@ -49,6 +50,7 @@ describe('a notifier killed mid-batch', () => {
 
   afterAll(async () => {
     if (notifier?.exitCode === null) notifier.kill('SIGKILL');
+    await queue?.close();
     await new Promise((resolve) => sink?.close(resolve));
     await world?.destroy();
   });
@@ -62,14 +64,14 @@ describe('a notifier killed mid-batch', () => {
     const deliveries = Array.from({ length: DELIVERIES }, () => randomUUID());
     await world.db.query(
       `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload)
-       SELECT id, 'caseworker', $2, 'candidate_list', 'crash:' || id, '{"matches": []}' FROM unnest($1::uuid[]) AS id`,
-      [notifications, caseworker],
+       SELECT id, 'caseworker', $2, 'candidate_list', 'crash:' || id, $3 FROM unnest($1::uuid[]) AS id`,
+      [notifications, caseworker, JSON.stringify({ offer: { kind: 'opening', id: randomUUID(), title: 'Crash test job' }, matches: [{ matchId: randomUUID(), candidateId: randomUUID(), displayName: 'Worker Qin', score: 0.8, reasons: [], status: 'proposed' }] })],
     );
     await world.db.query(
       `INSERT INTO notification_deliveries (id, notification_id, channel, status) SELECT d, n, 'webhook', 'pending' FROM unnest($1::uuid[], $2::uuid[]) AS t(d, n)`,
       [deliveries, notifications],
     );
-    const queue = new Queue(QueueName.Deliveries, { connection: redisOptions(world.config.redisUrl, 'worker'), prefix: world.config.queuePrefix });
+    queue = new Queue(QueueName.Deliveries, { connection: redisOptions(world.config.redisUrl, 'worker'), prefix: world.config.queuePrefix });
     // As the recorder writes them: one job per batch of deliveries recorded together (here ten).
     const batches = Array.from({ length: DELIVERIES / 10 }, (_, i) => deliveries.slice(i * 10, i * 10 + 10));
     await queue.addBulk(
@@ -93,7 +95,6 @@ describe('a notifier killed mid-batch', () => {
       return rows[0].n === DELIVERIES;
     }, 60_000, 'every delivery after the restart');
     notifier.kill('SIGTERM');
-    await queue.close();
 
     // Every notification reached the receiver, under its own webhook-id.
     expect(new Set(seen)).toEqual(new Set(notifications));
