@@ -23,7 +23,7 @@ const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const DELIVERIES = argument('deliveries', 20_000);
+const DELIVERIES = argument('deliveries', 40_000);
 /** Notifier processes: 1 runs in this process; more are spawned as real `dist/apps/notifier` processes. */
 const PROCESSES = argument('processes', 2);
 /** Deliveries per job, as the notifier records them together (a slot's offers, an opening's lists). */
