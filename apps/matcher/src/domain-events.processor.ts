@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type DomainEventPayloads, type EventJobData, IdempotentConsumer, QueueName } from '@huigong/messaging';
 import { JobLogContext, ObservabilityMetrics } from '@huigong/observability';
 import type { Job } from 'bullmq';
@@ -10,12 +10,12 @@ export const MATCHER_CONSUMER = 'matcher';
 
 /**
  * Consumes the domain events of the intake API and turns them into matches. The worker starts only after
- * the index is built (autorun off), so no event meets an empty index. Each event is handled once per
+ * the index is built (autorun off), so no event meets an empty index; the build runs in the background. Each event is handled once per
  * consumer (processed_events); the matching itself is idempotent, so a redelivered job changes nothing.
  * Errors are thrown, so BullMQ retries with backoff.
  */
 @Processor(QueueName.DomainEvents, { concurrency: 4, autorun: false })
-export class DomainEventsProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class DomainEventsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DomainEventsProcessor.name);
 
   constructor(
@@ -28,9 +28,34 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.matching.load();
-    void this.worker.run();
+  private stopping = false;
+
+  /**
+   * Builds the index in the background, so that the ops routes answer meanwhile (live at once, ready once
+   * the worker runs), then starts the worker: no event meets an empty index. A database that is not there
+   * yet is waited for, with backoff.
+   */
+  onApplicationBootstrap(): void {
+    void this.startWhenBuilt();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  private async startWhenBuilt(): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.matching.load();
+        if (!this.stopping) void this.worker.run();
+        return;
+      } catch (error) {
+        if (this.stopping) return;
+        const seconds = Math.min(30, 2 ** attempt);
+        this.logger.error(`Could not build the matching index (${(error as Error).message}); trying again in ${seconds} s.`);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000).unref());
+      }
+    }
   }
 
   /** Every line logged while handling the event carries its correlation id (the request id that caused it). */

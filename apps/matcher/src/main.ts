@@ -6,7 +6,8 @@ import { MatcherModule } from './matcher.module';
 
 /**
  * The matcher: consumes the domain-events queue until SIGTERM/SIGINT, then finishes its jobs and stops.
- * It serves /health/live, /health/ready and /metrics on MATCHER_OPS_PORT once its index is built.
+ * It serves /health/live, /health/ready and /metrics on MATCHER_OPS_PORT at once; ready once its index is
+ * built and its worker runs.
  */
 runProcess(
   'matcher',
@@ -15,7 +16,7 @@ runProcess(
     await runMigrations(config.databaseUrl);
     const app = await createOpsApp(MatcherModule.forRoot(config));
     await listenOps(app, config.opsPorts.matcher, 'MATCHER_OPS_PORT', 'matcher');
-    new Logger('matcher').log(`Matcher consuming queue "domain-events" (prefix ${config.queuePrefix}).`);
+    new Logger('matcher').log(`Matcher started: it consumes queue "domain-events" (prefix ${config.queuePrefix}) once its index is built.`);
   },
   () => loadConfig(),
 );
