@@ -32,8 +32,8 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
 
   /**
    * Builds the index in the background, so that the ops routes answer meanwhile (live at once, ready once
-   * the worker runs), then starts the worker: no event meets an empty index. A database that is not there
-   * yet is waited for, with backoff.
+   * the worker runs), then starts the worker: no event meets an empty index. A build that fails (PostgreSQL
+   * lost meanwhile) is tried again with backoff.
    */
   onApplicationBootstrap(): void {
     void this.startWhenBuilt();
