@@ -77,7 +77,6 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
   });
 
   afterAll(async () => {
-    if (process.env.OBS_DUMP_LOGS) console.log(logs.raw.join('\n'));
     await matcher?.close();
     await notifier?.close();
     await api?.close();
