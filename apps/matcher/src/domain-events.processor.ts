@@ -14,7 +14,13 @@ export const MATCHER_CONSUMER = 'matcher';
  * consumer (processed_events); the matching itself is idempotent, so a redelivered job changes nothing.
  * Errors are thrown, so BullMQ retries with backoff.
  */
-@Processor(QueueName.DomainEvents, { concurrency: 4, autorun: false })
+@Processor(QueueName.DomainEvents, {
+  concurrency: 4,
+  autorun: false,
+  // A matcher that died mid-event gives its events back within about 20 s (the lock is renewed while it works).
+  lockDuration: 15_000,
+  stalledInterval: 5_000,
+})
 export class DomainEventsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DomainEventsProcessor.name);
 
