@@ -1,7 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ADMIN, aCandidate, anOpening, bearer } from './support/builders';
 import { DisposablePostgres } from './support/postgres-server';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import request from 'supertest';
+import { createApiApp } from '../apps/api/src/create-api-app';
+import { type RunningApi, type TestWorld, createTestWorld, eventually, startWorker } from './support/test-environment';
+
+/** The API's error lines, so that a 500 fails the test with the error that caused it. */
+const errorLines: string[] = [];
+const errorLog = { write: (chunk: string) => void errorLines.push(...chunk.split('\n').filter((line) => line.trim() !== '')) };
 
 /**
  * PostgreSQL restarted under a running API and matcher (a failover, an upgrade): requests meanwhile get a
@@ -17,7 +23,9 @@ describe('PostgreSQL restarted under the running product', () => {
   beforeAll(async () => {
     postgres = await DisposablePostgres.start();
     world = await createTestWorld({ databaseServerUrl: postgres.serverUrl });
-    api = await startApi(world);
+    const app = await createApiApp(world.config, { logs: { level: 'error', destination: errorLog } });
+    await app.init();
+    api = { app, http: request(app.getHttpServer()), close: () => app.close() };
     matcher = await startWorker(world, 'matcher');
   }, 60_000);
 
@@ -43,7 +51,7 @@ describe('PostgreSQL restarted under the running product', () => {
         statuses.add(res.status);
         if (res.status === 201) accepted.push(res.body.id);
         else {
-          expect(res.status).toBe(503);
+          if (res.status !== 503) throw new Error(`answered ${res.status} while PostgreSQL was away; the API logged:\n${errorLines.join('\n')}`);
           expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('not applied') });
           expect(res.headers['retry-after']).toBe('5');
         }
