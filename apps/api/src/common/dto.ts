@@ -1,10 +1,12 @@
 import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsDefined,
+  IsEmail,
+  IsOptional,
   ArrayUnique,
   IsArray,
   IsIn,
@@ -159,6 +161,41 @@ export function WindowsProperty(options: { required: boolean; min: number; max: 
 
 export function LocationProperty(options: { required: boolean; description?: string } = { required: true }): PropertyDecorator {
   return ApiProperty({ type: () => LocationDto, required: options.required, ...(options.description === undefined ? {} : { description: options.description }) });
+}
+
+/**
+ * A recipient's optional webhook URL (caseworkers, organizations): documented and checked alike for both.
+ * The rules are listed in the order stacked decorators would apply them (bottom first).
+ */
+export function WebhookUrlField(): PropertyDecorator {
+  return Rules([
+    MaxLength(2048, { message: 'must be at most 2048 characters' }),
+    IsString({ message: 'must be an http or https URL' }),
+    IsOptional(),
+    ApiPropertyOptional({
+      type: 'string',
+      format: 'uri',
+      maxLength: 2048,
+      description: 'Where notifications are delivered as Standard Webhooks; http(s), not a private or loopback address.',
+      example: 'https://hooks.example.org/huigong',
+    }),
+  ]);
+}
+
+/** A recipient's optional email address (caseworkers, organizations), in the same order. */
+export function EmailField(): PropertyDecorator {
+  return Rules([
+    MaxLength(254, { message: 'must be at most 254 characters' }),
+    IsEmail({}, { message: 'must be an email address' }),
+    IsOptional(),
+    ApiPropertyOptional({
+      type: 'string',
+      format: 'email',
+      maxLength: 254,
+      description: 'Where notifications are also mailed, when the deployment has an SMTP server (SMTP_URL).',
+      example: 'desk@union.example',
+    }),
+  ]);
 }
 
 /** Applies several property decorators as one. */

@@ -6,8 +6,9 @@ import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence/entities'
 import { APP_CONFIG, type AppConfig, Roles, newApiKey, hashApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { EmailField, WebhookUrlField } from '../common/dto';
 import { assertWebhookUrl } from '../common/webhook-url';
 import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
 
@@ -23,28 +24,10 @@ export class CreateOrganizationDto {
   @IsIn(ORGANIZATION_KINDS, { message: 'must be employer or merchant' })
   kind: OrganizationKind;
 
-  @ApiPropertyOptional({
-    type: 'string',
-    format: 'uri',
-    maxLength: 2048,
-    description: 'Where notifications are delivered as Standard Webhooks; http(s), not a private or loopback address.',
-    example: 'https://hooks.example.org/huigong',
-  })
-  @IsOptional()
-  @IsString({ message: 'must be an http or https URL' })
-  @MaxLength(2048, { message: 'must be at most 2048 characters' })
+  @WebhookUrlField()
   webhookUrl?: string;
 
-  @ApiPropertyOptional({
-    type: 'string',
-    format: 'email',
-    maxLength: 254,
-    description: 'Where notifications are also mailed, when the deployment has an SMTP server (SMTP_URL).',
-    example: 'desk@union.example',
-  })
-  @IsOptional()
-  @IsEmail({}, { message: 'must be an email address' })
-  @MaxLength(254, { message: 'must be at most 254 characters' })
+  @EmailField()
   email?: string;
 }
 
