@@ -35,7 +35,8 @@ export interface NewNotification {
 }
 
 /** The ways, besides the inbox, that a notification can go out. */
-export type DeliveryChannel = 'webhook' | 'worker_gateway' | 'email';
+export const DELIVERY_CHANNELS = ['webhook', 'worker_gateway', 'email'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
 export interface DeliveryTarget {
   deliveryId: string;

@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { DELIVERY_CHANNELS } from '@huigong/persistence';
+import { NOTIFICATION_RECIPIENT_KINDS, NOTIFICATION_TYPES } from '@huigong/persistence/entities';
 import { Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
@@ -26,13 +28,13 @@ export class DeliveryView {
   @ApiProperty({ type: 'string', format: 'uuid', description: 'Also the `webhook-id` of every attempt.' })
   notificationId: string;
 
-  @ApiProperty({ enum: ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'], enumName: 'NotificationType' })
+  @ApiProperty({ enum: [...NOTIFICATION_TYPES], enumName: 'NotificationType' })
   type: string;
 
-  @ApiProperty({ type: 'string', enum: ['webhook', 'worker_gateway', 'email'] })
+  @ApiProperty({ type: 'string', enum: [...DELIVERY_CHANNELS] })
   channel: string;
 
-  @ApiProperty({ type: 'string', enum: ['organization', 'caseworker', 'candidate'] })
+  @ApiProperty({ type: 'string', enum: [...NOTIFICATION_RECIPIENT_KINDS] })
   recipientKind: string;
 
   @ApiProperty({ type: 'string', format: 'uuid' })

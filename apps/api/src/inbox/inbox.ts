@@ -1,4 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { NOTIFICATION_TYPES } from '@huigong/persistence/entities';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -6,7 +7,6 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchem
 import { DataSource } from 'typeorm';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
-const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'];
 
 export class InboxQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
@@ -23,7 +23,7 @@ export class InboxEntry {
   @ApiProperty({ type: 'string', format: 'uuid', description: 'The notification id: the `webhook-id` of its webhook deliveries.' })
   id: string;
 
-  @ApiProperty({ enum: NOTIFICATION_TYPES, enumName: 'NotificationType' })
+  @ApiProperty({ enum: [...NOTIFICATION_TYPES], enumName: 'NotificationType' })
   type: string;
 
   @ApiProperty({ type: 'string', format: 'date-time' })

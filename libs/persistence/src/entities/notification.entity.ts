@@ -1,7 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type NotificationRecipientKind = 'organization' | 'caseworker' | 'candidate';
-export type NotificationType = 'candidate_list' | 'offer' | 'match_summary' | 'reminder' | 'candidate_digest';
+export const NOTIFICATION_RECIPIENT_KINDS = ['organization', 'caseworker', 'candidate'] as const;
+export type NotificationRecipientKind = (typeof NOTIFICATION_RECIPIENT_KINDS)[number];
+/** Every type of notification (the `notifications_type_check` constraint holds the same list). */
+export const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /**
  * A notification recorded before it is sent: the inbox reads this table, and `dedupeKey` makes a
