@@ -11,16 +11,26 @@ import { NotificationRecorder } from './notification-recorder';
 import { NotificationsProcessor } from './notifications.processor';
 import { WebhookClient } from './webhook-client';
 
+/** Connections in the notifier's pool, unless a test asks for fewer. */
+export const NOTIFIER_POOL_SIZE = 20;
+
+export interface NotifierOptions {
+  logs?: LogSettings;
+  /** Connections in the pool (NOTIFIER_POOL_SIZE unless given: a test drives more offers than this). */
+  poolSize?: number;
+}
+
 /** The delivery worker: records notifications from the matcher's decisions, and delivers them. */
 @Module({})
 export class NotifierModule {
-  static forRoot(config: AppConfig, options: { logs?: LogSettings } = {}): DynamicModule {
+  static forRoot(config: AppConfig, options: NotifierOptions = {}): DynamicModule {
+    const poolSize = options.poolSize ?? NOTIFIER_POOL_SIZE;
     return {
       module: NotifierModule,
       imports: [
         AppConfigModule.forRoot(config),
         PlatformModule,
-        PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize: 20 }),
+        PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize }),
         // The queue this worker consumes, on the shared worker connection.
         BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
