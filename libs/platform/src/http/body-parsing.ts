@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { apiErrorBody } from './api-error';
+import { unsafeJsonFields } from './json-guard';
 
 export const JSON_BODY_LIMIT = '1mb';
 export const BULK_BODY_LIMIT = '32mb';
@@ -27,7 +28,13 @@ export function requireContentType(bulkPaths: RegExp) {
   };
 }
 
-/** Parsers for JSON bodies (1 MiB) and bulk imports (32 MiB of NDJSON or CSV text). */
+/**
+ * Parsers for JSON bodies (1 MiB) and bulk imports (32 MiB of NDJSON or CSV text). A parsed JSON body meets
+ * `unsafeJsonFields` at once, before anything that recurses into it (the idempotency hash, class-transformer,
+ * class-validator): nesting past 32 levels, text that is not well-formed Unicode, NUL and `__proto__`-like
+ * keys are a 400 naming each field. (JSON.parse itself is iterative: 100,000 levels parse in well under a
+ * second, and the 1 MiB limit bounds them.) Bulk lines meet the same guard in `validateRecord`.
+ */
 export function bodyParsers(bulkPaths: RegExp) {
   const json = express.json({ limit: JSON_BODY_LIMIT, strict: false, type: 'application/json' });
   const bulkText = express.text({ limit: BULK_BODY_LIMIT, type: BULK_CONTENT_TYPES });
@@ -36,7 +43,12 @@ export function bodyParsers(bulkPaths: RegExp) {
       bulkText(req, res, next);
       return;
     }
-    json(req, res, next);
+    json(req, res, (error?: unknown) => {
+      if (error !== undefined && error !== null) return next(error);
+      const unsafe = req.body === undefined ? [] : unsafeJsonFields(req.body);
+      if (unsafe.length === 0) return next();
+      res.status(400).json(apiErrorBody(400, 'The request has invalid fields.', unsafe));
+    });
   };
 }
 

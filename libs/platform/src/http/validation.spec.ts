@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min, ValidateNested } from 'class-validator';
-import { validateRecord } from './validation';
+import { IsInt, IsNumber, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { MaxDecimalPlaces, decimalPlaces, validateRecord } from './validation';
 
 class Point {
   @IsInt({ message: 'must be a whole number' })
@@ -52,6 +52,51 @@ describe('text the database cannot store', () => {
     expect(result.errors).toEqual([
       { field: 'name', message: 'must not contain the NUL character' },
       { field: 'tags.1', message: 'must not contain the NUL character' },
+    ]);
+  });
+});
+
+describe('decimal places of a number in any notation', () => {
+  it('counts what JavaScript writes, exponent form included', () => {
+    expect(decimalPlaces(12)).toBe(0);
+    expect(decimalPlaces(12.5)).toBe(1);
+    expect(decimalPlaces(-0.05)).toBe(2);
+    expect(decimalPlaces(1e-7)).toBe(7);
+    expect(decimalPlaces(1.5e-7)).toBe(8);
+    expect(decimalPlaces(-2.25e-10)).toBe(12);
+    expect(decimalPlaces(1e21)).toBe(0);
+    expect(decimalPlaces(1.5e300)).toBe(0);
+    expect(decimalPlaces(Number.MIN_VALUE)).toBe(324);
+    expect(decimalPlaces(0.1 + 0.2)).toBe(17);
+  });
+
+  it('gives NaN and the infinities no count that any limit accepts', () => {
+    for (const value of [Number.NaN, Infinity, -Infinity]) expect(decimalPlaces(value)).toBe(Infinity);
+  });
+
+  class Price {
+    @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be an amount with at most 2 decimals' })
+    @MaxDecimalPlaces(2, { message: 'must be an amount with at most 2 decimals' })
+    price: number;
+  }
+
+  it('MaxDecimalPlaces refuses 1e-7 with the field named instead of throwing, and keeps 1.25e1', async () => {
+    const refused = { field: 'price', message: 'must be an amount with at most 2 decimals' };
+    expect((await validateRecord(Price, JSON.parse('{"price":1e-7}'))).errors).toEqual([refused]);
+    expect((await validateRecord(Price, { price: 0.001 })).errors).toEqual([refused]);
+    expect((await validateRecord(Price, { price: Number.NaN })).errors).toEqual([refused]);
+    expect((await validateRecord(Price, { price: Infinity })).errors).toEqual([refused]);
+    expect((await validateRecord(Price, JSON.parse('{"price":1.25e1}'))).errors).toEqual([]);
+    expect((await validateRecord(Price, JSON.parse('{"price":1E2}'))).errors).toEqual([]);
+  });
+});
+
+describe('records meet the JSON guard before class-transformer', () => {
+  it('names a __proto__ key that class-transformer would drop without a word', async () => {
+    const result = await validateRecord(Shape, JSON.parse('{"name":"a","points":[{"x":1,"__proto__":{"x":99}}],"constructor":1}'));
+    expect(result.errors).toEqual([
+      { field: 'points.0.__proto__', message: 'is not allowed' },
+      { field: 'constructor', message: 'is not allowed' },
     ]);
   });
 });

@@ -1,8 +1,9 @@
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { ValidateBy, type ValidationOptions, validate } from 'class-validator';
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { type FieldError } from './api-error';
 import { ValidationFailedException } from './api-exception.filter';
+import { unsafeJsonFields } from './json-guard';
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths: `shifts.0.start`. */
 export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -55,8 +56,12 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && isDto && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new ValidationFailedException([{ field: '(body)', message: 'must be a JSON object' }], 'The body must be a JSON object.');
     }
-    const withNul = nulCharacterFields(value);
-    if (withNul.length > 0) throw new ValidationFailedException(withNul);
+    // Bodies were checked as they were parsed (bodyParsers); queries meet the same guard here, before
+    // class-transformer would drop a `__proto__` or `constructor` parameter without a word.
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const unsafe = unsafeJsonFields(value, metadata.type === 'body' ? '(body)' : '(query)');
+      if (unsafe.length > 0) throw new ValidationFailedException(unsafe);
+    }
     return super.transform(value, metadata);
   }
 }
@@ -83,25 +88,43 @@ export async function validateRecord<T extends object>(
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { value: undefined, errors: [{ field: '(record)', message: 'must be a JSON object' }] };
   }
-  const withNul = nulCharacterFields(plain);
-  if (withNul.length > 0) return { value: undefined, errors: withNul };
+  // Too deep, not well-formed Unicode, NUL, `__proto__`: refused before class-transformer walks it.
+  const unsafe = unsafeJsonFields(plain, '(record)');
+  if (unsafe.length > 0) return { value: undefined, errors: unsafe };
   const instance = plainToInstance(dto, plain, { enableImplicitConversion: false });
   const errors = await validate(instance, DTO_VALIDATION_OPTIONS);
   return errors.length === 0 ? { value: instance, errors: [] } : { value: undefined, errors: fieldErrors(errors) };
 }
 
 /**
- * Text with a NUL character cannot be stored in PostgreSQL (text, text[] or jsonb): name every such field
- * as a bad value instead of failing at the database.
+ * How many decimal places a finite number has as JavaScript writes it (the shortest text that reads back
+ * as the same number): 12.5 has 1, 1e-7 has 7, 1.5e-7 has 8, 1e21 has 0. NaN and the infinities have
+ * none to count: `Infinity`.
  */
-export function nulCharacterFields(value: unknown, path = ''): FieldError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || '(body)', message: 'must not contain the NUL character' }] : [];
-  if (typeof value !== 'object' || value === null) return [];
-  const found: FieldError[] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    const field = path === '' ? key : `${path}.${key}`;
-    if (key.includes('\u0000')) found.push({ field, message: 'must not contain the NUL character' });
-    else found.push(...nulCharacterFields(inner, field));
-  }
-  return found;
+export function decimalPlaces(value: number): number {
+  if (!Number.isFinite(value)) return Infinity;
+  const match = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
+  if (match === null) return Infinity;
+  const fraction = match[1]?.length ?? 0;
+  const exponent = match[2] === undefined ? 0 : Number(match[2]);
+  return Math.max(0, fraction - exponent);
+}
+
+/**
+ * A number with at most `places` decimals, whatever its notation. (class-validator's `maxDecimalPlaces`
+ * splits `String(value)` at the dot and throws a TypeError on `1e-7`, which has none.) Non-numbers are left
+ * to `@IsNumber`.
+ */
+export function MaxDecimalPlaces(places: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxDecimalPlaces',
+      constraints: [places],
+      validator: {
+        validate: (value: unknown) => typeof value !== 'number' || decimalPlaces(value) <= places,
+        defaultMessage: () => `must have at most ${places} decimals`,
+      },
+    },
+    options,
+  );
 }

@@ -1,0 +1,90 @@
+import type { FieldError } from './api-error';
+
+/**
+ * How many objects and arrays may nest in a request (the body itself is level 1). The contract's deepest
+ * body is 4 (`{"availability": [{"day": 1}]}` holds a number in an object in a list in the body); 32 leaves
+ * room for any extension while every later step that recurses (class-transformer, class-validator,
+ * JSON.stringify for idempotency hashes) stays far from the stack's end.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Keys that mean something to JavaScript objects. JSON.parse makes them plain own properties, but
+ * class-transformer skips `__proto__` and `constructor` without a word (and an assignment to `__proto__`
+ * sets a prototype), so the request would be accepted with a field silently dropped. They are never fields
+ * of this API: refused as unknown fields.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** More bad fields than this are not listed: the answer stays small whatever the body holds. */
+export const MAX_REPORTED_FIELDS = 100;
+
+export const MESSAGES = {
+  tooDeep: `is nested too deeply (at most ${MAX_JSON_DEPTH} levels of objects and lists)`,
+  notUnicode: 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate)',
+  keyNotUnicode: 'is not allowed: its name is not well-formed Unicode',
+  nul: 'must not contain the NUL character',
+  reserved: 'is not allowed',
+} as const;
+
+/**
+ * What a parsed JSON value (a body, a query, a bulk import line) holds that no later step may see: nesting
+ * deeper than `MAX_JSON_DEPTH`, text that is not well-formed Unicode (PostgreSQL stores a lone surrogate as
+ * U+FFFD in text and refuses it in jsonb), the NUL character (PostgreSQL refuses it everywhere), and the
+ * keys of `RESERVED_KEYS`. Each bad field is named with a dotted path (`location.__proto__`, `skills.1`);
+ * values are never echoed, and names are made well-formed before they are.
+ *
+ * Iterative, with a stack of its own: a body nested 100,000 levels deep is walked to level 33, not recursed
+ * into. `root` names the value itself when it is the bad one.
+ */
+export function unsafeJsonFields(value: unknown, root = '(body)'): FieldError[] {
+  const found: FieldError[] = [];
+  const stack: JsonNode[] = [{ value, path: '', depth: 1 }];
+  while (stack.length > 0 && found.length < MAX_REPORTED_FIELDS) {
+    const node = stack.pop() as JsonNode;
+    const field = node.path === '' ? root : node.path;
+    if (node.badKey !== undefined) {
+      found.push({ field, message: node.badKey });
+    } else if (typeof node.value === 'string') {
+      if (!isWellFormed(node.value)) found.push({ field, message: MESSAGES.notUnicode });
+      else if (node.value.includes('\u0000')) found.push({ field, message: MESSAGES.nul });
+    } else if (typeof node.value === 'object' && node.value !== null) {
+      if (node.depth > MAX_JSON_DEPTH) {
+        found.push({ field, message: MESSAGES.tooDeep });
+        continue;
+      }
+      const keys = Array.isArray(node.value) ? node.value.map((_item, index) => String(index)) : Object.keys(node.value);
+      // Last pushed is walked first: pushed in reverse, the fields come out in the order of the document.
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index];
+        const path = node.path === '' ? toWellFormed(key) : `${node.path}.${toWellFormed(key)}`;
+        stack.push({ value: (node.value as Record<string, unknown>)[key], path, depth: node.depth + 1, badKey: badKey(key) });
+      }
+    }
+  }
+  return found;
+}
+
+interface JsonNode {
+  value: unknown;
+  /** Dotted path from the root; '' for the root itself. */
+  path: string;
+  /** 1 for the root; objects and lists deeper than MAX_JSON_DEPTH are refused. */
+  depth: number;
+  /** Why the key naming this node is refused, if it is. */
+  badKey?: string;
+}
+
+/** `String.prototype.isWellFormed` and `toWellFormed` (ES2024, in Node since 20), typed here while `lib` is ES2023. */
+interface WellFormedText {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+const isWellFormed = (text: string): boolean => (text as unknown as WellFormedText).isWellFormed();
+const toWellFormed = (text: string): string => (text as unknown as WellFormedText).toWellFormed();
+
+function badKey(key: string): string | undefined {
+  if (!isWellFormed(key)) return MESSAGES.keyNotUnicode;
+  if (key.includes('\u0000')) return MESSAGES.nul;
+  return RESERVED_KEYS.has(key) ? MESSAGES.reserved : undefined;
+}
