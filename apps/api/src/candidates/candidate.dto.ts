@@ -1,7 +1,6 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import {
   AccessibilityProperty,
   LocationDto,
@@ -13,6 +12,7 @@ import {
   WindowsProperty,
   accessibilityRules,
   locationRules,
+  nestedObjectRules,
   skillRules,
   targetGroupRules,
   windowListRules,
@@ -87,8 +87,7 @@ export class CandidateDto {
 
   @ApiProperty({ type: () => ConsentDto })
   @IsDefined({ message: 'is required' })
-  @ValidateNested()
-  @Type(() => ConsentDto)
+  @Rules(nestedObjectRules(() => ConsentDto))
   consent: ConsentDto;
 }
 

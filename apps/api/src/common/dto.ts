@@ -12,6 +12,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsString,
   Matches,
   Max,
@@ -96,17 +97,33 @@ export function skillRules(): PropertyDecorator[] {
 export function windowListRules(options: { min: number; max: number }): PropertyDecorator[] {
   const rules: PropertyDecorator[] = [
     IsArray({ message: 'must be a list of windows' }),
+    // ValidateNested walks into a list inside the list and finds nothing wrong: `[[{...}]]` passed, and
+    // came back as `[{}]`. Each window must be an object itself (same words as above, so said once).
+    IsObject({ each: true, message: 'must be a list of windows' }),
     ArrayMaxSize(options.max, { message: `must have at most ${options.max} windows` }),
-    ValidateNested({ each: true }),
+    ValidateNested({ each: true, message: 'must be an object' }),
     Type(() => WindowDto) as PropertyDecorator,
   ];
   if (options.min > 0) rules.push(ArrayMinSize(options.min, { message: `must have at least ${options.min} window` }));
   return rules;
 }
 
+/**
+ * A field holding one object of `type`. class-validator's ValidateNested alone accepts a list there (it
+ * validates each element, and `[]` has none): `location: []` passed validation and failed at the database,
+ * `consent: []` was stored as no consent. So the value must be an object and not a list.
+ */
+export function nestedObjectRules(type: () => new () => object): PropertyDecorator[] {
+  return [
+    IsObject({ message: 'must be an object' }),
+    ValidateNested({ message: 'must be an object' }),
+    Type(type) as PropertyDecorator,
+  ];
+}
+
 /** A required position: present, and a valid LocationDto. */
 export function locationRules(): PropertyDecorator[] {
-  return [IsDefined({ message: 'is required' }), ValidateNested(), Type(() => LocationDto) as PropertyDecorator];
+  return [IsDefined({ message: 'is required' }), ...nestedObjectRules(() => LocationDto)];
 }
 
 /** The schema of a list of target groups (the `TargetGroup` enum of the contract). */

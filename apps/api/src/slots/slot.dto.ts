@@ -1,7 +1,7 @@
 import { type AccessibilityFeature, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { MaxDecimalPlaces } from '@huigong/platform';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import {
   AccessibilityProperty,
   LocationDto,
@@ -12,6 +12,7 @@ import {
   WindowsProperty,
   accessibilityRules,
   locationRules,
+  nestedObjectRules,
   targetGroupRules,
   windowListRules,
 } from '../common/dto';
@@ -28,7 +29,8 @@ export class SlotOfferTermsDto {
 
   @ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1_000_000, description: 'A price, with at most 2 decimals.', example: 12.5 })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'must be an amount with at most 2 decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be an amount with at most 2 decimals' })
+  @MaxDecimalPlaces(2, { message: 'must be an amount with at most 2 decimals' })
   @Min(0, { message: 'must not be negative' })
   @Max(1_000_000, { message: 'must be at most 1000000' })
   price?: number;
@@ -69,8 +71,7 @@ export class SlotDto {
 
   @ApiProperty({ type: () => SlotOfferTermsDto })
   @IsDefined({ message: 'is required' })
-  @ValidateNested()
-  @Type(() => SlotOfferTermsDto)
+  @Rules(nestedObjectRules(() => SlotOfferTermsDto))
   offer: SlotOfferTermsDto;
 
   @LocationProperty({ required: true, description: 'Where the slot is.' })
