@@ -54,4 +54,23 @@ describe('reading a bulk import', () => {
       { line: 4, plain: { displayName: 'B', groups: ['veteran'] } },
     ]);
   });
+
+  it('refuses, by name, a column that is not in the format: __proto__ and constructor too, which would vanish', () => {
+    const csv = 'displayName,__proto__,constructor,location,lat\nA,x,y,z,31\nB,,,,31\n';
+    const refused = ['__proto__', 'constructor', 'location'].map((field) => ({ field, message: 'is not allowed' }));
+    expect(readCsv(csv)).toEqual([
+      { line: 2, details: refused },
+      { line: 3, details: refused },
+    ]);
+  });
+
+  it('reads numbers in decimal notation, exponent included, and leaves other notations as text for validation', () => {
+    const csv = 'displayName,lat,lng,maxTravelKm\nA,3.127e1,0x79,Infinity\n';
+    expect(readCsv(csv)).toEqual([{ line: 2, plain: { displayName: 'A', location: { lat: 31.27, lng: '0x79' }, maxTravelKm: 'Infinity' } }]);
+  });
+
+  it('keeps an NDJSON __proto__ key as an own key, for validation to refuse', () => {
+    const [record] = readNdjson('{"displayName":"A","__proto__":{"x":1}}\n');
+    expect('plain' in record && Object.keys(record.plain)).toEqual(['displayName', '__proto__']);
+  });
 });

@@ -69,6 +69,21 @@ function csvProblem(code: string | undefined): string {
   }
 }
 
+/** The columns of the format. Any other is refused by name on every row, as an unknown field of a body is. */
+const CSV_COLUMNS = new Set([
+  'displayName',
+  'externalRef',
+  'phone',
+  'groups',
+  'skills',
+  'lat',
+  'lng',
+  'maxTravelKm',
+  'availability',
+  'breaks',
+  'accessibilityNeeds',
+  'consentContact',
+]);
 const LIST_COLUMNS = new Set(['groups', 'skills', 'accessibilityNeeds']);
 const NUMBER_COLUMNS = new Set(['maxTravelKm']);
 const WINDOW_COLUMNS = new Set(['availability', 'breaks']);
@@ -78,6 +93,12 @@ function csvRecord(record: Record<string, string>, line: number): ImportRecord {
   const plain: Record<string, unknown> = {};
   const details: FieldError[] = [];
   for (const [column, cell] of Object.entries(record)) {
+    // Checked here, not left to validation: a `__proto__` column would vanish when assigned to `plain` (the
+    // row accepted without a word), and a `location` column would clash with the one built from lat and lng.
+    if (!CSV_COLUMNS.has(column)) {
+      details.push({ field: column, message: 'is not allowed' });
+      continue;
+    }
     if (cell === '') continue;
     if (column === 'lat' || column === 'lng') {
       const location = (plain.location ??= {}) as Record<string, unknown>;
@@ -107,7 +128,10 @@ function csvRecord(record: Record<string, string>, line: number): ImportRecord {
   return details.length > 0 ? { line, details } : { line, plain };
 }
 
+/** Decimal notation, exponent allowed (`31.27`, `1e-3`); not `0x1F`, `Infinity` or `1_000`, which Number() reads too. */
+const DECIMAL_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
 function toNumber(cell: string): number | string {
   const value = Number(cell);
-  return cell.trim() !== '' && Number.isFinite(value) ? value : cell;
+  return DECIMAL_NUMBER.test(cell.trim()) && Number.isFinite(value) ? value : cell;
 }
