@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { ObservabilityMetrics } from './metrics';
+import { describeListenAddress } from '@huigong/platform';
 
 /**
  * A worker (matcher, notifier) as an HTTP app that serves only its ops routes (`/health/*`, `/metrics`),
@@ -33,7 +34,7 @@ export async function listenOps(app: INestApplication, port: number | null, vari
   }
   try {
     await app.listen(port);
-    logger.log(`Health and metrics on http://127.0.0.1:${port}/health/ready and /metrics.`);
+    logger.log(`Health (/health/ready) and metrics (/metrics) listening ${describeListenAddress(app.getHttpServer().address())}.`);
   } catch (error) {
     if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
     logger.error(`${variable} ${port} is taken by another process: this ${name} runs without its health and metrics routes. Set ${variable} to a free port.`);

@@ -16,3 +16,4 @@ export * from './http/request-context.middleware';
 export * from './process/run-process';
 export * from './batching/micro-batch';
 export * from './http/database-unavailable';
+export * from './process/listen-address';
