@@ -15,5 +15,6 @@ export * from './platform.module';
 export * from './http/request-context.middleware';
 export * from './process/run-process';
 export * from './batching/micro-batch';
+export * from './batching/concurrency-limit';
 export * from './http/database-unavailable';
 export * from './process/listen-address';
