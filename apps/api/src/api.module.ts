@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
-import { type LogSettings, ObservabilityModule } from '@huigong/observability';
+import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
 import { PersistenceModule } from '@huigong/persistence';
 import {
   ApiExceptionFilter,
@@ -61,8 +61,9 @@ export class ApiModule {
         PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-api', poolSize: 20 }),
         MessagingModule.forRoot({ relay: true }),
-        // Health, metrics, JSON logs, the queue board (admin key) and the rate limit.
+        // Health, metrics, JSON logs and the queue board (admin key); then the rate limit, when on.
         ObservabilityModule.forRoot(config, { service: 'api', logs: options.logs, intake: true }),
+        ...(config.rateLimitPerMinute === null ? [] : [rateLimitModule(config.rateLimitPerMinute)]),
       ],
       controllers: [
         OrganizationsController,
@@ -82,6 +83,9 @@ export class ApiModule {
         CandidateExplainer,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // The rate limit (RATE_LIMIT_PER_MINUTE; none at 0 or off) after the key guard, since global guards run in
+        // the order they are provided: a made-up key is refused 401 before it counts, and a real one counts as itself.
+        ...(config.rateLimitPerMinute === null ? [] : [{ provide: APP_GUARD, useClass: IntakeRateLimitGuard }]),
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@huigong/platform/config/app-config';
 import { AdminBoardModule } from './admin-board';
@@ -9,20 +9,19 @@ import { APP_LOGGER, HTTP_LOGGER, JobLogContext, type LogSettings, type ServiceN
 import { MetricsController } from './metrics.controller';
 import { OBSERVED_SERVICE, ObservabilityMetrics } from './metrics';
 import { QueueMonitor } from './queue-monitor';
-import { IntakeRateLimitGuard } from './rate-limit';
 
 export interface ObservabilityOptions {
   service: ServiceName;
   /** Where the JSON logs go and from which level; by default LOG_LEVEL, to stdout. */
   logs?: LogSettings;
-  /** The intake API: the queue board at /admin/queues and the rate limit. */
+  /** The intake API: the queue board at /admin/queues. (Its rate limit is provided by the API, after the key guard.) */
   intake?: boolean;
 }
 
 /**
  * Health, metrics and logs for one process: `/health/live`, `/health/ready` and `/metrics` (no key
  * needed), nestjs-pino as the Nest logger with personal data and keys redacted, and for workers a line
- * per finished job with its correlation id. The intake API also gets the queue board and the rate limit.
+ * per finished job with its correlation id. The intake API also gets the queue board.
  */
 @Module({})
 export class ObservabilityModule {
@@ -47,7 +46,6 @@ export class ObservabilityModule {
         ReadinessChecks,
         JobLogContext,
         JobOutcomeLogger,
-        ...(options.intake === true ? [{ provide: APP_GUARD, useClass: IntakeRateLimitGuard }] : []),
       ],
       exports: [ObservabilityMetrics, JobLogContext, QueueMonitor, APP_LOGGER, HTTP_LOGGER],
     };
