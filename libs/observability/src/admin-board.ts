@@ -1,7 +1,9 @@
-import { Inject, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { createBullBoard } from '@bull-board/api';
+import { Module } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
+import { QueueName } from '@huigong/messaging';
 import { hashApiKey, sameKey } from '@huigong/platform/auth/api-key';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
 import { apiErrorBody } from '@huigong/platform/http/api-error';
@@ -46,31 +48,38 @@ export function adminBoardGuard(config: AppConfig, dataSource: DataSource) {
   };
 }
 
-/**
- * bull-board at /admin/queues, on the monitor's queues (every queue of queues.ts, with QUEUE_PREFIX), for
- * the admin key only. Wired as @bull-board/nestjs does it (a guard and the board's router on the route),
- * without that package: it is CommonJS requiring the ES-module-only @nestjs/common, which jest's module
- * loader cannot do on Node 20.
- */
-@Module({})
-export class AdminBoardModule implements NestModule {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-    private readonly monitor: QueueMonitor,
-  ) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    const server = new ExpressAdapter();
-    server.setBasePath(ADMIN_BOARD_ROUTE);
-    createBullBoard({
-      queues: Object.values(this.monitor.queues).map((queue) => new BullMQAdapter(queue)),
-      // @bull-board/express brings its own copy of @bull-board/api's types; the classes are the same.
-      serverAdapter: server as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-      options: { uiConfig: { boardTitle: 'huigong queues' } },
-    });
-    const board = server.getRouter();
-    (board as { disable?: (setting: string) => void }).disable?.('x-powered-by'); // the board is an express app of its own
-    consumer.apply(adminBoardGuard(this.config, this.dataSource), board).forRoutes(ADMIN_BOARD_ROUTE);
+/** The board's express app, without the `X-Powered-By` header express adds (the API itself sends none). */
+class BoardExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    this.getRouter().disable('x-powered-by');
   }
 }
+
+/**
+ * bull-board at /admin/queues through @bull-board/nestjs, with the express adapter, on the monitor's queues
+ * (every queue of queues.ts, with QUEUE_PREFIX), for the admin key only (`adminBoardGuard` runs before the
+ * board's router). The intake API registers no BullMQ queues of its own, so the monitor's are offered under
+ * the queue tokens that BullBoardModule.forFeature looks up by name.
+ */
+@Module({
+  imports: [
+    BullBoardModule.forRootAsync({
+      useFactory: (config: AppConfig, dataSource: DataSource): BullBoardModuleOptions => ({
+        route: ADMIN_BOARD_ROUTE,
+        // @bull-board/express brings its own copy of @bull-board/api's types; the classes are the same.
+        adapter: BoardExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
+        boardOptions: { uiConfig: { boardTitle: 'huigong queues' } },
+        middleware: adminBoardGuard(config, dataSource),
+      }),
+      inject: [APP_CONFIG, DataSource],
+    }),
+    BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
+  ],
+  providers: Object.values(QueueName).map((name) => ({
+    provide: getQueueToken(name),
+    useFactory: (monitor: QueueMonitor) => monitor.queues[name],
+    inject: [QueueMonitor],
+  })),
+})
+export class AdminBoardModule {}
