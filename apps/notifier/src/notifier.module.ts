@@ -4,7 +4,7 @@ import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
-import { DeliveryProcessor } from './delivery.processor';
+import { DeliveryProcessor, OFFER_TRANSACTIONS, offerTransactions } from './delivery.processor';
 import { EmailSender } from './email-sender';
 import { FollowUpReminders } from './follow-up-reminders';
 import { NotificationRecorder } from './notification-recorder';
@@ -38,7 +38,11 @@ export class NotifierModule {
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'notifier', logs: options.logs }),
       ],
-      providers: [NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, EmailSender, DeliveryProcessor, FollowUpReminders],
+      providers: [
+        NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, EmailSender, DeliveryProcessor, FollowUpReminders,
+        // Offers in flight, each holding a connection in its transaction: bounded by the pool, not by the batch.
+        { provide: OFFER_TRANSACTIONS, useValue: offerTransactions(poolSize) },
+      ],
     };
   }
 }

@@ -66,6 +66,39 @@ export interface DeliveryAttemptOutcome {
   error?: string;
 }
 
+/**
+ * One offer to one worker, under the lock on that worker's offers (`withWorkerOffers`): what was read under
+ * the lock, and writes that go over the lock's own connection, in its transaction.
+ */
+export interface WorkerOfferSession {
+  /** Offers delivered to the worker since the given instant (the start of the local day). */
+  deliveredSince: number;
+  /** The delivery as it is now (another job may have sent it since it was read); undefined when erased. */
+  delivery: { status: string; attempts: number } | undefined;
+  /** The worker's phone, for the gateway only (never stored in a payload); null when no longer active. */
+  phone: string | null;
+  /** Records the outcome of this attempt at the delivery, in the lock's transaction. */
+  markAttempt(outcome: Omit<DeliveryAttemptOutcome, 'deliveryId'>): Promise<void>;
+  /** Notes why the offer is held back (it stays pending, without using an attempt), in the lock's transaction. */
+  noteHeld(reason: string): Promise<void>;
+}
+
+async function markAttempts(manager: EntityManager, outcomes: readonly DeliveryAttemptOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await manager.query(
+    `UPDATE notification_deliveries d
+        SET status = o.status, attempts = d.attempts + 1, last_status_code = o.status_code, last_error = o.error, updated_at = now(),
+            delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS o(id, status, status_code, error)
+      WHERE d.id = o.id`,
+    [outcomes.map((o) => o.deliveryId), outcomes.map((o) => o.status), outcomes.map((o) => o.statusCode ?? null), outcomes.map((o) => o.error ?? null)],
+  );
+}
+
+async function noteHeld(manager: EntityManager, deliveryId: string, reason: string): Promise<void> {
+  await manager.query(`UPDATE notification_deliveries SET last_error = $2, updated_at = now() WHERE id = $1`, [deliveryId, reason]);
+}
+
 /** The notifier's reads and writes: notifications recorded once (by dedupe key), and their deliveries. */
 @Injectable()
 export class NotificationStore {
@@ -196,43 +229,38 @@ export class NotificationStore {
     );
   }
 
-  /** The phone of a worker, read at send time for the gateway only (never stored in a payload). */
-  async workerPhone(candidateId: string): Promise<string | null> {
-    const rows: { phone: string | null }[] = await this.dataSource.query(`SELECT phone FROM candidates WHERE id = $1 AND status = 'active'`, [candidateId]);
-    return rows[0]?.phone ?? null;
-  }
-
-  /** Records the outcome of one attempt at each delivery, in one statement. */
+  /** Records the outcome of one attempt at each delivery, in one statement. Not inside a transaction: it takes a connection of its own. */
   async markAttempts(outcomes: readonly DeliveryAttemptOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE notification_deliveries d
-          SET status = o.status, attempts = d.attempts + 1, last_status_code = o.status_code, last_error = o.error, updated_at = now(),
-              delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END
-         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS o(id, status, status_code, error)
-        WHERE d.id = o.id`,
-      [outcomes.map((o) => o.deliveryId), outcomes.map((o) => o.status), outcomes.map((o) => o.statusCode ?? null), outcomes.map((o) => o.error ?? null)],
-    );
+    await markAttempts(this.dataSource.manager, outcomes);
   }
 
   /**
-   * Runs `work` holding a lock on one worker's offers, so that two deliveries at once cannot both slip
-   * under the daily cap; gives it the offers delivered to the worker since `since`.
+   * Runs `work` holding a lock on one worker's offers, so that two deliveries at once (in this process or
+   * another) cannot both slip under the daily cap. The lock is a transaction's, and `work` gets that
+   * transaction as a session: what it reads (the offers delivered since `since`, the delivery as it is now,
+   * the phone) and what it writes (the attempt's outcome, a hold) all go over the lock's one connection, so
+   * it never waits for a second connection from the pool while holding one. A delivered offer is recorded
+   * in the same transaction that counted, and counts against the cap once the lock is released.
    */
-  async withWorkerOffers<T>(candidateId: string, since: Date, work: (deliveredSince: number) => Promise<T>): Promise<T> {
+  async withWorkerOffers<T>(candidateId: string, deliveryId: string, since: Date, work: (session: WorkerOfferSession) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('worker-offers:' || $1))`, [candidateId]);
-      const [row]: { n: number }[] = await manager.query(
-        `SELECT count(*)::int AS n FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
-          WHERE n.recipient_kind = 'candidate' AND n.recipient_id = $1 AND n.type = 'offer' AND d.status = 'delivered' AND d.delivered_at >= $2`,
-        [candidateId, since],
+      const [row]: { deliveredSince: number; status: string | null; attempts: number | null; phone: string | null }[] = await manager.query(
+        `SELECT (SELECT count(*)::int FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+                  WHERE n.recipient_kind = 'candidate' AND n.recipient_id = $1 AND n.type = 'offer' AND d.status = 'delivered' AND d.delivered_at >= $2) AS "deliveredSince",
+                (SELECT status FROM notification_deliveries WHERE id = $3) AS status,
+                (SELECT attempts FROM notification_deliveries WHERE id = $3) AS attempts,
+                (SELECT phone FROM candidates WHERE id = $1 AND status = 'active') AS phone`,
+        [candidateId, since, deliveryId],
       );
-      return work(row.n);
+      return work({
+        deliveredSince: row.deliveredSince,
+        delivery: row.status === null ? undefined : { status: row.status, attempts: row.attempts ?? 0 },
+        phone: row.phone,
+        markAttempt: (outcome) => markAttempts(manager, [{ ...outcome, deliveryId }]),
+        noteHeld: (reason) => noteHeld(manager, deliveryId, reason),
+      });
     });
-  }
-
-  async noteHeld(deliveryId: string, reason: string): Promise<void> {
-    await this.dataSource.query(`UPDATE notification_deliveries SET last_error = $2, updated_at = now() WHERE id = $1`, [deliveryId, reason]);
   }
 
   /** A 410 from a webhook switches it off until its owner sets it again. */

@@ -4,6 +4,10 @@
  * current turn of the event loop ends), has been handled by `handle`. Many concurrent jobs doing one
  * database read or write each become one statement per batch. A batch that fails rejects each of its
  * items with the error; `handle` must give back one result per item, in order.
+ *
+ * A batch is handled later, by whoever flushes it, on a connection of its own: never `run` one from inside
+ * a transaction and wait for it there. The transaction would hold its connection while waiting for
+ * another from the same pool, and enough of them at once exhaust the pool for good.
  */
 export class MicroBatch<I, O> {
   private items: I[] = [];
