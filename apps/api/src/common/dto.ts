@@ -19,6 +19,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 
@@ -110,15 +111,22 @@ export function windowListRules(options: { min: number; max: number }): Property
 
 /**
  * A field holding one object of `type`. class-validator's ValidateNested alone accepts a list there (it
- * validates each element, and `[]` has none): `location: []` passed validation and failed at the database,
- * `consent: []` was stored as no consent. So the value must be an object and not a list.
+ * validates each element, and `[]` has none): `location: []` passed validation and failed at the database
+ * with a 500. So the value must be an object and not a list.
  */
 export function nestedObjectRules(type: () => new () => object): PropertyDecorator[] {
-  return [
-    IsObject({ message: 'must be an object' }),
-    ValidateNested({ message: 'must be an object' }),
-    Type(type) as PropertyDecorator,
-  ];
+  return [IsObjectNotList(), ValidateNested({ message: 'must be an object' }), Type(type) as PropertyDecorator];
+}
+
+/** An object and not a list; null and absent are left to IsDefined or IsOptional, which say "is required". */
+function IsObjectNotList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isObjectNotList',
+    validator: {
+      validate: (value: unknown) => value === null || value === undefined || (typeof value === 'object' && !Array.isArray(value)),
+      defaultMessage: () => 'must be an object',
+    },
+  });
 }
 
 /** A required position: present, and a valid LocationDto. */

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsDefined, IsInt, IsNumber, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { MaxDecimalPlaces, decimalPlaces, validateRecord } from './validation';
 
 class Point {
@@ -43,6 +43,32 @@ describe('validation errors name each bad field', () => {
 
   it('refuses a record that is not an object', async () => {
     expect((await validateRecord(Shape, [1, 2])).errors).toEqual([{ field: '(record)', message: 'must be a JSON object' }]);
+  });
+});
+
+class Drawing {
+  @IsDefined({ message: 'is required' })
+  @ValidateNested({ message: 'must be an object' })
+  @Type(() => Point)
+  origin: Point;
+
+  @IsArray({ message: 'must be a list' })
+  @ValidateNested({ each: true, message: 'must be an object' })
+  @Type(() => Point)
+  points: Point[];
+}
+
+describe("ValidateNested's own complaint", () => {
+  it('is said only when no other rule of the field spoke', async () => {
+    const result = await validateRecord(Drawing, { origin: null, points: 5 });
+    expect(result.errors).toEqual([
+      { field: 'origin', message: 'is required' },
+      { field: 'points', message: 'must be a list' },
+    ]);
+    expect((await validateRecord(Drawing, { origin: 3, points: [{ x: 1 }, 7] })).errors).toEqual([
+      { field: 'origin', message: 'must be an object' },
+      { field: 'points.1', message: 'must be an object' },
+    ]);
   });
 });
 

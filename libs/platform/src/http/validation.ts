@@ -10,7 +10,10 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   const result: FieldError[] = [];
   for (const error of errors) {
     const field = parent === '' ? error.property : `${parent}.${error.property}`;
-    const constraints = Object.entries(error.constraints ?? {});
+    let constraints = Object.entries(error.constraints ?? {});
+    // ValidateNested's "not an object" is said only when no other rule of the field spoke: `location: null`
+    // is "is required", `availability: 5` "must be a list of windows"; an element `availability.0: 5` keeps it.
+    if (constraints.length > 1) constraints = constraints.filter(([constraint]) => constraint !== 'nestedValidation');
     if (constraints.length > 0 && error.value === undefined && !('whitelistValidation' in (error.constraints ?? {}))) {
       // A missing field fails every rule; one message says it all.
       result.push({ field, message: 'is required' });
