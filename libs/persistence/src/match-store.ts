@@ -46,30 +46,34 @@ export class MatchStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Active people who consent to contact, for building the index: one streamed query, handed over in
-   * batches. (Pages by id cost a scan and a sort each when the planner has no statistics yet, as after a
-   * bulk load: a million people took a minute that way, against seconds streamed.)
+   * Active people who consent to contact, for building the index: page by page in order of id, each page
+   * its own short statement (the next `pageSize` rows of the primary key after the last id seen), so that
+   * no statement grows with the city and none meets the pool's statement_timeout, at any size; only one
+   * page is held at a time. Status and consent are judged on the page's rows rather than in the scan: with
+   * them in the WHERE, a planner without statistics (as right after a bulk load) expects few rows to
+   * qualify and reads and sorts the whole table for every page (a minute for a million people), while
+   * "the next n ids" is always an index range scan.
+   *
+   * The pages are not one snapshot, and need not be: a person registered, changed or erased while the
+   * index is built may be read in either state, or missed if their id sorts below a page already read.
+   * Each such change is an event (CandidateRegistered, CandidateUpdated, CandidateErased) that the worker
+   * handles only once the build is done, re-reading the row; one that another matcher handled meanwhile
+   * reaches this one by its broadcast, which re-reads the row too. And every match is checked against
+   * PostgreSQL under row locks, whatever the index holds.
    */
-  async forEachMatchableCandidate(batchSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const stream = await runner.stream(
-        `SELECT id, groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks,
-                accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", created_at AS "createdAt"
-           FROM candidates WHERE status = 'active' AND consent_contact`,
+  async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const page: (CandidateEntity & { matchable: boolean })[] = await this.dataSource.query(
+        `SELECT id, status = 'active' AND consent_contact AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
+                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", created_at AS "createdAt"
+           FROM candidates WHERE id > $1 ORDER BY id LIMIT $2`,
+        [after, pageSize],
       );
-      let batch: CandidateEntity[] = [];
-      for await (const row of stream) {
-        batch.push(row as CandidateEntity);
-        if (batch.length >= batchSize) {
-          visit(batch);
-          batch = [];
-        }
-      }
-      if (batch.length > 0) visit(batch);
-    } finally {
-      await runner.release();
+      if (page.length === 0) return;
+      after = page[page.length - 1].id;
+      visit(page.filter((row) => row.matchable));
+      if (page.length < pageSize) return;
     }
   }
 
