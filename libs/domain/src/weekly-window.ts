@@ -55,7 +55,7 @@ export function weekIntervals(windows: readonly WeeklyWindow[]): WeekInterval[] 
   pieces.sort((a, b) => a.start - b.start);
   const merged: WeekInterval[] = [];
   for (const piece of pieces) {
-    const last = merged[merged.length - 1];
+    const last = merged.at(-1);
     if (last !== undefined && piece.start <= last.end) last.end = Math.max(last.end, piece.end);
     else merged.push({ ...piece });
   }

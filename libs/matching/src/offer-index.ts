@@ -33,7 +33,7 @@ export class OfferIndex<T extends PlacedOffer> {
     this.byId.set(offer.id, offer);
     const key = cellKey(offer.location.lat, offer.location.lng);
     let members = this.cells.get(key);
-    if (members === undefined) this.cells.set(key, (members = new Map()));
+    if (members === undefined) this.cells.set(key, (members = new Map<string, T>()));
     members.set(offer.id, offer);
     this.largestRadiusKm = Math.max(this.largestRadiusKm, offer.radiusKm);
   }

@@ -75,6 +75,8 @@ const STATUS_ORDER = Object.keys(EN_STATUS);
 const pct = (fraction: number) => Math.round(fraction * 100);
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+/** A stored field that should be text: anything else (absent, null, an object) reads as empty, never as "[object Object]". */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function offerKind(kind: OfferRef['kind'], locale: NoticeLocale): string {
   if (locale === 'en') return kind === 'slot' ? 'offer slot' : 'job opening';
@@ -90,7 +92,10 @@ function footer(locale: NoticeLocale): string {
 /** A reason in words: "距离约 1.2 公里", "About 1.2 km away". */
 export function reasonText(reason: ReasonInput, locale: NoticeLocale = 'zh-CN'): string {
   const en = locale === 'en';
-  const number = (key: string) => (typeof reason[key] === 'number' ? (reason[key] as number) : 0);
+  const number = (key: string) => {
+    const value = reason[key];
+    return typeof value === 'number' ? value : 0;
+  };
   switch (reason.code) {
     case 'distance':
       return en ? `About ${number('km')} km away` : `距离约 ${number('km')} 公里`;
@@ -105,7 +110,7 @@ export function reasonText(reason: ReasonInput, locale: NoticeLocale = 'zh-CN'):
       return covered.length > 0 ? `具备所需技能：${covered.join('、')}${missing.length > 0 ? `；缺少：${missing.join('、')}` : ''}` : `缺少所需技能：${missing.join('、')}`;
     }
     case 'group': {
-      const group = String(reason.group ?? '');
+      const group = text(reason.group);
       return en ? `In a priority group: ${EN_GROUPS[group] ?? group}` : `属于优先群体：${ZH_GROUPS[group] ?? group}`;
     }
     case 'waiting': {
@@ -208,7 +213,8 @@ function offerRef(value: unknown): OfferRef {
 }
 
 const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'object' && item !== null) : []);
+const list = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value) ? (value as unknown[]).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
 
 /**
  * The mail of a stored notification (its type and payload as recorded), or undefined for a type that is not
@@ -221,7 +227,7 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
       return candidateListEmail({
         offer: offerRef(payload.offer),
         matches: list(payload.matches).map((match) => ({
-          displayName: String(match.displayName ?? ''),
+          displayName: text(match.displayName),
           score: count(match.score),
           reasons: list(match.reasons).filter((reason): reason is ReasonInput => typeof reason.code === 'string'),
         })),
@@ -237,7 +243,7 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
       return reminderEmail({
         afterDays: count(payload.afterDays),
         matches: list(payload.matches).map((match) => ({
-          displayName: String(match.displayName ?? ''),
+          displayName: text(match.displayName),
           offer: { title: offerRef(match.offer).title },
           proposedSince: String(match.proposedSince),
         })),

@@ -49,6 +49,12 @@ describe('the text of an offer to a worker', () => {
     expect(text).toBe('定海社区 食堂午餐：周一至周五 13:00-14:00，两荤一素一汤，米饭不限量，另送水果一份，饮料自取，餐后甜点…，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。');
   });
 
+  it('cuts a long description between characters as a reader sees them, never inside an emoji', () => {
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    const text = offerText({ ...canteenLunch, terms: { description: `${'饭'.repeat(28)}${family}${'汤'.repeat(5)}` } });
+    expect(text).toContain(`${'饭'.repeat(28)}${family}…，`);
+  });
+
   it('refuses to write an offer without its code', () => {
     expect(() => offerText({ ...canteenLunch, code: ' ' })).toThrow(RangeError);
   });

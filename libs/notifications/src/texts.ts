@@ -25,6 +25,8 @@ const ZH_DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '�
 const EN_DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const ZH_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 const DESCRIPTION_MAX_CHARS = 30;
+/** A description is cut between characters as a reader sees them, so an emoji or an accented letter is never cut in half. */
+const CHARACTERS = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
@@ -40,7 +42,7 @@ function dayRuns(days: readonly number[]): number[][] {
   for (let i = 0; i < 7; i++) {
     const day = ((first - 1 + i) % 7) + 1;
     if (!set.has(day)) continue;
-    const last = runs[runs.length - 1];
+    const last = runs.at(-1);
     if (last !== undefined && last[last.length - 1] === previous(day)) last.push(day);
     else runs.push([day]);
   }
@@ -103,7 +105,7 @@ function termsText(terms: OfferTextInput['terms'], locale: NoticeLocale): string
   if (terms.price !== undefined) parts.push(priceText(terms.price));
   const description = oneLine(terms.description ?? '');
   if (description !== '') {
-    const chars = [...description];
+    const chars = Array.from(CHARACTERS.segment(description), ({ segment }) => segment);
     parts.push(chars.length > DESCRIPTION_MAX_CHARS ? `${chars.slice(0, DESCRIPTION_MAX_CHARS - 1).join('')}…` : description);
   }
   return parts;

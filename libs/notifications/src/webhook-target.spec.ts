@@ -1,13 +1,13 @@
 import { NON_PUBLIC_TARGET_ERROR_CODE, type Resolver, checkWebhookUrl, guardedLookup, isNonPublicAddress } from './webhook-target';
 
 /** A resolver with a fixed table, so that no test touches the network. */
-function fakeResolver(table: Record<string, string[]>): Resolver & { asked: string[] } {
+function fakeResolver(table: Partial<Record<string, string[]>>): Resolver & { asked: string[] } {
   const asked: string[] = [];
-  const resolve = async (hostname: string) => {
+  const resolve = (hostname: string): Promise<string[]> => {
     asked.push(hostname);
     const addresses = table[hostname];
-    if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return addresses;
+    if (addresses === undefined) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(addresses);
   };
   return Object.assign(resolve, { asked });
 }
@@ -396,9 +396,12 @@ describe('checking a webhook URL', () => {
   });
 
   it('gives one address when the connection asks for one', async () => {
-    const one = await new Promise<[string, number | undefined]>((resolve, reject) =>
-      guardedLookup([], dns)('hooks.union-app.example', {}, (error, address, family) => (error ? reject(error) : resolve([address as string, family]))),
-    );
+    const one = await new Promise<[string, number | undefined]>((resolve, reject) => {
+      guardedLookup([], dns)('hooks.union-app.example', {}, (error, address, family) => {
+        if (error) reject(error);
+        else resolve([address as string, family]);
+      });
+    });
     expect(one).toEqual(['93.184.215.14', 4]);
   });
 });

@@ -28,7 +28,7 @@ export type WebhookTargetRefusal =
 
 /** The system resolver (getaddrinfo, as an HTTP client would use it): every address, IPv4 and IPv6. */
 export const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+  (await lookup(hostname, { all: true, order: 'verbatim' })).map((entry) => entry.address);
 
 /** [block, IANA's name for it, the RFC that asked for it]. */
 type RegistryEntry = readonly [block: string, name: string, rfc: string];
@@ -166,7 +166,10 @@ function ipv6Groups(address: string): number[] | undefined {
   } catch {
     return undefined;
   }
-  const [head, tail] = canonical.split('::');
+  // No "::" in the address leaves one half: the tail is then absent, not empty.
+  const halves = canonical.split('::');
+  const head = halves[0];
+  const tail = halves.at(1);
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
@@ -283,18 +286,22 @@ export function guardedLookup(allowedHosts: readonly string[], resolve: Resolver
         const list = addresses.filter((address) => isIP(address) !== 0);
         if (list.length === 0) {
           const error: NodeJS.ErrnoException = Object.assign(new Error(`${host} did not resolve`), { code: 'ENOTFOUND' });
-          return callback(error, '');
+          callback(error, '');
+          return;
         }
         const bad = allowed.has(host) ? undefined : list.find(isNonPublicAddress);
         if (bad !== undefined) {
           const error = Object.assign(new Error(`${host} resolves to the non-public address ${bad}`), { code: NON_PUBLIC_TARGET_ERROR_CODE, address: bad });
-          return callback(error, '');
+          callback(error, '');
+          return;
         }
         const entries = list.map((address) => ({ address, family: isIP(address) }));
-        if (options?.all === true) return callback(null, entries);
-        callback(null, entries[0].address, entries[0].family);
+        if (options?.all === true) callback(null, entries);
+        else callback(null, entries[0].address, entries[0].family);
       },
-      (error: NodeJS.ErrnoException) => callback(error, ''),
+      (error: unknown) => {
+        callback(error instanceof Error ? error : new Error(String(error)), '');
+      },
     );
   };
 }
