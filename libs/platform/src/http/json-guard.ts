@@ -39,26 +39,30 @@ export const MESSAGES = {
  */
 export function unsafeJsonFields(value: unknown, root = '(body)'): FieldError[] {
   const found: FieldError[] = [];
-  const stack: JsonNode[] = [{ value, path: '', depth: 1 }];
+  const stack: JsonNode[] = [{ value, key: '', parent: undefined, depth: 1 }];
   while (stack.length > 0 && found.length < MAX_REPORTED_FIELDS) {
     const node = stack.pop() as JsonNode;
-    const field = node.path === '' ? root : node.path;
+    const inner = node.value;
     if (node.badKey !== undefined) {
-      found.push({ field, message: node.badKey });
-    } else if (typeof node.value === 'string') {
-      if (!isWellFormed(node.value)) found.push({ field, message: MESSAGES.notUnicode });
-      else if (node.value.includes('\u0000')) found.push({ field, message: MESSAGES.nul });
-    } else if (typeof node.value === 'object' && node.value !== null) {
+      found.push({ field: pathOf(node, root), message: node.badKey });
+    } else if (typeof inner === 'string') {
+      if (!isWellFormed(inner)) found.push({ field: pathOf(node, root), message: MESSAGES.notUnicode });
+      else if (inner.includes('\u0000')) found.push({ field: pathOf(node, root), message: MESSAGES.nul });
+    } else if (typeof inner === 'object' && inner !== null) {
       if (node.depth > MAX_JSON_DEPTH) {
-        found.push({ field, message: MESSAGES.tooDeep });
+        found.push({ field: pathOf(node, root), message: MESSAGES.tooDeep });
         continue;
       }
-      const keys = Array.isArray(node.value) ? node.value.map((_item, index) => String(index)) : Object.keys(node.value);
+      const depth = node.depth + 1;
       // Last pushed is walked first: pushed in reverse, the fields come out in the order of the document.
-      for (let index = keys.length - 1; index >= 0; index--) {
-        const key = keys[index];
-        const path = node.path === '' ? toWellFormed(key) : `${node.path}.${toWellFormed(key)}`;
-        stack.push({ value: (node.value as Record<string, unknown>)[key], path, depth: node.depth + 1, badKey: badKey(key) });
+      if (Array.isArray(inner)) {
+        for (let index = inner.length - 1; index >= 0; index--) stack.push({ value: inner[index], key: index, parent: node, depth });
+      } else {
+        const keys = Object.keys(inner);
+        for (let index = keys.length - 1; index >= 0; index--) {
+          const key = keys[index];
+          stack.push({ value: (inner as Record<string, unknown>)[key], key, parent: node, depth, badKey: badKey(key) });
+        }
       }
     }
   }
@@ -67,12 +71,20 @@ export function unsafeJsonFields(value: unknown, root = '(body)'): FieldError[] 
 
 interface JsonNode {
   value: unknown;
-  /** Dotted path from the root; '' for the root itself. */
-  path: string;
+  /** The key or index naming this node in its parent; the path is made only for a node that is reported. */
+  key: string | number;
+  parent: JsonNode | undefined;
   /** 1 for the root; objects and lists deeper than MAX_JSON_DEPTH are refused. */
   depth: number;
   /** Why the key naming this node is refused, if it is. */
   badKey?: string;
+}
+
+/** `location.lat`, `shifts.0.start`; keys made well-formed, so that the answer (and jsonb) can hold them. */
+function pathOf(node: JsonNode, root: string): string {
+  const keys: string[] = [];
+  for (let at: JsonNode | undefined = node; at?.parent !== undefined; at = at.parent) keys.push(typeof at.key === 'number' ? String(at.key) : toWellFormed(at.key));
+  return keys.length === 0 ? root : keys.reverse().join('.');
 }
 
 /** `String.prototype.isWellFormed` and `toWellFormed` (ES2024, in Node since 20), typed here while `lib` is ES2023. */
