@@ -101,8 +101,8 @@ export async function validateRecord<T extends object>(
 
 /**
  * How many decimal places a finite number has as JavaScript writes it (the shortest text that reads back
- * as the same number): 12.5 has 1, 1e-7 has 7, 1.5e-7 has 8, 1e21 has 0. NaN and the infinities have
- * none to count: `Infinity`.
+ * as the same number): 12.5 has 1, 1e-7 has 7, 1.5e-7 has 8, 1e21 has 0. NaN and the infinities are no
+ * amount at all: `Infinity`, which every limit refuses.
  */
 export function decimalPlaces(value: number): number {
   if (!Number.isFinite(value)) return Infinity;
