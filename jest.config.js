@@ -1,7 +1,6 @@
 /** Unit specs sit beside the code; end-to-end tests in test/ run against real PostgreSQL and Redis. */
 const moduleNameMapper = {
   '^@huigong/(domain|matching|messaging|notifications|observability|persistence|platform)$': '<rootDir>/libs/$1/src',
-  '^@huigong/(domain|matching|messaging|notifications|observability|persistence|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 // NestJS 12 ships as ES modules only, so jest runs in its native ESM mode (node --experimental-vm-modules)
 // and ts-jest emits ESM. Type-checking is done once, by `npm run typecheck`; jest only transpiles.

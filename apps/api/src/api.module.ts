@@ -10,7 +10,6 @@ import {
   AppConfigModule,
   type AppConfig,
   IdempotencyInterceptor,
-  PlatformModule,
 } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
@@ -58,7 +57,6 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         AppConfigModule.forRoot(config),
-        PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-api', poolSize: 20 }),
         MessagingModule.forRoot({ relay: true }),
         // Health, metrics, JSON logs and the queue board (admin key); then the rate limit, when on.

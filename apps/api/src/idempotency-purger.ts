@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { IdempotencyStore } from '@huigong/platform';
+import { IdempotencyStore } from '@huigong/persistence';
 
 /** Forgets idempotency records past their 24 hours, once an hour. */
 @Injectable()

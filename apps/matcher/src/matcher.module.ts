@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { MatchStore, PersistenceModule } from '@huigong/persistence';
-import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
+import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
 import { IndexBroadcast } from './index-broadcast';
 import { MatchingService } from './matching.service';
@@ -17,7 +17,6 @@ export class MatcherModule {
       module: MatcherModule,
       imports: [
         AppConfigModule.forRoot(config),
-        PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-matcher', poolSize: 10 }),
         // The queue this worker consumes, on the shared worker connection.
         BullModule.registerQueue({ name: QueueName.DomainEvents }),

@@ -1,5 +1,4 @@
-import type { DeliveryChannel, NotificationStore } from '@huigong/persistence';
-import type { NotificationRecipientKind } from '@huigong/persistence/entities';
+import type { DeliveryChannel, NotificationRecipientKind, NotificationStore } from '@huigong/persistence';
 import type { AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
 

@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { NotificationStore, PersistenceModule } from '@huigong/persistence';
-import { AppConfigModule, type AppConfig, PlatformModule } from '@huigong/platform';
+import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DeliveryProcessor, OFFER_TRANSACTIONS, offerTransactions } from './delivery.processor';
 import { EmailSender } from './email-sender';
 import { FollowUpReminders } from './follow-up-reminders';
@@ -29,7 +29,6 @@ export class NotifierModule {
       module: NotifierModule,
       imports: [
         AppConfigModule.forRoot(config),
-        PlatformModule,
         PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize }),
         // The queue this worker consumes, on the shared worker connection.
         BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { IdempotentConsumer } from './idempotent-consumer';
 import { OUTBOX_RELAY_OPTIONS, OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { DEFAULT_JOB_OPTIONS } from './queues';

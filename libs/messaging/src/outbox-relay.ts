@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { currentRequestContext } from '@huigong/platform/http/request-context';
-import { IdempotencyStore } from '@huigong/platform/idempotency/idempotency-store';
+import { IdempotencyStore } from '@huigong/persistence';
+import { currentRequestContext } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PendingEvent, appendToOutbox } from './outbox';

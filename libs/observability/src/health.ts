@@ -2,8 +2,7 @@ import { Controller, Get, Injectable, Logger, Res } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import { HealthCheckService, type HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '@huigong/platform/auth/roles.decorator';
-import { apiErrorBody } from '@huigong/platform/http/api-error';
+import { apiErrorBody, Public } from '@huigong/platform';
 import type { Response } from 'express';
 import { QueueMonitor } from './queue-monitor';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DynamicModule, Inject, Injectable, Optional } from '@nestjs/common';
-import type { AppConfig, LogLevel } from '@huigong/platform/config/app-config';
-import { currentRequestContext } from '@huigong/platform/http/request-context';
+import type { AppConfig, LogLevel } from '@huigong/platform';
+import { currentRequestContext } from '@huigong/platform';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger as PinoInstance } from 'pino';
 import { type HttpLogger, pinoHttp } from 'pino-http';

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { Public } from '@huigong/platform/auth/roles.decorator';
+import { Public } from '@huigong/platform';
 import type { Response } from 'express';
 import { ObservabilityMetrics } from './metrics';
 

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import type { AppConfig } from '@huigong/platform/config/app-config';
+import type { AppConfig } from '@huigong/platform';
 import { AdminBoardModule } from './admin-board';
 import { HealthController, ReadinessChecks } from './health';
 import { JobOutcomeLogger } from './job-logs';

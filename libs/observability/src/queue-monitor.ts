@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { DEFAULT_JOB_OPTIONS, QueueName, redisOptions } from '@huigong/messaging';
-import { APP_CONFIG, type AppConfig } from '@huigong/platform/config/app-config';
+import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 

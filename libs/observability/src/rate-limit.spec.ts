@@ -1,7 +1,7 @@
 import { type ExecutionContext, HttpException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import type { Principal } from '@huigong/platform/auth/principal';
-import { Public } from '@huigong/platform/auth/roles.decorator';
+import type { Principal } from '@huigong/platform';
+import { Public } from '@huigong/platform';
 import { IntakeRateLimitGuard, rateLimitModule, rateLimitTracker } from './rate-limit';
 
 class Deliveries {

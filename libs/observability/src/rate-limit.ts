@@ -1,8 +1,7 @@
 import { type DynamicModule, type ExecutionContext, HttpException, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail, ThrottlerModule } from '@nestjs/throttler';
-import type { Principal } from '@huigong/platform/auth/principal';
-import { PUBLIC_KEY } from '@huigong/platform/auth/roles.decorator';
-import { apiErrorBody } from '@huigong/platform/http/api-error';
+import type { Principal } from '@huigong/platform';
+import { apiErrorBody, PUBLIC_KEY } from '@huigong/platform';
 import type { Response } from 'express';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;

@@ -4,4 +4,6 @@ export * from './migrate';
 export * from './persistence.module';
 export * from './match-store';
 export * from './notification-store';
+export * from './idempotency-store';
+export * from './api-key-store';
 export * from './matching-profiles';

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@huigong/platform/config/app-config';
+import { ConfigError, loadConfig } from '@huigong/platform';
 import { runMigrations } from './migrate';
 
 /** `npm run migrate`: applies pending migrations and exits. */

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { CandidateEntity } from '@huigong/persistence/entities';
+import { CandidateEntity } from '@huigong/persistence';
 import { type FieldError, validateRecord } from '@huigong/platform';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 import type { WeeklyWindow } from '@huigong/domain';
-import type { CandidateEntity } from '@huigong/persistence/entities';
+import type { CandidateEntity } from '@huigong/persistence';
 import type { CandidateDto, UpdateCandidateDto } from './candidate.dto';
 
 const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>

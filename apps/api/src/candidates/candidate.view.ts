@@ -1,5 +1,5 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
-import type { CandidateEntity } from '@huigong/persistence/entities';
+import type { CandidateEntity } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
 import { ConsentDto } from './candidate.dto';

@@ -1,7 +1,7 @@
 import { Body, Controller, Inject, Injectable, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@huigong/messaging';
-import { ApiKeyEntity, CaseworkerEntity } from '@huigong/persistence/entities';
+import { ApiKeyEntity, CaseworkerEntity } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, Roles, hashApiKey, newApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';

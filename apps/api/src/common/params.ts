@@ -1,5 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
-import { ValidationFailedException } from '@huigong/platform/http/api-exception.filter';
+import { ValidationFailedException } from '@huigong/platform';
 
 /** A path id that must be a UUID: anything else is a 400 naming the parameter. */
 export function uuidParam(name = 'id'): ParseUUIDPipe {

@@ -1,4 +1,4 @@
-import { ValidationFailedException } from '@huigong/platform/http/api-exception.filter';
+import { ValidationFailedException } from '@huigong/platform';
 import { assertWebhookUrl } from './webhook-url';
 
 describe('webhook targets set through the API', () => {

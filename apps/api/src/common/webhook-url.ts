@@ -1,5 +1,5 @@
 import { checkWebhookUrl } from '@huigong/notifications';
-import { ValidationFailedException } from '@huigong/platform/http/api-exception.filter';
+import { ValidationFailedException } from '@huigong/platform';
 
 const MESSAGES = {
   invalid_url: 'must be an absolute http or https URL',

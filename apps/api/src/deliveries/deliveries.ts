@@ -1,8 +1,7 @@
 import { Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { DELIVERY_CHANNELS } from '@huigong/persistence';
-import { NOTIFICATION_RECIPIENT_KINDS, NOTIFICATION_TYPES } from '@huigong/persistence/entities';
+import { DELIVERY_CHANNELS, NOTIFICATION_RECIPIENT_KINDS, NOTIFICATION_TYPES } from '@huigong/persistence';
 import { Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { NOTIFICATION_TYPES } from '@huigong/persistence/entities';
+import { NOTIFICATION_TYPES } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';

@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Injectable, NotFoundException, Par
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMatchStatus, canCaseworkerMoveJobMatch } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { MatchEntity } from '@huigong/persistence/entities';
+import { MatchEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';

@@ -1,5 +1,5 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
-import type { OpeningEntity, OpeningStatus } from '@huigong/persistence/entities';
+import type { OpeningEntity, OpeningStatus } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';

@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoun
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { OpeningEntity } from '@huigong/persistence/entities';
+import { OpeningEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';

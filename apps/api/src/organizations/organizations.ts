@@ -2,7 +2,7 @@ import { Body, Controller, Inject, Injectable, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ORGANIZATION_KINDS, type OrganizationKind } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
-import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence/entities';
+import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, Roles, newApiKey, hashApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';

@@ -1,6 +1,6 @@
 import type { AccessibilityFeature, SlotKind, TargetGroup } from '@huigong/domain';
 import { SLOT_KINDS } from '@huigong/domain';
-import type { SlotEntity, SlotStatus } from '@huigong/persistence/entities';
+import type { SlotEntity, SlotStatus } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { AccessibilityProperty, LocationDto, LocationProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';

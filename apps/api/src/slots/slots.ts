@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoun
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { MatchEntity, SlotEntity, type SlotOfferTerms } from '@huigong/persistence/entities';
+import { MatchEntity, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';

@@ -8,9 +8,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@huigong/domain';
-import { ApiKeyEntity } from '@huigong/persistence/entities';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ApiKeyDirectory } from './api-key-directory';
 import { hashApiKey, sameKey } from './api-key';
 import type { Principal } from './principal';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
@@ -23,7 +22,7 @@ import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly dataSource: DataSource,
+    private readonly keys: ApiKeyDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,7 +47,7 @@ export class ApiKeyGuard implements CanActivate {
     if (match === null) return undefined;
     const key = match[1];
     if (sameKey(key, this.config.adminApiKey)) return { role: 'admin', keyId: 'admin' };
-    const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash: hashApiKey(key) });
+    const row = await this.keys.findByHash(hashApiKey(key));
     if (row === null || row.revokedAt !== null) return undefined;
     if (row.role === 'caseworker' && row.caseworkerId !== null) return { role: 'caseworker', keyId: row.id, caseworkerId: row.caseworkerId };
     if ((row.role === 'employer' || row.role === 'merchant') && row.organizationId !== null) {

@@ -14,7 +14,7 @@ import { type Observable, catchError, from, mergeMap, of, throwError } from 'rxj
 import { ValidationFailedException } from '../http/api-exception.filter';
 import { currentRequestContext } from '../http/request-context';
 import type { Principal } from '../auth/principal';
-import { IdempotencyRaceLost, IdempotencyStore } from './idempotency-store';
+import { IdempotencyRaceLost, IdempotencyRecords } from './idempotency-records';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -26,7 +26,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly store: IdempotencyStore,
+    private readonly store: IdempotencyRecords,
     private readonly reflector: Reflector,
   ) {}
 

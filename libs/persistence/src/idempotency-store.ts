@@ -1,25 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { IdempotencyRecordEntity } from '@huigong/persistence/entities';
+import { IDEMPOTENCY_TTL_HOURS, IdempotencyRaceLost, type IdempotencyRecord, IdempotencyRecords, type RequestContext } from '@huigong/platform';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { RequestContext } from '../http/request-context';
 
-/** How long a key is remembered. */
-export const IDEMPOTENCY_TTL_HOURS = 24;
-
-/** Raised inside a transaction when a concurrent request with the same key committed first. */
-export class IdempotencyRaceLost extends Error {
-  constructor() {
-    super('a concurrent request with the same Idempotency-Key committed first');
-  }
-}
-
+/** `idempotency_records`: the first response to each POST with an Idempotency-Key, per API key, for 24 h. */
 @Injectable()
-export class IdempotencyStore {
-  constructor(private readonly dataSource: DataSource) {}
+export class IdempotencyStore extends IdempotencyRecords {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
-  /** The live record of a key, if any. */
-  async find(scope: string, key: string): Promise<IdempotencyRecordEntity | null> {
-    const rows: IdempotencyRecordEntity[] = await this.dataSource.query(
+  async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    const rows: IdempotencyRecord[] = await this.dataSource.query(
       `SELECT request_hash AS "requestHash", status_code AS "statusCode", response_body AS "responseBody"
          FROM idempotency_records
         WHERE scope = $1 AND idempotency_key = $2 AND created_at > now() - make_interval(hours => $3)`,
@@ -53,10 +44,9 @@ export class IdempotencyStore {
 
   /** Forgets records past the TTL. */
   async purgeExpired(): Promise<number> {
-    const result: [unknown[], number] = await this.dataSource.query(
-      `DELETE FROM idempotency_records WHERE created_at <= now() - make_interval(hours => $1)`,
-      [IDEMPOTENCY_TTL_HOURS],
-    );
+    const result: [unknown[], number] = await this.dataSource.query(`DELETE FROM idempotency_records WHERE created_at <= now() - make_interval(hours => $1)`, [
+      IDEMPOTENCY_TTL_HOURS,
+    ]);
     return result[1];
   }
 }
