@@ -8,7 +8,8 @@ export class ApiError extends Error {
     readonly body: unknown,
     what: string,
   ) {
-    const message = (body as { message?: unknown })?.message;
+    // The body is whatever the answer held: a JSON object with a message, other JSON, text or nothing.
+    const message = typeof body === 'object' && body !== null && 'message' in body ? body.message : undefined;
     super(`${what} answered ${status}${typeof message === 'string' ? `: ${message}` : ''}`);
     this.name = 'ApiError';
   }
@@ -52,7 +53,7 @@ export class ApiClient {
           signal: AbortSignal.timeout(120_000),
         });
       } catch (error) {
-        if (attempt >= 5) throw new Error(`${what} failed: ${(error as Error).message}`);
+        if (attempt >= 5) throw new Error(`${what} failed: ${(error as Error).message}`, { cause: error });
         await sleep(200 * attempt);
         continue;
       }

@@ -40,7 +40,9 @@ export class DemoApps {
     }
     closeSync(fd);
     // Whatever ends the demo, the children must not outlive it.
-    process.once('exit', () => apps.killNow());
+    process.once('exit', () => {
+      apps.killNow();
+    });
     return apps;
   }
 
@@ -52,10 +54,19 @@ export class DemoApps {
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     const exits = [...this.children.values()].map(
-      (child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()))),
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+          else
+            child.once('exit', () => {
+              resolve();
+            });
+        }),
     );
     for (const child of this.children.values()) child.kill('SIGTERM');
-    const timer = setTimeout(() => this.killNow(), graceMs);
+    const timer = setTimeout(() => {
+      this.killNow();
+    }, graceMs);
     await Promise.all(exits);
     clearTimeout(timer);
   }

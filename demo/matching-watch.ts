@@ -40,19 +40,21 @@ export async function waitForMatching(
         // Offers held back by a worker's daily budget wait as delayed jobs until tomorrow: not work left now.
         deliveries.getJobCounts('waiting', 'active', 'prioritized', 'completed', 'failed'),
       ]);
-      const busy = (counts: Record<string, number>, names: readonly string[]) => names.reduce((sum, name) => sum + (counts[name] ?? 0), 0);
+      // getJobCounts answers a number for every state it is asked about, zero included.
+      const busy = (counts: Record<string, number>, names: readonly string[]) => names.reduce((sum, name) => sum + counts[name], 0);
       const pending = busy(e, BUSY) + busy(n, BUSY) + busy(d, ['waiting', 'active', 'prioritized']);
-      const handled = e.completed ?? 0;
+      const handled = e.completed;
       // A job that failed for good is done too (the report says so): waiting for it would never end.
-      const settled = handled + (e.failed ?? 0);
+      const settled = handled + e.failed;
       const elapsed = performance.now() - startedAt;
       progress.update(
         `matching: ${count(handled)}/${count(expectedEvents)} events handled, ${count(pending)} jobs in the queues, ` +
-          `${count(n.completed ?? 0)} match batches notified, ${extra()} · ${seconds(elapsed)}`,
+          `${count(n.completed)} match batches notified, ${extra()} · ${seconds(elapsed)}`,
       );
+      const failed = e.failed + n.failed + d.failed;
       quietPolls = pending === 0 && settled >= expectedEvents ? quietPolls + 1 : 0;
-      if (quietPolls >= 4) return { caughtUp: true, ms: elapsed, eventsHandled: handled, failed: (e.failed ?? 0) + (n.failed ?? 0) + (d.failed ?? 0) };
-      if (elapsed > timeoutMs) return { caughtUp: false, ms: elapsed, eventsHandled: handled, failed: (e.failed ?? 0) + (n.failed ?? 0) + (d.failed ?? 0) };
+      if (quietPolls >= 4) return { caughtUp: true, ms: elapsed, eventsHandled: handled, failed };
+      if (elapsed > timeoutMs) return { caughtUp: false, ms: elapsed, eventsHandled: handled, failed };
       await sleep(500);
     }
   } finally {

@@ -30,7 +30,7 @@ const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 function flag(argv: readonly string[], name: string): string | undefined {
   const index = argv.indexOf(`--${name}`);
   if (index >= 0) {
-    const value = argv[index + 1];
+    const value = argv.at(index + 1);
     if (value === undefined || value.startsWith('--')) throw new DemoOptionError(`--${name} needs a value.`);
     return value;
   }

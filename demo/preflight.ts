@@ -57,7 +57,8 @@ export async function checkRedis(redisUrl: string): Promise<string | undefined> 
     await redis.ping();
     return undefined;
   } catch (thrown) {
-    const error = (cause ?? thrown) as Error & { code?: string };
+    // What ioredis rejects with is an Error, but nothing types it so: read its message and code as maybe absent.
+    const error = (cause ?? thrown) as { message?: string; code?: string };
     const text = error.message ?? '';
     if (/NOAUTH|WRONGPASS|invalid password/i.test(text)) return `Redis at ${serverAddress(redisUrl)} refused the login: set the password in REDIS_URL.`;
     const code = error.code ?? (/ECONNREFUSED/.test(text) ? 'ECONNREFUSED' : 'no answer');
@@ -71,14 +72,18 @@ export async function checkRedis(redisUrl: string): Promise<string | undefined> 
 export function checkPortFree(port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
+    server.once('error', (error: NodeJS.ErrnoException) => {
       resolve(
         error.code === 'EADDRINUSE'
           ? `Port ${port} is already in use (is \`npm start\` or another demo running?): stop it, or pass another port with \`npm run demo -- --port 3100\`.`
           : `Port ${port} cannot be used (${error.code ?? error.message}): pass another one with \`npm run demo -- --port 3100\`.`,
-      ),
-    );
-    server.listen(port, () => server.close(() => resolve(undefined)));
+      );
+    });
+    server.listen(port, () => {
+      server.close(() => {
+        resolve(undefined);
+      });
+    });
   });
 }
 
@@ -89,7 +94,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }

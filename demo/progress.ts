@@ -8,7 +8,8 @@ export class Progress {
   private drawn = false;
 
   constructor(
-    private readonly out: NodeJS.WriteStream = process.stdout,
+    // process.stdout is typed as a terminal, but piped or redirected it has no isTTY and no columns.
+    private readonly out: Pick<NodeJS.WriteStream, 'write'> & { readonly isTTY?: boolean; readonly columns?: number } = process.stdout,
     private readonly plainEveryMs = 3_000,
   ) {}
 

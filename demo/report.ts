@@ -79,7 +79,7 @@ export async function gatherReport(api: ApiClient, world: LoadedWorld, delivered
   });
 
   const openings = new Map(world.openings.map((opening) => [opening.id, opening]));
-  const candidates: (BestMatch & { offerId: string })[] = [];
+  const candidates: { offerId: string; match: BestMatch }[] = [];
   const matchedOpenings = new Set<string>();
   const caseworkers = await inParallel(world.caseworkers, 3, async (caseworker) => {
     const lists = await api.get<CandidateListView[]>('/v1/candidate-lists', caseworker.apiKey);
@@ -97,12 +97,14 @@ export async function gatherReport(api: ApiClient, world: LoadedWorld, delivered
         matchedOpenings.add(list.offerId);
         candidates.push({
           offerId: list.offerId,
-          score: match.score,
-          maskedName: maskName(match.displayName),
-          caseworker: caseworker.name,
-          opening: openings.get(list.offerId),
-          title: list.title,
-          reasons: reasonsInWords(match.reasons),
+          match: {
+            score: match.score,
+            maskedName: maskName(match.displayName),
+            caseworker: caseworker.name,
+            opening: openings.get(list.offerId),
+            title: list.title,
+            reasons: reasonsInWords(match.reasons),
+          },
         });
       }
     }
@@ -110,22 +112,24 @@ export async function gatherReport(api: ApiClient, world: LoadedWorld, delivered
   });
 
   // The best five, one per opening so that the list shows five different jobs.
-  candidates.sort((a, b) => b.score - a.score || a.offerId.localeCompare(b.offerId));
+  candidates.sort((a, b) => b.match.score - a.match.score || a.offerId.localeCompare(b.offerId));
   const best: BestMatch[] = [];
   const shown = new Set<string>();
   for (const candidate of candidates) {
     if (best.length === 5) break;
     if (shown.has(candidate.offerId)) continue;
     shown.add(candidate.offerId);
-    const { offerId: _offerId, ...match } = candidate;
-    best.push(match);
+    best.push(candidate.match);
   }
   return { slots, caseworkers, best, openingsWithMatches: matchedOpenings.size };
 }
 
+const CHARACTERS = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /** 黄春梅 -> 黄**: enough for a reader to tell people apart, not enough to be a log of names. */
 export function maskName(name: string): string {
-  const chars = [...name];
+  // Characters as a reader sees them: an accent written as a combining mark stays with its letter.
+  const chars = Array.from(CHARACTERS.segment(name), ({ segment }) => segment);
   return chars.length <= 1 ? '*' : chars[0] + '*'.repeat(chars.length - 1);
 }
 
@@ -214,12 +218,12 @@ function fit(text: string, width: number): string {
 /** A table: text columns padded on the right, numbers on the left. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[], maxWidths: readonly number[]): string[] {
   const cells = [header, ...rows.map((row) => row.map((cell, i) => (typeof cell === 'number' ? count(cell) : fit(cell, maxWidths[i] ?? 40))))];
-  const widths = header.map((_, i) => Math.max(...cells.map((row) => displayWidth(String(row[i])))));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => displayWidth(row[i]))));
   const numeric = header.map((_, i) => rows.length > 0 && typeof rows[0][i] === 'number');
   return cells.map((row) =>
     `  ${row
       .map((cell, i) => {
-        const pad = ' '.repeat(widths[i] - displayWidth(String(cell)));
+        const pad = ' '.repeat(widths[i] - displayWidth(cell));
         return numeric[i] ? pad + cell : cell + pad;
       })
       .join('  ')

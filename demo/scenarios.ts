@@ -150,7 +150,7 @@ const STREET_GROUPS: StreetGroup[] = [
   {
     caseworker: 0,
     share: 8,
-    person: (r) => ({
+    person: () => ({
       groups: ['courier', 'new_form'],
       skills: ['delivery', 'sorting'],
       breaks: on(MON_TO_SAT, '12:30', '13:30'),
@@ -194,7 +194,7 @@ const STREET_GROUPS: StreetGroup[] = [
     // Office workers of the riverside buildings: union members, lunch at noon, free in the evening.
     caseworker: 3,
     share: 18,
-    person: (r) => ({
+    person: () => ({
       groups: ['union_member'],
       skills: [],
       breaks: [...on(WEEKDAYS, '12:00', '13:00'), ...on(WEEKDAYS, '18:30', '20:00'), { day: 6, start: '10:00', end: '12:00' }],
@@ -550,10 +550,10 @@ function fairScenario(scale: number): Scenario {
 
   // Employers and their openings, positions drawn first and then scaled to the fair's total.
   const names = new Set<string>();
-  const drafts: { name: string; openings: (Omit<OpeningBody, 'positions'> & { weight: number })[] }[] = [];
+  const drafts: { name: string; openings: { opening: Omit<OpeningBody, 'positions'>; weight: number }[] }[] = [];
   for (let e = 0; e < employerCount; e++) {
     const industry = random.weighted(INDUSTRIES.map((i) => [i, i.weight] as const));
-    let name = '';
+    let name: string;
     do name = `${random.pick(COMPANY_PREFIXES)}${random.pick(COMPANY_CORES)}${industry.suffix}`;
     while (names.has(name));
     names.add(name);
@@ -565,7 +565,7 @@ function fairScenario(scale: number): Scenario {
       const welcomesAll = random.chance(0.35);
       const targetGroups = welcomesAll ? [] : random.sample(WELCOMED_GROUPS, random.int(2, 4));
       const accessible = targetGroups.includes('disabled') || random.chance(0.08);
-      return {
+      const opening: Omit<OpeningBody, 'positions'> = {
         title: job.title,
         skills: job.skills,
         targetGroups,
@@ -573,9 +573,9 @@ function fairScenario(scale: number): Scenario {
         // Factories with dormitories recruit from the whole district; shops from nearer by.
         radiusKm: industry.site === 'park' ? random.pick([30, 40, 50]) : industry.site === 'town' ? random.pick([15, 20, 30]) : random.pick([10, 15, 20]),
         shifts: SHIFTS[job.shift](random),
-        accessibilityFeatures: accessible ? (random.chance(0.3) ? ['wheelchair', 'sign_language'] : ['wheelchair']) as AccessibilityFeature[] : [],
-        weight: random.int(job.positions[0], job.positions[1]),
+        accessibilityFeatures: accessible ? (random.chance(0.3) ? ['wheelchair', 'sign_language'] : ['wheelchair']) : [],
       };
+      return { opening, weight: random.int(job.positions[0], job.positions[1]) };
     });
     drafts.push({ name, openings });
   }
@@ -584,7 +584,7 @@ function fairScenario(scale: number): Scenario {
   let k = 0;
   const employers: EmployerPlan[] = drafts.map((draft) => ({
     name: draft.name,
-    openings: draft.openings.map(({ weight: _weight, ...opening }) => ({ ...opening, positions: Math.min(10_000, positions[k++]) })),
+    openings: draft.openings.map(({ opening }) => ({ ...opening, positions: Math.min(10_000, positions[k++]) })),
   }));
 
   const caseworkers: CaseworkerPlan[] = FAIR_CASEWORKERS.map((name) => ({ name, candidates: [] }));

@@ -21,19 +21,20 @@ export class DemoWorkerGateway {
 
   static async start(): Promise<DemoWorkerGateway> {
     const secret = newWebhookSecret();
-    let gateway: DemoWorkerGateway | undefined;
-    const server = createServer((request, response) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const gateway = new DemoWorkerGateway(server, `http://127.0.0.1:${port}/offers`, secret);
+    // Nobody knows the port before this line, so no offer can come before the gateway that receives it.
+    server.on('request', (request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const status = gateway?.receive(request.headers, body) ?? 503;
+        const status = gateway.receive(request.headers, body);
         response.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    gateway = new DemoWorkerGateway(server, `http://127.0.0.1:${port}/offers`, secret);
     return gateway;
   }
 
@@ -62,6 +63,10 @@ export class DemoWorkerGateway {
 
   close(): Promise<void> {
     this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 }

@@ -49,7 +49,11 @@ runProcess(
     logger.log(
       `Health (/health/live, /health/ready) and /metrics: api :${config.port}, matcher ${ops(config.opsPorts.matcher)}, notifier ${ops(config.opsPorts.notifier)}; queue board at /admin/queues on the api.`,
     );
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stopAll(signal));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        stopAll(signal);
+      });
+    }
   },
   () => loadConfig(),
 );
