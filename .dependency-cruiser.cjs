@@ -25,6 +25,25 @@ module.exports = {
       to: { path: '^libs/(persistence|messaging|platform|observability)/' },
     },
     {
+      name: 'library-layers',
+      comment: 'domain; matching, notifications; platform; persistence; messaging; observability: each uses only those below it (docs/ARCHITECTURE.md).',
+      severity: 'error',
+      from: { path: '^libs/(platform|persistence|messaging)/' },
+      to: { path: '^libs/observability/' },
+    },
+    {
+      name: 'library-layers-below-messaging',
+      severity: 'error',
+      from: { path: '^libs/(platform|persistence)/' },
+      to: { path: '^libs/messaging/' },
+    },
+    {
+      name: 'library-layers-below-persistence',
+      severity: 'error',
+      from: { path: '^libs/platform/' },
+      to: { path: '^libs/persistence/' },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs/' },
