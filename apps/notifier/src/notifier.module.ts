@@ -38,7 +38,13 @@ export class NotifierModule {
         ObservabilityModule.forRoot(config, { service: 'notifier', logs: options.logs }),
       ],
       providers: [
-        NotificationStore, NotificationRecorder, NotificationsProcessor, WebhookClient, EmailSender, DeliveryProcessor, FollowUpReminders,
+        NotificationStore,
+        NotificationRecorder,
+        NotificationsProcessor,
+        WebhookClient,
+        EmailSender,
+        DeliveryProcessor,
+        FollowUpReminders,
         // Offers in flight, each holding a connection in its transaction: bounded by the pool, not by the batch.
         { provide: OFFER_TRANSACTIONS, useValue: offerTransactions(poolSize) },
       ],

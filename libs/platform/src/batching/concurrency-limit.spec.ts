@@ -14,11 +14,13 @@ describe('ConcurrencyLimit', () => {
     const limit = new ConcurrencyLimit(2);
     const gates = Array.from({ length: 5 }, gate);
     const started: number[] = [];
-    const done = gates.map((g, i) => limit.run(async () => {
-      started.push(i);
-      await g.promise;
-      return i;
-    }));
+    const done = gates.map((g, i) =>
+      limit.run(async () => {
+        started.push(i);
+        await g.promise;
+        return i;
+      }),
+    );
     await turn();
     expect(started).toEqual([0, 1]);
     expect([limit.active, limit.queued]).toEqual([2, 3]);
@@ -32,10 +34,8 @@ describe('ConcurrencyLimit', () => {
 
   it('gives the turn on when a piece fails', async () => {
     const limit = new ConcurrencyLimit(1);
-    const failed = limit.run(async () => {
-      throw new Error('no');
-    });
-    const next = limit.run(async () => 'ran');
+    const failed = limit.run(() => Promise.reject(new Error('no')));
+    const next = limit.run(() => Promise.resolve('ran'));
     await expect(failed).rejects.toThrow('no');
     await expect(next).resolves.toBe('ran');
     expect(limit.active).toBe(0);
@@ -56,11 +56,13 @@ describe('SerialByKey', () => {
       log.push('a1');
       await a1.promise;
     });
-    const second = serial.run('a', async () => {
+    const second = serial.run('a', () => {
       log.push('a2');
+      return Promise.resolve();
     });
-    const other = serial.run('b', async () => {
+    const other = serial.run('b', () => {
       log.push('b1');
+      return Promise.resolve();
     });
     await other;
     expect(log).toEqual(['a1', 'b1']);
@@ -73,10 +75,8 @@ describe('SerialByKey', () => {
 
   it('goes on after a failure, which reaches only its own caller', async () => {
     const serial = new SerialByKey();
-    const failed = serial.run('a', async () => {
-      throw new Error('no');
-    });
-    const next = serial.run('a', async () => 'ran');
+    const failed = serial.run('a', () => Promise.reject(new Error('no')));
+    const next = serial.run('a', () => Promise.resolve('ran'));
     await expect(failed).rejects.toThrow('no');
     await expect(next).resolves.toBe('ran');
   });
