@@ -1,6 +1,9 @@
 /**
  * The matcher's cold start, measured on its real path: people in the product's own schema in PostgreSQL,
- * read page by page (MatchStore), put into the engine, and re-laid out in cell order.
+ * read page by page (MatchStore), put into the engine, and re-laid out in cell order. The read goes through
+ * the product's own pool settings (dataSourceOptions), statement_timeout included, right after the bulk
+ * load (no statistics yet, the planner's worst case); it reports the longest wait for one page, which must
+ * not grow with the city.
  */
 import { MatchingEngine } from '@huigong/matching';
 import { MatchStore, candidateProfile, dataSourceOptions, runMigrations } from '@huigong/persistence';
@@ -16,6 +19,9 @@ export interface ColdStart {
   insertedInMs: number;
   loadMs: number;
   people: number;
+  pages: number;
+  /** The longest the load waited for one page: about one statement's time. */
+  slowestPageMs: number;
   rssBytes: number;
 }
 
@@ -58,13 +64,19 @@ export async function measureColdStart(city: City, people: number, now: number):
     global.gc?.();
     const started = performance.now();
     const engine = new MatchingEngine();
+    let pages = 0;
+    let slowestPageMs = 0;
+    let waitingSince = started;
     await new MatchStore(dataSource).forEachMatchableCandidate(20_000, (page) => {
+      slowestPageMs = Math.max(slowestPageMs, performance.now() - waitingSince);
+      pages++;
       for (const row of page) engine.people.upsert(candidateProfile(row));
+      waitingSince = performance.now();
     });
     engine.people.relayout();
     const loadMs = performance.now() - started;
     global.gc?.();
-    return { insertedInMs, loadMs, people: engine.people.size, rssBytes: process.memoryUsage().rss };
+    return { insertedInMs, loadMs, people: engine.people.size, pages, slowestPageMs, rssBytes: process.memoryUsage().rss };
   } finally {
     await dataSource.destroy();
     const cleanup = new pg.Client({ connectionString: SERVER });

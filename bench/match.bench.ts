@@ -1,6 +1,6 @@
 /**
  * npm run bench:match: the matching engine on a deterministic Shanghai-sized city, at 100k and 1M people
- * (or --people 200000,...), against a PostGIS peer answering the same openings. See bench/README.md.
+ * (or --people 100000,1000000,5000000), against a PostGIS peer answering the same openings. See bench/README.md.
  */
 import { MatchingEngine, type OpeningState, type SlotState } from '@huigong/matching';
 import { City } from './city';
@@ -37,6 +37,7 @@ async function benchmark(people: number): Promise<void> {
     // First, while this process holds nothing else: what a matcher starting on this city would do.
     const cold = await measureColdStart(new City(20261124), people, NOW);
     console.log(`cold start from PostgreSQL: ${cold.people.toLocaleString('en')} people read, indexed and laid out in ${ms(cold.loadMs)}; RSS ${mb(cold.rssBytes)} (inserting them took ${ms(cold.insertedInMs)})`);
+    console.log(`  read in ${cold.pages.toLocaleString('en')} pages of 20,000 rows, each its own statement; the longest wait for one page ${ms(cold.slowestPageMs)}`);
     global.gc?.();
   }
 
