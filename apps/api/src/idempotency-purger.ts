@@ -11,7 +11,9 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.store.purgeExpired().catch((error: Error) => this.logger.warn(`Purge of idempotency records failed: ${error.message}`));
+      this.store.purgeExpired().catch((error: unknown) => {
+        this.logger.warn(`Purge of idempotency records failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }, 3_600_000);
     this.timer.unref();
   }

@@ -68,7 +68,8 @@ export class CandidateExplainer {
       if (opening === null) throw new NotFoundException(`No opening ${query.openingId}.`);
       const rules = checkOpening(profile, openingOffer(opening, now.getTime()));
       const match = await this.dataSource.getRepository(MatchEntity).findOneBy({ openingId: opening.id, candidateId: candidate.id });
-      const [counts] = await this.dataSource.query(
+      // count(*) is a bigint, which pg hands over as text; an aggregate without GROUP BY is always one row.
+      const [counts] = await this.dataSource.query<{ person: string; opening: string }[]>(
         `SELECT count(*) FILTER (WHERE candidate_id = $1 AND offer_kind = 'opening') AS person, count(*) FILTER (WHERE opening_id = $2) AS opening
            FROM matches WHERE status IN ('proposed', 'contacted', 'interested', 'interview') AND (candidate_id = $1 OR opening_id = $2)`,
         [candidate.id, opening.id],
@@ -88,7 +89,7 @@ export class CandidateExplainer {
       where: { slotId: slot.id, candidateId: candidate.id },
       order: { createdAt: 'DESC' },
     });
-    const [counts] = await this.dataSource.query(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
+    const [counts] = await this.dataSource.query<{ open: string }[]>(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
     const limit = slotOfferLimit(slot.capacity);
     const caps: CapCheck[] = [{ rule: 'slot_offers', pass: Number(counts.open) < limit, openOffers: Number(counts.open), limit }];
     return this.view(candidate.id, 'slot', slot.id, rules, caps, match);

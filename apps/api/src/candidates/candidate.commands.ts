@@ -36,9 +36,10 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
 
   execute({ caseworkerId, input }: RegisterCandidateCommand): Promise<CandidateView> {
     return this.unitOfWork.run(
-      async ({ manager, emit }) => {
+      async (tx) => {
+        const { manager } = tx;
         const row = await manager.save(manager.create(CandidateEntity, newCandidateRow(randomUUID(), caseworkerId, input)));
-        emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
+        tx.emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
         return candidateView(row);
       },
       { resourceId: (view) => view.id },
@@ -60,11 +61,12 @@ export class UpdateCandidateHandler implements ICommandHandler<UpdateCandidateCo
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ caseworkerId, candidateId, patch }: UpdateCandidateCommand): Promise<CandidateView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const row = await loadOwnCandidate(manager, candidateId, caseworkerId, true);
       applyCandidatePatch(row, patch);
       const saved = await manager.save(row);
-      emit(outboxEvent('CandidateUpdated', { candidateId }));
+      tx.emit(outboxEvent('CandidateUpdated', { candidateId }));
       return candidateView(saved);
     });
   }
@@ -88,7 +90,8 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   async execute({ caseworkerId, candidateId }: EraseCandidateCommand): Promise<void> {
-    await this.unitOfWork.run(async ({ manager, emit }) => {
+    await this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       await loadOwnCandidate(manager, candidateId, caseworkerId, true);
       await manager.query(
         `UPDATE candidates
@@ -131,7 +134,7 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
         `UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`,
         [candidateId],
       );
-      emit(outboxEvent('CandidateErased', { candidateId }));
+      tx.emit(outboxEvent('CandidateErased', { candidateId }));
     });
   }
 }
@@ -186,12 +189,13 @@ export class ImportCandidatesHandler implements ICommandHandler<ImportCandidates
       if (result.value === undefined) rejected.push({ line: record.line, details: result.errors });
       else rows.push(newCandidateRow(randomUUID(), caseworkerId, result.value));
     }
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         await manager.insert(CandidateEntity, rows.slice(start, start + INSERT_CHUNK));
       }
       const events: PendingEvent[] = rows.map((row) => outboxEvent('CandidateRegistered', { candidateId: row.id as string }));
-      emit(events);
+      tx.emit(events);
       return { accepted: rows.length, rejected };
     });
   }

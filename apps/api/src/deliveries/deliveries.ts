@@ -78,7 +78,8 @@ export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryComm
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ deliveryId }: ReplayDeliveryCommand): Promise<{ deliveryId: string; status: 'pending' }> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const rows: { id: string }[] = await manager.query(
         `UPDATE notification_deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = now()
           WHERE id = $1 AND status IN ('dead', 'disabled') RETURNING id`,
@@ -94,7 +95,7 @@ export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryComm
         `UPDATE organizations SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'organization')`,
         [deliveryId],
       );
-      emit(outboxEvent('DeliveryRequested', { deliveryId }));
+      tx.emit(outboxEvent('DeliveryRequested', { deliveryId }));
       return { deliveryId, status: 'pending' as const };
     });
   }

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, type ReferenceObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiErrorResponse, FieldErrorView } from './api-error.response';
 import { API_KEY_SCHEME } from './operation';
@@ -61,7 +61,8 @@ export function buildApiDocument(app: NestExpressApplication): OpenAPIObject {
     extraModels: [ApiErrorResponse, FieldErrorView],
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  const schemas = document.components?.schemas ?? {};
+  // A name of ENUM_DESCRIPTIONS has a schema only if some DTO declared that enum.
+  const schemas: Partial<Record<string, SchemaObject | ReferenceObject>> = document.components?.schemas ?? {};
   for (const [name, description] of Object.entries(ENUM_DESCRIPTIONS)) {
     const schema = schemas[name];
     if (schema !== undefined && 'enum' in schema) schema.description = description;

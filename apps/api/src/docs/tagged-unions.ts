@@ -64,11 +64,11 @@ export const MATCH_REASON_SCHEMA = union('Why a person was matched: one figure o
 ]);
 
 /** Added to `components.schemas` of the document under these names. */
-export const TAGGED_UNION_SCHEMAS: Record<string, SchemaObject> = {
+export const TAGGED_UNION_SCHEMAS = {
   RuleCheck: RULE_CHECK_SCHEMA,
   CapCheck: CAP_CHECK_SCHEMA,
   MatchReason: MATCH_REASON_SCHEMA,
-};
+} satisfies Record<string, SchemaObject>;
 
 /** A `$ref` to one of the schemas above. */
-export const unionRef = (name: keyof typeof TAGGED_UNION_SCHEMAS & string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+export const unionRef = (name: keyof typeof TAGGED_UNION_SCHEMAS): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });

@@ -79,7 +79,8 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
     if (input.status === 'declined' && (input.reason === undefined || input.reason.trim() === '')) {
       throw new ValidationFailedException([{ field: 'reason', message: 'is required when the status is declined' }]);
     }
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const match = await manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
       if (match === null) throw new NotFoundException(`No match ${matchId}.`);
       if (match.offerKind !== 'opening') {
@@ -97,7 +98,7 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
       match.statusReason = input.reason?.trim() ?? null;
       if (input.note !== undefined) match.note = input.note;
       const saved = await manager.save(match);
-      emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
+      tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
       return {
         matchId: saved.id,
         offerKind: saved.offerKind,

@@ -82,21 +82,22 @@ export class OpeningView {
   matchSummary: MatchSummary;
 }
 
-const EMPTY_SUMMARY: MatchSummary = {
+/** Every status at zero, a new object each time: a summary is counted into in place. */
+const emptySummary = (): MatchSummary => ({
   proposed: 0, contacted: 0, interested: 0, interview: 0, hired: 0, declined: 0, no_response: 0, withdrawn: 0,
-};
+});
 
 export async function matchSummaryOf(manager: EntityManager, openingId: string): Promise<MatchSummary> {
   const rows: { status: keyof MatchSummary; count: string }[] = await manager.query(
     `SELECT status, count(*) AS count FROM matches WHERE opening_id = $1 GROUP BY status`,
     [openingId],
   );
-  const summary = { ...EMPTY_SUMMARY };
+  const summary = emptySummary();
   for (const row of rows) if (row.status in summary) summary[row.status] = Number(row.count);
   return summary;
 }
 
-export function openingView(row: OpeningEntity, matchSummary: MatchSummary = { ...EMPTY_SUMMARY }): OpeningView {
+export function openingView(row: OpeningEntity, matchSummary: MatchSummary = emptySummary()): OpeningView {
   return {
     id: row.id,
     status: row.status,

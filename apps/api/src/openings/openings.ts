@@ -38,7 +38,8 @@ export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, O
 
   execute({ organizationId, input }: PostOpeningCommand): Promise<OpeningView> {
     return this.unitOfWork.run(
-      async ({ manager, emit }) => {
+      async (tx) => {
+        const { manager } = tx;
         const row = await manager.save(
           manager.create(OpeningEntity, {
             id: randomUUID(),
@@ -58,7 +59,7 @@ export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, O
             closedAt: null,
           }),
         );
-        emit(outboxEvent('OpeningPosted', { openingId: row.id }));
+        tx.emit(outboxEvent('OpeningPosted', { openingId: row.id }));
         return openingView(row);
       },
       { resourceId: (view) => view.id },
@@ -76,7 +77,8 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, openingId, patch }: UpdateOpeningCommand): Promise<OpeningView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const row = await loadOwnOpening(manager, openingId, organizationId, true);
       if (row.status === 'closed') throw new ConflictException('A closed opening cannot be changed.');
       if (patch.title !== undefined) row.title = patch.title.trim();
@@ -93,7 +95,7 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
       if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);
       row.revision += 1;
       const saved = await manager.save(row);
-      emit(outboxEvent('OpeningUpdated', { openingId }));
+      tx.emit(outboxEvent('OpeningUpdated', { openingId }));
       return openingView(saved, await matchSummaryOf(manager, openingId));
     });
   }
@@ -110,14 +112,15 @@ export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand,
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, openingId }: CloseOpeningCommand): Promise<OpeningView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const row = await loadOwnOpening(manager, openingId, organizationId, true);
       if (row.status === 'open') {
         row.status = 'closed';
         row.closedAt = new Date();
         row.revision += 1;
         await manager.save(row);
-        emit(outboxEvent('OpeningClosed', { openingId }));
+        tx.emit(outboxEvent('OpeningClosed', { openingId }));
       }
       return openingView(row, await matchSummaryOf(manager, openingId));
     });

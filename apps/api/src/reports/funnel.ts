@@ -96,7 +96,13 @@ export class FunnelReport {
 const STAGE_OF = `CASE %s WHEN 'proposed' THEN 1 WHEN 'contacted' THEN 2 WHEN 'interested' THEN 3 WHEN 'interview' THEN 4 WHEN 'hired' THEN 5 ELSE 0 END`;
 const stageOf = (column: string) => STAGE_OF.replace('%s', column);
 
-function funnelOf(row: Record<string, string>): Funnel {
+/** Counts per stage as the query gives them: count(*) is a bigint, which pg hands over as text. */
+type StageCounts = Record<(typeof STAGES)[number], string>;
+
+/** A row of the funnel query: one per opening and group, and one per opening with grp null for all its matches. */
+type FunnelRow = StageCounts & { opening_id: string; title: string; positions: number; grp: string | null };
+
+function funnelOf(row: Partial<StageCounts>): Funnel {
   return Object.fromEntries(STAGES.map((stage) => [stage, Number(row[stage] ?? 0)])) as Funnel;
 }
 
@@ -121,7 +127,7 @@ export class FunnelReportController {
   @ApiErrors(QUERY)
   async report(@CurrentPrincipal() caller: Principal, @Query() query: FunnelQueryDto): Promise<FunnelReport> {
     const organizationId = caller.role === 'employer' ? caller.organizationId : null;
-    const rows: Record<string, string>[] = await this.dataSource.query(
+    const rows: FunnelRow[] = await this.dataSource.query(
       `WITH reached AS (
          SELECT m.id, m.opening_id, m.candidate_id,
                 greatest(1, ${stageOf('m.status')}, coalesce(max(greatest(${stageOf('h.to_status')}, ${stageOf('h.from_status')})), 0)) AS stage
@@ -147,7 +153,7 @@ export class FunnelReportController {
     for (const row of rows) {
       let opening = openings.get(row.opening_id);
       if (opening === undefined) {
-        opening = { openingId: row.opening_id, title: row.title, positions: Number(row.positions), funnel: funnelOf({}), byGroup: [] };
+        opening = { openingId: row.opening_id, title: row.title, positions: row.positions, funnel: funnelOf({}), byGroup: [] };
         openings.set(row.opening_id, opening);
       }
       if (row.grp === null) opening.funnel = funnelOf(row);

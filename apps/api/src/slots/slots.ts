@@ -18,7 +18,10 @@ export const DEFAULT_SLOT_RADIUS_KM = 3;
 
 const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
 
-function offerTerms(dto: SlotOfferTermsDto): SlotOfferTerms {
+/** The terms as validated: @IsOptional lets an explicit null through as well as an absent field. */
+type ValidatedOfferTerms = { [K in keyof SlotOfferTermsDto]?: SlotOfferTermsDto[K] | null };
+
+function offerTerms(dto: ValidatedOfferTerms): SlotOfferTerms {
   const terms: SlotOfferTerms = {};
   if (dto.discountPercent !== undefined && dto.discountPercent !== null) terms.discountPercent = dto.discountPercent;
   if (dto.price !== undefined && dto.price !== null) terms.price = dto.price;
@@ -46,7 +49,8 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
 
   execute({ organizationId, input }: PublishSlotCommand): Promise<SlotView> {
     return this.unitOfWork.run(
-      async ({ manager, emit }) => {
+      async (tx) => {
+        const { manager } = tx;
         const row = await manager.save(
           manager.create(SlotEntity, {
             id: randomUUID(),
@@ -67,7 +71,7 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
             withdrawnAt: null,
           }),
         );
-        emit(outboxEvent('SlotPublished', { slotId: row.id }));
+        tx.emit(outboxEvent('SlotPublished', { slotId: row.id }));
         return slotView(row);
       },
       { resourceId: (view) => view.id },
@@ -85,7 +89,8 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, slotId, patch }: UpdateSlotCommand): Promise<SlotView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const row = await loadOwnSlot(manager, slotId, organizationId, true);
       if (row.status === 'withdrawn') throw new ConflictException('A withdrawn slot cannot be changed.');
       if (patch.title !== undefined) row.title = patch.title.trim();
@@ -103,7 +108,7 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
       if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);
       row.revision += 1;
       const saved = await manager.save(row);
-      emit(outboxEvent('SlotUpdated', { slotId }));
+      tx.emit(outboxEvent('SlotUpdated', { slotId }));
       return slotView(saved, await offerSummaryOf(manager, slotId));
     });
   }
@@ -120,14 +125,15 @@ export class WithdrawSlotHandler implements ICommandHandler<WithdrawSlotCommand,
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, slotId }: WithdrawSlotCommand): Promise<SlotView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       const row = await loadOwnSlot(manager, slotId, organizationId, true);
       if (row.status === 'active') {
         row.status = 'withdrawn';
         row.withdrawnAt = new Date();
         row.revision += 1;
         await manager.save(row);
-        emit(outboxEvent('SlotWithdrawn', { slotId }));
+        tx.emit(outboxEvent('SlotWithdrawn', { slotId }));
       }
       return slotView(row, await offerSummaryOf(manager, slotId));
     });
@@ -160,7 +166,8 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
-    return this.unitOfWork.run(async ({ manager, emit }) => {
+    return this.unitOfWork.run(async (tx) => {
+      const { manager } = tx;
       await loadOwnSlot(manager, slotId, organizationId);
       const match = await manager.findOne(MatchEntity, {
         where: { slotId, redemptionCode: code.trim().toUpperCase() },
@@ -175,7 +182,7 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
       );
       match.status = 'redeemed';
       const saved = await manager.save(match);
-      emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));
+      tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));
       return { matchId: saved.id, slotId, status: 'redeemed', redeemedAt: saved.updatedAt.toISOString() };
     });
   }
