@@ -21,6 +21,11 @@ export interface UnitOfWorkOptions<T> {
   correlationId?: string;
 }
 
+/** Array.isArray narrows a readonly list to `any[]`; this keeps the element type. */
+function isEventList(events: PendingEvent | readonly PendingEvent[]): events is readonly PendingEvent[] {
+  return Array.isArray(events);
+}
+
 /** Published in-process after a transaction that appended outbox events commits. */
 export class OutboxEventsAppended {
   constructor(readonly count: number) {}
@@ -48,8 +53,8 @@ export class UnitOfWork {
       const value = await work({
         manager,
         emit: (more) => {
-          if (Array.isArray(more)) for (const event of more) events.push(event);
-          else events.push(more as PendingEvent);
+          if (isEventList(more)) for (const event of more) events.push(event);
+          else events.push(more);
         },
       });
       await appendToOutbox(manager, events, correlationId);
