@@ -5,7 +5,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
 import { QueueName } from '@huigong/messaging';
 import { apiErrorBody, APP_CONFIG, type AppConfig, hashApiKey, sameKey } from '@huigong/platform';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { QueueMonitor } from './queue-monitor';
 
@@ -29,11 +29,14 @@ export function presentedKey(header: string | undefined): string | undefined {
 export function adminBoardGuard(config: AppConfig, dataSource: DataSource) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const key = presentedKey(req.headers.authorization);
-    if (key !== undefined && sameKey(key, config.adminApiKey)) return next();
+    if (key !== undefined && sameKey(key, config.adminApiKey)) {
+      next();
+      return;
+    }
     try {
       const known =
         key !== undefined &&
-        ((await dataSource.query(`SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashApiKey(key)])) as unknown[]).length > 0;
+        (await dataSource.query<unknown[]>(`SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashApiKey(key)])).length > 0;
       if (known) {
         res.status(403).json(apiErrorBody(403, 'The queue board is for the admin key only.'));
         return;
@@ -50,7 +53,8 @@ export function adminBoardGuard(config: AppConfig, dataSource: DataSource) {
 class BoardExpressAdapter extends ExpressAdapter {
   constructor() {
     super();
-    this.getRouter().disable('x-powered-by');
+    // getRouter() is typed `any`; the adapter's router is the express app it made in its constructor.
+    (this.getRouter() as Application).disable('x-powered-by');
   }
 }
 

@@ -51,7 +51,9 @@ export class ReadinessChecks {
     if (workers.length > 0) {
       checks.push(() =>
         this.indicators.check('workers').attempt(() => {
-          const stopped = workers.filter((host) => !host.worker?.isRunning()).map((host) => host.worker?.name ?? host.constructor.name);
+          // Every host's worker exists once the modules are initialised (the getter throws before, never
+          // answers undefined); a worker that waits for the matcher's index exists but does not run yet.
+          const stopped = workers.filter((host) => !host.worker.isRunning()).map((host) => host.worker.name);
           if (stopped.length > 0) throw new Error(`not consuming yet: ${stopped.join(', ')}`);
           return { running: workers.map((host) => host.worker.name) };
         }),
@@ -62,10 +64,11 @@ export class ReadinessChecks {
       details = (await this.health.check(checks)).details;
     } catch (error) {
       // Terminus throws a 503 exception whose response is its usual result.
-      details = ((error as { getResponse?: () => unknown }).getResponse?.() as { details?: typeof details })?.details ?? {};
+      const response = (error as { getResponse?: () => unknown }).getResponse?.() as { details?: typeof details } | undefined;
+      details = response?.details ?? {};
     }
     const down = Object.entries(details).filter(([, result]) => result.status !== 'up');
-    const summary = down.map(([name, result]) => `${name} (${String(result.message ?? 'down')})`).join(', ');
+    const summary = down.map(([name, result]) => `${name} (${typeof result.message === 'string' ? result.message : 'down'})`).join(', ');
     const ready = down.length === 0 && Object.keys(details).length > 0;
     if (!ready && summary !== this.lastDown) this.logger.warn(`Not ready: ${summary || 'no check answered'}.`);
     if (ready && this.lastDown !== undefined) this.logger.log('Ready again.');

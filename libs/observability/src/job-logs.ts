@@ -6,6 +6,12 @@ import type { Job } from 'bullmq';
 import { JobLogContext } from './logging';
 
 /**
+ * A job's data as read back from Redis. The outbox relay and the notifier add EventJobData, but a job added
+ * by other hands (the queue board can) may carry anything, and the line for its failure must still be written.
+ */
+type StoredJobData = Partial<EventJobData> | null | undefined;
+
+/**
  * One line per job a worker of this process finishes or fails, carrying the job's correlation id (the
  * request id of the API call that caused it), its event id and name, the queue, the attempt and the time
  * it took: `grep <request id>` follows a request through the matcher and the notifier. Ids only, never
@@ -21,19 +27,23 @@ export class JobOutcomeLogger implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const host = wrapper.instance as unknown;
-      if (!(host instanceof WorkerHost) || host.worker === undefined) continue;
-      const worker = host.worker;
-      worker.on('completed', (job: Job<EventJobData>) => this.log(job, 'completed'));
-      worker.on('failed', (job: Job<EventJobData> | undefined, error: Error) => {
+    const hosts = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    // Every host's worker exists by now (made when the modules initialise; the getter throws before that).
+    for (const { worker } of hosts) {
+      worker.on('completed', (job: Job<StoredJobData>) => {
+        this.log(job, 'completed');
+      });
+      worker.on('failed', (job: Job<StoredJobData> | undefined, error: Error) => {
         if (job !== undefined) this.log(job, 'failed', error);
       });
     }
   }
 
-  private log(job: Job<EventJobData>, outcome: 'completed' | 'failed', error?: Error): void {
-    const data = job.data ?? ({} as Partial<EventJobData>);
+  private log(job: Job<StoredJobData>, outcome: 'completed' | 'failed', error?: Error): void {
+    const data = job.data ?? {};
     const ms = job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
     const what = `Job ${job.queueName}/${job.id} (${data.eventName ?? job.name}, attempt ${job.attemptsMade})`;
     this.context.run({ correlationId: data.correlationId ?? 'none', eventId: data.eventId, eventName: data.eventName ?? job.name }, () => {

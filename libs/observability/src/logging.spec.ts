@@ -1,8 +1,20 @@
 import { createAppLogger } from './logging';
 
+/** One line the logger wrote: a JSON object, or the test fails here. */
+function parseLine(line: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(line);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`Not a JSON object: ${line}`);
+  return parsed as Record<string, unknown>;
+}
+
 function capture(): { lines: Record<string, unknown>[]; write(chunk: string): void } {
   const lines: Record<string, unknown>[] = [];
-  return { lines, write: (chunk: string) => chunk.split('\n').filter(Boolean).forEach((line) => lines.push(JSON.parse(line))) };
+  return {
+    lines,
+    write: (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) lines.push(parseLine(line));
+    },
+  };
 }
 
 describe('the JSON logger', () => {

@@ -54,7 +54,10 @@ export class ObservabilityMetrics {
       registers,
     });
 
-    const self = this;
+    // prom-client calls `collect` with the gauge as `this`; what the gauges read comes through these.
+    const queueDepths = () => this.queueDepths();
+    const outboxLag = () => this.outboxLag();
+    const guardedQuery = <Row>(source: string, sql: string) => this.guard(source, () => this.dataSource.query<Row[]>(sql));
     new Gauge({
       name: 'huigong_queue_jobs',
       help: 'Jobs in each queue, by state (waiting, active, delayed, failed), read from Redis at scrape time.',
@@ -62,7 +65,7 @@ export class ObservabilityMetrics {
       registers,
       async collect() {
         this.reset();
-        const depths = await self.queueDepths();
+        const depths = await queueDepths();
         for (const depth of depths ?? []) for (const state of WATCHED_STATES) this.set({ queue: depth.queue, state }, depth.counts[state]);
       },
     });
@@ -73,7 +76,7 @@ export class ObservabilityMetrics {
       registers,
       async collect() {
         this.reset();
-        const depths = await self.queueDepths();
+        const depths = await queueDepths();
         for (const depth of depths ?? []) this.set({ queue: depth.queue }, depth.oldestWaitingSeconds);
       },
     });
@@ -82,7 +85,7 @@ export class ObservabilityMetrics {
       help: 'Outbox events committed but not yet relayed to their queue (NaN while PostgreSQL is away).',
       registers,
       async collect() {
-        this.set((await self.outboxLag())?.pending ?? Number.NaN);
+        this.set((await outboxLag())?.pending ?? Number.NaN);
       },
     });
     new Gauge({
@@ -90,7 +93,7 @@ export class ObservabilityMetrics {
       help: 'Age of the oldest outbox event not yet relayed (0 when none is pending, NaN while PostgreSQL is away).',
       registers,
       async collect() {
-        this.set((await self.outboxLag())?.oldestSeconds ?? Number.NaN);
+        this.set((await outboxLag())?.oldestSeconds ?? Number.NaN);
       },
     });
     new Gauge({
@@ -99,8 +102,9 @@ export class ObservabilityMetrics {
       labelNames: ['kind', 'status'],
       registers,
       async collect() {
-        const rows = await self.guard('matches', (): Promise<{ kind: string; status: string; count: number }[]> =>
-          self.dataSource.query(`SELECT offer_kind AS kind, status, count(*)::int AS count FROM matches GROUP BY offer_kind, status`),
+        const rows = await guardedQuery<{ kind: string; status: string; count: number }>(
+          'matches',
+          `SELECT offer_kind AS kind, status, count(*)::int AS count FROM matches GROUP BY offer_kind, status`,
         );
         this.reset();
         if (rows === undefined) return;
@@ -114,8 +118,9 @@ export class ObservabilityMetrics {
       labelNames: ['outcome'],
       registers,
       async collect() {
-        const rows = await self.guard('deliveries', (): Promise<{ outcome: string; count: number }[]> =>
-          self.dataSource.query(`SELECT status AS outcome, count(*)::int AS count FROM notification_deliveries GROUP BY status`),
+        const rows = await guardedQuery<{ outcome: string; count: number }>(
+          'deliveries',
+          `SELECT status AS outcome, count(*)::int AS count FROM notification_deliveries GROUP BY status`,
         );
         this.reset();
         if (rows === undefined) return;
@@ -183,9 +188,11 @@ export class ObservabilityMetrics {
 
 const BOARD_ROUTE = /^\/admin\/queues(\/|$)/;
 
+/** Read when the response is finished: the router has set baseUrl and originalUrl (strings) by then. */
 export function routeTemplate(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
-  if (route !== undefined && typeof route.path === 'string') return `${req.baseUrl ?? ''}${route.path}`;
-  if (BOARD_ROUTE.test(req.originalUrl ?? req.url)) return '/admin/queues';
+  // express types `req.route` as any: it is the matched route, or undefined when none matched.
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof routePath === 'string') return `${req.baseUrl}${routePath}`;
+  if (BOARD_ROUTE.test(req.originalUrl)) return '/admin/queues';
   return 'unmatched';
 }

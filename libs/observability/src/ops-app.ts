@@ -2,6 +2,7 @@ import { type DynamicModule, type INestApplication, Logger as NestLogger } from 
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
 import { ObservabilityMetrics } from './metrics';
 import { describeListenAddress } from '@huigong/platform';
 
@@ -25,7 +26,7 @@ export async function createOpsApp(module: DynamicModule, options: { logger?: fa
  * Listens on the worker's ops port (null: none). A port already taken does not stop the worker, whose
  * work is the queue: it says so, naming the variable, and runs without its ops routes.
  */
-export async function listenOps(app: INestApplication, port: number | null, variable: string, name: string): Promise<void> {
+export async function listenOps(app: INestApplication<Server>, port: number | null, variable: string, name: string): Promise<void> {
   const logger = new NestLogger(name);
   if (port === null) {
     await app.init();

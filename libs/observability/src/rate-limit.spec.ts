@@ -76,7 +76,11 @@ describe('the rate limit', () => {
     expect(await send(Deliveries, 'replay', key('a'))).toEqual({
       allowed: false,
       status: 429,
-      body: { statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('at most 3 a minute') },
+      body: {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Too many requests: at most 3 a minute for one API key (or, without a key, one address); retry in 30 s.',
+      },
       retryAfter: '30',
     });
     // Another key has its own allowance.

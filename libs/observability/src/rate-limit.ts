@@ -35,13 +35,16 @@ export function rateLimitModule(perMinute: number): DynamicModule {
 export class IntakeRateLimitGuard extends ThrottlerGuard {
   protected override headerPrefix = 'RateLimit';
 
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    return this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return Promise.resolve(true);
+    // Undefined on every route not marked @Public().
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    return Promise.resolve(isPublic === true);
   }
 
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return rateLimitTracker(req as { principal?: Principal; ip?: string });
+  /** The request as the API key guard (principal) and express (ip) leave it. */
+  protected override getTracker(req: { principal?: Principal; ip?: string }): Promise<string> {
+    return Promise.resolve(rateLimitTracker(req));
   }
 
   /** One allowance per tracker for the whole API (the throttler's default is one per route). */
@@ -49,16 +52,18 @@ export class IntakeRateLimitGuard extends ThrottlerGuard {
     return `${throttlerName}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     // Seconds until the oldest counted request leaves the window; at least 1, as the header means "not yet".
     const retryAfterSeconds = Math.max(1, detail.timeToBlockExpire);
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfterSeconds));
-    throw new HttpException(
-      apiErrorBody(
+    return Promise.reject(
+      new HttpException(
+        apiErrorBody(
+          429,
+          `Too many requests: at most ${detail.limit} a minute for one API key (or, without a key, one address); retry in ${retryAfterSeconds} s.`,
+        ),
         429,
-        `Too many requests: at most ${detail.limit} a minute for one API key (or, without a key, one address); retry in ${retryAfterSeconds} s.`,
       ),
-      429,
     );
   }
 }
