@@ -103,7 +103,7 @@ export function windowListRules(options: { min: number; max: number }): Property
     IsObject({ each: true, message: 'must be a list of windows' }),
     ArrayMaxSize(options.max, { message: `must have at most ${options.max} windows` }),
     ValidateNested({ each: true, message: 'must be an object' }),
-    Type(() => WindowDto) as PropertyDecorator,
+    Type(() => WindowDto),
   ];
   if (options.min > 0) rules.push(ArrayMinSize(options.min, { message: `must have at least ${options.min} window` }));
   return rules;
@@ -115,7 +115,7 @@ export function windowListRules(options: { min: number; max: number }): Property
  * with a 500. So the value must be an object and not a list.
  */
 export function nestedObjectRules(type: () => new () => object): PropertyDecorator[] {
-  return [IsObjectNotList(), ValidateNested({ message: 'must be an object' }), Type(type) as PropertyDecorator];
+  return [IsObjectNotList(), ValidateNested({ message: 'must be an object' }), Type(type)];
 }
 
 /** An object and not a list; null and absent are left to IsDefined or IsOptional, which say "is required". */

@@ -68,7 +68,7 @@ export function ApiErrors(...sets: ErrorDescriptions[]): MethodDecorator & Class
         ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } } : {}),
       }),
     );
-  return applyDecorators(...decorators) as MethodDecorator & ClassDecorator;
+  return applyDecorators(...decorators);
 }
 
 /**
@@ -84,7 +84,7 @@ export function ApiKeyAuth(...roles: Role[]): ClassDecorator & MethodDecorator {
       429: 'Too many requests: slow down and retry later.',
       503: 'PostgreSQL is not reachable right now: nothing was applied; retry after `Retry-After` seconds.',
     }),
-  ) as ClassDecorator & MethodDecorator;
+  );
 }
 
 /** A POST that honours `Idempotency-Key`: the same key and body within 24 h replays the first response. */
@@ -96,10 +96,10 @@ export function ApiIdempotencyKey(): MethodDecorator {
       'Makes the POST safe to retry: the same key and body within 24 h returns the first response (with `Idempotent-Replayed: true`) ' +
       'and creates nothing new; the same key with another body is 409.',
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-  }) as MethodDecorator;
+  });
 }
 
 /** The `:id` of the path: a UUID. */
 export function ApiIdParam(description: string): MethodDecorator {
-  return ApiParam({ name: 'id', description, schema: { type: 'string', format: 'uuid' } }) as MethodDecorator;
+  return ApiParam({ name: 'id', description, schema: { type: 'string', format: 'uuid' } });
 }
