@@ -3,9 +3,9 @@ import { MicroBatch } from './micro-batch';
 describe('MicroBatch', () => {
   it('answers concurrent requests with one call, each with its own result', async () => {
     const calls: number[][] = [];
-    const batch = new MicroBatch<number, number>(async (items) => {
+    const batch = new MicroBatch<number, number>((items) => {
       calls.push(items);
-      return items.map((item) => item * 10);
+      return Promise.resolve(items.map((item) => item * 10));
     });
     const results = await Promise.all([1, 2, 3, 4].map((item) => batch.run(item)));
     expect(results).toEqual([10, 20, 30, 40]);
@@ -14,9 +14,9 @@ describe('MicroBatch', () => {
 
   it('cuts batches at the maximum size', async () => {
     const sizes: number[] = [];
-    const batch = new MicroBatch<number, number>(async (items) => {
+    const batch = new MicroBatch<number, number>((items) => {
       sizes.push(items.length);
-      return items;
+      return Promise.resolve(items);
     }, { maxSize: 3, maxWaitMs: 0 });
     await Promise.all(Array.from({ length: 7 }, (_, i) => batch.run(i)));
     expect(sizes).toEqual([3, 3, 1]);
@@ -24,9 +24,9 @@ describe('MicroBatch', () => {
 
   it('waits up to maxWaitMs for more requests', async () => {
     const calls: number[][] = [];
-    const batch = new MicroBatch<number, number>(async (items) => {
+    const batch = new MicroBatch<number, number>((items) => {
       calls.push(items);
-      return items;
+      return Promise.resolve(items);
     }, { maxSize: 100, maxWaitMs: 20 });
     const first = batch.run(1);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -36,10 +36,7 @@ describe('MicroBatch', () => {
 
   it('rejects every request of a failed batch, and goes on with the next', async () => {
     let fail = true;
-    const batch = new MicroBatch<number, number>(async (items) => {
-      if (fail) throw new Error('database went away');
-      return items;
-    });
+    const batch = new MicroBatch<number, number>((items) => (fail ? Promise.reject(new Error('database went away')) : Promise.resolve(items)));
     const settled = await Promise.allSettled([batch.run(1), batch.run(2)]);
     expect(settled.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     fail = false;
@@ -47,7 +44,7 @@ describe('MicroBatch', () => {
   });
 
   it('rejects rather than misattributes when a handler gives the wrong number of results', async () => {
-    const batch = new MicroBatch<number, number>(async () => [1]);
+    const batch = new MicroBatch<number, number>(() => Promise.resolve([1]));
     const settled = await Promise.allSettled([batch.run(1), batch.run(2)]);
     expect(settled.every((result) => result.status === 'rejected')).toBe(true);
   });

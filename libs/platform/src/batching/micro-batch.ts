@@ -32,8 +32,8 @@ export class MicroBatch<I, O> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.options.maxWaitMs > 0) this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
-    else setImmediate(() => this.flush());
+    if (this.options.maxWaitMs > 0) this.timer = setTimeout(() => { this.flush(); }, this.options.maxWaitMs);
+    else setImmediate(() => { this.flush(); });
   }
 
   private flush(): void {
@@ -52,7 +52,7 @@ export class MicroBatch<I, O> {
           for (const waiter of waiters) waiter.reject(error);
           return;
         }
-        waiters.forEach((waiter, index) => waiter.resolve(results[index]));
+        waiters.forEach((waiter, index) => { waiter.resolve(results[index]); });
       },
       (error: unknown) => {
         for (const waiter of waiters) waiter.reject(error);

@@ -74,6 +74,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
   });
 
+  it('reads the notice locale: zh-CN unless told en, and names any other', () => {
+    expect(loadConfig({}).noticeLocale).toBe('zh-CN');
+    expect(loadConfig({ NOTICE_LOCALE: ' en ' }).noticeLocale).toBe('en');
+    expect(() => loadConfig({ NOTICE_LOCALE: 'fr' })).toThrow('NOTICE_LOCALE must be zh-CN or en, got "fr".');
+  });
+
   it('gives each worker its own ops port, off on request, never the API port', () => {
     expect(loadConfig({}).opsPorts).toEqual({ matcher: 3001, notifier: 3002 });
     expect(loadConfig({ MATCHER_OPS_PORT: 'off', NOTIFIER_OPS_PORT: '0' }).opsPorts).toEqual({ matcher: null, notifier: null });

@@ -142,8 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
 
-  const noticeLocale = (env.NOTICE_LOCALE?.trim() || 'zh-CN') as AppConfig['noticeLocale'];
-  if (noticeLocale !== 'zh-CN' && noticeLocale !== 'en') problems.push(`NOTICE_LOCALE must be zh-CN or en, got "${noticeLocale}".`);
+  const localeText = env.NOTICE_LOCALE?.trim() || 'zh-CN';
+  const noticeLocale: AppConfig['noticeLocale'] = localeText === 'en' ? 'en' : 'zh-CN';
+  if (localeText !== noticeLocale) problems.push(`NOTICE_LOCALE must be zh-CN or en, got "${localeText}".`);
   const retryText = env.DELIVERY_RETRY_FIRST_DELAY_SECONDS?.trim() || '10';
   const deliveryRetryFirstDelaySeconds = Number(retryText);
   if (!Number.isFinite(deliveryRetryFirstDelaySeconds) || deliveryRetryFirstDelaySeconds <= 0) {

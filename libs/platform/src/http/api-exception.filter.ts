@@ -14,17 +14,23 @@ export class ValidationFailedException extends HttpException {
 export function errorBodyOf(exception: HttpException): ApiErrorBody {
   const status = exception.getStatus();
   const response = exception.getResponse();
-  if (typeof response === 'object' && response !== null && 'statusCode' in response && 'error' in response && 'message' in response) {
+  if (typeof response === 'object' && 'statusCode' in response && 'error' in response && 'message' in response) {
     const { statusCode, error, message, details } = response as ApiErrorBody;
     if (typeof message === 'string') return details === undefined ? { statusCode, error, message } : { statusCode, error, message, details };
   }
-  const message =
-    typeof response === 'string'
-      ? response
-      : Array.isArray((response as { message?: unknown }).message)
-        ? ((response as { message: string[] }).message).join('; ')
-        : String((response as { message?: unknown }).message ?? exception.message);
+  // Nest's own exceptions say `message` as text, or as a list (one per problem); anything else says the exception's.
+  const said = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const message = typeof said === 'string' ? said : Array.isArray(said) ? said.join('; ') : exception.message;
   return apiErrorBody(status, message);
+}
+
+/** What a log line can say of a thrown value: anything may be thrown (`throw undefined` included), not only an Error. */
+function describeThrown(thrown: unknown): { message: string; stack?: string } {
+  const { message, stack } = typeof thrown === 'object' && thrown !== null ? (thrown as { message?: unknown; stack?: unknown }) : {};
+  return {
+    message: typeof message === 'string' ? message : `(a thrown ${thrown === null ? 'null' : typeof thrown} without a message)`,
+    stack: typeof stack === 'string' ? stack : undefined,
+  };
 }
 
 /**
@@ -43,11 +49,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
       body = errorBodyOf(exception);
     } else if (isDatabaseUnavailable(exception)) {
       // PostgreSQL is away (restarting, failing over): nothing was applied, and a retry soon may succeed.
-      this.logger.warn(`Database unavailable: ${(exception as Error)?.message}`);
+      this.logger.warn(`Database unavailable: ${describeThrown(exception).message}`);
       body = apiErrorBody(503, 'The database is not reachable right now; the request was not applied. Try again in a few seconds.');
       if (!response.headersSent) response.setHeader('Retry-After', '5');
     } else {
-      this.logger.error(`Unhandled error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
+      const { message, stack } = describeThrown(exception);
+      this.logger.error(`Unhandled error: ${message}`, stack);
       body = apiErrorBody(500, 'Something went wrong on our side; the request was not applied.');
     }
     if (response.headersSent) return;

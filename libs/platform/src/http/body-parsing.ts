@@ -18,10 +18,10 @@ function hasBody(req: Request): boolean {
  */
 export function requireContentType(bulkPaths: RegExp) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody(req)) return next();
+    if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody(req)) { next(); return; }
     const allowed = bulkPaths.test(req.path) ? BULK_CONTENT_TYPES : ['application/json'];
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (allowed.includes(type)) return next();
+    if (allowed.includes(type)) { next(); return; }
     res
       .status(415)
       .json(apiErrorBody(415, `Content-Type must be ${allowed.join(' or ')}${type === '' ? '; none was given' : `, not ${type}`}.`));
@@ -44,9 +44,9 @@ export function bodyParsers(bulkPaths: RegExp) {
       return;
     }
     json(req, res, (error?: unknown) => {
-      if (error !== undefined && error !== null) return next(error);
+      if (error !== undefined && error !== null) { next(error); return; }
       const unsafe = req.body === undefined ? [] : unsafeJsonFields(req.body);
-      if (unsafe.length === 0) return next();
+      if (unsafe.length === 0) { next(); return; }
       res.status(400).json(apiErrorBody(400, 'The request has invalid fields.', unsafe));
     });
   };

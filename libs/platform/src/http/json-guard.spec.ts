@@ -5,7 +5,7 @@ const nestedArrays = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.
 
 describe('unsafeJsonFields: what a parsed body may not hold', () => {
   it('passes an ordinary body, emoji and all', () => {
-    const body = JSON.parse('{"displayName":"Zhang \\ud83d\\ude00 Wei","availability":[{"day":1,"start":"08:00","end":"12:00"}],"location":{"lat":31.27,"lng":121.5},"x":null}');
+    const body = JSON.parse('{"displayName":"Zhang \\ud83d\\ude00 Wei","availability":[{"day":1,"start":"08:00","end":"12:00"}],"location":{"lat":31.27,"lng":121.5},"x":null}') as unknown;
     expect(unsafeJsonFields(body)).toEqual([]);
     expect(unsafeJsonFields('text')).toEqual([]);
     expect(unsafeJsonFields(12)).toEqual([]);
@@ -26,7 +26,7 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
   });
 
   it('refuses text that is not well-formed Unicode, in values and in keys, naming keys readably', () => {
-    const body = JSON.parse('{"name":"a\\ud800b","skills":["ok","\\udfff"],"location":{"\\udc00lat":1},"pair":"\\ud83d\\ude00"}');
+    const body = JSON.parse('{"name":"a\\ud800b","skills":["ok","\\udfff"],"location":{"\\udc00lat":1},"pair":"\\ud83d\\ude00"}') as unknown;
     expect(unsafeJsonFields(body)).toEqual([
       { field: 'name', message: MESSAGES.notUnicode },
       { field: 'skills.1', message: MESSAGES.notUnicode },
@@ -46,7 +46,7 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
   });
 
   it('refuses keys named __proto__, constructor and prototype wherever they are (JSON.parse makes them own keys)', () => {
-    const body = JSON.parse('{"__proto__":{"displayName":"x"},"location":{"lat":1,"constructor":{}},"windows":[{"prototype":1}]}');
+    const body = JSON.parse('{"__proto__":{"displayName":"x"},"location":{"lat":1,"constructor":{}},"windows":[{"prototype":1}]}') as unknown;
     expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
     expect(unsafeJsonFields(body)).toEqual([
       { field: '__proto__', message: 'is not allowed' },

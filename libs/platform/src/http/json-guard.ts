@@ -83,7 +83,7 @@ interface JsonNode {
 /** `location.lat`, `shifts.0.start`; keys made well-formed, so that the answer (and jsonb) can hold them. */
 function pathOf(node: JsonNode, root: string): string {
   const keys: string[] = [];
-  for (let at: JsonNode | undefined = node; at?.parent !== undefined; at = at.parent) keys.push(typeof at.key === 'number' ? String(at.key) : toWellFormed(at.key));
+  for (let at = node; at.parent !== undefined; at = at.parent) keys.push(typeof at.key === 'number' ? String(at.key) : toWellFormed(at.key));
   return keys.length === 0 ? root : keys.reverse().join('.');
 }
 

@@ -108,8 +108,10 @@ export function decimalPlaces(value: number): number {
   if (!Number.isFinite(value)) return Infinity;
   const match = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
   if (match === null) return Infinity;
-  const fraction = match[1]?.length ?? 0;
-  const exponent = match[2] === undefined ? 0 : Number(match[2]);
+  // A group that took no part in the match is undefined, which `at` says and indexing does not.
+  const fraction = match.at(1)?.length ?? 0;
+  const exponentText = match.at(2);
+  const exponent = exponentText === undefined ? 0 : Number(exponentText);
   return Math.max(0, fraction - exponent);
 }
 

@@ -9,8 +9,9 @@ const HOW_TO_START = {
 /** One sentence for the errors a newcomer meets first, instead of a stack trace. */
 export function describeStartupError(error: unknown, urls: { databaseUrl?: string; redisUrl?: string } = {}): string {
   if (error instanceof ConfigError) return error.message;
-  const err = error as { code?: string; message?: string; errors?: { port?: number }[]; port?: number };
-  const text = `${err.message ?? ''}`;
+  // Anything may be thrown, `undefined` included: only an object has fields to read.
+  const err = (typeof error === 'object' && error !== null ? error : {}) as { code?: string; message?: string; errors?: { port?: number }[]; port?: number };
+  const text = err.message ?? '';
   const ports = [err.port, ...(err.errors ?? []).map((inner) => inner.port)];
   const refused = err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(text);
   const redisPort = urls.redisUrl ? Number(new URL(urls.redisUrl).port || 6379) : 6379;
