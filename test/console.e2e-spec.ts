@@ -1,10 +1,9 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import playwright, { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { DINGHAI_ROAD, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, weekdays } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -18,14 +17,13 @@ interface CandidateList { kind: 'opening' | 'slot'; offerId: string; title: stri
 describe('the caseworker and merchant console in a browser', () => {
   let world: TestWorld;
   let api: RunningApi;
-  let matcher: INestApplicationContext;
-  let notifier: INestApplicationContext;
   let browser: Browser;
   let baseUrl: string;
   let keys: Keys;
   let openingId: string;
   let slotId: string;
   const people: Record<'zhou' | 'injected' | 'far', string> = { zhou: '', injected: '', far: '' };
+  const teardown = new Teardown();
 
   async function lists(): Promise<CandidateList[]> {
     return (await api.http.get('/v1/candidate-lists').set(bearer(keys.caseworker)).expect(200)).body;
@@ -40,12 +38,12 @@ describe('the caseworker and merchant console in a browser', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install -y --no-install-recommends chromium); .ci/run installs it.`);
     }
-    world = await createTestWorld();
-    api = await startApi(world);
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
     await api.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}`;
-    matcher = await startWorker(world, 'matcher');
-    notifier = await startWorker(world, 'notifier');
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
 
     keys = await createParties(api, 'console');
     const register = async (body: Record<string, unknown>) =>
@@ -69,20 +67,17 @@ describe('the caseworker and merchant console in a browser', () => {
       return rows.length === 1 && inbox.some((entry) => entry.type === 'match_summary' && entry.payload.offer?.id === slotId);
     }, 30_000, 'the offer to the worker and the summary to the merchant');
 
-    browser = await playwright.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = teardown.add(
+      await playwright.chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+      (started) => started.close(),
+    );
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await notifier?.close();
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   /** A fresh browser tab; collects script errors and CSP refusals (failed API calls are expected and left out). */
   async function openTab(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {

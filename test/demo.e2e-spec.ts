@@ -26,9 +26,20 @@ function runDemo(args: string[], env: Record<string, string>): Run {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk) => (stdout += chunk));
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // Decoded as streams, so a character split between two chunks stays whole (the report is in Chinese).
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve({ code, signal });
+    });
+  });
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
@@ -144,7 +155,12 @@ describe('npm run demo (as built)', () => {
     // Ctrl-C: the three processes stop cleanly and the demo exits 0; nothing serves on the port any more.
     run.child.kill('SIGINT');
     let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([run.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 20_000)))]);
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, 20_000);
+    });
+    const exit = await Promise.race([run.exited, timedOut]);
     clearTimeout(timer);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('Stopped.');

@@ -4,7 +4,7 @@ import { QueueName, redisOptions } from '@huigong/messaging';
 import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
 import { SmtpSink } from './support/smtp-sink';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
 
 const FROM = '惠工 <noreply@union.example>';
@@ -15,30 +15,26 @@ describe('email notifications', () => {
   let hooks: WebhookSink;
   let world: TestWorld;
   let api: RunningApi;
-  let matcher: INestApplicationContext;
   let notifier: INestApplicationContext;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    smtp = await SmtpSink.start();
-    hooks = await WebhookSink.start();
-    world = await createTestWorld({
-      webhookAllowedHosts: '127.0.0.1',
-      // A caseworker's second list within ten minutes goes into the digest.
-      env: { SMTP_URL: smtp.url, SMTP_FROM: FROM, DELIVERY_RETRY_FIRST_DELAY_SECONDS: '0.2', DIGEST_AFTER_LISTS: '1' },
-    });
-    api = await startApi(world);
-    matcher = await startWorker(world, 'matcher');
-    notifier = await startWorker(world, 'notifier');
+    smtp = teardown.add(await SmtpSink.start(), (started) => started.close());
+    hooks = teardown.add(await WebhookSink.start(), (started) => started.close());
+    world = teardown.add(
+      await createTestWorld({
+        webhookAllowedHosts: '127.0.0.1',
+        // A caseworker's second list within ten minutes goes into the digest.
+        env: { SMTP_URL: smtp.url, SMTP_FROM: FROM, DELIVERY_RETRY_FIRST_DELAY_SECONDS: '0.2', DIGEST_AFTER_LISTS: '1' },
+      }),
+      (started) => started.destroy(),
+    );
+    api = teardown.add(await startApi(world), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    notifier = teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
   });
 
-  afterAll(async () => {
-    await notifier?.close();
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-    await hooks?.close();
-    await smtp?.close();
-  });
+  afterAll(() => teardown.run());
 
   async function caseworker(name: string, extra: Record<string, unknown> = {}) {
     return (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name, ...extra }).expect(201)).body as { id: string; apiKey: string; email: string | null };
@@ -88,7 +84,7 @@ describe('email notifications', () => {
     const person = (await api.http.post('/v1/candidates').set(bearer(desk.apiKey)).send(rider).expect(201)).body.id as string;
     const slot = (await api.http.post('/v1/slots').set(bearer(canteen.apiKey)).send(aSlot({ title: 'Rider special lunch', accessibilityFeatures: ['wheelchair'] })).expect(201)).body.id as string;
 
-    await eventually(async () => smtp.to('riders@union.example').length >= 1 && smtp.to('canteen@dinghai.example').length >= 1, 20_000, 'both mails');
+    await eventually(() => smtp.to('riders@union.example').length >= 1 && smtp.to('canteen@dinghai.example').length >= 1, 20_000, 'both mails');
     const [list] = smtp.to('riders@union.example');
     const [summary] = smtp.to('canteen@dinghai.example');
 
@@ -148,8 +144,8 @@ describe('email notifications', () => {
     await opening(plant.apiKey, 'Gone job', 'laid_off');
 
     await eventually(async () => (await deliveries(plant.id)).some((row) => row.status === 'dead'), 20_000, 'the delivery to die');
-    const listed = (await api.http.get('/v1/deliveries').set(ADMIN).expect(200)).body as Record<string, unknown>[];
-    const dead = listed.find((delivery) => delivery.recipientId === plant.id);
+    const listed = (await api.http.get('/v1/deliveries').set(ADMIN).expect(200)).body as { deliveryId: string; notificationId: string; recipientId: string }[];
+    const [dead] = listed.filter((delivery) => delivery.recipientId === plant.id);
     expect(dead).toMatchObject({ type: 'match_summary', channel: 'email', recipientKind: 'organization', status: 'dead', attempts: 1, lastStatusCode: 550, lastError: 'refused with 550' });
     expect(dead).not.toHaveProperty('payload');
     expect(JSON.stringify(listed)).not.toContain('gone-plant.example');
@@ -157,9 +153,9 @@ describe('email notifications', () => {
     expect(smtp.to('nobody@gone-plant.example')).toHaveLength(0);
 
     // The mailbox is fixed: the admin replays, and the mail arrives under its Message-ID.
-    await api.http.post(`/v1/deliveries/${dead?.deliveryId}/replay`).set(ADMIN).expect(200, { deliveryId: dead?.deliveryId, status: 'pending' });
-    await eventually(async () => smtp.to('nobody@gone-plant.example').length === 1, 20_000, 'the replayed mail');
-    expect(smtp.to('nobody@gone-plant.example')[0]).toMatchObject({ accepted: true, messageId: `<${dead?.notificationId}@union.example>` });
+    await api.http.post(`/v1/deliveries/${dead.deliveryId}/replay`).set(ADMIN).expect(200, { deliveryId: dead.deliveryId, status: 'pending' });
+    await eventually(() => smtp.to('nobody@gone-plant.example').length === 1, 20_000, 'the replayed mail');
+    expect(smtp.to('nobody@gone-plant.example')[0]).toMatchObject({ accepted: true, messageId: `<${dead.notificationId}@union.example>` });
   });
 
   it('mails and rings the webhook alike: a burst goes into one digest for both, and reminders go out by mail too', async () => {
@@ -169,7 +165,7 @@ describe('email notifications', () => {
       .send(aCandidate({ displayName: 'Seeker Lan', groups: ['reassignment'], availability: weekdays('08:00', '17:00'), location: { lat: DINGHAI_ROAD.lat - 0.01, lng: DINGHAI_ROAD.lng } }))
       .expect(201);
     await opening(plant.apiKey, 'Fair job 1', 'reassignment');
-    await eventually(async () => smtp.to('fair@union.example').length === 1 && hooks.to('/fair-desk').length === 1, 20_000, 'the first list by mail and webhook');
+    await eventually(() => smtp.to('fair@union.example').length === 1 && hooks.to('/fair-desk').length === 1, 20_000, 'the first list by mail and webhook');
     expect(smtp.to('fair@union.example')[0].text).toContain('Seeker Lan');
 
     // The second list within the window: in the inbox now, by mail and webhook at the window's end, as one digest.
@@ -193,7 +189,7 @@ describe('email notifications', () => {
     // The window ends (brought forward here): one digest mail, offers and counts, no names.
     await world.db.query(`UPDATE notification_deliveries d SET not_before = now() FROM notifications n WHERE n.id = d.notification_id AND n.type = 'candidate_digest' AND n.recipient_id = $1`, [desk.id]);
     await promoteDelayed();
-    await eventually(async () => smtp.to('fair@union.example').length === 2 && hooks.to('/fair-desk').length === 2, 20_000, 'the digest by mail and webhook');
+    await eventually(() => smtp.to('fair@union.example').length === 2 && hooks.to('/fair-desk').length === 2, 20_000, 'the digest by mail and webhook');
     const digest = smtp.to('fair@union.example')[1];
     expect(digest.subject).toBe('1 份新候选名单，共 1 人');
     expect(digest.text).toContain('- Fair job 2（岗位）：1 人');
@@ -202,7 +198,7 @@ describe('email notifications', () => {
     // A week without follow-up: the reminder names the person, by mail as well.
     await world.db.query(`UPDATE matches SET updated_at = now() - interval '8 days' WHERE caseworker_id = $1`, [desk.id]);
     expect(await notifier.get(FollowUpReminders, { strict: false }).remind()).toBeGreaterThanOrEqual(1);
-    await eventually(async () => smtp.to('fair@union.example').length === 3, 20_000, 'the reminder mail');
+    await eventually(() => smtp.to('fair@union.example').length === 3, 20_000, 'the reminder mail');
     const reminder = smtp.to('fair@union.example')[2];
     expect(reminder.subject).toBe('提醒：2 条推荐待跟进');
     expect(reminder.text).toContain('- Seeker Lan：Fair job 1');
@@ -217,7 +213,7 @@ describe('email notifications', () => {
     const person = (await api.http.post('/v1/candidates').set(bearer(desk.apiKey))
       .send(aCandidate({ displayName: 'Withdrawn Xu', groups: ['courier'], availability: weekdays('08:00', '16:00') })).expect(201)).body.id as string;
     await opening(plant.apiKey, 'Erasure job', 'courier');
-    await eventually(async () => smtp.refusedAtRcpt.some((refusal) => refusal.to === 'erasure@union.example'), 20_000, 'a first refused attempt');
+    await eventually(() => smtp.refusedAtRcpt.some((refusal) => refusal.to === 'erasure@union.example'), 20_000, 'a first refused attempt');
 
     await api.http.delete(`/v1/candidates/${person}`).set(bearer(desk.apiKey)).expect(204);
     smtp.accept('erasure@union.example');

@@ -1,23 +1,18 @@
 import { ADMIN, aCandidate, aSlot, bearer, createParties } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
-import type { INestApplicationContext } from '@nestjs/common';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 
 describe('foundation: a write reaches the matcher through the outbox', () => {
   let world: TestWorld;
   let api: RunningApi;
-  let matcher: INestApplicationContext;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    api = await startApi(world);
-    matcher = await startWorker(world, 'matcher');
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
   });
 
-  afterAll(async () => {
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   it('records each domain event once in the matcher', async () => {
     const keys = await createParties(api);

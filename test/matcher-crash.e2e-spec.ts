@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, DINGHAI_ROAD, aCandidate, anOpening, bearer } from './support/builders';
-import { type RunningApi, TEST_ADMIN_KEY, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi } from './support/test-environment';
+import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi } from './support/test-environment';
 
 const MATCHER = join(process.cwd(), 'dist', 'apps', 'matcher', 'src', 'main.js');
 const PEOPLE = 400;
@@ -17,6 +17,7 @@ describe('a matcher killed mid-burst', () => {
   let world: TestWorld;
   let api: RunningApi;
   let matcher: ChildProcess | undefined;
+  const teardown = new Teardown();
 
   function startMatcher(): ChildProcess {
     return spawn(process.execPath, [MATCHER], {
@@ -30,14 +31,13 @@ describe('a matcher killed mid-burst', () => {
 
   beforeAll(async () => {
     if (!existsSync(MATCHER)) throw new Error(`${MATCHER} is missing: run \`npm run build\` first (npm test does).`);
-    world = await createTestWorld();
-    api = await startApi(world);
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
   });
 
   afterAll(async () => {
     if (matcher?.exitCode === null) matcher.kill('SIGKILL');
-    await api?.close();
-    await world?.destroy();
+    await teardown.run();
   });
 
   it('handles every event after a restart, within every cap, matching and announcing each pair once', async () => {

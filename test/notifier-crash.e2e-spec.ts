@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { QueueName, redisOptions } from '@huigong/messaging';
 import { Queue } from 'bullmq';
-import { TEST_ADMIN_KEY, type TestWorld, createTestWorld, eventually } from './support/test-environment';
+import { TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually } from './support/test-environment';
 
 const NOTIFIER = join(process.cwd(), 'dist', 'apps', 'notifier', 'src', 'main.js');
 const DELIVERIES = 300;
@@ -16,11 +16,11 @@ const DELIVERIES = 300;
  */
 describe('a notifier killed mid-batch', () => {
   let world: TestWorld;
-  let sink: Server;
   let sinkUrl: string;
   const seen: string[] = [];
   let notifier: ChildProcess | undefined;
   let queue: Queue | undefined;
+  const teardown = new Teardown();
 
   function startNotifier(): ChildProcess {
     const child = spawn(process.execPath, [NOTIFIER], {
@@ -35,9 +35,9 @@ describe('a notifier killed mid-batch', () => {
 
   beforeAll(async () => {
     if (!existsSync(NOTIFIER)) throw new Error(`${NOTIFIER} is missing: run \`npm run build\` first (npm test does).`);
-    world = await createTestWorld({ webhookAllowedHosts: '127.0.0.1' });
+    world = teardown.add(await createTestWorld({ webhookAllowedHosts: '127.0.0.1' }), (started) => started.destroy());
     // A receiver slow enough (30 ms an answer) that the kill lands in the middle of the batch.
-    sink = createServer((request, response) => {
+    const sink = createServer((request, response) => {
       request.resume();
       request.on('end', () => {
         seen.push(String(request.headers['webhook-id']));
@@ -45,14 +45,14 @@ describe('a notifier killed mid-batch', () => {
       });
     });
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    teardown.add(sink, (server: Server) => new Promise((resolve) => server.close(resolve)));
     sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/hook`;
   });
 
   afterAll(async () => {
     if (notifier?.exitCode === null) notifier.kill('SIGKILL');
     await queue?.close();
-    await new Promise((resolve) => sink?.close(resolve));
-    await world?.destroy();
+    await teardown.run();
   });
 
   it('delivers every notification after a restart, and records none twice', async () => {
@@ -83,7 +83,7 @@ describe('a notifier killed mid-batch', () => {
     );
 
     notifier = startNotifier();
-    await eventually(async () => seen.length >= DELIVERIES / 5, 30_000, 'the first deliveries');
+    await eventually(() => seen.length >= DELIVERIES / 5, 30_000, 'the first deliveries');
     notifier.kill('SIGKILL');
     await new Promise((resolve) => notifier?.once('exit', resolve));
     const { rows: before } = await world.db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);

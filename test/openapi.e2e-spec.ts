@@ -8,7 +8,6 @@
  * Matches, notifications and deliveries are made by the real matcher and notifier, against real PostgreSQL
  * and Redis, and a local webhook receiver.
  */
-import type { INestApplicationContext } from '@nestjs/common';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -16,11 +15,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import request, { type Response } from 'supertest';
 import { createApiApp } from '../apps/api/src/create-api-app';
-import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
-import { type RunningApi, TEST_ADMIN_KEY, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
+import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document and the answers as parsed JSON (supertest's body is `any`, see eslint.config.mjs for tests): what is read is asserted, and every answer is held to its schema
 type Json = Record<string, any>;
 
 /**
@@ -77,8 +77,6 @@ const DOC_ID = 'https://huigong.invalid/openapi.json';
 describe('the OpenAPI document', () => {
   let world: TestWorld;
   let api: RunningApi;
-  let matcher: INestApplicationContext;
-  let notifier: INestApplicationContext;
   let sink: WebhookSink;
   let doc: Json;
   let ajv: Ajv;
@@ -86,14 +84,16 @@ describe('the OpenAPI document', () => {
   /** Per operation ("POST /v1/slots"), the statuses real answers were checked for. */
   const covered = new Map<string, Set<number>>();
 
+  const teardown = new Teardown();
+
   beforeAll(async () => {
-    sink = await WebhookSink.start();
+    sink = teardown.add(await WebhookSink.start(), (started) => started.close());
     // The caseworker's receiver refuses the first delivery with a 400: it is dead at once, for the replay.
     sink.answer('/caseworker', 400);
-    world = await createTestWorld({ webhookAllowedHosts: '127.0.0.1' });
-    api = await startApi(world);
-    matcher = await startWorker(world, 'matcher');
-    notifier = await startWorker(world, 'notifier');
+    world = teardown.add(await createTestWorld({ webhookAllowedHosts: '127.0.0.1' }), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
     const res = await api.http.get('/docs-json').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     doc = JSON.parse(res.text);
@@ -102,13 +102,7 @@ describe('the OpenAPI document', () => {
     ajv.addSchema({ $id: DOC_ID, components: { schemas: mapValues(doc.components?.schemas ?? {}, toJsonSchema) } });
   });
 
-  afterAll(async () => {
-    await notifier?.close();
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-    await sink?.close();
-  });
+  afterAll(() => teardown.run());
 
   // -------------------------------------------------------------------------------------------------------
   // OpenAPI 3.0 to the JSON Schema ajv reads: `nullable` becomes a null type, `$ref`s point into the document,
@@ -200,7 +194,9 @@ describe('the OpenAPI document', () => {
       if (res.text !== '') throw new Error(`${METHOD} ${url} answered ${res.status} with a body; the document declares none for ${label}`);
       return;
     }
-    if (!/^application\/json\b/.test(String(res.headers['content-type']))) {
+    // Typed as always there, but an answer without a body has no content type.
+    const contentType = res.headers['content-type'] as string | undefined;
+    if (contentType === undefined || !/^application\/json\b/.test(contentType)) {
       throw new Error(`${METHOD} ${url} answered ${res.status} as ${res.headers['content-type']}; the document says application/json`);
     }
     const validate = validatorFor(`${label} -> ${res.status}`, json.schema);
@@ -278,7 +274,7 @@ describe('the OpenAPI document', () => {
 
     // Every error of every operation is the ApiError schema, which is the shape of ApiExceptionFilter.
     for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-      for (const [method, operation] of Object.entries(item as Json)) {
+      for (const [method, operation] of Object.entries(item)) {
         for (const [status, response] of Object.entries(operation.responses as Json)) {
           if (Number(status) >= 400) {
             expect({ at: `${method} ${path} ${status}`, schema: (response as Json).content?.['application/json']?.schema }).toEqual({
@@ -309,7 +305,7 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/v1/candidates'].post.responses['429'].headers).toHaveProperty('Retry-After');
     const unauthenticated: string[] = [];
     for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-      for (const [method, operation] of Object.entries(item as Json)) {
+      for (const [method, operation] of Object.entries(item)) {
         const bearerAuth = ((operation.security ?? doc.security ?? []) as Json[]).some((requirement) => 'apiKey' in requirement);
         if (bearerAuth) {
           expect({ at: `${method} ${path}`, declares401: '401' in operation.responses }).toEqual({ at: `${method} ${path}`, declares401: true });

@@ -1,10 +1,9 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { EVENT_QUEUE, type EventName, QueueName, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { randomUUID } from 'node:crypto';
 import { ADMIN, type Keys, aCandidate, aSlot, bearer, createParties, weekdays } from './support/builders';
 import { QueueInspector } from './support/queue-inspection';
 import { DisposableRedis } from './support/redis-server';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 
 /**
  * The outbox guarantees, against real PostgreSQL and Redis: an event exists exactly when its write
@@ -39,7 +38,7 @@ async function allPublished(world: TestWorld, expected: number, timeoutMs = 20_0
       return last.total === expected && last.pending === 0;
     }, timeoutMs, `all ${expected} outbox rows to be published`);
   } catch (error) {
-    throw new Error(`${(error as Error).message} (last seen: ${last.total} rows, ${last.pending} unpublished)`);
+    throw new Error(`${(error as Error).message} (last seen: ${last.total} rows, ${last.pending} unpublished)`, { cause: error });
   }
 }
 
@@ -114,20 +113,17 @@ describe('outbox: an event exists exactly when its write committed', () => {
   let api: RunningApi;
   let inspector: QueueInspector;
   let employerId: string;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    api = await startApi(world);
-    inspector = new QueueInspector(world);
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    inspector = teardown.add(new QueueInspector(world), (started) => started.close());
     const employer = await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Yangpu Assembly', kind: 'employer' }).expect(201);
     employerId = employer.body.id;
   });
 
-  afterAll(async () => {
-    await inspector?.close();
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   /** The body of PostOpeningHandler, by hand: insert an opening, emit OpeningPosted. */
   async function insertOpening(tx: WriteTransaction, title: string): Promise<string> {
@@ -202,34 +198,32 @@ describe('outbox: an event exists exactly when its write committed', () => {
 });
 
 describe('outbox: Redis stopped during writes and started again', () => {
-  let redis: DisposableRedis | undefined;
+  let redis: DisposableRedis;
   let redisRunning = false;
   let world: TestWorld;
   let api: RunningApi;
-  let inspector: QueueInspector | undefined;
+  let inspector: QueueInspector;
   let keys: Keys;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    redis = await DisposableRedis.start();
+    redis = teardown.add(await DisposableRedis.start(), (started) => started.stop());
     redisRunning = true;
-    world = await createTestWorld({ redisUrl: redis.url });
-    api = await startApi(world);
+    world = teardown.add(await createTestWorld({ redisUrl: redis.url }), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    // Bring Redis back first so that every client closes cleanly and the queue keys can be removed.
+    teardown.add(redis, async (started) => {
+      if (!redisRunning) await started.start().then(() => (redisRunning = true), () => undefined);
+    });
     keys = await createParties(api);
   });
 
-  afterAll(async () => {
-    // Bring Redis back first so that every client closes cleanly and the queue keys can be removed.
-    if (redis !== undefined && !redisRunning) await redis.start().then(() => (redisRunning = true), () => undefined);
-    await inspector?.close();
-    await api?.close();
-    await world?.destroy();
-    await redis?.stop();
-  });
+  afterAll(() => teardown.run());
 
   it('accepts every write while Redis is down, keeps the events, and publishes each exactly once when it is back', async () => {
     expect(await outboxRows(world)).toEqual([]); // creating the parties emits no domain event
 
-    await redis!.stop();
+    await redis.stop();
     redisRunning = false;
 
     const caseworker = bearer(keys.caseworker);
@@ -275,11 +269,11 @@ describe('outbox: Redis stopped during writes and started again', () => {
     expect(whileDown.filter((row) => row.event_name === 'CandidateRegistered')).toHaveLength(8 + 20 + 1);
     expect(bulkRows[0].n).toBe(20);
 
-    await redis!.start();
+    await redis.start();
     redisRunning = true;
 
     await allPublished(world, whileDown.length, 30_000);
-    inspector = new QueueInspector(world);
+    inspector = teardown.add(new QueueInspector(world), (started) => started.close());
     const published = await expectExactlyOneJobPerOutboxRow(world, inspector);
     expect(sorted(published.map((row) => row.id))).toEqual(sorted(whileDown.map((row) => row.id)));
 
@@ -294,27 +288,21 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
   let world: TestWorld;
   let apiA: RunningApi;
   let apiB: RunningApi;
-  let matcher: INestApplicationContext | undefined;
   let inspector: QueueInspector;
   let keys: Keys;
   let burstSize: number;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    inspector = teardown.add(new QueueInspector(world), (started) => started.close());
     // Two API instances on one database and one Redis: each runs an outbox relay.
-    apiA = await startApi(world);
-    apiB = await startApi(world);
-    inspector = new QueueInspector(world);
+    apiB = teardown.add(await startApi(world), (started) => started.close());
+    apiA = teardown.add(await startApi(world), (started) => started.close());
     keys = await createParties(apiA);
   });
 
-  afterAll(async () => {
-    await matcher?.close();
-    await apiA?.close();
-    await apiB?.close();
-    await inspector?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   it('publishes a burst of writes through two APIs at once as exactly one job per event', async () => {
     const caseworker = bearer(keys.caseworker);
@@ -370,7 +358,7 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
   });
 
   it('handles an event once in the matcher although its job is delivered again', async () => {
-    matcher = await startWorker(world, 'matcher');
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
     const domainIds = (await outboxRows(world)).filter((row) => EVENT_QUEUE[row.event_name] === QueueName.DomainEvents).map((row) => row.id);
     expect(domainIds).toHaveLength(burstSize);
 
@@ -390,16 +378,18 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
     // Deliver the first event again: same event, another job id (as a second relay or a replay would).
     const eventId = domainIds[0];
     const original = await queue.getJob(eventId);
-    expect(original?.data.eventId).toBe(eventId);
+    if (original === undefined) throw new Error(`the relay's job ${eventId} is not in the queue`);
+    expect(original.data.eventId).toBe(eventId);
     const { rows: before } = await world.db.query(`SELECT event_name, processed_at::text FROM processed_events WHERE consumer = 'matcher' AND event_id = $1`, [
       eventId,
     ]);
-    const redelivery = await queue.add(original!.name, original!.data, { jobId: randomUUID() });
-    expect(redelivery.id).not.toBe(eventId);
+    const redeliveryId = randomUUID();
+    const redelivery = await queue.add(original.name, original.data, { jobId: redeliveryId });
+    expect(redelivery.id).toBe(redeliveryId);
 
     const state = await eventually(
       async () => {
-        const current = await queue.getJobState(redelivery.id!);
+        const current = await queue.getJobState(redeliveryId);
         return (current === 'completed' || current === 'failed') && (await inspector.unfinished(QueueName.DomainEvents)) === 0 ? current : undefined;
       },
       15_000,
@@ -428,8 +418,9 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
       expect(rows).toHaveLength(1);
       const eventId = rows[0].id;
       const job = await eventually(() => queue.getJob(eventId), 15_000, 'the relay to add the job');
-      const redeliveries = await queue.addBulk([1, 2].map(() => ({ name: job.name, data: job.data, opts: { jobId: randomUUID() } })));
-      const jobIds = [eventId, ...redeliveries.map((redelivery) => redelivery.id!)];
+      const redeliveryIds = [randomUUID(), randomUUID()];
+      await queue.addBulk(redeliveryIds.map((jobId) => ({ name: job.name, data: job.data, opts: { jobId } })));
+      const jobIds = [eventId, ...redeliveryIds];
       await queue.resume();
 
       await eventually(

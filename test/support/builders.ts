@@ -9,6 +9,11 @@ export const weekdays = (start: string, end: string) => [1, 2, 3, 4, 5].map((day
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 export const ADMIN = bearer(TEST_ADMIN_KEY);
 
+/** A body without these fields, as a client that leaves them out sends it (not as `undefined`: absent). */
+export function without(body: Record<string, unknown>, ...fields: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !fields.includes(field)));
+}
+
 /** A candidate body as a caseworker would post it (a rider on lunch break near the canteens). */
 export function aCandidate(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -84,6 +84,8 @@ export class QueueInspector {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
-    await this.raw.quit().catch(() => this.raw.disconnect());
+    await this.raw.quit().catch(() => {
+      this.raw.disconnect();
+    });
   }
 }

@@ -9,7 +9,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -42,7 +44,9 @@ export class DisposableRedis {
       const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, protocol: 2 });
       try {
         await client.connect();
-        if ((await client.ping()) === 'PONG') return;
+        // PING answers PONG or fails (a server still loading data answers an error).
+        await client.ping();
+        return;
       } catch {
         // not up yet
       } finally {
@@ -58,7 +62,9 @@ export class DisposableRedis {
     const child = this.process;
     if (child === undefined || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      child.once('exit', () => {
+        resolve();
+      });
       child.kill('SIGKILL');
     });
     this.process = undefined;

@@ -58,30 +58,32 @@ export class SmtpSink {
   /** Recipients refused at RCPT TO, with the code: no message was transmitted. */
   readonly refusedAtRcpt: { to: string; code: number }[] = [];
   private readonly answers = new Map<string, { stage: Stage; code: number }[]>();
-  private constructor(private readonly server: SMTPServer, readonly port: number) {}
+  private readonly server: SMTPServer;
 
-  static async start(): Promise<SmtpSink> {
-    let sink: SmtpSink | undefined;
+  private constructor() {
     const refusal = (code: number) => Object.assign(new Error(code >= 500 ? 'Recipient refused' : 'Try again later'), { responseCode: code });
-    const server = new SMTPServer({
+    this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onRcptTo(address, _session, callback) {
-        const code = sink?.next(address.address, 'rcpt');
-        if (code === undefined) return callback();
-        sink?.refusedAtRcpt.push({ to: address.address, code });
+      onRcptTo: (address, _session, callback) => {
+        const code = this.next(address.address, 'rcpt');
+        if (code === undefined) {
+          callback();
+          return;
+        }
+        this.refusedAtRcpt.push({ to: address.address, code });
         callback(refusal(code));
       },
-      onData(stream, session, callback) {
+      onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           const { headers, text } = parseMail(raw);
           const to = session.envelope.rcptTo[0]?.address ?? '';
-          const code = sink?.next(to, 'data');
-          sink?.received.push({
+          const code = this.next(to, 'data');
+          this.received.push({
             to, accepted: code === undefined, raw, text,
             messageId: headers.get('message-id') ?? '', subject: headers.get('subject') ?? '', from: headers.get('from') ?? '',
           });
@@ -89,13 +91,19 @@ export class SmtpSink {
         });
       },
     });
+  }
+
+  static async start(): Promise<SmtpSink> {
+    const sink = new SmtpSink();
     await new Promise<void>((resolve) => {
-      server.server.once('listening', resolve);
-      server.listen(0, '127.0.0.1');
+      sink.server.server.once('listening', resolve);
+      sink.server.listen(0, '127.0.0.1');
     });
-    const { port } = server.server.address() as { port: number };
-    sink = new SmtpSink(server, port);
     return sink;
+  }
+
+  get port(): number {
+    return (this.server.server.address() as { port: number }).port;
   }
 
   get url(): string {
@@ -124,6 +132,10 @@ export class SmtpSink {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 }

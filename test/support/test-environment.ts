@@ -119,8 +119,35 @@ export async function startWorker(world: TestWorld, worker: 'matcher' | 'notifie
   return app;
 }
 
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+/**
+ * What a test file starts in beforeAll, stopped in afterAll newest first. When beforeAll fails half way, the
+ * variables it had still to assign are unset in afterAll; this stops exactly what did start. A stop that
+ * fails does not keep the others from running: the first failure is thrown once all have run.
+ */
+export class Teardown {
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  /** Stops `resource` with `stop` at teardown, and gives it back, to be assigned where it is started. */
+  add<T>(resource: T, stop: (resource: T) => Promise<unknown>): T {
+    this.stops.push(() => stop(resource));
+    return resource;
+  }
+
+  async run(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    for (const stop of this.stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`; `check` may answer at once or later. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -16,19 +16,24 @@ export class WebhookSink {
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<WebhookSink> {
-    let sink: WebhookSink | undefined;
-    const server = createServer((request, response) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const sink = new WebhookSink(server, `http://127.0.0.1:${port}`);
+    // Nobody knows the port before this line, so no request can come before the sink that records it.
+    server.on('request', (request, response) => {
       let body = '';
-      request.on('data', (chunk) => (body += chunk));
+      // Decoded as a stream, so a character split between two chunks stays whole.
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        body += chunk;
+      });
       request.on('end', () => {
-        sink?.received.push({ path: request.url ?? '', headers: request.headers, body });
-        const status = sink?.answers.get(request.url ?? '')?.shift() ?? 200;
+        sink.received.push({ path: request.url ?? '', headers: request.headers, body });
+        const status = sink.answers.get(request.url ?? '')?.shift() ?? 200;
         response.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    sink = new WebhookSink(server, `http://127.0.0.1:${port}`);
     return sink;
   }
 
@@ -42,6 +47,10 @@ export class WebhookSink {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 }
