@@ -1,4 +1,5 @@
 export * from './candidate-index';
+export * from './count-hints';
 export * from './engine';
 export * from './offer-index';
 export * from './policy';
