@@ -34,6 +34,14 @@ export interface CandidateHistory {
   openSlotOfferIds: Set<string>;
 }
 
+/** What a withdrawal ended: the offers that have room again, and the people whose caps do. */
+export interface Withdrawn {
+  openingIds: string[];
+  slotIds: string[];
+  /** People who lost open job matches, with how many each. */
+  jobMatchesLost: Map<string, number>;
+}
+
 const ACTIVE_OPENING = `status = 'open' AND (valid_until IS NULL OR valid_until > now())`;
 const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until > now())`;
 
@@ -153,14 +161,47 @@ export class MatchStore {
       [ids],
     );
     if (locked.length === 0) return result;
-    const counts: { candidate_id: string; open: string }[] = await manager.query(
-      `SELECT candidate_id, count(*) AS open FROM matches
-        WHERE candidate_id = ANY($1::uuid[]) AND offer_kind = 'opening' AND status = ANY($2) GROUP BY candidate_id`,
-      [locked.map((row) => row.id), OPEN_JOB_STATUSES],
-    );
-    const open = new Map(counts.map((row) => [row.candidate_id, Number(row.open)]));
+    const open = await this.openJobMatchesOf(manager, locked.map((row) => row.id));
     for (const row of locked) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: open.get(row.id) ?? 0 });
     return result;
+  }
+
+  /** Open job matches per person, for these people, in one statement (those holding none are absent). */
+  async openJobMatchesOf(manager: EntityManager, candidateIds: string[]): Promise<Map<string, number>> {
+    if (candidateIds.length === 0) return new Map();
+    const rows: { candidate_id: string; open: string }[] = await manager.query(
+      `SELECT candidate_id, count(*) AS open FROM matches
+        WHERE candidate_id = ANY($1::uuid[]) AND offer_kind = 'opening' AND status = ANY($2) GROUP BY candidate_id`,
+      [candidateIds, OPEN_JOB_STATUSES],
+    );
+    return new Map(rows.map((row) => [row.candidate_id, Number(row.open)]));
+  }
+
+  /** The person a job match belongs to, whether it is still open, and how many open job matches they hold now. */
+  async jobMatchHolder(manager: EntityManager, matchId: string): Promise<{ candidateId: string; open: boolean; openJobMatches: number } | null> {
+    const rows: { candidate_id: string; open: boolean; held: number }[] = await manager.query(
+      `SELECT m.candidate_id, m.status = ANY($2) AS open,
+              (SELECT count(*) FROM matches c WHERE c.candidate_id = m.candidate_id AND c.offer_kind = 'opening' AND c.status = ANY($2))::int AS held
+         FROM matches m WHERE m.id = $1 AND m.offer_kind = 'opening'`,
+      [matchId, OPEN_JOB_STATUSES],
+    );
+    return rows.length === 0 ? null : { candidateId: rows[0].candidate_id, open: rows[0].open, openJobMatches: rows[0].held };
+  }
+
+  /**
+   * The open openings and active slots in which this person holds a withdrawn match: the places their
+   * erasure or lost consent freed (the API's erasure withdraws the matches itself, in its transaction).
+   */
+  async offersLeftBy(manager: EntityManager, candidateId: string): Promise<{ openingIds: string[]; slotIds: string[] }> {
+    const rows: { kind: string; id: string }[] = await manager.query(
+      `SELECT DISTINCT 'opening' AS kind, o.id FROM matches m JOIN openings o ON o.id = m.opening_id
+        WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND o.status = 'open' AND (o.valid_until IS NULL OR o.valid_until > now())
+       UNION
+       SELECT DISTINCT 'slot', s.id FROM matches m JOIN slots s ON s.id = m.slot_id
+        WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now())`,
+      [candidateId],
+    );
+    return { openingIds: rows.filter((row) => row.kind === 'opening').map((row) => row.id), slotIds: rows.filter((row) => row.kind === 'slot').map((row) => row.id) };
   }
 
   async openingHistory(manager: EntityManager, openingId: string): Promise<{ matched: Set<string>; openMatches: number }> {
@@ -238,8 +279,8 @@ export class MatchStore {
     return inserted.map((row) => row.id);
   }
 
-  /** Withdraws open matches; returns the offers that lost one, so that the next people can be proposed. */
-  async withdraw(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string; matchIds?: string[] }): Promise<{ openingIds: string[]; slotIds: string[] }> {
+  /** Withdraws open matches; returns the offers that lost one and the people, so that places go to the next in line. */
+  async withdraw(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string; matchIds?: string[] }): Promise<Withdrawn> {
     const conditions: string[] = [];
     const parameters: unknown[] = [OPEN_JOB_STATUSES];
     const add = (sql: string, value: unknown) => {
@@ -250,24 +291,55 @@ export class MatchStore {
     if (where.slotId !== undefined) add('slot_id = ?', where.slotId);
     if (where.candidateId !== undefined) add('candidate_id = ?', where.candidateId);
     if (where.matchIds !== undefined) add('id = ANY(?::uuid[])', where.matchIds);
-    const rows: { opening_id: string | null; slot_id: string | null }[] = await manager.query(
+    return this.withdrawPicked(manager, `SELECT id FROM matches WHERE ${conditions.join(' AND ')}`, parameters);
+  }
+
+  /**
+   * Openings and slots whose validUntil has passed are gone as if closed: their open matches are
+   * withdrawn. Only offers that lapsed after `since` are looked at (all of them when null), so that a
+   * sweep every 30 s does not revisit every offer that ever lapsed; returns the database's time of the sweep.
+   */
+  async withdrawFromLapsedOffers(manager: EntityManager, since: Date | null): Promise<Withdrawn & { sweptAt: Date }> {
+    const [{ now }]: { now: Date }[] = await manager.query(`SELECT now() AS now`);
+    const withdrawn = await this.withdrawPicked(
+      manager,
+      `SELECT m.id FROM openings o JOIN matches m ON m.opening_id = o.id
+        WHERE o.valid_until <= now() AND ($2::timestamptz IS NULL OR o.valid_until > $2)
+       UNION ALL
+       SELECT m.id FROM slots s JOIN matches m ON m.slot_id = s.id
+        WHERE s.valid_until <= now() AND ($2::timestamptz IS NULL OR s.valid_until > $2)`,
+      [OPEN_JOB_STATUSES, since],
+    );
+    return { ...withdrawn, sweptAt: new Date(now) };
+  }
+
+  /**
+   * Withdraws those of the matches `picked` names (a query of ids; $1 is the open job statuses) that are
+   * still open, with their history, in one statement. The open statuses are checked on the locked rows,
+   * so a match a caseworker moved meanwhile keeps its new status.
+   */
+  private async withdrawPicked(manager: EntityManager, picked: string, parameters: unknown[]): Promise<Withdrawn> {
+    const rows: { opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: string }[] = await manager.query(
       `WITH before AS (
          SELECT id, status FROM matches
-          WHERE ${conditions.join(' AND ')}
+          WHERE id IN (${picked})
             AND ((offer_kind = 'opening' AND status = ANY($1)) OR (offer_kind = 'slot' AND status = 'proposed'))
           FOR UPDATE),
        changed AS (
          UPDATE matches m SET status = 'withdrawn', updated_at = now() FROM before WHERE m.id = before.id
-         RETURNING m.id, m.opening_id, m.slot_id, before.status AS from_status),
+         RETURNING m.id, m.opening_id, m.slot_id, m.candidate_id, m.offer_kind, before.status AS from_status),
        recorded AS (
          INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
          SELECT id, from_status, 'withdrawn', 'system' FROM changed)
-       SELECT opening_id, slot_id FROM changed`,
+       SELECT opening_id, slot_id, candidate_id, offer_kind FROM changed`,
       parameters,
     );
+    const jobMatchesLost = new Map<string, number>();
+    for (const row of rows) if (row.offer_kind === 'opening') jobMatchesLost.set(row.candidate_id, (jobMatchesLost.get(row.candidate_id) ?? 0) + 1);
     return {
       openingIds: [...new Set(rows.map((row) => row.opening_id).filter((id): id is string => id !== null))],
       slotIds: [...new Set(rows.map((row) => row.slot_id).filter((id): id is string => id !== null))],
+      jobMatchesLost,
     };
   }
 
