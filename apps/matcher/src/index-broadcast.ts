@@ -9,8 +9,10 @@ import { type IndexChange, MatchingService } from './matching.service';
  * Several matchers compete for the same queue, each with its own copy of the index. The one that handled
  * an event tells the others, over Redis pub/sub, which entities changed; they re-read those rows from
  * PostgreSQL and reconsider them against what they know, so that a person and an offer handled at the
- * same moment by two matchers still meet. A message lost while a matcher was disconnected costs at most a
- * stale copy until the next change of that entity: the writes are checked against the database under locks.
+ * same moment by two matchers still meet; and which people it freed places for (matches withdrawn or
+ * declined), so that they re-read those counts. A message lost while a matcher was disconnected costs at
+ * most a stale copy until the next change of that entity (the writes are checked against the database
+ * under locks), and a count that says "full" is re-read before it hides anyone once it is a few seconds old.
  */
 @Injectable()
 export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,7 +55,7 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
     try {
       const { origin, correlationId, changes } = JSON.parse(message) as { origin: string; correlationId: string; changes: IndexChange[] };
       if (origin === this.origin) return;
-      for (const change of changes) await this.matching.reconsider(change, correlationId);
+      await this.matching.heard(changes, correlationId);
     } catch (error) {
       this.logger.warn(`Index change not applied: ${(error as Error).message}`);
     }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } from '@huigong/domain';
 import {
   type CandidateProfile,
+  CountHints,
   MatchingEngine,
   type OpeningOffer,
   type OpeningState,
@@ -11,11 +12,12 @@ import {
   allPass,
   checkOpening,
   checkSlot,
+  rankRechecked,
   shortlistSize,
   slotOfferLimit,
 } from '@huigong/matching';
 import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
-import { MatchStore, type NewMatchRow, candidateProfile, isMatchable, openingOffer, slotOffer } from '@huigong/persistence';
+import { MatchStore, type NewMatchRow, type Withdrawn, candidateProfile, isMatchable, openingOffer, slotOffer } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -23,6 +25,14 @@ import { DataSource } from 'typeorm';
 const NO_ONE: ReadonlySet<string> = new Set();
 const NEVER: ReadonlyMap<string, number> = new Map();
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/**
+ * How long a count read from PostgreSQL that says "full" is believed before whoever it hides is re-read.
+ * Within it, a place freed where this matcher did not see it (a broadcast lost while it was disconnected)
+ * may hide someone from the offers it ranks; past it, never. Longer saves queries in bursts.
+ */
+export const COUNT_TRUST_MS = 5_000;
+/** Lapsed openings are swept from a little before the last sweep: a write committed late is not missed. */
+const LAPSE_SWEEP_OVERLAP_MS = 5 * 60_000;
 
 /** A single-use code a worker shows at the counter: 8 characters, no look-alikes (0/O, 1/I). */
 export function redemptionCode(): string {
@@ -31,9 +41,12 @@ export function redemptionCode(): string {
   return code;
 }
 
-/** What changed in the index after an event: other matchers refresh these from PostgreSQL. */
+/**
+ * What changed after an event: other matchers refresh these from PostgreSQL. `open-job-matches`: a person
+ * whose open job matches went down (a place freed on their cap); the others re-read that count.
+ */
 export interface IndexChange {
-  entity: 'candidate' | 'opening' | 'slot';
+  entity: 'candidate' | 'opening' | 'slot' | 'open-job-matches';
   id: string;
 }
 
@@ -46,10 +59,16 @@ export interface IndexChange {
 export class MatchingService {
   private readonly logger = new Logger(MatchingService.name);
   readonly engine = new MatchingEngine();
-  /** Hints kept in memory (the database has the final word): open job matches per person, per opening, open offers per slot. */
-  private perCandidate = new Map<string, number>();
-  private perOpening = new Map<string, number>();
-  private perSlot = new Map<string, number>();
+  /**
+   * Hints kept in memory (the database has the final word): open job matches per person, per opening,
+   * open offers per slot. Every path that ends a match here sets them from the rows; a count that says
+   * "full" is re-read before it may hide anyone once COUNT_TRUST_MS has passed (see rankRechecked).
+   */
+  private readonly perCandidate = new CountHints(COUNT_TRUST_MS);
+  private readonly perOpening = new CountHints(COUNT_TRUST_MS);
+  private readonly perSlot = new CountHints(COUNT_TRUST_MS);
+  /** Up to when (the database's clock) openings past their validUntil were swept; null: not yet since start. */
+  private lapsedSweptUntil: Date | null = null;
 
   constructor(
     private readonly store: MatchStore,
@@ -70,9 +89,9 @@ export class MatchingService {
     for (const row of await this.store.activeOpenings()) this.engine.openings.upsert(openingOffer(row, now));
     for (const row of await this.store.activeSlots()) this.engine.slots.upsert(slotOffer(row, now));
     const counts = await this.store.openCounts();
-    this.perCandidate = counts.perCandidate;
-    this.perOpening = counts.perOpening;
-    this.perSlot = counts.perSlot;
+    this.perCandidate.replaceAll(counts.perCandidate);
+    this.perOpening.replaceAll(counts.perOpening);
+    this.perSlot.replaceAll(counts.perSlot);
     const result = { people: this.engine.people.size, openings: this.engine.openings.size, slots: this.engine.slots.size, ms: Math.round(performance.now() - started) };
     this.logger.log(`Index built: ${result.people} people, ${result.openings} openings, ${result.slots} slots in ${result.ms} ms.`);
     return result;
@@ -86,21 +105,18 @@ export class MatchingService {
       case 'OpeningPosted':
       case 'OpeningUpdated':
       case 'OpeningClosed':
-        await this.offerChanged('opening', payload.openingId, correlationId);
-        return [{ entity: 'opening', id: payload.openingId }];
+        return [{ entity: 'opening', id: payload.openingId }, ...(await this.offerChanged('opening', payload.openingId, correlationId))];
       case 'SlotPublished':
       case 'SlotUpdated':
       case 'SlotWithdrawn':
-        await this.offerChanged('slot', payload.slotId, correlationId);
-        return [{ entity: 'slot', id: payload.slotId }];
+        return [{ entity: 'slot', id: payload.slotId }, ...(await this.offerChanged('slot', payload.slotId, correlationId))];
       case 'CandidateRegistered':
       case 'CandidateUpdated':
       case 'CandidateErased':
-        await this.candidateChanged(payload.candidateId, correlationId);
-        return [{ entity: 'candidate', id: payload.candidateId }];
+        return [{ entity: 'candidate', id: payload.candidateId }, ...(await this.candidateChanged(payload.candidateId, correlationId))];
       case 'MatchStatusChanged':
-        if (payload.offerKind === 'opening') await this.proposeForOpening(payload.offerId, correlationId);
-        else await this.proposeForSlot(payload.offerId, correlationId);
+        if (payload.offerKind === 'opening') return this.jobMatchMoved(payload.matchId, payload.offerId, correlationId);
+        await this.proposeForSlot(payload.offerId, correlationId);
         return [];
       default:
         return [];
@@ -119,11 +135,22 @@ export class MatchingService {
       const row = await this.store.opening(manager, change.id);
       if (row !== null && openingOffer(row, now).accepting) this.engine.openings.upsert(openingOffer(row, now));
       else this.engine.openings.remove(change.id);
-    } else {
+    } else if (change.entity === 'slot') {
       const row = await this.store.slot(manager, change.id);
       if (row !== null && slotOffer(row, now).accepting) this.engine.slots.upsert(slotOffer(row, now));
       else this.engine.slots.remove(change.id);
+    } else {
+      await this.recount([change.id]);
     }
+  }
+
+  /**
+   * What another matcher broadcast: the people whose places it freed are re-read, all in one query, then
+   * each changed entity is reconsidered.
+   */
+  async heard(changes: readonly IndexChange[], correlationId: string): Promise<void> {
+    await this.recount(changes.filter((change) => change.entity === 'open-job-matches').map((change) => change.id));
+    for (const change of changes) if (change.entity !== 'open-job-matches') await this.reconsider(change, correlationId);
   }
 
   /**
@@ -136,7 +163,7 @@ export class MatchingService {
     await this.refresh(change);
     if (change.entity === 'opening') await this.proposeForOpening(change.id, correlationId);
     else if (change.entity === 'slot') await this.proposeForSlot(change.id, correlationId);
-    else {
+    else if (change.entity === 'candidate') {
       const row = await this.store.candidate(this.dataSource.manager, change.id);
       if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
     }
@@ -150,21 +177,39 @@ export class MatchingService {
   }
 
   /**
+   * Openings past their validUntil are gone as if closed (no event says so: time passed): their open
+   * matches are withdrawn, they leave the engine, and the people they held are released. Returns what
+   * changed, for the other matchers.
+   */
+  async expireLapsedOpenings(): Promise<IndexChange[]> {
+    const correlationId = randomUUID();
+    const since = this.lapsedSweptUntil;
+    const withdrawn = await this.unitOfWork.run(({ manager }) => this.store.withdrawFromLapsedOpenings(manager, since), { correlationId });
+    this.lapsedSweptUntil = new Date(withdrawn.sweptAt.getTime() - LAPSE_SWEEP_OVERLAP_MS);
+    for (const openingId of withdrawn.openingIds) {
+      this.engine.openings.remove(openingId);
+      this.perOpening.forget(openingId);
+    }
+    return [...withdrawn.openingIds.map((id): IndexChange => ({ entity: 'opening', id })), ...(await this.release(withdrawn, correlationId))];
+  }
+
+  /**
    * An opening or slot was posted, changed, closed or withdrawn. Gone (closed, withdrawn, expired): its open
    * matches are withdrawn. Changed: the proposals that no longer fit are withdrawn, and it is filled again.
+   * Either way the people who lost a match are released. Returns them, for the other matchers.
    */
-  private async offerChanged(kind: 'opening' | 'slot', offerId: string, correlationId: string): Promise<void> {
+  private async offerChanged(kind: 'opening' | 'slot', offerId: string, correlationId: string): Promise<IndexChange[]> {
     await this.refresh({ entity: kind, id: offerId });
     const offer = kind === 'opening' ? this.engine.openings.get(offerId) : this.engine.slots.get(offerId);
     const where = kind === 'opening' ? { openingId: offerId } : { slotId: offerId };
     if (offer === undefined) {
-      await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, where), { correlationId });
-      (kind === 'opening' ? this.perOpening : this.perSlot).delete(offerId);
-      return;
+      const withdrawn = await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, where), { correlationId });
+      (kind === 'opening' ? this.perOpening : this.perSlot).forget(offerId);
+      return this.release(withdrawn, correlationId);
     }
     const fits = (profile: CandidateProfile): boolean =>
       allPass(kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy));
-    await this.unitOfWork.run(async ({ manager }) => {
+    const withdrawn = await this.unitOfWork.run(async ({ manager }) => {
       const proposed = await this.store.proposedMatches(manager, where);
       const people = new Map((await this.store.candidates(manager, proposed.map((match) => match.candidate_id))).map((row) => [row.id, row]));
       const misfits = proposed
@@ -173,23 +218,31 @@ export class MatchingService {
           return !isMatchable(row) || !fits(candidateProfile(row));
         })
         .map((match) => match.id);
-      if (misfits.length > 0) await this.store.withdraw(manager, { matchIds: misfits });
+      return misfits.length > 0 ? this.store.withdraw(manager, { matchIds: misfits }) : null;
     }, { correlationId });
     if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
     else await this.proposeForSlot(offerId, correlationId);
+    return withdrawn === null ? [] : this.release(withdrawn, correlationId);
   }
 
-  private async candidateChanged(candidateId: string, correlationId: string): Promise<void> {
+  private async candidateChanged(candidateId: string, correlationId: string): Promise<IndexChange[]> {
     await this.refresh({ entity: 'candidate', id: candidateId });
-    const row = await this.store.candidate(this.dataSource.manager, candidateId);
-    let freed: { openingIds: string[]; slotIds: string[] } = { openingIds: [], slotIds: [] };
+    const manager = this.dataSource.manager;
+    const row = await this.store.candidate(manager, candidateId);
+    let freed: { openingIds: string[]; slotIds: string[] };
+    let lostJobMatches = false;
     if (!isMatchable(row)) {
-      // Erased or no longer consenting: every open match goes, and the places go to the next people.
-      freed = await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, { candidateId }), { correlationId });
+      // Erased or no longer consenting: every open match goes, and the places go to the next people. The
+      // API's erasure has withdrawn them already, in its own transaction: the offers they held are read back.
+      const withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { candidateId }), { correlationId });
+      const left = await this.store.offersLeftBy(manager, candidateId);
+      freed = { openingIds: [...new Set([...withdrawn.openingIds, ...left.openingIds])], slotIds: [...new Set([...withdrawn.slotIds, ...left.slotIds])] };
+      lostJobMatches = withdrawn.jobMatchesLost.size > 0 || this.perCandidate.get(candidateId) > 0 || left.openingIds.length > 0;
+      this.perCandidate.forget(candidateId);
     } else {
       const profile = candidateProfile(row);
-      freed = await this.unitOfWork.run(async ({ manager }) => {
-        const proposed = await this.store.proposedMatches(manager, { candidateId });
+      const withdrawn = await this.unitOfWork.run(async ({ manager: tx }) => {
+        const proposed = await this.store.proposedMatches(tx, { candidateId });
         const misfits = proposed
           .filter((match) => {
             const opening = match.opening_id === null ? undefined : this.engine.openings.get(match.opening_id);
@@ -199,57 +252,125 @@ export class MatchingService {
             return false;
           })
           .map((match) => match.id);
-        return misfits.length === 0 ? { openingIds: [], slotIds: [] } : this.store.withdraw(manager, { matchIds: misfits });
+        return misfits.length === 0 ? null : this.store.withdraw(tx, { matchIds: misfits });
       }, { correlationId });
+      freed = withdrawn ?? { openingIds: [], slotIds: [] };
+      lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
+      // Re-reads the person's own count first: any place freed above is theirs to fill.
       await this.proposeForCandidate(profile, correlationId);
     }
     for (const openingId of freed.openingIds) await this.proposeForOpening(openingId, correlationId);
     for (const slotId of freed.slotIds) await this.proposeForSlot(slotId, correlationId);
+    return lostJobMatches ? [{ entity: 'open-job-matches', id: candidateId }] : [];
   }
 
-  /** Fills an opening's shortlist with the best people who fit, within every person's cap. */
+  /**
+   * A caseworker moved a job match. Declined, no response or hired: the opening's place goes to the next
+   * in line, and the person's place on their cap is theirs again: their count is re-read, and they are
+   * offered to the openings that wait (ones their cap kept them from). Other moves change no count.
+   */
+  private async jobMatchMoved(matchId: string, openingId: string, correlationId: string): Promise<IndexChange[]> {
+    const holder = await this.store.jobMatchHolder(this.dataSource.manager, matchId);
+    await this.proposeForOpening(openingId, correlationId);
+    if (holder === null || holder.open) return [];
+    this.perCandidate.set(holder.candidateId, holder.openJobMatches);
+    if (holder.openJobMatches < this.engine.policy.maxOpenJobMatchesPerPerson) await this.reconsiderPeople([holder.candidateId], correlationId);
+    return [{ entity: 'open-job-matches', id: holder.candidateId }];
+  }
+
+  /**
+   * Places freed on people's caps by a withdrawal: their counts are set from the rows (one query for all
+   * of them), and whoever was full and has room now is offered to the openings and slots that wait for
+   * them (their cap kept them from some). Returns the people, for the other matchers to re-read.
+   */
+  private async release(withdrawn: Withdrawn, correlationId: string): Promise<IndexChange[]> {
+    const lost = withdrawn.jobMatchesLost;
+    if (lost.size === 0) return [];
+    const max = this.engine.policy.maxOpenJobMatchesPerPerson;
+    const held = await this.store.openJobMatchesOf(this.dataSource.manager, [...lost.keys()]);
+    const freed: string[] = [];
+    for (const [id, count] of lost) {
+      const now = held.get(id) ?? 0;
+      const wasFull = now + count >= max || this.perCandidate.get(id) >= max;
+      this.perCandidate.set(id, now);
+      if (wasFull && now < max) freed.push(id);
+    }
+    await this.reconsiderPeople(freed, correlationId);
+    return [...lost.keys()].map((id): IndexChange => ({ entity: 'open-job-matches', id }));
+  }
+
+  /** People with room again, against the offers within their reach (one read of their rows). */
+  private async reconsiderPeople(ids: string[], correlationId: string): Promise<void> {
+    if (ids.length === 0) return;
+    for (const row of await this.store.candidates(this.dataSource.manager, ids)) {
+      if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
+    }
+  }
+
+  /** Sets people's counts from PostgreSQL, one query for all of them (another matcher freed their places). */
+  private async recount(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const held = await this.store.openJobMatchesOf(this.dataSource.manager, ids);
+    for (const id of ids) this.perCandidate.set(id, held.get(id) ?? 0);
+  }
+
+  /**
+   * Fills an opening's shortlist with the best people who fit, within every person's cap. The engine
+   * ranks with this process's counts; a count that says full and is not fresh is re-read before it may
+   * hide anyone (rankRechecked), and the locked rows have the final word: anyone full after all is
+   * skipped and the next in line asked for, a few rounds at most.
+   */
   async proposeForOpening(openingId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
-    let openBefore = 0;
-    const matchIds = await this.unitOfWork.run(async (tx) => {
+    const max = this.engine.policy.maxOpenJobMatchesPerPerson;
+    const written = await this.unitOfWork.run(async (tx) => {
       const row = await this.store.opening(tx.manager, openingId, true);
-      if (row === null || !openingOffer(row, now).accepting) return [];
+      if (row === null || !openingOffer(row, now).accepting) return null;
       const offer = openingOffer(row, now);
       const history = await this.store.openingHistory(tx.manager, openingId);
-      openBefore = history.openMatches;
       const excluded = new Set(history.matched);
-      const accepted: NewMatchRow[] = [];
-      // The engine ranks with this process's counts; the locked rows may say a person is full since:
-      // then they are skipped and the next in line asked for, a few rounds at most.
+      const accepted: (NewMatchRow & { held: number })[] = [];
       for (let round = 0; round < 3; round++) {
         const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
-        const ranked = this.engine.matchOpening(offer, state, { openJobMatches: (id) => this.perCandidate.get(id) ?? 0 }, now);
+        const ranked = await rankRechecked(
+          (openJobMatches) => this.engine.matchOpening(offer, state, { openJobMatches }, now),
+          this.perCandidate,
+          (_id, held) => held >= max,
+          (ids) => this.store.openJobMatchesOf(tx.manager, ids),
+        );
         if (ranked.length === 0) break;
         const locked = await this.store.lockCandidates(tx.manager, ranked.map((match) => match.candidateId));
         let refused = 0;
         for (const match of ranked) {
           excluded.add(match.candidateId);
           const person = locked.get(match.candidateId);
-          if (person === undefined || person.openJobMatches >= this.engine.policy.maxOpenJobMatchesPerPerson) {
+          if (person === undefined || person.openJobMatches >= max) {
             if (person !== undefined) this.perCandidate.set(match.candidateId, person.openJobMatches);
             refused++;
             continue;
           }
-          accepted.push({ id: randomUUID(), candidateId: match.candidateId, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons });
+          accepted.push({ id: randomUUID(), candidateId: match.candidateId, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons, held: person.openJobMatches });
         }
         if (refused === 0) break;
       }
-      return this.insert(tx, 'opening', openingId, accepted);
+      const matchIds = await this.insert(tx, 'opening', openingId, accepted);
+      return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
     }, { correlationId });
-    // The count just read under the lock, not an increment: places freed since (declined, withdrawn) show.
-    this.perOpening.set(openingId, openBefore + matchIds.length);
-    return matchIds;
+    if (written === null) {
+      this.perOpening.forget(openingId);
+      return [];
+    }
+    // Counted under the locks and committed: exact, so places freed since (declined, withdrawn) show.
+    this.perOpening.set(openingId, written.openMatches);
+    const inserted = new Set(written.matchIds);
+    for (const row of written.accepted) if (inserted.has(row.id)) this.perCandidate.set(row.candidateId, row.held + 1);
+    return written.matchIds;
   }
 
   /** Offers a slot's free places to the people who fit, rotating among them. */
   async proposeForSlot(slotId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
-    let openBefore = 0;
+    let openBefore: number | null = null;
     const matchIds = await this.unitOfWork.run(async (tx) => {
       const row = await this.store.slot(tx.manager, slotId, true);
       if (row === null || !slotOffer(row, now).accepting) return [];
@@ -265,65 +386,95 @@ export class MatchingService {
       return this.insert(tx, 'slot', slotId, accepted);
     }, { correlationId });
     // The count just read under the lock: offers redeemed or expired since free their places here too.
-    this.perSlot.set(slotId, openBefore + matchIds.length);
+    if (openBefore === null) this.perSlot.forget(slotId);
+    else this.perSlot.set(slotId, openBefore + matchIds.length);
     return matchIds;
   }
 
-  /** A new or changed person: the openings and slots they fit that have room, up to their cap. */
+  /**
+   * A new or changed person (or one with room again): the openings and slots they fit that have room, up
+   * to their cap. The counts of offers that say full and are not fresh are re-read before they may hide
+   * an offer from the person (rankRechecked); the locked rows have the final word.
+   */
   async proposeForCandidate(profile: CandidateProfile, correlationId: string): Promise<void> {
     const now = Date.now();
     const id = profile.id;
-    const before = await this.store.candidateHistory(this.dataSource.manager, id);
-    const toOpenings = this.engine.matchCandidateToOpenings(
-      profile,
-      (openingId): OpeningState => ({ matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE, openMatches: this.perOpening.get(openingId) ?? 0 }),
-      before.openJobMatches,
-      now,
+    const policy = this.engine.policy;
+    const manager = this.dataSource.manager;
+    const before = await this.store.candidateHistory(manager, id);
+    this.perCandidate.set(id, before.openJobMatches);
+    const toOpenings = await rankRechecked(
+      (openMatches) =>
+        this.engine.matchCandidateToOpenings(
+          profile,
+          (openingId): OpeningState => ({ matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE, openMatches: openMatches(openingId) }),
+          before.openJobMatches,
+          now,
+        ),
+      this.perOpening,
+      (openingId, open) => {
+        const opening = this.engine.openings.get(openingId);
+        return opening !== undefined && !before.openingIds.has(openingId) && open >= shortlistSize(opening.positions, policy);
+      },
+      (ids) => this.store.openMatchesOf(manager, 'opening', ids),
     );
-    const toSlots = this.engine.matchCandidateToSlots(
-      profile,
-      (slotId): SlotState => ({ offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE, openOffers: this.perSlot.get(slotId) ?? 0, lastOfferedAt: NEVER }),
-      now,
+    const toSlots = await rankRechecked(
+      (openOffers) =>
+        this.engine.matchCandidateToSlots(
+          profile,
+          (slotId): SlotState => ({ offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE, openOffers: openOffers(slotId), lastOfferedAt: NEVER }),
+          now,
+        ),
+      this.perSlot,
+      (slotId, open) => {
+        const slot = this.engine.slots.get(slotId);
+        return slot !== undefined && !before.openSlotOfferIds.has(slotId) && open >= slotOfferLimit(slot.capacity, policy);
+      },
+      (ids) => this.store.openMatchesOf(manager, 'slot', ids),
     );
     if (toOpenings.length === 0 && toSlots.length === 0) return;
-    await this.unitOfWork.run(async (tx) => {
+    const written = await this.unitOfWork.run(async (tx) => {
       // Offers first, then the person: the one lock order of every matcher.
       const openOpenings = await this.store.lockOffers(tx.manager, 'openings', toOpenings.map((match) => match.offerId));
       const activeSlots = await this.store.lockOffers(tx.manager, 'slots', toSlots.map((match) => match.offerId));
       const person = (await this.store.lockCandidates(tx.manager, [id])).get(id);
-      if (person === undefined) return;
+      if (person === undefined) return null;
       const history = await this.store.candidateHistory(tx.manager, id);
       const openingCounts = await this.store.openMatchesOf(tx.manager, 'opening', [...openOpenings]);
-      let room = this.engine.policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
+      let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
       for (const match of toOpenings) {
         const opening = this.engine.openings.get(match.offerId);
         if (room <= 0) break;
         if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
-        if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, this.engine.policy)) continue;
+        if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
         const inserted = await this.insert(tx, 'opening', match.offerId, [{ id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons }]);
         if (inserted.length > 0) {
           room--;
-          this.perOpening.set(match.offerId, (this.perOpening.get(match.offerId) ?? 0) + 1);
+          openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
         }
       }
       const slotCounts = await this.store.openMatchesOf(tx.manager, 'slot', [...activeSlots]);
       for (const match of toSlots) {
         const slot = this.engine.slots.get(match.offerId);
         if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
-        if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, this.engine.policy)) continue;
+        if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
         const row = this.slotOfferRow({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
         const inserted = await this.insert(tx, 'slot', match.offerId, [row]);
-        if (inserted.length > 0) this.perSlot.set(match.offerId, (this.perSlot.get(match.offerId) ?? 0) + 1);
+        if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
       }
-      this.perCandidate.set(id, this.engine.policy.maxOpenJobMatchesPerPerson - room);
+      return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
     }, { correlationId });
+    if (written === null) return;
+    // Counted under the locks and committed: exact.
+    this.perCandidate.set(id, written.held);
+    for (const [openingId, open] of written.openingCounts) this.perOpening.set(openingId, open);
+    for (const [slotId, open] of written.slotCounts) this.perSlot.set(slotId, open);
   }
 
   /** Writes matches of one offer and, when any were new, one MatchesProposed for the notifier. */
   private async insert(tx: WriteTransaction, kind: 'opening' | 'slot', offerId: string, rows: NewMatchRow[]): Promise<string[]> {
     const matchIds = await this.store.insertMatches(tx.manager, kind, offerId, rows);
     if (matchIds.length > 0) tx.emit(outboxEvent('MatchesProposed', { offerKind: kind, offerId, matchIds }));
-    for (const row of rows) if (kind === 'opening' && matchIds.includes(row.id)) this.perCandidate.set(row.candidateId, (this.perCandidate.get(row.candidateId) ?? 0) + 1);
     return matchIds;
   }
 

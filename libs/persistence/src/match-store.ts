@@ -295,19 +295,18 @@ export class MatchStore {
   }
 
   /**
-   * Openings and slots whose validUntil has passed are gone as if closed: their open matches are
-   * withdrawn. Only offers that lapsed after `since` are looked at (all of them when null), so that a
-   * sweep every 30 s does not revisit every offer that ever lapsed; returns the database's time of the sweep.
+   * Openings whose validUntil has passed are gone as if closed: their open matches are withdrawn. Only
+   * openings that lapsed after `since` are looked at (all of them when null), so that a sweep every 30 s
+   * does not revisit every opening that ever lapsed; returns the database's time of the sweep. (Slot
+   * offers are left alone: each expires at the end of its own occurrence, and a worker at the counter
+   * may still redeem one after the slot's validUntil.)
    */
-  async withdrawFromLapsedOffers(manager: EntityManager, since: Date | null): Promise<Withdrawn & { sweptAt: Date }> {
+  async withdrawFromLapsedOpenings(manager: EntityManager, since: Date | null): Promise<Withdrawn & { sweptAt: Date }> {
     const [{ now }]: { now: Date }[] = await manager.query(`SELECT now() AS now`);
     const withdrawn = await this.withdrawPicked(
       manager,
       `SELECT m.id FROM openings o JOIN matches m ON m.opening_id = o.id
-        WHERE o.valid_until <= now() AND ($2::timestamptz IS NULL OR o.valid_until > $2)
-       UNION ALL
-       SELECT m.id FROM slots s JOIN matches m ON m.slot_id = s.id
-        WHERE s.valid_until <= now() AND ($2::timestamptz IS NULL OR s.valid_until > $2)`,
+        WHERE o.valid_until <= now() AND ($2::timestamptz IS NULL OR o.valid_until > $2)`,
       [OPEN_JOB_STATUSES, since],
     );
     return { ...withdrawn, sweptAt: new Date(now) };
