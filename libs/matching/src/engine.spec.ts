@@ -253,10 +253,10 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
           (openJobMatches) => engine.matchOpening(offer, state, { openJobMatches }, NOW),
           hints,
           (_id, held) => held >= MAX,
-          async (ids) => {
+          (ids) => {
             rereads++;
             for (const id of ids) expect(hints.get(id)).toBeGreaterThanOrEqual(MAX);
-            return new Map(ids.map((id) => [id, truth(id)]));
+            return Promise.resolve(new Map(ids.map((id) => [id, truth(id)])));
           },
         );
         const expected = referenceMatchOpening(people, offer, state, { openJobMatches: truth }, NOW);
@@ -275,7 +275,11 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
         const engine = new MatchingEngine();
         for (const o of openings) engine.openings.upsert(o);
         const index = (id: string) => Number(id.slice(1));
-        const size = (id: string) => shortlistSize(engine.openings.get(id)!.positions);
+        const size = (id: string) => {
+          const o = engine.openings.get(id);
+          if (o === undefined) throw new Error(`opening ${id} is not in the engine`);
+          return shortlistSize(o.positions);
+        };
         const truth = (id: string) => openCounts[index(id)];
         const matched = (id: string) => openCounts[index(id)] % 7 === 0;
         const hints = new CountHints(0);
@@ -286,9 +290,9 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
           (count) => engine.matchCandidateToOpenings(p, stateOf(count), held, NOW),
           hints,
           (id, open) => !matched(id) && open >= size(id),
-          async (ids) => {
+          (ids) => {
             rereads++;
-            return new Map(ids.map((id) => [id, truth(id)]));
+            return Promise.resolve(new Map(ids.map((id) => [id, truth(id)])));
           },
         );
         const expected = referenceMatchCandidateToOpenings(p, openings, stateOf(truth), held, NOW);
@@ -316,7 +320,7 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
       (count) => (count('p1') >= 6 ? [] : ['p1']),
       hints,
       (_id, held) => held >= 6,
-      async () => new Map([['p1', 2]]),
+      () => Promise.resolve(new Map([['p1', 2]])),
     );
     expect(answer).toEqual(['p1']);
     expect(hints.get('p1')).toBe(2);
@@ -324,7 +328,11 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
     // A fresh "full" is believed without a query.
     hints.set('p2', 6);
     const asked: string[][] = [];
-    expect(await rankRechecked((count) => (count('p2') >= 6 ? [] : ['p2']), hints, (_id, held) => held >= 6, async (ids) => (asked.push(ids), new Map()))).toEqual([]);
+    const reread = (ids: string[]) => {
+      asked.push(ids);
+      return Promise.resolve(new Map<string, number>());
+    };
+    expect(await rankRechecked((count) => (count('p2') >= 6 ? [] : ['p2']), hints, (_id, held) => held >= 6, reread)).toEqual([]);
     expect(asked).toEqual([]);
     hints.set('p2', 0);
     expect(hints.size).toBe(1);
