@@ -76,7 +76,8 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ caseworkerId, matchId, input }: RecordMatchOutcomeCommand): Promise<MatchView> {
-    if (input.status === 'declined' && (input.reason === undefined || input.reason.trim() === '')) {
+    // `reason: null` passes @IsOptional: it is no reason either (and has no trim()).
+    if (input.status === 'declined' && (typeof input.reason !== 'string' || input.reason.trim() === '')) {
       throw new ValidationFailedException([{ field: 'reason', message: 'is required when the status is declined' }]);
     }
     return this.unitOfWork.run(async (tx) => {
