@@ -7,8 +7,8 @@
  * UTF-16 surrogate (`"\ud800"`), a key named `__proto__`, 100,000 levels of nesting, `1e-7`.
  */
 import type { Response } from 'supertest';
-import { ADMIN, type Keys, aCandidate, aSlot, anOpening, bearer, createParties } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, startApi } from './support/test-environment';
+import { ADMIN, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, without } from './support/builders';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, startApi } from './support/test-environment';
 
 type Method = 'post' | 'patch';
 type Role = 'caseworker' | 'employer' | 'merchant';
@@ -17,6 +17,7 @@ interface FieldError {
   message: string | RegExp;
 }
 
+const teardown = new Teardown();
 let world: TestWorld;
 let api: RunningApi;
 let keys: Keys;
@@ -31,10 +32,7 @@ const NOT_AN_OBJECT = 'must be an object';
 /** `[[[...]]]`, `levels` deep, as JSON text. */
 const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 /** A body as JSON text, with `raw` (JSON text) spliced in as the value of `field`. */
-const withRaw = (body: Record<string, unknown>, field: string, raw: string) => {
-  const { [field]: _dropped, ...rest } = body;
-  return `${JSON.stringify(rest).slice(0, -1)},${JSON.stringify(field)}:${raw}}`;
-};
+const withRaw = (body: Record<string, unknown>, field: string, raw: string) => `${JSON.stringify(without(body, field)).slice(0, -1)},${JSON.stringify(field)}:${raw}}`;
 /** A body as JSON text with `extra` (JSON text of members) added at the end of the object at the top. */
 const withMembers = (body: Record<string, unknown>, extra: string) => `${JSON.stringify(body).slice(0, -1)},${extra}}`;
 
@@ -78,18 +76,15 @@ async function refused(method: Method, path: string, role: Role | 'admin', text:
 }
 
 beforeAll(async () => {
-  world = await createTestWorld();
-  api = await startApi(world);
+  world = teardown.add(await createTestWorld(), (started) => started.destroy());
+  api = teardown.add(await startApi(world), (started) => started.close());
   keys = await createParties(api, 'hostile');
   target.candidate = (await api.http.post('/v1/candidates').set(bearer(keys.caseworker)).send(aCandidate()).expect(201)).body.id;
   target.opening = (await api.http.post('/v1/openings').set(bearer(keys.employer)).send(anOpening()).expect(201)).body.id;
   target.slot = (await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot()).expect(201)).body.id;
 });
 
-afterAll(async () => {
-  await api?.close();
-  await world?.destroy();
-});
+afterAll(() => teardown.run());
 
 describe('very deeply nested JSON', () => {
   // The container at level 33 of `{"skills": [[[...` is reached through `skills` and 31 array indexes.
