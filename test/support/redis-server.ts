@@ -46,11 +46,12 @@ export class DisposableRedis {
         await client.connect();
         // PING answers PONG or fails (a server still loading data answers an error).
         await client.ping();
+        // QUIT, not disconnect(): disconnect leaves ioredis's reconnect timer behind, which keeps jest from exiting.
+        await client.quit();
         return;
       } catch {
-        // not up yet
-      } finally {
         client.disconnect();
+        // not up yet
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -11,7 +11,8 @@ import { OutboxRelay } from './outbox-relay';
 export interface WriteTransaction {
   manager: EntityManager;
   /** Appends events to this transaction's outbox: one, or a list (a bulk import's thousands). */
-  emit(events: PendingEvent | readonly PendingEvent[]): void;
+  /** A function, not a method: it may be destructured from the transaction (`({ manager, emit }) => ...`). */
+  emit: (events: PendingEvent | readonly PendingEvent[]) => void;
 }
 
 export interface UnitOfWorkOptions<T> {

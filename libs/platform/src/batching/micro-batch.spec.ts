@@ -34,6 +34,14 @@ describe('MicroBatch', () => {
     expect(calls).toEqual([[1, 2]]);
   });
 
+  it('rejects the requests of a handler that throws at once, instead of letting the error escape from its timer', async () => {
+    const batch = new MicroBatch<number, number>(() => {
+      throw new Error('bad statement');
+    });
+    const settled = await Promise.allSettled([batch.run(1), batch.run(2)]);
+    expect(settled.map((result) => (result.status === 'rejected' ? (result.reason as Error).message : 'fulfilled'))).toEqual(['bad statement', 'bad statement']);
+  });
+
   it('rejects every request of a failed batch, and goes on with the next', async () => {
     let fail = true;
     const batch = new MicroBatch<number, number>((items) => (fail ? Promise.reject(new Error('database went away')) : Promise.resolve(items)));

@@ -45,7 +45,10 @@ export class MicroBatch<I, O> {
     const waiters = this.waiters;
     this.items = [];
     this.waiters = [];
-    this.handle(items).then(
+    // Through a promise, so a handler that throws at once fails its waiters instead of escaping from a timer.
+    Promise.resolve()
+      .then(() => this.handle(items))
+      .then(
       (results) => {
         if (results.length !== items.length) {
           const error = new Error(`a batch of ${items.length} gave ${results.length} results`);
