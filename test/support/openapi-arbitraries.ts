@@ -553,9 +553,11 @@ export function mutate(model: ContractModel, schema: Schema, body: unknown, spec
     }
     case 'notUtf8': {
       const bad = choose(NOT_UTF8);
-      const text = site.value as string;
-      const position = spec.extra % (text.length + 1);
-      return replace(new RawString(text.slice(0, position), Buffer.from(bad.bytes), text.slice(position), bad.label), `its text with ${bad.label} (not UTF-8)`);
+      // Split between code points, so that no surrogate pair is cut in two.
+      const chars = codePoints(site.value as string);
+      const position = spec.extra % (chars.length + 1);
+      const [before, after] = [chars.slice(0, position).join(''), chars.slice(position).join('')];
+      return replace(new RawString(before, Buffer.from(bad.bytes), after, bad.label), `its text with ${bad.label} (not UTF-8)`);
     }
     case 'hugeString': {
       const max = (s.maxLength ?? 0) as number;
