@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { COUNT_TRUST_MS, MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 const OPEN_JOB_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
 
@@ -24,31 +24,33 @@ const town = (n: number) => ({ lat: DINGHAI_ROAD.lat + n * 0.5, lng: DINGHAI_ROA
 function releaseSuite(matcherCount: number) {
   let world: TestWorld;
   let api: RunningApi;
-  let matchers: INestApplicationContext[] = [];
+  const matchers: INestApplicationContext[] = [];
   let employer: string;
   let worker: string;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    api = await startApi(world);
-    for (let i = 0; i < matcherCount; i++) matchers.push(await startWorker(world, 'matcher'));
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    for (let i = 0; i < matcherCount; i++) matchers.push(teardown.add(await startWorker(world, 'matcher'), (started) => started.close()));
     employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Release works', kind: 'employer' }).expect(201)).body.apiKey;
     worker = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Release desk' }).expect(201)).body.apiKey;
   });
 
-  afterAll(async () => {
-    for (const matcher of matchers) await matcher.close();
-    matchers = [];
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   const settle = () => matcherCaughtUp(world, 60_000);
 
   async function seekers(where: { lat: number; lng: number }, count: number, label: string): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const body = aCandidate({ displayName: `${label} ${i}`, groups: ['laid_off'], location: where, availability: weekdays('08:00', '16:00'), accessibilityNeeds: [] });
+      const body = aCandidate({
+        displayName: `${label} ${i}`,
+        groups: ['laid_off'],
+        location: where,
+        availability: weekdays('08:00', '16:00'),
+        accessibilityNeeds: [],
+      });
       ids.push((await api.http.post('/v1/candidates').set(bearer(worker)).send(body).expect(201)).body.id);
     }
     return ids;
@@ -85,7 +87,21 @@ function releaseSuite(matcherCount: number) {
 
   async function matchOf(openingId: string, candidateId: string): Promise<{ id: string; status: string } | undefined> {
     const { rows } = await world.db.query(`SELECT id, status FROM matches WHERE opening_id = $1 AND candidate_id = $2`, [openingId, candidateId]);
-    return rows[0];
+    return rows.at(0);
+  }
+
+  /** The id of a match that must exist. */
+  async function matchIdOf(openingId: string, candidateId: string): Promise<string> {
+    const match = await matchOf(openingId, candidateId);
+    if (match === undefined) throw new Error(`no match of ${candidateId} with ${openingId}`);
+    return match.id;
+  }
+
+  /** The one person of `people` that `chosen` left out. */
+  function leftOut(people: string[], chosen: string[]): string {
+    const missing = people.filter((id) => !chosen.includes(id));
+    expect(missing).toHaveLength(1);
+    return missing.join();
   }
 
   async function explain(candidateId: string, openingId: string) {
@@ -141,7 +157,9 @@ function releaseSuite(matcherCount: number) {
     for (const id of people.filter((person) => !proposed.includes(person))) {
       const why = await explain(id, tenth);
       expect(why.eligible).toBe(true);
-      expect(why.caps).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'person_cap', pass: true }), expect.objectContaining({ rule: 'shortlist', pass: false })]));
+      expect(why.caps).toEqual(
+        expect.arrayContaining([expect.objectContaining({ rule: 'person_cap', pass: true }), expect.objectContaining({ rule: 'shortlist', pass: false })]),
+      );
     }
   });
 
@@ -152,14 +170,14 @@ function releaseSuite(matcherCount: number) {
     await settle();
     expect(await matchOf(seventh, person)).toBeUndefined();
 
-    const declined = (await matchOf(jobs[0], person))!;
-    await api.http.patch(`/v1/matches/${declined.id}`).set(bearer(worker)).send({ status: 'declined', reason: 'Too far for the night bus' }).expect(200);
+    const declined = await matchIdOf(jobs[0], person);
+    await api.http.patch(`/v1/matches/${declined}`).set(bearer(worker)).send({ status: 'declined', reason: 'Too far for the night bus' }).expect(200);
     await settle();
     expect((await matchOf(seventh, person))?.status).toBe('proposed');
     expect(await held([person])).toEqual([6]);
 
-    const silent = (await matchOf(jobs[1], person))!;
-    await api.http.patch(`/v1/matches/${silent.id}`).set(bearer(worker)).send({ status: 'no_response' }).expect(200);
+    const silent = await matchIdOf(jobs[1], person);
+    await api.http.patch(`/v1/matches/${silent}`).set(bearer(worker)).send({ status: 'no_response' }).expect(200);
     await settle();
     expect(await held([person])).toEqual([5]);
     const eighth = await postOpening(here, 'Decliner job 7');
@@ -170,7 +188,11 @@ function releaseSuite(matcherCount: number) {
   it('an opening changed so that its people no longer fit frees them for the next opening', async () => {
     const here = town(3);
     const { person, jobs } = await personAtCap(here, 'Misfit');
-    await api.http.patch(`/v1/openings/${jobs[0]}`).set(bearer(employer)).send({ targetGroups: ['veteran'] }).expect(200);
+    await api.http
+      .patch(`/v1/openings/${jobs[0]}`)
+      .set(bearer(employer))
+      .send({ targetGroups: ['veteran'] })
+      .expect(200);
     await settle();
     expect((await matchOf(jobs[0], person))?.status).toBe('withdrawn');
     const next = await postOpening(here, 'Misfit job 6');
@@ -195,12 +217,20 @@ function releaseSuite(matcherCount: number) {
   it('consent withdrawn and given again: the person reaches the next opening', async () => {
     const here = town(5);
     const { person, jobs } = await personAtCap(here, 'Returning');
-    await api.http.patch(`/v1/candidates/${person}`).set(bearer(worker)).send({ consent: { contact: false } }).expect(200);
+    await api.http
+      .patch(`/v1/candidates/${person}`)
+      .set(bearer(worker))
+      .send({ consent: { contact: false } })
+      .expect(200);
     await settle();
     expect(await held([person])).toEqual([0]);
     for (const id of jobs) await api.http.post(`/v1/openings/${id}/close`).set(bearer(employer)).expect(200);
     await settle();
-    await api.http.patch(`/v1/candidates/${person}`).set(bearer(worker)).send({ consent: { contact: true } }).expect(200);
+    await api.http
+      .patch(`/v1/candidates/${person}`)
+      .set(bearer(worker))
+      .send({ consent: { contact: true } })
+      .expect(200);
     await settle();
     const next = await postOpening(here, 'Returning job 6');
     await settle();
@@ -214,7 +244,7 @@ function releaseSuite(matcherCount: number) {
     await settle();
     const first = await proposedOn('opening_id', opening);
     expect(first).toHaveLength(10);
-    const waiting = people.find((id) => !first.includes(id))!;
+    const waiting = leftOut(people, first);
     await api.http.delete(`/v1/candidates/${first[0]}`).set(bearer(worker)).expect(204);
     await settle();
     const after = await proposedOn('opening_id', opening);
@@ -228,15 +258,27 @@ function releaseSuite(matcherCount: number) {
     const merchant = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Erasure canteen', kind: 'merchant' }).expect(201)).body.apiKey;
     const riders: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const body = aCandidate({ displayName: `Erasure rider ${i}`, groups: ['rider'], location: here, breaks: weekdays('12:45', '14:15'), accessibilityNeeds: [] });
+      const body = aCandidate({
+        displayName: `Erasure rider ${i}`,
+        groups: ['rider'],
+        location: here,
+        breaks: weekdays('12:45', '14:15'),
+        accessibilityNeeds: [],
+      });
       riders.push((await api.http.post('/v1/candidates').set(bearer(worker)).send(body).expect(201)).body.id);
     }
     // One seat: at most 2 open offers.
-    const slot = (await api.http.post('/v1/slots').set(bearer(merchant)).send(aSlot({ capacity: 1, location: here })).expect(201)).body.id;
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(merchant))
+        .send(aSlot({ capacity: 1, location: here }))
+        .expect(201)
+    ).body.id;
     await settle();
     const offered = await proposedOn('slot_id', slot);
     expect(offered).toHaveLength(2);
-    const waiting = riders.find((id) => !offered.includes(id))!;
+    const waiting = leftOut(riders, offered);
     await api.http.delete(`/v1/candidates/${offered[0]}`).set(bearer(worker)).expect(204);
     await settle();
     expect((await proposedOn('slot_id', slot)).sort()).toEqual([offered[1], waiting].sort());
@@ -272,6 +314,10 @@ function releaseSuite(matcherCount: number) {
   });
 }
 
-describe('match release: every path that ends a match gives the place back (one matcher)', () => releaseSuite(1));
+describe('match release: every path that ends a match gives the place back (one matcher)', () => {
+  releaseSuite(1);
+});
 
-describe('match release: two matchers on one queue, each with its own counts', () => releaseSuite(2));
+describe('match release: two matchers on one queue, each with its own counts', () => {
+  releaseSuite(2);
+});

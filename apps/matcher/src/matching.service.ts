@@ -230,7 +230,7 @@ export class MatchingService {
     const manager = this.dataSource.manager;
     const row = await this.store.candidate(manager, candidateId);
     let freed: { openingIds: string[]; slotIds: string[] };
-    let lostJobMatches = false;
+    let lostJobMatches: boolean;
     if (!isMatchable(row)) {
       // Erased or no longer consenting: every open match goes, and the places go to the next people. The
       // API's erasure has withdrawn them already, in its own transaction: the offers they held are read back.
@@ -370,25 +370,28 @@ export class MatchingService {
   /** Offers a slot's free places to the people who fit, rotating among them. */
   async proposeForSlot(slotId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
-    let openBefore: number | null = null;
-    const matchIds = await this.unitOfWork.run(async (tx) => {
+    const written = await this.unitOfWork.run(async (tx) => {
       const row = await this.store.slot(tx.manager, slotId, true);
-      if (row === null || !slotOffer(row, now).accepting) return [];
+      if (row === null || !slotOffer(row, now).accepting) return null;
       const offer = slotOffer(row, now);
       const history = await this.store.slotHistory(tx.manager, slotId);
-      openBefore = history.openOffers;
       const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
       const ranked = this.engine.matchSlot(offer, state, now);
       const locked = await this.store.lockCandidates(tx.manager, ranked.map((match) => match.candidateId));
-      const accepted = ranked
-        .filter((match) => locked.has(match.candidateId))
-        .map((match) => this.slotOfferRow(match, locked.get(match.candidateId)!.caseworkerId, offer.windows, now));
-      return this.insert(tx, 'slot', slotId, accepted);
+      const accepted = ranked.flatMap((match) => {
+        const person = locked.get(match.candidateId);
+        return person === undefined ? [] : [this.slotOfferRow(match, person.caseworkerId, offer.windows, now)];
+      });
+      const matchIds = await this.insert(tx, 'slot', slotId, accepted);
+      return { openOffers: history.openOffers + matchIds.length, matchIds };
     }, { correlationId });
+    if (written === null) {
+      this.perSlot.forget(slotId);
+      return [];
+    }
     // The count just read under the lock: offers redeemed or expired since free their places here too.
-    if (openBefore === null) this.perSlot.forget(slotId);
-    else this.perSlot.set(slotId, openBefore + matchIds.length);
-    return matchIds;
+    this.perSlot.set(slotId, written.openOffers);
+    return written.matchIds;
   }
 
   /**

@@ -23,8 +23,12 @@ export class SlotOfferExpiry implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setInterval(() => {
       if (this.running !== undefined) return;
       this.running = this.sweep()
-        .catch((error: Error) => this.logger.warn(`Expiry of offers failed, will retry: ${error.message}`))
-        .finally(() => (this.running = undefined));
+        .catch((error: unknown) => {
+          this.logger.warn(`Expiry of offers failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
     }, 30_000);
     this.timer.unref();
   }
