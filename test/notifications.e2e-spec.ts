@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { WebhookSink } from './support/webhook-sink';
 import { QueueName, redisOptions } from '@huigong/messaging';
 import { Queue } from 'bullmq';
@@ -11,25 +11,20 @@ import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 describe('notifications', () => {
   let world: TestWorld;
   let api: RunningApi;
-  let matcher: INestApplicationContext;
   let notifier: INestApplicationContext;
   let sink: WebhookSink;
 
+  const teardown = new Teardown();
+
   beforeAll(async () => {
-    sink = await WebhookSink.start();
-    world = await createTestWorld({ webhookAllowedHosts: '127.0.0.1', env: { DELIVERY_RETRY_FIRST_DELAY_SECONDS: '0.2' } });
-    api = await startApi(world);
-    matcher = await startWorker(world, 'matcher');
-    notifier = await startWorker(world, 'notifier');
+    sink = teardown.add(await WebhookSink.start(), (started) => started.close());
+    world = teardown.add(await createTestWorld({ webhookAllowedHosts: '127.0.0.1', env: { DELIVERY_RETRY_FIRST_DELAY_SECONDS: '0.2' } }), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    notifier = teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
   });
 
-  afterAll(async () => {
-    await notifier?.close();
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-    await sink?.close();
-  });
+  afterAll(() => teardown.run());
 
   async function party(kind: 'employer' | 'merchant' | 'caseworker', name: string, path: string) {
     const route = kind === 'caseworker' ? '/v1/caseworkers' : '/v1/organizations';
@@ -44,7 +39,7 @@ describe('notifications', () => {
     const person = (await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(rider).expect(201)).body.id;
     const slot = (await api.http.post('/v1/slots').set(bearer(canteen.apiKey)).send(aSlot()).expect(201)).body.id;
 
-    await eventually(async () => sink.to('/caseworker-1').length >= 1 && sink.to('/merchant-1').length >= 1, 20_000, 'both webhooks');
+    await eventually(() => sink.to('/caseworker-1').length >= 1 && sink.to('/merchant-1').length >= 1, 20_000, 'both webhooks');
     const [list] = sink.to('/caseworker-1');
     const [summary] = sink.to('/merchant-1');
     // Any Standard Webhooks receiver can verify them with a stock library.
@@ -89,7 +84,7 @@ describe('notifications', () => {
     // The inbox has every list at once; the webhook had the first three, one by one.
     const inbox = (await api.http.get('/v1/inbox').set(bearer(caseworker.apiKey)).expect(200)).body as { type: string; payload: { offer?: { id: string } } }[];
     expect(inbox.filter((entry) => entry.type === 'candidate_list')).toHaveLength(5);
-    await eventually(async () => sink.to('/caseworker-digest').length >= 3, 15_000, 'the first three lists');
+    await eventually(() => sink.to('/caseworker-digest').length >= 3, 15_000, 'the first three lists');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.to('/caseworker-digest').map((request) => JSON.parse(request.body).type)).toEqual(['candidate_list', 'candidate_list', 'candidate_list']);
 
@@ -107,7 +102,7 @@ describe('notifications', () => {
     const queue = new Queue(QueueName.Deliveries, { connection: redisOptions(world.config.redisUrl, 'worker'), prefix: world.config.queuePrefix });
     for (const job of await queue.getDelayed()) await job.promote();
     await queue.close();
-    await eventually(async () => sink.to('/caseworker-digest').length === 3 + digests.length, 15_000, 'the digest');
+    await eventually(() => sink.to('/caseworker-digest').length === 3 + digests.length, 15_000, 'the digest');
     const delivered = sink.to('/caseworker-digest').slice(3).map((request) =>
       new Webhook(caseworker.webhookSecret).verify(request.body, request.headers as Record<string, string>) as { type: string; payload: { candidates: number; lists: { offer: { id: string } }[] } },
     );
@@ -123,7 +118,7 @@ describe('notifications', () => {
     await api.http.post('/v1/candidates').set(bearer(caseworker.apiKey)).send(aCandidate({ displayName: 'Veteran Wu', groups: ['veteran'], availability: weekdays('08:00', '16:00') })).expect(201);
     const opening = (await api.http.post('/v1/openings').set(bearer(employer.apiKey)).send({ title: 'Retry job', targetGroups: ['veteran'], location: DINGHAI_ROAD, shifts: weekdays('08:00', '16:00'), positions: 1 }).expect(201)).body.id;
 
-    await eventually(async () => sink.to('/caseworker-2').length >= 2, 20_000, 'the retry');
+    await eventually(() => sink.to('/caseworker-2').length >= 2, 20_000, 'the retry');
     const attempts = sink.to('/caseworker-2');
     expect(attempts.map((attempt) => attempt.headers['webhook-id'])).toEqual([attempts[0].headers['webhook-id'], attempts[0].headers['webhook-id']]);
     // The receiver has the request before the worker writes down the answer: wait for the row to settle.
@@ -155,7 +150,7 @@ describe('notifications', () => {
     const inbox = (await api.http.get('/v1/inbox').set(bearer(caseworker.apiKey)).expect(200)).body;
     const reminder = inbox.find((entry: { type: string }) => entry.type === 'reminder');
     expect(reminder.payload).toMatchObject({ afterDays: 7, matches: [{ matchId: match, candidateId: person, displayName: 'Waiting Lin', offer: { title: 'Slow job' } }] });
-    await eventually(async () => sink.to('/caseworker-4').some((request) => request.body.includes('"type":"reminder"')), 15_000, 'the reminder webhook');
+    await eventually(() => sink.to('/caseworker-4').some((request) => request.body.includes('"type":"reminder"')), 15_000, 'the reminder webhook');
   });
 
   it('switches a webhook off when its receiver answers 410 Gone', async () => {
@@ -183,7 +178,7 @@ describe('notifications', () => {
     expect(gone).not.toHaveProperty('payload');
     await api.http.get('/v1/deliveries').set(bearer(caseworker.apiKey)).expect(403);
     await api.http.post(`/v1/deliveries/${gone.deliveryId}/replay`).set(ADMIN).expect(200, { deliveryId: gone.deliveryId, status: 'pending' });
-    await eventually(async () => sink.to('/employer-3').length === 2, 20_000, 'the replay');
+    await eventually(() => sink.to('/employer-3').length === 2, 20_000, 'the replay');
     const [first, again] = sink.to('/employer-3');
     expect(again.headers['webhook-id']).toBe(first.headers['webhook-id']);
     const { rows } = await world.db.query(`SELECT webhook_disabled_at FROM organizations WHERE id = $1`, [employer.id]);

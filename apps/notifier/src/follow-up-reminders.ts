@@ -40,8 +40,12 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
     this.timer = setInterval(() => {
       if (this.running !== undefined) return;
       this.running = this.remind()
-        .catch((error: Error) => this.logger.warn(`Reminders failed, will retry: ${error.message}`))
-        .finally(() => (this.running = undefined));
+        .catch((error: unknown) => {
+          this.logger.warn(`Reminders failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
     }, 3_600_000);
     this.timer.unref();
   }

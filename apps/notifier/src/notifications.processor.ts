@@ -26,7 +26,7 @@ export class NotificationsProcessor extends WorkerHost {
   async process(job: Job<EventJobData<keyof NotificationEventPayloads>>): Promise<{ handled: boolean }> {
     let deliveries = 0;
     const handled = await this.consumer.handleOnce(NOTIFIER_CONSUMER, job.data, async (manager) => {
-      const events = await this.recorder.record(manager, job.data as EventJobData<'MatchesProposed'>);
+      const events = await this.recorder.record(manager, job.data);
       await appendToOutbox(manager, events, job.data.correlationId);
       deliveries = events.length;
     });

@@ -21,7 +21,7 @@ export class WebhookClient implements OnApplicationShutdown {
     this.agent = new Agent({
       connections: 32,
       keepAliveTimeout: 30_000,
-      connect: { lookup: guardedLookup(config.webhookAllowedHosts) as never, timeout: TIMEOUT_MS },
+      connect: { lookup: guardedLookup(config.webhookAllowedHosts), timeout: TIMEOUT_MS },
     });
   }
 
