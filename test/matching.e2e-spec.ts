@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
-import { type RunningApi, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string }[]; status: string }
 interface CandidateList { kind: string; offerId: string; title: string; matches: ListEntry[] }
@@ -11,18 +11,15 @@ describe('matching: the scenarios of the brief', () => {
   let world: TestWorld;
   let api: RunningApi;
   let matcher: INestApplicationContext;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    api = await startApi(world);
-    matcher = await startWorker(world, 'matcher');
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    matcher = teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
   });
 
-  afterAll(async () => {
-    await matcher?.close();
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   async function organization(kind: 'employer' | 'merchant', name: string): Promise<string> {
     return (await api.http.post('/v1/organizations').set(ADMIN).send({ name, kind }).expect(201)).body.apiKey;
@@ -95,7 +92,9 @@ describe('matching: the scenarios of the brief', () => {
       (await world.db.query(`SELECT candidate_id, status, redemption_code FROM matches WHERE slot_id = $1 ORDER BY created_at`, [slot.id])).rows as {
         candidate_id: string; status: string; redemption_code: string;
       }[];
-    const code = (await offers()).find((row) => row.candidate_id === first)!.redemption_code;
+    const offered = (await offers()).find((row) => row.candidate_id === first);
+    if (offered === undefined) throw new Error('the first worker holds no offer of the slot');
+    const code = offered.redemption_code;
     await api.http.post(`/v1/slots/${slot.id}/redemptions`).set(bearer(canteen)).send({ code }).expect(201);
     await drained();
     // The redeemed seat frees a place among the open offers, but the only other rider near holds one.
@@ -253,19 +252,16 @@ describe('matching: the scenarios of the brief', () => {
 describe('matching: two matchers competing for one queue', () => {
   let world: TestWorld;
   let api: RunningApi;
-  let matchers: INestApplicationContext[] = [];
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    api = await startApi(world);
-    matchers = [await startWorker(world, 'matcher'), await startWorker(world, 'matcher')];
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    api = teardown.add(await startApi(world), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
   });
 
-  afterAll(async () => {
-    for (const matcher of matchers) await matcher.close();
-    await api?.close();
-    await world?.destroy();
-  });
+  afterAll(() => teardown.run());
 
   it('keeps every cap and never doubles a match, whichever matcher handles which event', async () => {
     const employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Job fair', kind: 'employer' }).expect(201)).body.apiKey;

@@ -49,16 +49,21 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     this.stopping = true;
   }
 
+  private isStopping(): boolean {
+    return this.stopping;
+  }
+
   private async startWhenBuilt(): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt++) {
+    // isStopping() rather than the field: shutdown may set it during any await, which narrowing cannot see.
+    for (let attempt = 1; !this.isStopping(); attempt++) {
       try {
         await this.matching.load();
-        if (!this.stopping) void this.worker.run();
+        if (!this.isStopping()) void this.worker.run();
         return;
       } catch (error) {
-        if (this.stopping) return;
+        if (this.isStopping()) return;
         const seconds = Math.min(30, 2 ** attempt);
-        this.logger.error(`Could not build the matching index (${(error as Error).message}); trying again in ${seconds} s.`);
+        this.logger.error(`Could not build the matching index (${error instanceof Error ? error.message : String(error)}); trying again in ${seconds} s.`);
         await new Promise((resolve) => setTimeout(resolve, seconds * 1000).unref());
       }
     }

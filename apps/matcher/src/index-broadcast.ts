@@ -30,16 +30,18 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.publisher = new Redis({ ...redisOptions(this.config.redisUrl, 'producer'), lazyConnect: true } as never);
-    this.subscriber = new Redis({ ...redisOptions(this.config.redisUrl, 'worker'), lazyConnect: true } as never);
+    this.publisher = new Redis({ ...redisOptions(this.config.redisUrl, 'producer'), lazyConnect: true });
+    this.subscriber = new Redis({ ...redisOptions(this.config.redisUrl, 'worker'), lazyConnect: true });
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => void this.receive(message));
     await this.subscriber.connect().catch(() => undefined);
-    await this.subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`Cannot subscribe to index changes: ${error.message}`));
+    await this.subscriber.subscribe(this.channel).catch((error: unknown) => {
+      this.logger.warn(`Cannot subscribe to index changes: ${describe(error)}`);
+    });
     await this.publisher.connect().catch(() => undefined);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.subscriber?.disconnect();
     this.publisher?.disconnect();
   }
@@ -48,7 +50,9 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
     if (changes.length === 0 || this.publisher === undefined) return;
     await this.publisher
       .publish(this.channel, JSON.stringify({ origin: this.origin, correlationId, changes }))
-      .catch((error: Error) => this.logger.warn(`Index change not broadcast: ${error.message}`));
+      .catch((error: unknown) => {
+        this.logger.warn(`Index change not broadcast: ${describe(error)}`);
+      });
   }
 
   private async receive(message: string): Promise<void> {
@@ -57,7 +61,11 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
       if (origin === this.origin) return;
       await this.matching.heard(changes, correlationId);
     } catch (error) {
-      this.logger.warn(`Index change not applied: ${(error as Error).message}`);
+      this.logger.warn(`Index change not applied: ${describe(error)}`);
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,5 @@
 import {
   KM_PER_DEGREE,
-  type TargetGroup,
   type WeekInterval,
   distanceKm,
   distanceKmBetween,
@@ -329,7 +328,7 @@ export class MatchingEngine {
     let value = this.priorityByMask[mask];
     if (Number.isNaN(value)) {
       let best = 0;
-      for (const group of groupsOfMask(mask) as TargetGroup[]) best = Math.max(best, this.policy.groupPriority[group]);
+      for (const group of groupsOfMask(mask)) best = Math.max(best, this.policy.groupPriority[group]);
       value = mask === 0 ? 0 : best;
       this.priorityByMask[mask] = value;
     }
