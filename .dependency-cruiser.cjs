@@ -5,7 +5,8 @@
  * - no cycles, between libraries or inside one;
  * - a library is used through its index (`@huigong/<lib>`), never by reaching into its files.
  */
-const FRAMEWORK = '(^|/)node_modules/(@nestjs|typeorm|bullmq|ioredis|pg|pg-query-stream|class-validator|class-transformer|express|@bull-board|nestjs-pino|pino|pino-http|prom-client|rxjs|reflect-metadata|undici|nodemailer)($|/)';
+const FRAMEWORK =
+  '(^|/)node_modules/(@nestjs|typeorm|bullmq|ioredis|pg|pg-query-stream|class-validator|class-transformer|express|@bull-board|nestjs-pino|pino|pino-http|prom-client|rxjs|reflect-metadata|undici|nodemailer)($|/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -88,7 +89,11 @@ module.exports = {
     exclude: { path: '^dist/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -56,7 +56,17 @@ interface Created {
 }
 
 export async function loadScenarios(api: ApiClient, adminKey: string, scenarios: readonly Scenario[], progress: Progress): Promise<LoadedWorld> {
-  const world: LoadedWorld = { caseworkers: [], slots: [], openings: [], merchants: 0, employers: 0, accepted: 0, rejected: 0, events: 0, msPerScenario: new Map() };
+  const world: LoadedWorld = {
+    caseworkers: [],
+    slots: [],
+    openings: [],
+    merchants: 0,
+    employers: 0,
+    accepted: 0,
+    rejected: 0,
+    events: 0,
+    msPerScenario: new Map(),
+  };
   for (const scenario of scenarios) {
     const started = performance.now();
     const tag = `[${scenario.key === 'street' ? 'Dinghai Road' : 'Baise job fair'}]`;
@@ -76,7 +86,15 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
       world.merchants += 1;
       for (const [j, slot] of merchant.slots.entries()) {
         const created = await api.post<{ id: string }>('/v1/slots', org.apiKey, slot, `demo-${scenario.key}-slot-${i}-${j}`);
-        world.slots.push({ scenario: scenario.key, merchant: merchant.name, merchantKey: org.apiKey, id: created.id, title: slot.title, windows: slot.windows, capacity: slot.capacity });
+        world.slots.push({
+          scenario: scenario.key,
+          merchant: merchant.name,
+          merchantKey: org.apiKey,
+          id: created.id,
+          title: slot.title,
+          windows: slot.windows,
+          capacity: slot.capacity,
+        });
         world.events += 1;
         progress.update(`${tag} service points and their slots: ${count(++slotsDone)}/${count(totalSlots)} · ${elapsed()}`);
       }
@@ -90,7 +108,11 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
       const total = scenario.caseworkers.reduce((sum, plan) => sum + plan.candidates.length, 0);
       if (total === 0) return;
       const chunks = scenario.caseworkers.flatMap((plan, i) =>
-        Array.from({ length: Math.ceil(plan.candidates.length / CHUNK) }, (_, c) => ({ caseworker: caseworkers[i], c, lines: plan.candidates.slice(c * CHUNK, (c + 1) * CHUNK) })),
+        Array.from({ length: Math.ceil(plan.candidates.length / CHUNK) }, (_, c) => ({
+          caseworker: caseworkers[i],
+          c,
+          lines: plan.candidates.slice(c * CHUNK, (c + 1) * CHUNK),
+        })),
       );
       let sent = 0;
       await inParallel(chunks, 2, async ({ caseworker, c, lines }) => {
@@ -106,13 +128,17 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
         world.rejected += result.rejected.length;
         if (result.rejected.length > 0) {
           const first = result.rejected[0];
-          progress.say(`${tag} the API refused ${result.rejected.length} lines; line ${first.line}: ${first.details.map((d) => `${d.field} ${d.message}`).join(', ')}`);
+          progress.say(
+            `${tag} the API refused ${result.rejected.length} lines; line ${first.line}: ${first.details.map((d) => `${d.field} ${d.message}`).join(', ')}`,
+          );
         }
         sent += lines.length;
         const rate = Math.round(sent / ((performance.now() - started) / 1000));
         progress.update(`${tag} people imported (POST /v1/candidates/bulk): ${count(sent)}/${count(total)} · ${count(rate)}/s · ${elapsed()}`);
       });
-      progress.done(`${tag} ${count(caseworkers.length)} caseworkers imported ${count(total)} people in ${count(chunks.length)} NDJSON requests · ${elapsed()}`);
+      progress.done(
+        `${tag} ${count(caseworkers.length)} caseworkers imported ${count(total)} people in ${count(chunks.length)} NDJSON requests · ${elapsed()}`,
+      );
     };
 
     await loadPeople();
@@ -131,7 +157,9 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
     });
     if (totalOpenings > 0) {
       const positions = scenario.employers.reduce((sum, employer) => sum + employer.openings.reduce((s, o) => s + o.positions, 0), 0);
-      progress.done(`${tag} ${count(scenario.employers.length)} employers posted ${count(totalOpenings)} openings with ${count(positions)} positions · ${elapsed()}`);
+      progress.done(
+        `${tag} ${count(scenario.employers.length)} employers posted ${count(totalOpenings)} openings with ${count(positions)} positions · ${elapsed()}`,
+      );
     }
     world.msPerScenario.set(scenario.key, performance.now() - started);
   }

@@ -114,7 +114,14 @@ async function run(options: DemoOptions): Promise<void> {
   const loadMs = performance.now() - started;
   progress.done(`Loaded everything through the API in ${seconds(loadMs)}; ${count(world.events)} domain events for the matcher.`);
 
-  const outcome = await waitForMatching(options.redisUrl, options.queuePrefix, world.events, started, progress, () => `${count(gateway?.delivered ?? 0)} offers delivered`);
+  const outcome = await waitForMatching(
+    options.redisUrl,
+    options.queuePrefix,
+    world.events,
+    started,
+    progress,
+    () => `${count(gateway?.delivered ?? 0)} offers delivered`,
+  );
   progress.done(
     outcome.caughtUp
       ? `The matcher caught up: ${count(outcome.eventsHandled)} events handled ${seconds(outcome.ms)} after loading began.`
@@ -162,7 +169,10 @@ function start(): void {
     // One sentence, not a stack trace: what failed, and where the apps' log is.
     const what = error instanceof Error ? error.message : String(error);
     const log = apps ? ` The apps' log: ${apps.logFile}.` : '';
-    void shutdown(1, `The demo stopped: ${what.replace(/\.$/, '')} (PostgreSQL at ${serverAddress(options.serverUrl)}, Redis at ${serverAddress(options.redisUrl)}).${log}`);
+    void shutdown(
+      1,
+      `The demo stopped: ${what.replace(/\.$/, '')} (PostgreSQL at ${serverAddress(options.serverUrl)}, Redis at ${serverAddress(options.redisUrl)}).${log}`,
+    );
   });
 }
 

@@ -55,7 +55,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new DemoOptionError(`--port must be a whole number from 1 to 65535, got "${portText}".`);
 
   const database = flag(argv, 'database') ?? (env.DEMO_DATABASE?.trim() || 'huigong_demo');
-  if (!DATABASE_NAME.test(database)) throw new DemoOptionError(`--database must be a lower-case PostgreSQL name (letters, digits, underscores), got "${database}".`);
+  if (!DATABASE_NAME.test(database))
+    throw new DemoOptionError(`--database must be a lower-case PostgreSQL name (letters, digits, underscores), got "${database}".`);
   // The demo drops its database before it starts: never one that could hold the product's data.
   if (!/demo|test/.test(database)) throw new DemoOptionError(`--database must contain "demo" or "test" because the demo drops it first, got "${database}".`);
 

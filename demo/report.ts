@@ -108,7 +108,15 @@ export async function gatherReport(api: ApiClient, world: LoadedWorld, delivered
         });
       }
     }
-    return { scenario: caseworker.scenario, name: caseworker.name, people: caseworker.accepted, lists: lists.length, jobMatches, slotOffers, matchedPeople: people.size };
+    return {
+      scenario: caseworker.scenario,
+      name: caseworker.name,
+      people: caseworker.accepted,
+      lists: lists.length,
+      jobMatches,
+      slotOffers,
+      matchedPeople: people.size,
+    };
   });
 
   // The best five, one per opening so that the list shows five different jobs.
@@ -164,7 +172,9 @@ export function reasonsInWords(reasons: readonly Reason[]): string[] {
       }
       case 'group': {
         const { group, priority } = reason as { group: TargetGroup; priority: number };
-        return isSensitiveGroup(group) ? `in a sensitive priority group, never shown to employers (priority ${priority})` : `${GROUP_WORDS[group] ?? group} (group priority ${priority})`;
+        return isSensitiveGroup(group)
+          ? `in a sensitive priority group, never shown to employers (priority ${priority})`
+          : `${GROUP_WORDS[group] ?? group} (group priority ${priority})`;
       }
       case 'waiting': {
         const days = (reason as { days: number }).days;
@@ -189,7 +199,12 @@ export function windowsInWords(windows: readonly WeeklyWindow[]): string {
     .map(([time, days]) => {
       const sorted = [...new Set(days)].sort((a, b) => a - b);
       const run = sorted.every((day, i) => i === 0 || day === sorted[i - 1] + 1);
-      const dayText = sorted.length === 7 ? 'daily' : run && sorted.length > 2 ? `${DAY_NAMES[sorted[0]]}-${DAY_NAMES[sorted[sorted.length - 1]]}` : sorted.map((d) => DAY_NAMES[d]).join(',');
+      const dayText =
+        sorted.length === 7
+          ? 'daily'
+          : run && sorted.length > 2
+            ? `${DAY_NAMES[sorted[0]]}-${DAY_NAMES[sorted[sorted.length - 1]]}`
+            : sorted.map((d) => DAY_NAMES[d]).join(',');
       return `${dayText} ${time}`;
     })
     .join(', ');
@@ -200,7 +215,16 @@ export function displayWidth(text: string): number {
   let width = 0;
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
-    width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) ? 2 : 1;
+    width +=
+      (code >= 0x1100 && code <= 0x115f) ||
+      (code >= 0x2e80 && code <= 0xa4cf) ||
+      (code >= 0xac00 && code <= 0xd7a3) ||
+      (code >= 0xf900 && code <= 0xfaff) ||
+      (code >= 0xfe30 && code <= 0xfe4f) ||
+      (code >= 0xff00 && code <= 0xff60) ||
+      (code >= 0xffe0 && code <= 0xffe6)
+        ? 2
+        : 1;
   }
   return width;
 }
@@ -220,14 +244,15 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
   const cells = [header, ...rows.map((row) => row.map((cell, i) => (typeof cell === 'number' ? count(cell) : fit(cell, maxWidths[i] ?? 40))))];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => displayWidth(row[i]))));
   const numeric = header.map((_, i) => rows.length > 0 && typeof rows[0][i] === 'number');
-  return cells.map((row) =>
-    `  ${row
-      .map((cell, i) => {
-        const pad = ' '.repeat(widths[i] - displayWidth(cell));
-        return numeric[i] ? pad + cell : cell + pad;
-      })
-      .join('  ')
-      .trimEnd()}`,
+  return cells.map(
+    (row) =>
+      `  ${row
+        .map((cell, i) => {
+          const pad = ' '.repeat(widths[i] - displayWidth(cell));
+          return numeric[i] ? pad + cell : cell + pad;
+        })
+        .join('  ')
+        .trimEnd()}`,
   );
 }
 
@@ -285,7 +310,7 @@ export function formatReport(context: ReportContext): string {
   const offered = data.slots.reduce((sum, slot) => sum + slot.offered, 0);
   lines.push(`  ${count(offered)} offers in all to the street's workers; a slot offers at most 2 x its seats at once, rotating among those eligible.`);
 
-  rule('Candidate lists per caseworker (GET /v1/candidate-lists, each with the caseworker\'s own key)');
+  rule("Candidate lists per caseworker (GET /v1/candidate-lists, each with the caseworker's own key)");
   lines.push(
     ...table(
       ['caseworker', 'people', 'lists', 'job matches', 'slot offers', 'people matched'],
@@ -294,7 +319,9 @@ export function formatReport(context: ReportContext): string {
     ),
   );
   const jobMatches = data.caseworkers.reduce((sum, c) => sum + c.jobMatches, 0);
-  lines.push(`  ${count(jobMatches)} job matches over ${count(data.openingsWithMatches)} of ${count(world.openings.length)} openings; employers see counts only.`);
+  lines.push(
+    `  ${count(jobMatches)} job matches over ${count(data.openingsWithMatches)} of ${count(world.openings.length)} openings; employers see counts only.`,
+  );
 
   rule('The 5 best job matches, with their reasons');
   if (data.best.length === 0) lines.push('  (no job matches yet)');
@@ -311,7 +338,7 @@ export function formatReport(context: ReportContext): string {
   );
 
   const base = context.baseUrl;
-  rule('Where to look (the admin key is this run\'s own)');
+  rule("Where to look (the admin key is this run's own)");
   lines.push(
     ...table(
       ['what', 'where'],

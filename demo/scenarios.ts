@@ -94,10 +94,82 @@ const on = (days: readonly number[], start: string, end: string): WeeklyWindow[]
 
 // --- people ---------------------------------------------------------------------------------------------
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高', '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '黄',
+  '赵',
+  '吴',
+  '周',
+  '徐',
+  '孙',
+  '马',
+  '朱',
+  '胡',
+  '郭',
+  '何',
+  '林',
+  '罗',
+  '高',
+  '郑',
+  '梁',
+  '谢',
+  '宋',
+  '唐',
+  '许',
+  '韩',
+  '冯',
+  '邓',
+  '曹',
+];
 /** Guangxi: Zhuang and local surnames are common among the job fair's seekers. */
 const GUANGXI_SURNAMES = ['黄', '韦', '覃', '陆', '农', '蒙', '梁', '罗', '李', '陈', '莫', '潘', '廖', '卢', '苏', '凌', '岑', '黎', '班', '何'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '建华', '志强', '海燕', '春梅', '国庆', '文杰', '小龙', '玉兰', '红梅', '建国', '德胜', '永福', '金凤', '少华', '美玲', '家豪', '振宇', '思琪'];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '建华',
+  '志强',
+  '海燕',
+  '春梅',
+  '国庆',
+  '文杰',
+  '小龙',
+  '玉兰',
+  '红梅',
+  '建国',
+  '德胜',
+  '永福',
+  '金凤',
+  '少华',
+  '美玲',
+  '家豪',
+  '振宇',
+  '思琪',
+];
 
 function personName(random: Random, surnames: readonly string[]): string {
   return random.pick(surnames) + random.pick(GIVEN);
@@ -111,7 +183,14 @@ function phone(random: Random): string {
 
 function needsOf(random: Random, groups: readonly TargetGroup[]): AccessibilityFeature[] {
   if (!groups.includes('disabled')) return [];
-  return [random.weighted<AccessibilityFeature>([['wheelchair', 4], ['sign_language', 3], ['visual', 2], ['quiet', 1]])];
+  return [
+    random.weighted<AccessibilityFeature>([
+      ['wheelchair', 4],
+      ['sign_language', 3],
+      ['visual', 2],
+      ['quiet', 1],
+    ]),
+  ];
 }
 
 // --- Dinghai Road ---------------------------------------------------------------------------------------
@@ -141,7 +220,14 @@ const STREET_GROUPS: StreetGroup[] = [
     person: (r) => ({
       groups: r.chance(0.35) ? ['rider', 'new_form'] : r.chance(0.2) ? ['rider', 'union_member'] : ['rider'],
       skills: ['delivery', 'e_bike'],
-      breaks: on(ALL_DAYS, ...r.weighted<[string, string]>([[['13:00', '14:00'], 6], [['14:00', '15:00'], 2.5], [['13:30', '14:30'], 1.5]])),
+      breaks: on(
+        ALL_DAYS,
+        ...r.weighted<[string, string]>([
+          [['13:00', '14:00'], 6],
+          [['14:00', '15:00'], 2.5],
+          [['13:30', '14:30'], 1.5],
+        ]),
+      ),
       availability: [],
       maxTravelKm: r.pick([2, 3, 3, 4]),
       spreadKm: 1.8,
@@ -230,97 +316,307 @@ const SERVICE_POINTS: ServicePointPlan[] = [
   {
     name: '定海路社区食堂',
     slots: [
-      { title: RIDER_SPECIAL, kind: 'meal', eligibleGroups: STREET_MEAL_GROUPS, windows: on(WEEKDAYS, '13:00', '14:00'), capacity: 40, offer: { discountPercent: 30, description: '菜品七折' }, accessibilityFeatures: ['wheelchair'] },
+      {
+        title: RIDER_SPECIAL,
+        kind: 'meal',
+        eligibleGroups: STREET_MEAL_GROUPS,
+        windows: on(WEEKDAYS, '13:00', '14:00'),
+        capacity: 40,
+        offer: { discountPercent: 30, description: '菜品七折' },
+        accessibilityFeatures: ['wheelchair'],
+      },
     ],
   },
   {
     name: '隆昌路社区食堂',
-    slots: [{ title: RIDER_SPECIAL, kind: 'meal', eligibleGroups: STREET_MEAL_GROUPS, windows: on(ALL_DAYS, '13:00', '14:00'), capacity: 30, offer: { discountPercent: 30, description: '菜品七折' } }],
+    slots: [
+      {
+        title: RIDER_SPECIAL,
+        kind: 'meal',
+        eligibleGroups: STREET_MEAL_GROUPS,
+        windows: on(ALL_DAYS, '13:00', '14:00'),
+        capacity: 30,
+        offer: { discountPercent: 30, description: '菜品七折' },
+      },
+    ],
   },
   {
     name: '周家嘴路社区食堂',
-    slots: [{ title: '错峰午餐 14:00~15:00 菜品七五折', kind: 'meal', eligibleGroups: STREET_MEAL_GROUPS, windows: on(WEEKDAYS, '14:00', '15:00'), capacity: 30, offer: { discountPercent: 25, description: '菜品七五折' } }],
+    slots: [
+      {
+        title: '错峰午餐 14:00~15:00 菜品七五折',
+        kind: 'meal',
+        eligibleGroups: STREET_MEAL_GROUPS,
+        windows: on(WEEKDAYS, '14:00', '15:00'),
+        capacity: 30,
+        offer: { discountPercent: 25, description: '菜品七五折' },
+      },
+    ],
   },
   {
     name: '平凉路社区食堂',
-    slots: [{ title: RIDER_SPECIAL, kind: 'meal', eligibleGroups: STREET_MEAL_GROUPS, windows: on(WEEKDAYS, '13:00', '14:00'), capacity: 50, offer: { discountPercent: 30, description: '菜品七折' }, accessibilityFeatures: ['wheelchair'] }],
+    slots: [
+      {
+        title: RIDER_SPECIAL,
+        kind: 'meal',
+        eligibleGroups: STREET_MEAL_GROUPS,
+        windows: on(WEEKDAYS, '13:00', '14:00'),
+        capacity: 50,
+        offer: { discountPercent: 30, description: '菜品七折' },
+        accessibilityFeatures: ['wheelchair'],
+      },
+    ],
   },
   {
     name: '内江路社区食堂',
-    slots: [{ title: '环卫工人上午加餐 10:30~11:30', kind: 'meal', eligibleGroups: ['sanitation', 'security_guard'], windows: on(ALL_DAYS, '10:30', '11:30'), capacity: 20, offer: { price: 8, description: '热汤面 8 元' } }],
+    slots: [
+      {
+        title: '环卫工人上午加餐 10:30~11:30',
+        kind: 'meal',
+        eligibleGroups: ['sanitation', 'security_guard'],
+        windows: on(ALL_DAYS, '10:30', '11:30'),
+        capacity: 20,
+        offer: { price: 8, description: '热汤面 8 元' },
+      },
+    ],
   },
   {
     name: '老乡鸡(宝龙旭辉广场B1店)',
-    slots: [{ title: '骑手下午茶套餐', kind: 'meal', eligibleGroups: ['rider', 'courier', 'new_form'], windows: on(ALL_DAYS, '14:00', '16:00'), capacity: 30, offer: { discountPercent: 20 } }],
+    slots: [
+      {
+        title: '骑手下午茶套餐',
+        kind: 'meal',
+        eligibleGroups: ['rider', 'courier', 'new_form'],
+        windows: on(ALL_DAYS, '14:00', '16:00'),
+        capacity: 30,
+        offer: { discountPercent: 20 },
+      },
+    ],
   },
   {
     // Scenario 2: night guards; the Sunday window crosses midnight and the end of the week.
     name: '鸿俊保安公司建设者之家职工食堂',
-    slots: [{ title: '夜班夜宵 23:30~00:30', kind: 'meal', eligibleGroups: ['security_guard', 'sanitation'], windows: on(ALL_DAYS, '23:30', '00:30'), capacity: 25, offer: { price: 6, description: '夜宵一份 6 元' } }],
+    slots: [
+      {
+        title: '夜班夜宵 23:30~00:30',
+        kind: 'meal',
+        eligibleGroups: ['security_guard', 'sanitation'],
+        windows: on(ALL_DAYS, '23:30', '00:30'),
+        capacity: 25,
+        offer: { price: 6, description: '夜宵一份 6 元' },
+      },
+    ],
   },
   ...['小毛发型设计室', '阿强理发店', '剪艺坊', '青丝美发'].map((name, i) => ({
     name,
-    slots: [{ title: '工会会员理发优惠', kind: 'haircut' as const, eligibleGroups: ['union_member', 'rider', 'sanitation', 'security_guard'] as TargetGroup[], windows: [...on(WEEKDAYS, '18:00', '21:00'), { day: 6, start: '10:00', end: '16:00' }], capacity: 3 + (i % 2), offer: { discountPercent: 20 } }],
+    slots: [
+      {
+        title: '工会会员理发优惠',
+        kind: 'haircut' as const,
+        eligibleGroups: ['union_member', 'rider', 'sanitation', 'security_guard'] as TargetGroup[],
+        windows: [...on(WEEKDAYS, '18:00', '21:00'), { day: 6, start: '10:00', end: '16:00' }],
+        capacity: 3 + (i % 2),
+        offer: { discountPercent: 20 },
+      },
+    ],
   })),
   {
     name: '汉庭酒店(定海路店)',
-    slots: [{ title: '来沪团聚职工家属协议价', kind: 'lodging', eligibleGroups: ['rural_migrant', 'security_guard', 'sanitation', 'rider'], windows: on([5, 6, 7], '12:00', '22:00'), capacity: 8, offer: { price: 199, description: '街道协议价 199 元/晚' }, radiusKm: 5 }],
+    slots: [
+      {
+        title: '来沪团聚职工家属协议价',
+        kind: 'lodging',
+        eligibleGroups: ['rural_migrant', 'security_guard', 'sanitation', 'rider'],
+        windows: on([5, 6, 7], '12:00', '22:00'),
+        capacity: 8,
+        offer: { price: 199, description: '街道协议价 199 元/晚' },
+        radiusKm: 5,
+      },
+    ],
   },
   {
     name: '海大科技园职工之家',
-    slots: [{ title: '初来乍到职工临时住宿', kind: 'lodging', eligibleGroups: ['rural_migrant', 'flexible', 'new_form'], windows: on(ALL_DAYS, '20:00', '08:00'), capacity: 12, offer: { price: 30, description: '临时住宿 30 元/晚' }, radiusKm: 5 }],
+    slots: [
+      {
+        title: '初来乍到职工临时住宿',
+        kind: 'lodging',
+        eligibleGroups: ['rural_migrant', 'flexible', 'new_form'],
+        windows: on(ALL_DAYS, '20:00', '08:00'),
+        capacity: 12,
+        offer: { price: 30, description: '临时住宿 30 元/晚' },
+        radiusKm: 5,
+      },
+    ],
   },
   ...['老周电动车维修', '顺风车行', '骑士驿站维修点', '杨浦电动车快修', '定海电驴之家'].map((name, i) => ({
     name,
-    slots: [{ title: '骑手电动车保养八折', kind: 'repair' as const, eligibleGroups: ['rider', 'courier', 'new_form'] as TargetGroup[], windows: on(ALL_DAYS, i % 2 === 0 ? '14:00' : '14:30', '17:00'), capacity: 4, offer: { discountPercent: 20 } }],
+    slots: [
+      {
+        title: '骑手电动车保养八折',
+        kind: 'repair' as const,
+        eligibleGroups: ['rider', 'courier', 'new_form'] as TargetGroup[],
+        windows: on(ALL_DAYS, i % 2 === 0 ? '14:00' : '14:30', '17:00'),
+        capacity: 4,
+        offer: { discountPercent: 20 },
+      },
+    ],
   })),
   {
     name: '惠民手机维修',
-    slots: [{ title: '骑手手机快修', kind: 'repair', eligibleGroups: ['rider', 'courier'], windows: on(ALL_DAYS, '14:00', '16:00'), capacity: 3, offer: { discountPercent: 15 } }],
+    slots: [
+      {
+        title: '骑手手机快修',
+        kind: 'repair',
+        eligibleGroups: ['rider', 'courier'],
+        windows: on(ALL_DAYS, '14:00', '16:00'),
+        capacity: 3,
+        offer: { discountPercent: 15 },
+      },
+    ],
   },
   {
     name: '定海路职工夜校',
-    slots: [{ title: '技能培训与美学课程', kind: 'course', eligibleGroups: ['union_member', 'rider', 'courier', 'flexible', 'new_form', 'security_guard'], windows: on([2, 4], '19:00', '21:00'), capacity: 40, offer: { price: 0, description: '免费' }, radiusKm: 4 }],
+    slots: [
+      {
+        title: '技能培训与美学课程',
+        kind: 'course',
+        eligibleGroups: ['union_member', 'rider', 'courier', 'flexible', 'new_form', 'security_guard'],
+        windows: on([2, 4], '19:00', '21:00'),
+        capacity: 40,
+        offer: { price: 0, description: '免费' },
+        radiusKm: 4,
+      },
+    ],
   },
   {
     name: '上海国际时尚中心户外职工爱心接力站',
-    slots: [{ title: '凌晨热水与休息', kind: 'other', eligibleGroups: ['sanitation', 'security_guard', 'rider', 'courier'], windows: on(ALL_DAYS, '05:30', '07:00'), capacity: 20, offer: { price: 0, description: '热水、微波炉、休息座椅' } }],
+    slots: [
+      {
+        title: '凌晨热水与休息',
+        kind: 'other',
+        eligibleGroups: ['sanitation', 'security_guard', 'rider', 'courier'],
+        windows: on(ALL_DAYS, '05:30', '07:00'),
+        capacity: 20,
+        offer: { price: 0, description: '热水、微波炉、休息座椅' },
+      },
+    ],
   },
   {
     name: '定海便利店',
-    slots: [{ title: '午后热食八五折', kind: 'meal', eligibleGroups: ['rider', 'courier', 'sanitation'], windows: on(ALL_DAYS, '14:00', '15:30'), capacity: 15, offer: { discountPercent: 15 } }],
+    slots: [
+      {
+        title: '午后热食八五折',
+        kind: 'meal',
+        eligibleGroups: ['rider', 'courier', 'sanitation'],
+        windows: on(ALL_DAYS, '14:00', '15:30'),
+        capacity: 15,
+        offer: { discountPercent: 15 },
+      },
+    ],
   },
   {
     name: '清风洗衣坊',
-    slots: [{ title: '工服清洗优惠', kind: 'other', eligibleGroups: ['security_guard', 'sanitation'], windows: on(ALL_DAYS, '06:00', '08:00'), capacity: 10, offer: { discountPercent: 30 } }],
+    slots: [
+      {
+        title: '工服清洗优惠',
+        kind: 'other',
+        eligibleGroups: ['security_guard', 'sanitation'],
+        windows: on(ALL_DAYS, '06:00', '08:00'),
+        capacity: 10,
+        offer: { discountPercent: 30 },
+      },
+    ],
   },
   {
     name: '益康大药房',
-    slots: [{ title: '户外职工防暑药品', kind: 'other', eligibleGroups: ['sanitation', 'rider', 'courier', 'security_guard'], windows: on(ALL_DAYS, '13:00', '15:00'), capacity: 10, offer: { discountPercent: 10 } }],
+    slots: [
+      {
+        title: '户外职工防暑药品',
+        kind: 'other',
+        eligibleGroups: ['sanitation', 'rider', 'courier', 'security_guard'],
+        windows: on(ALL_DAYS, '13:00', '15:00'),
+        capacity: 10,
+        offer: { discountPercent: 10 },
+      },
+    ],
   },
   {
     name: '骑士之家茶饮',
-    slots: [{ title: '骑手解暑茶饮', kind: 'meal', eligibleGroups: ['rider', 'courier', 'new_form'], windows: on(ALL_DAYS, '13:30', '15:30'), capacity: 20, offer: { price: 3, description: '凉茶 3 元' } }],
+    slots: [
+      {
+        title: '骑手解暑茶饮',
+        kind: 'meal',
+        eligibleGroups: ['rider', 'courier', 'new_form'],
+        windows: on(ALL_DAYS, '13:30', '15:30'),
+        capacity: 20,
+        offer: { price: 3, description: '凉茶 3 元' },
+      },
+    ],
   },
   {
     name: '平凉浴室',
-    slots: [{ title: '夜班职工淋浴', kind: 'other', eligibleGroups: ['security_guard', 'sanitation'], windows: on(ALL_DAYS, '06:00', '08:00'), capacity: 8, offer: { price: 10 } }],
+    slots: [
+      {
+        title: '夜班职工淋浴',
+        kind: 'other',
+        eligibleGroups: ['security_guard', 'sanitation'],
+        windows: on(ALL_DAYS, '06:00', '08:00'),
+        capacity: 8,
+        offer: { price: 10 },
+      },
+    ],
   },
   {
     name: '明亮眼镜店',
-    slots: [{ title: '工会会员验光配镜优惠', kind: 'other', eligibleGroups: ['union_member'], windows: [...on(WEEKDAYS, '18:30', '20:30'), { day: 6, start: '10:00', end: '17:00' }], capacity: 2, offer: { discountPercent: 25 } }],
+    slots: [
+      {
+        title: '工会会员验光配镜优惠',
+        kind: 'other',
+        eligibleGroups: ['union_member'],
+        windows: [...on(WEEKDAYS, '18:30', '20:30'), { day: 6, start: '10:00', end: '17:00' }],
+        capacity: 2,
+        offer: { discountPercent: 25 },
+      },
+    ],
   },
   {
     name: '巧手修鞋铺',
-    slots: [{ title: '工作鞋修补', kind: 'repair', eligibleGroups: ['sanitation', 'security_guard', 'rider'], windows: on(ALL_DAYS, '10:00', '12:00'), capacity: 3, offer: { discountPercent: 30 } }],
+    slots: [
+      {
+        title: '工作鞋修补',
+        kind: 'repair',
+        eligibleGroups: ['sanitation', 'security_guard', 'rider'],
+        windows: on(ALL_DAYS, '10:00', '12:00'),
+        capacity: 3,
+        offer: { discountPercent: 30 },
+      },
+    ],
   },
   {
     name: '滨江职工健身驿站',
-    slots: [{ title: '下班后健身体验', kind: 'other', eligibleGroups: ['union_member'], windows: on(WEEKDAYS, '18:30', '21:00'), capacity: 15, offer: { price: 0, description: '免费体验' } }],
+    slots: [
+      {
+        title: '下班后健身体验',
+        kind: 'other',
+        eligibleGroups: ['union_member'],
+        windows: on(WEEKDAYS, '18:30', '21:00'),
+        capacity: 15,
+        offer: { price: 0, description: '免费体验' },
+      },
+    ],
   },
   {
     name: '定海路职工书屋',
-    slots: [{ title: '夜班后阅读休息', kind: 'other', eligibleGroups: ['security_guard', 'sanitation', 'flexible'], windows: on(ALL_DAYS, '06:00', '09:00'), capacity: 12, offer: { price: 0, description: '免费' } }],
+    slots: [
+      {
+        title: '夜班后阅读休息',
+        kind: 'other',
+        eligibleGroups: ['security_guard', 'sanitation', 'flexible'],
+        windows: on(ALL_DAYS, '06:00', '09:00'),
+        capacity: 12,
+        offer: { price: 0, description: '免费' },
+      },
+    ],
   },
 ];
 
@@ -394,7 +690,10 @@ interface Industry {
 
 const INDUSTRIES: Industry[] = [
   {
-    name: 'aluminium', suffix: '铝业有限公司', weight: 12, site: 'park',
+    name: 'aluminium',
+    suffix: '铝业有限公司',
+    weight: 12,
+    site: 'park',
     jobs: [
       { title: '铝型材挤压操作工', skills: ['machine_operation', 'aluminium_extrusion'], shift: 'day', positions: [20, 120] },
       { title: '夜班普工', skills: [], shift: 'night', positions: [10, 80] },
@@ -404,7 +703,10 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'food', suffix: '食品科技有限公司', weight: 12, site: 'town',
+    name: 'food',
+    suffix: '食品科技有限公司',
+    weight: 12,
+    site: 'town',
     jobs: [
       { title: '芒果分拣包装工', skills: ['fruit_sorting', 'packing'], shift: 'day', positions: [20, 100] },
       { title: '冷链仓管员', skills: ['warehouse', 'cold_chain'], shift: 'day', positions: [2, 10] },
@@ -412,7 +714,10 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'electronics', suffix: '电子科技有限公司', weight: 9, site: 'park',
+    name: 'electronics',
+    suffix: '电子科技有限公司',
+    weight: 9,
+    site: 'park',
     jobs: [
       { title: '电子装配工', skills: ['assembly'], shift: 'day', positions: [20, 150] },
       { title: '焊锡工', skills: ['soldering'], shift: 'day', positions: [5, 30] },
@@ -420,14 +725,20 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'garments', suffix: '服饰有限公司', weight: 6, site: 'town',
+    name: 'garments',
+    suffix: '服饰有限公司',
+    weight: 6,
+    site: 'town',
     jobs: [
       { title: '缝纫工', skills: ['sewing'], shift: 'day', positions: [10, 60] },
       { title: '整烫包装工', skills: ['ironing', 'packing'], shift: 'day', positions: [5, 30] },
     ],
   },
   {
-    name: 'logistics', suffix: '物流有限公司', weight: 8, site: 'city',
+    name: 'logistics',
+    suffix: '物流有限公司',
+    weight: 8,
+    site: 'city',
     jobs: [
       { title: '仓库分拣员', skills: ['sorting', 'warehouse'], shift: 'night', positions: [10, 50] },
       { title: '货车司机', skills: ['driving_c1'], shift: 'day', positions: [3, 15] },
@@ -435,7 +746,10 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'retail', suffix: '百货有限公司', weight: 9, site: 'city',
+    name: 'retail',
+    suffix: '百货有限公司',
+    weight: 9,
+    site: 'city',
     jobs: [
       { title: '收银员', skills: ['cashier'], shift: 'service', positions: [3, 20] },
       { title: '导购员', skills: ['sales', 'customer_service'], shift: 'service', positions: [3, 20] },
@@ -443,7 +757,10 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'hospitality', suffix: '酒店管理有限公司', weight: 7, site: 'city',
+    name: 'hospitality',
+    suffix: '酒店管理有限公司',
+    weight: 7,
+    site: 'city',
     jobs: [
       { title: '客房服务员', skills: ['housekeeping'], shift: 'service', positions: [3, 20] },
       { title: '厨师', skills: ['cooking', 'food_safety'], shift: 'service', positions: [2, 8] },
@@ -451,14 +768,20 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'telecom', suffix: '通信服务有限公司', weight: 4, site: 'city',
+    name: 'telecom',
+    suffix: '通信服务有限公司',
+    weight: 4,
+    site: 'city',
     jobs: [
       { title: '营业厅客服', skills: ['customer_service', 'sales'], shift: 'service', positions: [2, 10] },
       { title: '宽带装维工程师', skills: ['network_install', 'electrician'], shift: 'office', positions: [2, 12] },
     ],
   },
   {
-    name: 'ecommerce', suffix: '电子商务有限公司', weight: 8, site: 'town',
+    name: 'ecommerce',
+    suffix: '电子商务有限公司',
+    weight: 8,
+    site: 'town',
     jobs: [
       { title: '直播带货主播', skills: ['livestream_sales', 'customer_service'], shift: 'service', positions: [2, 10] },
       { title: '电商打包员', skills: ['packing'], shift: 'day', positions: [5, 40] },
@@ -466,14 +789,20 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'construction', suffix: '建材有限公司', weight: 6, site: 'park',
+    name: 'construction',
+    suffix: '建材有限公司',
+    weight: 6,
+    site: 'park',
     jobs: [
       { title: '电焊工', skills: ['welding'], shift: 'day', positions: [3, 20] },
       { title: '搅拌站操作工', skills: ['machine_operation'], shift: 'day', positions: [3, 15] },
     ],
   },
   {
-    name: 'property', suffix: '物业服务有限公司', weight: 7, site: 'city',
+    name: 'property',
+    suffix: '物业服务有限公司',
+    weight: 7,
+    site: 'city',
     jobs: [
       { title: '保安员', skills: ['security', 'fire_safety'], shift: 'night', positions: [5, 30] },
       { title: '保洁员', skills: ['cleaning'], shift: 'service', positions: [5, 30] },
@@ -481,14 +810,20 @@ const INDUSTRIES: Industry[] = [
     ],
   },
   {
-    name: 'energy', suffix: '新能源科技有限公司', weight: 4, site: 'park',
+    name: 'energy',
+    suffix: '新能源科技有限公司',
+    weight: 4,
+    site: 'park',
     jobs: [
       { title: '电池组装工', skills: ['assembly', 'machine_operation'], shift: 'day', positions: [20, 100] },
       { title: '设备维护员', skills: ['electrician', 'repair'], shift: 'day', positions: [2, 10] },
     ],
   },
   {
-    name: 'agriculture', suffix: '农业发展有限公司', weight: 8, site: 'town',
+    name: 'agriculture',
+    suffix: '农业发展有限公司',
+    weight: 8,
+    site: 'town',
     jobs: [
       { title: '果园管护工', skills: ['fruit_growing'], shift: 'day', positions: [10, 60] },
       { title: '农产品分拣工', skills: ['fruit_sorting', 'packing'], shift: 'day', positions: [10, 50] },
@@ -497,7 +832,50 @@ const INDUSTRIES: Industry[] = [
 ];
 
 const COMPANY_PREFIXES = ['田阳', '百色', '右江', '田东', '广西', '桂西', '壮乡'];
-const COMPANY_CORES = ['华兴', '鑫源', '恒达', '南华', '金穗', '瑞丰', '宏图', '嘉禾', '盛世', '永安', '东盛', '锦程', '福瑞', '新桂', '红城', '德润', '汇通', '长青', '百川', '祥和', '兴旺', '富民', '乐业', '天成', '裕丰', '同心', '顺达', '鸿运', '佳美', '优品', '果丰', '芒乡', '银河', '金凤', '立信', '诚信', '远航', '振华', '新城', '益民', '聚力', '和美'];
+const COMPANY_CORES = [
+  '华兴',
+  '鑫源',
+  '恒达',
+  '南华',
+  '金穗',
+  '瑞丰',
+  '宏图',
+  '嘉禾',
+  '盛世',
+  '永安',
+  '东盛',
+  '锦程',
+  '福瑞',
+  '新桂',
+  '红城',
+  '德润',
+  '汇通',
+  '长青',
+  '百川',
+  '祥和',
+  '兴旺',
+  '富民',
+  '乐业',
+  '天成',
+  '裕丰',
+  '同心',
+  '顺达',
+  '鸿运',
+  '佳美',
+  '优品',
+  '果丰',
+  '芒乡',
+  '银河',
+  '金凤',
+  '立信',
+  '诚信',
+  '远航',
+  '振华',
+  '新城',
+  '益民',
+  '聚力',
+  '和美',
+];
 
 const SHIFTS: Record<Industry['jobs'][number]['shift'], (r: Random) => WeeklyWindow[]> = {
   day: (r) => on(r.chance(0.7) ? MON_TO_SAT : WEEKDAYS, '08:00', '17:00'),
@@ -508,8 +886,17 @@ const SHIFTS: Record<Industry['jobs'][number]['shift'], (r: Random) => WeeklyWin
 
 /** The groups the fair targets (重点群体) and how common each is among its seekers. */
 const SEEKER_GROUPS: [TargetGroup, number][] = [
-  ['rural_migrant', 34], ['laid_off', 12], ['veteran', 8], ['reassignment', 6], ['flexible', 14], ['new_form', 8],
-  ['hardship', 5], ['disabled', 3], ['union_member', 5], ['rider', 3], ['courier', 2],
+  ['rural_migrant', 34],
+  ['laid_off', 12],
+  ['veteran', 8],
+  ['reassignment', 6],
+  ['flexible', 14],
+  ['new_form', 8],
+  ['hardship', 5],
+  ['disabled', 3],
+  ['union_member', 5],
+  ['rider', 3],
+  ['courier', 2],
 ];
 const WELCOMED_GROUPS: TargetGroup[] = ['veteran', 'rural_migrant', 'laid_off', 'reassignment', 'hardship', 'disabled', 'flexible', 'new_form'];
 
@@ -558,9 +945,11 @@ function fairScenario(scale: number): Scenario {
     while (names.has(name));
     names.add(name);
     const site =
-      industry.site === 'park' ? random.near(random.pick(parks), 1.5)
-      : industry.site === 'city' ? random.near(townPoint(TOWNS[TOWNS.length - 1]), 3)
-      : random.near(townPoint(random.pick(TOWNS)), 2);
+      industry.site === 'park'
+        ? random.near(random.pick(parks), 1.5)
+        : industry.site === 'city'
+          ? random.near(townPoint(TOWNS[TOWNS.length - 1]), 3)
+          : random.near(townPoint(random.pick(TOWNS)), 2);
     const openings = random.sample(industry.jobs, Math.min(industry.jobs.length, random.int(1, 4))).map((job) => {
       const welcomesAll = random.chance(0.35);
       const targetGroups = welcomesAll ? [] : random.sample(WELCOMED_GROUPS, random.int(2, 4));
@@ -580,7 +969,10 @@ function fairScenario(scale: number): Scenario {
     drafts.push({ name, openings });
   }
   const flat = drafts.flatMap((draft) => draft.openings);
-  const positions = apportion(Math.max(positionTotal, flat.length), flat.map((opening) => opening.weight));
+  const positions = apportion(
+    Math.max(positionTotal, flat.length),
+    flat.map((opening) => opening.weight),
+  );
   let k = 0;
   const employers: EmployerPlan[] = drafts.map((draft) => ({
     name: draft.name,
@@ -607,7 +999,12 @@ function fairScenario(scale: number): Scenario {
       groups: list,
       skills: [...skills],
       location: random.near(townPoint(TOWNS[townIndex]), 3),
-      maxTravelKm: random.weighted([[10, 2], [20, 3], [30, 3], [50, 2]]),
+      maxTravelKm: random.weighted([
+        [10, 2],
+        [20, 3],
+        [30, 3],
+        [50, 2],
+      ]),
       availability: random.weighted(AVAILABILITY)(random),
       breaks: [],
       accessibilityNeeds: needsOf(random, list),

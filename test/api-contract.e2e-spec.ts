@@ -359,7 +359,10 @@ describe('GET /v1/candidates/:id/explain', () => {
     const opening = await newOpening(a, { targetGroups: ['rider'], accessibilityFeatures: [] });
     const res = await expectStatus(call('get', `/v1/candidates/${candidate}/explain?openingId=${opening}`, 'caseworker'), 200);
     expect(res.body).toMatchObject({ candidateId: candidate, offerId: opening, eligible: false });
-    const failing = (res.body.rules as Body[]).filter((check) => check.pass === false).map((check) => check.rule).sort();
+    const failing = (res.body.rules as Body[])
+      .filter((check) => check.pass === false)
+      .map((check) => check.rule)
+      .sort();
     expect(failing).toEqual(['accessibility', 'consent', 'distance']);
     expect(rule(res, 'distance')?.km).toBeGreaterThan(10);
     expect(rule(res, 'accessibility')).toMatchObject({ pass: false, unmetNeeds: ['wheelchair'] });
@@ -367,7 +370,7 @@ describe('GET /v1/candidates/:id/explain', () => {
     expect(rule(res, 'schedule')).toMatchObject({ pass: true, coverage: 0.5, coveredMinutes: 1200, shiftMinutes: 2400 });
   });
 
-  it('?slotId= of a slot during the person\'s break: passes, with the minutes of overlap', async () => {
+  it("?slotId= of a slot during the person's break: passes, with the minutes of overlap", async () => {
     const candidate = await newCandidate(a);
     const slot = await newSlot(a);
     const res = await expectStatus(call('get', `/v1/candidates/${candidate}/explain?slotId=${slot}`, 'caseworker'), 200);
@@ -376,7 +379,7 @@ describe('GET /v1/candidates/:id/explain', () => {
     expect(rule(res, 'break_overlap')).toMatchObject({ pass: true, bestOverlapMinutes: 60 });
   });
 
-  it('?slotId= of a slot outside the person\'s breaks: fails on the overlap only', async () => {
+  it("?slotId= of a slot outside the person's breaks: fails on the overlap only", async () => {
     const candidate = await newCandidate(a, { breaks: weekdays('15:00', '16:00') });
     const slot = await newSlot(a);
     const res = await expectStatus(call('get', `/v1/candidates/${candidate}/explain?slotId=${slot}`, 'caseworker'), 200);
@@ -439,7 +442,19 @@ describe('openings (employer)', () => {
     const parties = await createParties(api, 'summary');
     const opening = await newOpening(parties);
     const otherOpening = await newOpening(parties);
-    const statuses = ['proposed', 'proposed', 'proposed', 'contacted', 'interested', 'interested', 'interview', 'hired', 'declined', 'no_response', 'withdrawn'];
+    const statuses = [
+      'proposed',
+      'proposed',
+      'proposed',
+      'contacted',
+      'interested',
+      'interested',
+      'interview',
+      'hired',
+      'declined',
+      'no_response',
+      'withdrawn',
+    ];
     const people: string[] = [];
     for (const [index, status] of statuses.entries()) {
       const candidate = await newCandidate(parties, { displayName: `Summary person ${index}`, phone: `+86 139 0000 00${10 + index}` });
@@ -450,7 +465,14 @@ describe('openings (employer)', () => {
 
     const res = await expectStatus(call('get', `/v1/openings/${opening}`, { key: parties.employer }), 200);
     expect(res.body.matchSummary).toEqual({
-      proposed: 3, contacted: 1, interested: 2, interview: 1, hired: 1, declined: 1, no_response: 1, withdrawn: 1,
+      proposed: 3,
+      contacted: 1,
+      interested: 2,
+      interview: 1,
+      hired: 1,
+      declined: 1,
+      no_response: 1,
+      withdrawn: 1,
     });
     const text = JSON.stringify(res.body);
     for (const person of people) expect(text).not.toContain(person);
@@ -550,7 +572,7 @@ describe('PATCH /v1/matches/:id (caseworker owning the candidate)', () => {
 });
 
 describe('GET /v1/candidate-lists (caseworker)', () => {
-  it('shows per offer only the caller\'s own candidates, best score first, with the documented fields', async () => {
+  it("shows per offer only the caller's own candidates, best score first, with the documented fields", async () => {
     const mine = await createParties(api, 'lists-mine');
     const theirs = await createParties(api, 'lists-theirs');
     const low = await newCandidate(mine, { displayName: 'Low score' });
@@ -559,23 +581,35 @@ describe('GET /v1/candidate-lists (caseworker)', () => {
     const foreign = await newCandidate(theirs, { displayName: 'Someone else' });
     const opening = await newOpening(mine, { title: 'Night security' });
     const slot = await newSlot(mine, { title: 'Lunch 30% off' });
-    const reasons = [{ code: 'distance', km: 1.2 }, { code: 'skills', covered: 1 }];
+    const reasons = [
+      { code: 'distance', km: 1.2 },
+      { code: 'skills', covered: 1 },
+    ];
     // Inserted out of order: the list must sort them.
     const lowMatch = await insertMatch({ openingId: opening, candidateId: low, caseworkerId: mine.caseworkerId, score: 0.21, reasons });
     const highMatch = await insertMatch({ openingId: opening, candidateId: high, caseworkerId: mine.caseworkerId, score: 0.93, reasons });
     const foreignMatch = await insertMatch({ openingId: opening, candidateId: foreign, caseworkerId: theirs.caseworkerId, score: 0.99 });
-    const middleMatch = await insertMatch({ openingId: opening, candidateId: middle, caseworkerId: mine.caseworkerId, score: 0.5, reasons, status: 'contacted' });
+    const middleMatch = await insertMatch({
+      openingId: opening,
+      candidateId: middle,
+      caseworkerId: mine.caseworkerId,
+      score: 0.5,
+      reasons,
+      status: 'contacted',
+    });
     const slotMatch = await insertMatch({ slotId: slot, candidateId: low, caseworkerId: mine.caseworkerId, score: 0.66, reasons });
 
     const res = await expectStatus(call('get', '/v1/candidate-lists', { key: mine.caseworker }), 200);
     expect(res.body).toHaveLength(2);
     const openingList = res.body.find((list: Body) => list.offerId === opening);
     expect(openingList).toMatchObject({ kind: 'opening', offerId: opening, title: 'Night security' });
-    expect(openingList.matches).toEqual([
-      { matchId: highMatch, candidateId: high, displayName: 'High score', score: 0.93, reasons, status: 'proposed' },
-      { matchId: middleMatch, candidateId: middle, displayName: 'Middle score', score: 0.5, reasons, status: 'contacted' },
-      { matchId: lowMatch, candidateId: low, displayName: 'Low score', score: 0.21, reasons, status: 'proposed' },
-    ].map((expected) => expect.objectContaining(expected)));
+    expect(openingList.matches).toEqual(
+      [
+        { matchId: highMatch, candidateId: high, displayName: 'High score', score: 0.93, reasons, status: 'proposed' },
+        { matchId: middleMatch, candidateId: middle, displayName: 'Middle score', score: 0.5, reasons, status: 'contacted' },
+        { matchId: lowMatch, candidateId: low, displayName: 'Low score', score: 0.21, reasons, status: 'proposed' },
+      ].map((expected) => expect.objectContaining(expected)),
+    );
     const slotList = res.body.find((list: Body) => list.offerId === slot);
     expect(slotList).toMatchObject({ kind: 'slot', offerId: slot, title: 'Lunch 30% off' });
     expect(slotList.matches).toEqual([expect.objectContaining({ matchId: slotMatch, candidateId: low, score: 0.66, status: 'proposed' })]);
@@ -584,13 +618,17 @@ describe('GET /v1/candidate-lists (caseworker)', () => {
 
     const other = await expectStatus(call('get', '/v1/candidate-lists', { key: theirs.caseworker }), 200);
     expect(other.body).toEqual([
-      expect.objectContaining({ kind: 'opening', offerId: opening, matches: [expect.objectContaining({ matchId: foreignMatch, candidateId: foreign, score: 0.99 })] }),
+      expect.objectContaining({
+        kind: 'opening',
+        offerId: opening,
+        matches: [expect.objectContaining({ matchId: foreignMatch, candidateId: foreign, score: 0.99 })],
+      }),
     ]);
   });
 });
 
 describe('GET /v1/inbox (employer, merchant, caseworker)', () => {
-  it('shows the caller\'s own notifications, newest first, as {id, type, createdAt, payload}', async () => {
+  it("shows the caller's own notifications, newest first, as {id, type, createdAt, payload}", async () => {
     const mine = await createParties(api, 'inbox-mine');
     const theirs = await createParties(api, 'inbox-theirs');
     const forCaseworker = (minutes: number, batch: number) =>
@@ -605,14 +643,34 @@ describe('GET /v1/inbox (employer, merchant, caseworker)', () => {
     const middle = await forCaseworker(20, 2);
     const oldest = await forCaseworker(30, 1);
     const newest = await forCaseworker(10, 3);
-    await insertNotification({ recipientKind: 'caseworker', recipientId: theirs.caseworkerId, type: 'candidate_list', payload: { batch: 99 }, createdAt: minutesAgo(1) });
+    await insertNotification({
+      recipientKind: 'caseworker',
+      recipientId: theirs.caseworkerId,
+      type: 'candidate_list',
+      payload: { batch: 99 },
+      createdAt: minutesAgo(1),
+    });
     const employerNote = await insertNotification({
-      recipientKind: 'organization', recipientId: mine.employerId, type: 'match_summary', payload: { proposed: 4 }, createdAt: minutesAgo(5),
+      recipientKind: 'organization',
+      recipientId: mine.employerId,
+      type: 'match_summary',
+      payload: { proposed: 4 },
+      createdAt: minutesAgo(5),
     });
     const merchantNote = await insertNotification({
-      recipientKind: 'organization', recipientId: mine.merchantId, type: 'match_summary', payload: { offered: 2 }, createdAt: minutesAgo(5),
+      recipientKind: 'organization',
+      recipientId: mine.merchantId,
+      type: 'match_summary',
+      payload: { offered: 2 },
+      createdAt: minutesAgo(5),
     });
-    await insertNotification({ recipientKind: 'organization', recipientId: theirs.employerId, type: 'match_summary', payload: { proposed: 9 }, createdAt: minutesAgo(1) });
+    await insertNotification({
+      recipientKind: 'organization',
+      recipientId: theirs.employerId,
+      type: 'match_summary',
+      payload: { proposed: 9 },
+      createdAt: minutesAgo(1),
+    });
 
     const caseworker = await expectStatus(call('get', '/v1/inbox', { key: mine.caseworker }), 200);
     expect(caseworker.body.map((entry: Body) => entry.id)).toEqual([newest, middle, oldest]);
@@ -647,7 +705,9 @@ describe('Idempotency-Key on POST', () => {
 
 describe('POST /v1/candidates/bulk (caseworker)', () => {
   const candidatesOf = async (caseworkerId: string) =>
-    (await world.db.query(`SELECT display_name FROM candidates WHERE caseworker_id = $1 ORDER BY display_name`, [caseworkerId])).rows.map((row) => row.display_name);
+    (await world.db.query(`SELECT display_name FROM candidates WHERE caseworker_id = $1 ORDER BY display_name`, [caseworkerId])).rows.map(
+      (row) => row.display_name,
+    );
 
   it('NDJSON: 200, valid lines kept, bad lines reported by line number with the bad fields', async () => {
     const parties = await createParties(api, 'bulk-ndjson');
@@ -687,7 +747,10 @@ describe('POST /v1/candidates/bulk (caseworker)', () => {
     const parties = await createParties(api, 'bulk-bad');
     const lines = [JSON.stringify(aCandidate({ displayName: 'Good line' })), JSON.stringify(bad())];
     const res = await expectStatus(call('post', '/v1/candidates/bulk', { key: parties.caseworker }, lines.join('\n'), 'application/x-ndjson'), 200);
-    expect(res.body).toEqual({ accepted: 1, rejected: [{ line: 2, details: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]) }] });
+    expect(res.body).toEqual({
+      accepted: 1,
+      rejected: [{ line: 2, details: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]) }],
+    });
     expect(await candidatesOf(parties.caseworkerId)).toEqual(['Good line']);
   });
 
@@ -703,7 +766,14 @@ describe('400: bad values, each bad field named in details', () => {
   type BadRow = [string, Caller, Method, string, unknown, (readonly [string, string?])[]];
   const rows: BadRow[] = [
     // candidates
-    ['a candidate latitude out of range', 'caseworker', 'post', '/v1/candidates', aCandidate({ location: { lat: 91, lng: 121.5 } }), [['location.lat', 'must be between -90 and 90']]],
+    [
+      'a candidate latitude out of range',
+      'caseworker',
+      'post',
+      '/v1/candidates',
+      aCandidate({ location: { lat: 91, lng: 121.5 } }),
+      [['location.lat', 'must be between -90 and 90']],
+    ],
     ['a candidate longitude given as text', 'caseworker', 'post', '/v1/candidates', aCandidate({ location: { lat: 31.2, lng: '121.5' } }), [['location.lng']]],
     ['an unknown target group', 'caseworker', 'post', '/v1/candidates', aCandidate({ groups: ['pilot'] }), [['groups']]],
     ['no target group', 'caseworker', 'post', '/v1/candidates', aCandidate({ groups: [] }), [['groups']]],
@@ -719,10 +789,24 @@ describe('400: bad values, each bad field named in details', () => {
       'post',
       '/v1/candidates',
       aCandidate({ location: { lat: -100, lng: 200 }, groups: ['pilot'], maxTravelKm: 0, availability: [{ day: 0, start: '8:00', end: '12:00' }] }),
-      [['location.lat', 'must be between -90 and 90'], ['location.lng', 'must be between -180 and 180'], ['groups'], ['maxTravelKm'], ['availability.0.day'], ['availability.0.start']],
+      [
+        ['location.lat', 'must be between -90 and 90'],
+        ['location.lng', 'must be between -180 and 180'],
+        ['groups'],
+        ['maxTravelKm'],
+        ['availability.0.day'],
+        ['availability.0.start'],
+      ],
     ],
     ['an unknown candidate field', 'caseworker', 'post', '/v1/candidates', aCandidate({ favouriteColour: 'red' }), [['favouriteColour', 'is not allowed']]],
-    ['an unknown nested field', 'caseworker', 'post', '/v1/candidates', aCandidate({ location: { lat: 31.27, lng: 121.54, alt: 12 } }), [['location.alt', 'is not allowed']]],
+    [
+      'an unknown nested field',
+      'caseworker',
+      'post',
+      '/v1/candidates',
+      aCandidate({ location: { lat: 31.27, lng: 121.54, alt: 12 } }),
+      [['location.alt', 'is not allowed']],
+    ],
     ['a body that is a JSON array', 'caseworker', 'post', '/v1/candidates', [aCandidate()], [['(body)']]],
     // openings
     ['a shift starting at 25:00', 'employer', 'post', '/v1/openings', anOpening({ shifts: [{ day: 1, start: '25:00', end: '16:00' }] }), [['shifts.0.start']]],
@@ -748,15 +832,36 @@ describe('400: bad values, each bad field named in details', () => {
     // organizations and caseworkers
     ['an unknown organization kind', 'admin', 'post', '/v1/organizations', { name: 'Bank', kind: 'bank' }, [['kind']]],
     ['an empty organization name', 'admin', 'post', '/v1/organizations', { name: '', kind: 'employer' }, [['name']]],
-    ['a webhook URL that is not http(s)', 'admin', 'post', '/v1/organizations', { name: 'X', kind: 'merchant', webhookUrl: 'ftp://hooks.example.org/x' }, [['webhookUrl']]],
-    ['a webhook URL on a private address', 'admin', 'post', '/v1/organizations', { name: 'X', kind: 'merchant', webhookUrl: 'http://10.0.0.1/hook' }, [['webhookUrl']]],
+    [
+      'a webhook URL that is not http(s)',
+      'admin',
+      'post',
+      '/v1/organizations',
+      { name: 'X', kind: 'merchant', webhookUrl: 'ftp://hooks.example.org/x' },
+      [['webhookUrl']],
+    ],
+    [
+      'a webhook URL on a private address',
+      'admin',
+      'post',
+      '/v1/organizations',
+      { name: 'X', kind: 'merchant', webhookUrl: 'http://10.0.0.1/hook' },
+      [['webhookUrl']],
+    ],
     ['a caseworker without a name', 'admin', 'post', '/v1/caseworkers', {}, [['name', 'is required']]],
     // PATCH: null for a field the resource must have, values out of range, unknown fields
     ['PATCH an opening with title null', 'employer', 'patch', '/v1/openings/{opening}', { title: null }, [['title']]],
     ['PATCH an opening with shifts null', 'employer', 'patch', '/v1/openings/{opening}', { shifts: null }, [['shifts']]],
     ['PATCH an opening with location null', 'employer', 'patch', '/v1/openings/{opening}', { location: null }, [['location']]],
     ['PATCH an opening with positions null', 'employer', 'patch', '/v1/openings/{opening}', { positions: null }, [['positions']]],
-    ['PATCH an opening with validUntil in the past', 'employer', 'patch', '/v1/openings/{opening}', { validUntil: PAST }, [['validUntil', 'must be in the future']]],
+    [
+      'PATCH an opening with validUntil in the past',
+      'employer',
+      'patch',
+      '/v1/openings/{opening}',
+      { validUntil: PAST },
+      [['validUntil', 'must be in the future']],
+    ],
     ['PATCH an opening with an unknown field', 'employer', 'patch', '/v1/openings/{opening}', { salary: 9000 }, [['salary', 'is not allowed']]],
     ['PATCH a candidate with displayName null', 'caseworker', 'patch', '/v1/candidates/{candidate}', { displayName: null }, [['displayName']]],
     ['PATCH a candidate with groups null', 'caseworker', 'patch', '/v1/candidates/{candidate}', { groups: null }, [['groups']]],
@@ -770,7 +875,14 @@ describe('400: bad values, each bad field named in details', () => {
     ['PATCH a match to declined without a reason', 'caseworker', 'patch', '/v1/matches/{match}', { status: 'declined' }, [['reason']]],
     ['PATCH a match to an unknown status', 'caseworker', 'patch', '/v1/matches/{match}', { status: 'married' }, [['status']]],
     ['PATCH a match without a status', 'caseworker', 'patch', '/v1/matches/{match}', { note: 'called twice' }, [['status', 'is required']]],
-    ['PATCH a match with an unknown field', 'caseworker', 'patch', '/v1/matches/{match}', { status: 'contacted', channel: 'phone' }, [['channel', 'is not allowed']]],
+    [
+      'PATCH a match with an unknown field',
+      'caseworker',
+      'patch',
+      '/v1/matches/{match}',
+      { status: 'contacted', channel: 'phone' },
+      [['channel', 'is not allowed']],
+    ],
     ['a redemption without a code', 'merchant', 'post', '/v1/slots/{slot}/redemptions', {}, [['code', 'is required']]],
     ['explain with an openingId that is not a UUID', 'caseworker', 'get', '/v1/candidates/{candidate}/explain?openingId=42', undefined, [['openingId']]],
     ['explain with a slotId that is not a UUID', 'caseworker', 'get', '/v1/candidates/{candidate}/explain?slotId=lunch', undefined, [['slotId']]],
@@ -881,7 +993,11 @@ describe('401: no key, unknown key, malformed header', () => {
     ['a known key under another scheme', 'Token <caseworker>'],
     ['a known key followed by junk', 'Bearer <caseworker> extra'],
   ])('%s: 401 in the error shape', async (_label, header) => {
-    for (const [method, path] of [['get', '/v1/candidate-lists'], ['get', '/v1/inbox'], ['post', '/v1/candidates']] as [Method, string][]) {
+    for (const [method, path] of [
+      ['get', '/v1/candidate-lists'],
+      ['get', '/v1/inbox'],
+      ['post', '/v1/candidates'],
+    ] as [Method, string][]) {
       let test = api.http[method](path);
       if (header !== undefined) test = test.set('Authorization', header.replace('<caseworker>', a.caseworker));
       if (method === 'post') test = test.send(aCandidate());
@@ -905,14 +1021,15 @@ describe('403: a known key of the wrong role', () => {
     ['caseworker', 'post', '/v1/organizations'],
   ] as [Caller, Method, string][])('a %s key on %s %s: 403 in the error shape, nothing created', async (caller, method, path) => {
     const before = await world.db.query(`SELECT (SELECT count(*) FROM openings) + (SELECT count(*) FROM slots) + (SELECT count(*) FROM organizations) AS n`);
-    const body = path === '/v1/slots' ? aSlot() : path === '/v1/openings' ? anOpening() : path === '/v1/organizations' ? { name: 'X', kind: 'employer' } : undefined;
+    const body =
+      path === '/v1/slots' ? aSlot() : path === '/v1/openings' ? anOpening() : path === '/v1/organizations' ? { name: 'X', kind: 'employer' } : undefined;
     expectApiError(await call(method, path, caller, body), 403);
     const after = await world.db.query(`SELECT (SELECT count(*) FROM openings) + (SELECT count(*) FROM slots) + (SELECT count(*) FROM organizations) AS n`);
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 });
 
-describe('404: someone else\'s resource looks exactly like one that does not exist', () => {
+describe("404: someone else's resource looks exactly like one that does not exist", () => {
   const ids: Record<string, string> = {};
   beforeAll(async () => {
     ids.candidate = await newCandidate(a, { displayName: 'Owned by A' });
@@ -926,22 +1043,23 @@ describe('404: someone else\'s resource looks exactly like one that does not exi
 
   // [label, caller of party B, method, path, body]
   const rows: [string, Caller, Method, string, unknown][] = [
-    ['GET another caseworker\'s candidate', 'caseworker', 'get', '/v1/candidates/{candidate}', undefined],
-    ['PATCH another caseworker\'s candidate', 'caseworker', 'patch', '/v1/candidates/{candidate}', { displayName: 'Taken over' }],
-    ['DELETE another caseworker\'s candidate', 'caseworker', 'delete', '/v1/candidates/{candidate}', undefined],
-    ['explain another caseworker\'s candidate', 'caseworker', 'get', '/v1/candidates/{candidate}/explain?openingId={opening}', undefined],
-    ['GET another employer\'s opening', 'employer', 'get', '/v1/openings/{opening}', undefined],
-    ['PATCH another employer\'s opening', 'employer', 'patch', '/v1/openings/{opening}', { title: 'Taken over' }],
-    ['close another employer\'s opening', 'employer', 'post', '/v1/openings/{opening}/close', undefined],
-    ['GET another merchant\'s slot', 'merchant', 'get', '/v1/slots/{slot}', undefined],
-    ['PATCH another merchant\'s slot', 'merchant', 'patch', '/v1/slots/{slot}', { title: 'Taken over' }],
-    ['withdraw another merchant\'s slot', 'merchant', 'post', '/v1/slots/{slot}/withdraw', undefined],
-    ['redeem a valid code at another merchant\'s slot', 'merchant', 'post', '/v1/slots/{slot}/redemptions', { code: '{code}' }],
-    ['PATCH a match of another caseworker\'s candidate', 'caseworker', 'patch', '/v1/matches/{match}', { status: 'contacted' }],
+    ["GET another caseworker's candidate", 'caseworker', 'get', '/v1/candidates/{candidate}', undefined],
+    ["PATCH another caseworker's candidate", 'caseworker', 'patch', '/v1/candidates/{candidate}', { displayName: 'Taken over' }],
+    ["DELETE another caseworker's candidate", 'caseworker', 'delete', '/v1/candidates/{candidate}', undefined],
+    ["explain another caseworker's candidate", 'caseworker', 'get', '/v1/candidates/{candidate}/explain?openingId={opening}', undefined],
+    ["GET another employer's opening", 'employer', 'get', '/v1/openings/{opening}', undefined],
+    ["PATCH another employer's opening", 'employer', 'patch', '/v1/openings/{opening}', { title: 'Taken over' }],
+    ["close another employer's opening", 'employer', 'post', '/v1/openings/{opening}/close', undefined],
+    ["GET another merchant's slot", 'merchant', 'get', '/v1/slots/{slot}', undefined],
+    ["PATCH another merchant's slot", 'merchant', 'patch', '/v1/slots/{slot}', { title: 'Taken over' }],
+    ["withdraw another merchant's slot", 'merchant', 'post', '/v1/slots/{slot}/withdraw', undefined],
+    ["redeem a valid code at another merchant's slot", 'merchant', 'post', '/v1/slots/{slot}/redemptions', { code: '{code}' }],
+    ["PATCH a match of another caseworker's candidate", 'caseworker', 'patch', '/v1/matches/{match}', { status: 'contacted' }],
   ];
 
   it.each(rows)('%s: 404, same answer as for an unknown id', async (_label, caller, method, path, body) => {
-    const fill = (text: string, id?: string) => text.replace(/\{(\w+)\}/g, (_, name: string) => (id !== undefined && name !== 'opening' && name !== 'code' ? id : ids[name]));
+    const fill = (text: string, id?: string) =>
+      text.replace(/\{(\w+)\}/g, (_, name: string) => (id !== undefined && name !== 'opening' && name !== 'code' ? id : ids[name]));
     const bodyFor = (id?: string) => (body === undefined ? undefined : JSON.parse(fill(JSON.stringify(body), id)));
     const someoneElses = await call(method, fill(path), { key: keyOf(caller, b) as string }, bodyFor());
     const missingId = randomUUID();
@@ -963,7 +1081,7 @@ describe('404: someone else\'s resource looks exactly like one that does not exi
     expect(await matchStatus(ids.slotMatch)).toBe('proposed');
   });
 
-  it('an unknown redemption code at one\'s own slot: 404', async () => {
+  it("an unknown redemption code at one's own slot: 404", async () => {
     expectApiError(await call('post', `/v1/slots/${ids.slot}/redemptions`, 'merchant', { code: 'NOSUCHCODE' }), 404);
   });
 

@@ -42,9 +42,7 @@ describe('candidates', () => {
     api.http.post('/v1/candidates/bulk').set(bearer(key)).set('Content-Type', contentType).send(body);
 
   async function activeCandidatesOf(caseworkerId: string): Promise<number> {
-    const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM candidates WHERE caseworker_id = $1 AND status = 'active'`, [
-      caseworkerId,
-    ]);
+    const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM candidates WHERE caseworker_id = $1 AND status = 'active'`, [caseworkerId]);
     return rows[0].n;
   }
 
@@ -325,7 +323,10 @@ describe('candidates', () => {
       expect(broken[0].n).toBe(0);
       for (const n of [1, 4_321, 20_000]) {
         const expected = importedCandidate(batch, n);
-        const view = await api.http.get(`/v1/candidates/${await idOfExternalRef(`${batch}-${n}`)}`).set(bearer(caseworker.key)).expect(200);
+        const view = await api.http
+          .get(`/v1/candidates/${await idOfExternalRef(`${batch}-${n}`)}`)
+          .set(bearer(caseworker.key))
+          .expect(200);
         expect(view.body).toMatchObject({ ...expected, externalRef: `${batch}-${n}`, accessibilityNeeds: [] });
       }
 
@@ -379,7 +380,12 @@ describe('candidates', () => {
       expect(await activeCandidatesOf(caseworker.id)).toBe(3);
 
       const get = async (n: number) =>
-        (await api.http.get(`/v1/candidates/${await idOfExternalRef(`${ref}-${n}`)}`).set(bearer(caseworker.key)).expect(200)).body;
+        (
+          await api.http
+            .get(`/v1/candidates/${await idOfExternalRef(`${ref}-${n}`)}`)
+            .set(bearer(caseworker.key))
+            .expect(200)
+        ).body;
       expect(await get(1)).toMatchObject({
         displayName: 'Li, Na',
         externalRef: `${ref}-1`,
@@ -555,7 +561,11 @@ describe('candidates', () => {
       const caseworker = await aCaseworker('bulk retry');
       const batch = marker('bulkidem');
       // Bad lines here have no unknown group: their message would list the sensitive groups (see the erasure test).
-      const { body } = ndjsonImport(batch, 50, new Map([[3, { field: 'location.lat', text: JSON.stringify({ ...importedCandidate(batch, 0), location: { lat: -95, lng: 0 } }) }]]));
+      const { body } = ndjsonImport(
+        batch,
+        50,
+        new Map([[3, { field: 'location.lat', text: JSON.stringify({ ...importedCandidate(batch, 0), location: { lat: -95, lng: 0 } }) }]]),
+      );
       const send = () => bulk(caseworker.key, 'application/x-ndjson', body).set('Idempotency-Key', batch);
       const first = await send();
       expect(first.status).toBe(200);
@@ -566,7 +576,10 @@ describe('candidates', () => {
       expect(retry.body).toEqual(first.body);
       expect(await activeCandidatesOf(caseworker.id)).toBe(50);
 
-      const changed = await bulk(caseworker.key, 'application/x-ndjson', `${body}${JSON.stringify(importedCandidate(batch, 51))}\n`).set('Idempotency-Key', batch);
+      const changed = await bulk(caseworker.key, 'application/x-ndjson', `${body}${JSON.stringify(importedCandidate(batch, 51))}\n`).set(
+        'Idempotency-Key',
+        batch,
+      );
       expect(changed.status).toBe(409);
       expect(await activeCandidatesOf(caseworker.id)).toBe(50);
 
@@ -591,7 +604,11 @@ describe('candidates', () => {
       const owner = await aCaseworker('owner');
       const stranger = await aCaseworker('stranger');
       const ref = marker('own');
-      const created = await api.http.post('/v1/candidates').set(bearer(owner.key)).send(aCandidate({ externalRef: ref })).expect(201);
+      const created = await api.http
+        .post('/v1/candidates')
+        .set(bearer(owner.key))
+        .send(aCandidate({ externalRef: ref }))
+        .expect(201);
       const id: string = created.body.id;
 
       const read = await api.http.get(`/v1/candidates/${id}`).set(bearer(stranger.key));
@@ -601,9 +618,16 @@ describe('candidates', () => {
       // Indistinguishable from a candidate that does not exist.
       const unknownId = randomUUID();
       const unknown = await api.http.get(`/v1/candidates/${unknownId}`).set(bearer(stranger.key)).expect(404);
-      expect({ ...read.body, message: read.body.message.replace(id, '<id>') }).toEqual({ ...unknown.body, message: unknown.body.message.replace(unknownId, '<id>') });
+      expect({ ...read.body, message: read.body.message.replace(id, '<id>') }).toEqual({
+        ...unknown.body,
+        message: unknown.body.message.replace(unknownId, '<id>'),
+      });
 
-      await api.http.patch(`/v1/candidates/${id}`).set(bearer(stranger.key)).send({ displayName: 'Hijacked', consent: { contact: false } }).expect(404);
+      await api.http
+        .patch(`/v1/candidates/${id}`)
+        .set(bearer(stranger.key))
+        .send({ displayName: 'Hijacked', consent: { contact: false } })
+        .expect(404);
       await api.http.get(`/v1/candidates/${id}/explain`).set(bearer(stranger.key)).expect(404);
       await api.http.delete(`/v1/candidates/${id}`).set(bearer(stranger.key)).expect(404);
 

@@ -10,8 +10,20 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 /** A name a caseworker typed that would run script if the page wrote names as HTML. */
 const INJECTED = '<img src=x onerror="document.body.dataset.pwned=\'yes\'">';
 
-interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string; km?: number }[]; status: string }
-interface CandidateList { kind: 'opening' | 'slot'; offerId: string; title: string; matches: ListEntry[] }
+interface ListEntry {
+  matchId: string;
+  candidateId: string;
+  displayName: string;
+  score: number;
+  reasons: { code: string; km?: number }[];
+  status: string;
+}
+interface CandidateList {
+  kind: 'opening' | 'slot';
+  offerId: string;
+  title: string;
+  matches: ListEntry[];
+}
 
 /** The console in headless Chromium, against the API, the matcher and the notifier running in this process. */
 describe('the caseworker and merchant console in a browser', () => {
@@ -36,7 +48,9 @@ describe('the caseworker and merchant console in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install -y --no-install-recommends chromium); .ci/run installs it.`);
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install -y --no-install-recommends chromium); .ci/run installs it.`,
+      );
     }
     world = teardown.add(await createTestWorld(), (started) => started.destroy());
     api = teardown.add(await startApi(world), (started) => started.close());
@@ -51,26 +65,56 @@ describe('the caseworker and merchant console in a browser', () => {
     people.zhou = await register(aCandidate({ displayName: 'Rider Zhou', externalRef: 'C-1' }));
     people.injected = await register(aCandidate({ displayName: INJECTED, externalRef: 'C-2', location: { lat: 31.2722, lng: 121.5471 } }));
     people.far = await register(aCandidate({ displayName: 'Far Li', externalRef: 'C-3', location: { lat: DINGHAI_ROAD.lat + 0.5, lng: DINGHAI_ROAD.lng } }));
-    const opening = anOpening({ title: 'Warehouse picker', skills: ['delivery'], targetGroups: ['rider'], shifts: weekdays('08:00', '12:00'), accessibilityFeatures: [], positions: 2 });
+    const opening = anOpening({
+      title: 'Warehouse picker',
+      skills: ['delivery'],
+      targetGroups: ['rider'],
+      shifts: weekdays('08:00', '12:00'),
+      accessibilityFeatures: [],
+      positions: 2,
+    });
     openingId = (await api.http.post('/v1/openings').set(bearer(keys.employer)).send(opening).expect(201)).body.id;
-    slotId = (await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot({ capacity: 2 })).expect(201)).body.id;
+    slotId = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(keys.merchant))
+        .send(aSlot({ capacity: 2 }))
+        .expect(201)
+    ).body.id;
 
     // Real candidate lists from the matcher, and the worker's offer and the merchant's summary from the notifier.
-    await eventually(async () => {
-      const all = await lists();
-      return all.find((list) => list.offerId === openingId)?.matches.length === 2 && all.find((list) => list.offerId === slotId)?.matches.length === 2;
-    }, 30_000, 'both candidate lists');
+    await eventually(
+      async () => {
+        const all = await lists();
+        return all.find((list) => list.offerId === openingId)?.matches.length === 2 && all.find((list) => list.offerId === slotId)?.matches.length === 2;
+      },
+      30_000,
+      'both candidate lists',
+    );
     await matcherCaughtUp(world, 30_000);
-    await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT 1 FROM notifications WHERE type = 'offer' AND recipient_id = $1`, [people.zhou]);
-      const inbox = (await api.http.get('/v1/inbox').set(bearer(keys.merchant)).expect(200)).body as { type: string; payload: { offer?: { id: string } } }[];
-      return rows.length === 1 && inbox.some((entry) => entry.type === 'match_summary' && entry.payload.offer?.id === slotId);
-    }, 30_000, 'the offer to the worker and the summary to the merchant');
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT 1 FROM notifications WHERE type = 'offer' AND recipient_id = $1`, [people.zhou]);
+        const inbox = (await api.http.get('/v1/inbox').set(bearer(keys.merchant)).expect(200)).body as { type: string; payload: { offer?: { id: string } } }[];
+        return rows.length === 1 && inbox.some((entry) => entry.type === 'match_summary' && entry.payload.offer?.id === slotId);
+      },
+      30_000,
+      'the offer to the worker and the summary to the merchant',
+    );
 
     browser = teardown.add(
       await playwright.chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
       (started) => started.close(),
     );
@@ -185,7 +229,9 @@ describe('the caseworker and merchant console in a browser', () => {
       await page.getByRole('heading', { name: 'Candidate lists' }).waitFor();
       expect(await text(zhou)).toContain(`About ${km} km away`);
       expect(await text(zhou)).toContain('Status: Interested');
-      expect(await text(distanceRule)).toBe(`✗ Failed Distance: ${distance.km} km away; the offer reaches ${distance.radiusKm} km; the person travels at most 5 km`);
+      expect(await text(distanceRule)).toBe(
+        `✗ Failed Distance: ${distance.km} km away; the offer reaches ${distance.radiusKm} km; the person travels at most 5 km`,
+      );
       expect(await page.title()).toBe('Huigong console');
       await page.getByRole('button', { name: '中文' }).click();
       expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
@@ -251,7 +297,13 @@ describe('the caseworker and merchant console in a browser', () => {
       expect((await api.http.get(`/v1/slots/${slotId}`).set(bearer(keys.merchant)).expect(200)).body.offerSummary.redeemed).toBe(1);
 
       // A slot that has offered nothing yet is not in the inbox: the merchant adds it by its id.
-      const haircut = (await api.http.post('/v1/slots').set(bearer(keys.merchant)).send(aSlot({ title: 'Evening haircut', kind: 'haircut', eligibleGroups: ['veteran'] })).expect(201)).body.id;
+      const haircut = (
+        await api.http
+          .post('/v1/slots')
+          .set(bearer(keys.merchant))
+          .send(aSlot({ title: 'Evening haircut', kind: 'haircut', eligibleGroups: ['veteran'] }))
+          .expect(201)
+      ).body.id;
       expect(await page.locator(`li.slot[data-slot-id="${haircut}"]`).count()).toBe(0);
       await page.getByLabel('优惠时段编号', { exact: true }).fill('not-a-slot');
       await page.getByRole('button', { name: '添加' }).click();
@@ -275,7 +327,11 @@ describe('the caseworker and merchant console in a browser', () => {
     try {
       await page.goto(`${baseUrl}/console`);
       await signIn(page, keys.employer);
-      await eventually(async () => (await text(page.locator('#sign-in-error'))) === '工作台仅供社工和商户使用；这个密钥属于其他角色。', 5_000, 'the wrong-role message');
+      await eventually(
+        async () => (await text(page.locator('#sign-in-error'))) === '工作台仅供社工和商户使用；这个密钥属于其他角色。',
+        5_000,
+        'the wrong-role message',
+      );
       await signIn(page, 'not-a-key');
       await eventually(async () => (await text(page.locator('#sign-in-error'))) === '这个密钥无效或已被吊销。', 5_000, 'the unknown-key message');
       expect(await page.getByRole('heading', { name: '候选名单' }).count()).toBe(0);

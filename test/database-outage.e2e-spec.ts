@@ -72,10 +72,20 @@ describe('PostgreSQL restarted under the running product', () => {
     expect(rows).toHaveLength(accepted.length);
 
     // The matcher recovers too: an opening posted now is matched with people registered before, during and after.
-    const opening = (await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ targetGroups: ['veteran'], accessibilityFeatures: [], positions: 100 })).expect(201)).body.id;
-    await eventually(async () => {
-      const { rows: matched } = await world.db.query(`SELECT count(*)::int AS n FROM matches WHERE opening_id = $1`, [opening]);
-      return matched[0].n >= Math.min(accepted.length, 200);
-    }, 30_000, 'the opening matched with everyone accepted');
+    const opening = (
+      await api.http
+        .post('/v1/openings')
+        .set(bearer(employer))
+        .send(anOpening({ targetGroups: ['veteran'], accessibilityFeatures: [], positions: 100 }))
+        .expect(201)
+    ).body.id;
+    await eventually(
+      async () => {
+        const { rows: matched } = await world.db.query(`SELECT count(*)::int AS n FROM matches WHERE opening_id = $1`, [opening]);
+        return matched[0].n >= Math.min(accepted.length, 200);
+      },
+      30_000,
+      'the opening matched with everyone accepted',
+    );
   }, 120_000);
 });

@@ -113,7 +113,9 @@ describe('npm run demo (as built)', () => {
 
     // Offers per slot: every one of the street's 30 service points is listed, some offered and delivered,
     // and no slot offered more than twice its seats.
-    const slotRows = section(output, 'Offers sent per slot').filter((line) => /^\s{2}\S/.test(line) && !/^\s+service point/.test(line) && !/offers in all/.test(line));
+    const slotRows = section(output, 'Offers sent per slot').filter(
+      (line) => /^\s{2}\S/.test(line) && !/^\s+service point/.test(line) && !/offers in all/.test(line),
+    );
     expect(slotRows).toHaveLength(30);
     const slotFigures = slotRows.map((line) => numbers(line).slice(-3));
     expect(slotFigures.some(([, offered]) => offered > 0)).toBe(true);
@@ -124,7 +126,9 @@ describe('npm run demo (as built)', () => {
     }
 
     // Candidate lists per caseworker: the street's 5 and the job fair's 12, with job matches and slot offers.
-    const caseworkerRows = section(output, 'Candidate lists per caseworker').filter((line) => /^\s{2}\S/.test(line) && !/^\s+caseworker/.test(line) && !/job matches over/.test(line));
+    const caseworkerRows = section(output, 'Candidate lists per caseworker').filter(
+      (line) => /^\s{2}\S/.test(line) && !/^\s+caseworker/.test(line) && !/job matches over/.test(line),
+    );
     expect(caseworkerRows).toHaveLength(17);
     const caseworkerFigures = caseworkerRows.map((line) => numbers(line).slice(-5));
     expect(caseworkerFigures.some(([, , jobMatches]) => jobMatches > 0)).toBe(true);
@@ -141,7 +145,8 @@ describe('npm run demo (as built)', () => {
     // The URLs, and the admin key printed at start and in the report, which the API accepts.
     const where = section(output, 'Where to look').join('\n');
     const base = `http://127.0.0.1:${port}`;
-    for (const url of [`${base}/v1`, `${base}/docs`, `${base}/console`, `${base}/admin/queues`, `${base}/health/ready`, `${base}/metrics`]) expect(where).toContain(url);
+    for (const url of [`${base}/v1`, `${base}/docs`, `${base}/console`, `${base}/admin/queues`, `${base}/health/ready`, `${base}/metrics`])
+      expect(where).toContain(url);
     const adminKey = /admin key\s+(hg_admin_\S+)/.exec(where)?.[1];
     expect(adminKey).toBeDefined();
     expect(output).toContain(`Admin key of this run: ${adminKey}`);
@@ -168,13 +173,17 @@ describe('npm run demo (as built)', () => {
   }, 200_000);
 
   it('says in one sentence that PostgreSQL cannot be reached and how to start it, and exits 1', async () => {
-    const run = runDemo(['--scale', '0.02', '--port', String(await freePort()), '--database', database], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/huigong' });
+    const run = runDemo(['--scale', '0.02', '--port', String(await freePort()), '--database', database], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/huigong',
+    });
     runs.push(run);
     const exit = await run.exited;
     expect(exit.code).toBe(1);
     const problems = run.stderr().trim().split('\n');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^PostgreSQL is not reachable at postgres:\/\/postgres@127\.0\.0\.1:1 \(ECONNREFUSED\): start it with `docker compose -f docker\/compose\.yml up -d postgres`.*\.$/);
+    expect(problems[0]).toMatch(
+      /^PostgreSQL is not reachable at postgres:\/\/postgres@127\.0\.0\.1:1 \(ECONNREFUSED\): start it with `docker compose -f docker\/compose\.yml up -d postgres`.*\.$/,
+    );
     expect(run.stdout() + run.stderr()).not.toMatch(/^\s+at /m);
   }, 30_000);
 
@@ -186,7 +195,9 @@ describe('npm run demo (as built)', () => {
     expect(exit.code).toBe(1);
     const problems = run.stderr().trim().split('\n');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\): start it with `docker compose -f docker\/compose\.yml up -d redis`, or `redis-server .*\.$/);
+    expect(problems[0]).toMatch(
+      /^Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\): start it with `docker compose -f docker\/compose\.yml up -d redis`, or `redis-server .*\.$/,
+    );
     expect(run.stdout() + run.stderr()).not.toMatch(/^\s+at /m);
     expect(await databaseExists(untouched)).toBe(false);
   }, 30_000);

@@ -19,7 +19,15 @@ interface Launched {
 
 function launch(databaseUrl: string, queuePrefix: string, port: number): Launched {
   const child = spawn(process.execPath, [LAUNCHER], {
-    env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), ADMIN_API_KEY: TEST_ADMIN_KEY, QUEUE_PREFIX: queuePrefix },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      PORT: String(port),
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      QUEUE_PREFIX: queuePrefix,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

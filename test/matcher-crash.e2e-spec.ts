@@ -22,8 +22,14 @@ describe('a matcher killed mid-burst', () => {
   function startMatcher(): ChildProcess {
     return spawn(process.execPath, [MATCHER], {
       env: {
-        ...process.env, NODE_ENV: 'test', DATABASE_URL: world.config.databaseUrl, REDIS_URL: world.config.redisUrl,
-        QUEUE_PREFIX: world.config.queuePrefix, ADMIN_API_KEY: TEST_ADMIN_KEY, MATCHER_OPS_PORT: '0', LOG_LEVEL: 'warn',
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: world.config.databaseUrl,
+        REDIS_URL: world.config.redisUrl,
+        QUEUE_PREFIX: world.config.queuePrefix,
+        ADMIN_API_KEY: TEST_ADMIN_KEY,
+        MATCHER_OPS_PORT: '0',
+        LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',
     });
@@ -44,20 +50,40 @@ describe('a matcher killed mid-burst', () => {
     const caseworker = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Crash desk' }).expect(201)).body.apiKey as string;
     const employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Crash fair', kind: 'employer' }).expect(201)).body.apiKey as string;
     const lines = Array.from({ length: PEOPLE }, (_, i) =>
-      JSON.stringify(aCandidate({ displayName: `Seeker ${i}`, groups: ['laid_off'], accessibilityNeeds: [], location: { lat: DINGHAI_ROAD.lat + (i % 20) * 0.001, lng: DINGHAI_ROAD.lng } })),
+      JSON.stringify(
+        aCandidate({
+          displayName: `Seeker ${i}`,
+          groups: ['laid_off'],
+          accessibilityNeeds: [],
+          location: { lat: DINGHAI_ROAD.lat + (i % 20) * 0.001, lng: DINGHAI_ROAD.lng },
+        }),
+      ),
     );
-    const imported = await api.http.post('/v1/candidates/bulk').set(bearer(caseworker)).set('Content-Type', 'application/x-ndjson').send(lines.join('\n')).expect(200);
+    const imported = await api.http
+      .post('/v1/candidates/bulk')
+      .set(bearer(caseworker))
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines.join('\n'))
+      .expect(200);
     expect(imported.body.accepted).toBe(PEOPLE);
 
     matcher = startMatcher();
     for (let i = 0; i < OPENINGS; i++) {
-      await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Fair job ${i}`, targetGroups: ['laid_off'], accessibilityFeatures: [], positions: 2 })).expect(201);
+      await api.http
+        .post('/v1/openings')
+        .set(bearer(employer))
+        .send(anOpening({ title: `Fair job ${i}`, targetGroups: ['laid_off'], accessibilityFeatures: [], positions: 2 }))
+        .expect(201);
     }
     // Killed while the burst is being matched: some openings are done, others not yet.
-    await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT count(DISTINCT opening_id)::int AS n FROM matches`);
-      return rows[0].n >= 5;
-    }, 30_000, 'the first openings matched');
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT count(DISTINCT opening_id)::int AS n FROM matches`);
+        return rows[0].n >= 5;
+      },
+      30_000,
+      'the first openings matched',
+    );
     matcher.kill('SIGKILL');
     await new Promise((resolve) => matcher?.once('exit', resolve));
     const { rows: before } = await world.db.query(`SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'matcher'`);

@@ -3,8 +3,20 @@ import { MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
-interface ListEntry { matchId: string; candidateId: string; displayName: string; score: number; reasons: { code: string }[]; status: string }
-interface CandidateList { kind: string; offerId: string; title: string; matches: ListEntry[] }
+interface ListEntry {
+  matchId: string;
+  candidateId: string;
+  displayName: string;
+  score: number;
+  reasons: { code: string }[];
+  status: string;
+}
+interface CandidateList {
+  kind: string;
+  offerId: string;
+  title: string;
+  matches: ListEntry[];
+}
 
 /** Scenarios of the brief, through the API, with the real matcher consuming the queue. */
 describe('matching: the scenarios of the brief', () => {
@@ -34,10 +46,14 @@ describe('matching: the scenarios of the brief', () => {
     return (await api.http.get('/v1/candidate-lists').set(bearer(key)).expect(200)).body;
   }
   async function listOf(key: string, offerId: string, count: number): Promise<CandidateList> {
-    return eventually(async () => {
-      const list = (await lists(key)).find((entry) => entry.offerId === offerId);
-      return list !== undefined && list.matches.length === count ? list : undefined;
-    }, 15_000, `${count} matches of ${offerId}`);
+    return eventually(
+      async () => {
+        const list = (await lists(key)).find((entry) => entry.offerId === offerId);
+        return list !== undefined && list.matches.length === count ? list : undefined;
+      },
+      15_000,
+      `${count} matches of ${offerId}`,
+    );
   }
   const drained = () => matcherCaughtUp(world);
 
@@ -47,12 +63,29 @@ describe('matching: the scenarios of the brief', () => {
     const near = { lat: DINGHAI_ROAD.lat + 0.003, lng: DINGHAI_ROAD.lng + 0.002 };
     const riders: string[] = [];
     for (let i = 0; i < 6; i++) {
-      riders.push(await register(worker, aCandidate({ displayName: `Rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 })));
+      riders.push(
+        await register(
+          worker,
+          aCandidate({ displayName: `Rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 }),
+        ),
+      );
     }
-    const office = await register(worker, aCandidate({ displayName: 'Office worker', groups: ['union_member'], location: near, breaks: weekdays('12:00', '13:30') }));
-    const lateLunch = await register(worker, aCandidate({ displayName: 'Rider on late lunch', groups: ['rider'], location: near, breaks: weekdays('14:00', '15:00') }));
+    const office = await register(
+      worker,
+      aCandidate({ displayName: 'Office worker', groups: ['union_member'], location: near, breaks: weekdays('12:00', '13:30') }),
+    );
+    const lateLunch = await register(
+      worker,
+      aCandidate({ displayName: 'Rider on late lunch', groups: ['rider'], location: near, breaks: weekdays('14:00', '15:00') }),
+    );
 
-    const slot = (await api.http.post('/v1/slots').set(bearer(canteen)).send(aSlot({ capacity: 2 })).expect(201)).body;
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(canteen))
+        .send(aSlot({ capacity: 2 }))
+        .expect(201)
+    ).body;
     const list = await listOf(worker, slot.id, 4);
     await drained();
     const offered = list.matches.map((match) => match.candidateId);
@@ -82,15 +115,24 @@ describe('matching: the scenarios of the brief', () => {
     // Across the river from the other tests' people, so these two are the only riders near the slot.
     const noodleHouse = { lat: DINGHAI_ROAD.lat + 0.2, lng: DINGHAI_ROAD.lng + 0.2 };
     const near = { lat: noodleHouse.lat - 0.002, lng: noodleHouse.lng + 0.003 };
-    const rider = (i: number) => aCandidate({ displayName: `Noodle rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 });
+    const rider = (i: number) =>
+      aCandidate({ displayName: `Noodle rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 });
     const first = await register(worker, rider(0));
     const second = await register(worker, rider(1));
-    const slot = (await api.http.post('/v1/slots').set(bearer(canteen)).send(aSlot({ capacity: 1, location: noodleHouse })).expect(201)).body;
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(canteen))
+        .send(aSlot({ capacity: 1, location: noodleHouse }))
+        .expect(201)
+    ).body;
     await listOf(worker, slot.id, 2);
     await drained();
     const offers = async () =>
       (await world.db.query(`SELECT candidate_id, status, redemption_code FROM matches WHERE slot_id = $1 ORDER BY created_at`, [slot.id])).rows as {
-        candidate_id: string; status: string; redemption_code: string;
+        candidate_id: string;
+        status: string;
+        redemption_code: string;
       }[];
     const offered = (await offers()).find((row) => row.candidate_id === first);
     if (offered === undefined) throw new Error('the first worker holds no offer of the slot');
@@ -118,9 +160,41 @@ describe('matching: the scenarios of the brief', () => {
   it('scenario 2: a night guard matches a night shift across midnight and the week end', async () => {
     const company = await organization('employer', 'Yangpu security company');
     const worker = await caseworker('Security guards desk');
-    const guard = await register(worker, aCandidate({ displayName: 'Night guard', groups: ['security_guard'], availability: [{ day: 7, start: '22:00', end: '06:00' }, { day: 6, start: '22:00', end: '06:00' }], breaks: [] }));
-    const dayOnly = await register(worker, aCandidate({ displayName: 'Day guard', groups: ['security_guard'], availability: weekdays('08:00', '17:00'), breaks: [] }));
-    const opening = (await api.http.post('/v1/openings').set(bearer(company)).send(anOpening({ title: 'Night patrol', targetGroups: ['security_guard'], accessibilityFeatures: [], skills: [], shifts: [{ day: 6, start: '22:00', end: '06:00' }, { day: 7, start: '22:00', end: '06:00' }], positions: 1 })).expect(201)).body;
+    const guard = await register(
+      worker,
+      aCandidate({
+        displayName: 'Night guard',
+        groups: ['security_guard'],
+        availability: [
+          { day: 7, start: '22:00', end: '06:00' },
+          { day: 6, start: '22:00', end: '06:00' },
+        ],
+        breaks: [],
+      }),
+    );
+    const dayOnly = await register(
+      worker,
+      aCandidate({ displayName: 'Day guard', groups: ['security_guard'], availability: weekdays('08:00', '17:00'), breaks: [] }),
+    );
+    const opening = (
+      await api.http
+        .post('/v1/openings')
+        .set(bearer(company))
+        .send(
+          anOpening({
+            title: 'Night patrol',
+            targetGroups: ['security_guard'],
+            accessibilityFeatures: [],
+            skills: [],
+            shifts: [
+              { day: 6, start: '22:00', end: '06:00' },
+              { day: 7, start: '22:00', end: '06:00' },
+            ],
+            positions: 1,
+          }),
+        )
+        .expect(201)
+    ).body;
     const list = await listOf(worker, opening.id, 1);
     expect(list.matches[0].candidateId).toBe(guard);
     expect(list.matches[0].candidateId).not.toBe(dayOnly);
@@ -130,9 +204,18 @@ describe('matching: the scenarios of the brief', () => {
     const factory = await organization('employer', 'Baise assembly plant');
     const east = await caseworker('East community');
     const west = await caseworker('West community');
-    const veteran = await register(east, aCandidate({ displayName: 'Veteran Liu', groups: ['veteran'], availability: weekdays('08:00', '16:00'), skills: ['assembly'] }));
-    const wheelchair = await register(west, aCandidate({ displayName: 'Wheelchair user Zhao', groups: ['disabled'], accessibilityNeeds: ['wheelchair'], availability: weekdays('08:00', '16:00') }));
-    const signLanguage = await register(west, aCandidate({ displayName: 'Deaf worker Sun', groups: ['disabled'], accessibilityNeeds: ['sign_language'], availability: weekdays('08:00', '16:00') }));
+    const veteran = await register(
+      east,
+      aCandidate({ displayName: 'Veteran Liu', groups: ['veteran'], availability: weekdays('08:00', '16:00'), skills: ['assembly'] }),
+    );
+    const wheelchair = await register(
+      west,
+      aCandidate({ displayName: 'Wheelchair user Zhao', groups: ['disabled'], accessibilityNeeds: ['wheelchair'], availability: weekdays('08:00', '16:00') }),
+    );
+    const signLanguage = await register(
+      west,
+      aCandidate({ displayName: 'Deaf worker Sun', groups: ['disabled'], accessibilityNeeds: ['sign_language'], availability: weekdays('08:00', '16:00') }),
+    );
 
     const opening = (await api.http.post('/v1/openings').set(bearer(factory)).send(anOpening()).expect(201)).body;
     const eastList = await listOf(east, opening.id, 1);
@@ -156,8 +239,15 @@ describe('matching: the scenarios of the brief', () => {
     const employer = await organization('employer', 'Small workshop');
     const worker = await caseworker('Workshop desk');
     const people: string[] = [];
-    for (let i = 0; i < 11; i++) people.push(await register(worker, aCandidate({ displayName: `Seeker ${i}`, groups: ['laid_off'], availability: weekdays('08:00', '16:00') })));
-    const opening = (await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ targetGroups: ['laid_off'], accessibilityFeatures: [], positions: 1 })).expect(201)).body;
+    for (let i = 0; i < 11; i++)
+      people.push(await register(worker, aCandidate({ displayName: `Seeker ${i}`, groups: ['laid_off'], availability: weekdays('08:00', '16:00') })));
+    const opening = (
+      await api.http
+        .post('/v1/openings')
+        .set(bearer(employer))
+        .send(anOpening({ targetGroups: ['laid_off'], accessibilityFeatures: [], positions: 1 }))
+        .expect(201)
+    ).body;
     // One position: a shortlist of max(10, 3 x 1) = 10 of the 11.
     const first = await listOf(worker, opening.id, 10);
     const waiting = people.find((id) => !first.matches.some((match) => match.candidateId === id)) as string;
@@ -165,10 +255,14 @@ describe('matching: the scenarios of the brief', () => {
     const declined = first.matches[0];
     await api.http.patch(`/v1/matches/${declined.matchId}`).set(bearer(worker)).send({ status: 'contacted' }).expect(200);
     await api.http.patch(`/v1/matches/${declined.matchId}`).set(bearer(worker)).send({ status: 'declined', reason: 'Found work elsewhere' }).expect(200);
-    const after = await eventually(async () => {
-      const list = (await lists(worker)).find((entry) => entry.offerId === opening.id);
-      return list?.matches.some((match) => match.candidateId === waiting) ? list : undefined;
-    }, 15_000, 'the next person to be proposed');
+    const after = await eventually(
+      async () => {
+        const list = (await lists(worker)).find((entry) => entry.offerId === opening.id);
+        return list?.matches.some((match) => match.candidateId === waiting) ? list : undefined;
+      },
+      15_000,
+      'the next person to be proposed',
+    );
     // The nine still proposed, and the newcomer; the declined one stays on the list as declined.
     expect(after.matches.filter((match) => match.status === 'proposed')).toHaveLength(10);
     expect(after.matches.find((match) => match.matchId === declined.matchId)?.status).toBe('declined');
@@ -187,12 +281,24 @@ describe('matching: the scenarios of the brief', () => {
     for (const status of ['contacted', 'interested', 'interview', 'hired']) {
       await api.http.patch(`/v1/matches/${hired.matchId}`).set(bearer(worker)).send({ status }).expect(200);
     }
-    const { rows: history } = await world.db.query(`SELECT from_status, to_status, changed_by_kind FROM match_status_history WHERE match_id = $1 ORDER BY changed_at, to_status`, [hired.matchId]);
-    expect(history.map((row) => `${row.from_status}->${row.to_status}`)).toEqual(['proposed->contacted', 'contacted->interested', 'interested->interview', 'interview->hired']);
-    await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM matches WHERE opening_id = $1 AND status = 'proposed'`, [opening.id]);
-      return rows[0].n === 8; // 11 proposed in all: one declined, one withdrawn, one hired, eight waiting
-    }, 15_000, 'the shortlist to settle');
+    const { rows: history } = await world.db.query(
+      `SELECT from_status, to_status, changed_by_kind FROM match_status_history WHERE match_id = $1 ORDER BY changed_at, to_status`,
+      [hired.matchId],
+    );
+    expect(history.map((row) => `${row.from_status}->${row.to_status}`)).toEqual([
+      'proposed->contacted',
+      'contacted->interested',
+      'interested->interview',
+      'interview->hired',
+    ]);
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM matches WHERE opening_id = $1 AND status = 'proposed'`, [opening.id]);
+        return rows[0].n === 8; // 11 proposed in all: one declined, one withdrawn, one hired, eight waiting
+      },
+      15_000,
+      'the shortlist to settle',
+    );
     const report = (await api.http.get('/v1/reports/funnel').query({ openingId: opening.id }).set(bearer(employer)).expect(200)).body;
     expect(report.openings).toEqual([
       expect.objectContaining({
@@ -220,7 +326,15 @@ describe('matching: the scenarios of the brief', () => {
     const person = await register(worker, aCandidate({ displayName: 'Sought after', groups: ['veteran'], availability: weekdays('06:00', '22:00') }));
     const jobs: string[] = [];
     for (let i = 0; i < 8; i++) {
-      jobs.push((await api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Job ${i}`, accessibilityFeatures: [], targetGroups: ['veteran'] })).expect(201)).body.id);
+      jobs.push(
+        (
+          await api.http
+            .post('/v1/openings')
+            .set(bearer(employer))
+            .send(anOpening({ title: `Job ${i}`, accessibilityFeatures: [], targetGroups: ['veteran'] }))
+            .expect(201)
+        ).body.id,
+      );
     }
     await drained();
     const { rows } = await world.db.query(`SELECT count(*)::int AS open FROM matches WHERE candidate_id = $1 AND status = 'proposed'`, [person]);
@@ -270,18 +384,35 @@ describe('matching: two matchers competing for one queue', () => {
     // through the other's broadcast.
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
-      writes.push(api.http.post('/v1/candidates').set(bearer(worker)).send(aCandidate({ displayName: `Job seeker ${i}`, groups: ['rural_migrant'], availability: weekdays('07:00', '19:00') })).expect(201));
-      if (i % 3 === 0) writes.push(api.http.post('/v1/openings').set(bearer(employer)).send(anOpening({ title: `Fair job ${i}`, targetGroups: ['rural_migrant'], accessibilityFeatures: [], positions: 2 })).expect(201));
+      writes.push(
+        api.http
+          .post('/v1/candidates')
+          .set(bearer(worker))
+          .send(aCandidate({ displayName: `Job seeker ${i}`, groups: ['rural_migrant'], availability: weekdays('07:00', '19:00') }))
+          .expect(201),
+      );
+      if (i % 3 === 0)
+        writes.push(
+          api.http
+            .post('/v1/openings')
+            .set(bearer(employer))
+            .send(anOpening({ title: `Fair job ${i}`, targetGroups: ['rural_migrant'], accessibilityFeatures: [], positions: 2 }))
+            .expect(201),
+        );
     }
     await Promise.all(writes);
     await matcherCaughtUp(world, 30_000);
 
     // 10 openings x 10 places = 100 places and 30 people x 6 = 180: every place fills, whichever matcher
     // learned of a person first (a matcher reconsiders what the other one broadcasts).
-    const perOpening = await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT opening_id, count(*)::int AS open FROM matches GROUP BY opening_id`);
-      return rows.length === 10 && rows.every((row) => row.open === 10) ? rows : undefined;
-    }, 30_000, 'every opening to fill its shortlist');
+    const perOpening = await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT opening_id, count(*)::int AS open FROM matches GROUP BY opening_id`);
+        return rows.length === 10 && rows.every((row) => row.open === 10) ? rows : undefined;
+      },
+      30_000,
+      'every opening to fill its shortlist',
+    );
     expect(perOpening).toHaveLength(10);
 
     const { rows: perPerson } = await world.db.query(`SELECT candidate_id, count(*)::int AS open FROM matches WHERE status = 'proposed' GROUP BY candidate_id`);

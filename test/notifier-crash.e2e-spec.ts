@@ -25,8 +25,14 @@ describe('a notifier killed mid-batch', () => {
   function startNotifier(): ChildProcess {
     const child = spawn(process.execPath, [NOTIFIER], {
       env: {
-        ...process.env, NODE_ENV: 'test', DATABASE_URL: world.config.databaseUrl, REDIS_URL: world.config.redisUrl,
-        QUEUE_PREFIX: world.config.queuePrefix, ADMIN_API_KEY: TEST_ADMIN_KEY, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', NOTIFIER_OPS_PORT: '0',
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: world.config.databaseUrl,
+        REDIS_URL: world.config.redisUrl,
+        QUEUE_PREFIX: world.config.queuePrefix,
+        ADMIN_API_KEY: TEST_ADMIN_KEY,
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        NOTIFIER_OPS_PORT: '0',
       },
       stdio: 'ignore',
     });
@@ -58,14 +64,23 @@ describe('a notifier killed mid-batch', () => {
   it('delivers every notification after a restart, and records none twice', async () => {
     const caseworker = randomUUID();
     await world.db.query(`INSERT INTO caseworkers (id, name, webhook_url, webhook_secret) VALUES ($1, 'Crash desk', $2, $3)`, [
-      caseworker, sinkUrl, `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      caseworker,
+      sinkUrl,
+      `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
     ]);
     const notifications = Array.from({ length: DELIVERIES }, () => randomUUID());
     const deliveries = Array.from({ length: DELIVERIES }, () => randomUUID());
     await world.db.query(
       `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload)
        SELECT id, 'caseworker', $2, 'candidate_list', 'crash:' || id, $3 FROM unnest($1::uuid[]) AS id`,
-      [notifications, caseworker, JSON.stringify({ offer: { kind: 'opening', id: randomUUID(), title: 'Crash test job' }, matches: [{ matchId: randomUUID(), candidateId: randomUUID(), displayName: 'Worker Qin', score: 0.8, reasons: [], status: 'proposed' }] })],
+      [
+        notifications,
+        caseworker,
+        JSON.stringify({
+          offer: { kind: 'opening', id: randomUUID(), title: 'Crash test job' },
+          matches: [{ matchId: randomUUID(), candidateId: randomUUID(), displayName: 'Worker Qin', score: 0.8, reasons: [], status: 'proposed' }],
+        }),
+      ],
     );
     await world.db.query(
       `INSERT INTO notification_deliveries (id, notification_id, channel, status) SELECT d, n, 'webhook', 'pending' FROM unnest($1::uuid[], $2::uuid[]) AS t(d, n)`,
@@ -77,7 +92,13 @@ describe('a notifier killed mid-batch', () => {
     await queue.addBulk(
       batches.map((deliveryIds, i) => ({
         name: 'DeliveriesRequested',
-        data: { eventId: `batch-${i}`, eventName: 'DeliveriesRequested', correlationId: 'crash-test', occurredAt: new Date().toISOString(), payload: { deliveryIds } },
+        data: {
+          eventId: `batch-${i}`,
+          eventName: 'DeliveriesRequested',
+          correlationId: 'crash-test',
+          occurredAt: new Date().toISOString(),
+          payload: { deliveryIds },
+        },
         opts: { jobId: `batch-${i}`, attempts: 12, backoff: { type: 'exponential', delay: 1_000 } },
       })),
     );
@@ -90,10 +111,14 @@ describe('a notifier killed mid-batch', () => {
     expect(before[0].n).toBeLessThan(DELIVERIES);
 
     notifier = startNotifier();
-    await eventually(async () => {
-      const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);
-      return rows[0].n === DELIVERIES;
-    }, 60_000, 'every delivery after the restart');
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);
+        return rows[0].n === DELIVERIES;
+      },
+      60_000,
+      'every delivery after the restart',
+    );
     notifier.kill('SIGTERM');
 
     // Every notification reached the receiver, under its own webhook-id.

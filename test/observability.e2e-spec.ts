@@ -59,7 +59,10 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
 
   /** A worker started the way its main.ts starts it, listening on a free ops port. */
   async function startOpsWorker(which: 'matcher' | 'notifier'): Promise<{ app: NestExpressApplication; http: ReturnType<typeof request> }> {
-    const module = which === 'matcher' ? MatcherModule.forRoot(world.config, { logs: { destination: logs } }) : NotifierModule.forRoot(world.config, { logs: { destination: logs } });
+    const module =
+      which === 'matcher'
+        ? MatcherModule.forRoot(world.config, { logs: { destination: logs } })
+        : NotifierModule.forRoot(world.config, { logs: { destination: logs } });
     const app = teardown.add(await createOpsApp(module), (started) => started.close());
     const port = await freePort();
     await listenOps(app, port, which === 'matcher' ? 'MATCHER_OPS_PORT' : 'NOTIFIER_OPS_PORT', which);
@@ -86,14 +89,22 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
 
   it('shows queue depth while no matcher runs, then match latency, matches and empty queues once one has', async () => {
     await api.http.post('/v1/openings').set(bearer(keys.employer)).send(anOpening()).expect(201);
-    await api.http.post('/v1/candidates').set(bearer(keys.caseworker)).send(veteranNearDinghai({ externalRef: 'OBS-1' })).expect(201);
+    await api.http
+      .post('/v1/candidates')
+      .set(bearer(keys.caseworker))
+      .send(veteranNearDinghai({ externalRef: 'OBS-1' }))
+      .expect(201);
 
     // Relayed but not consumed: the events wait in domain-events, and the oldest has an age.
-    const waiting = await eventually(async () => {
-      const text = (await api.http.get('/metrics').expect(200)).text;
-      const relayed = sample(text, 'huigong_queue_jobs', { queue: 'domain-events', state: 'waiting' }) === 2;
-      return relayed && sample(text, 'huigong_outbox_unpublished_events') === 0 ? text : undefined;
-    }, 10_000, 'both domain events relayed and waiting');
+    const waiting = await eventually(
+      async () => {
+        const text = (await api.http.get('/metrics').expect(200)).text;
+        const relayed = sample(text, 'huigong_queue_jobs', { queue: 'domain-events', state: 'waiting' }) === 2;
+        return relayed && sample(text, 'huigong_outbox_unpublished_events') === 0 ? text : undefined;
+      },
+      10_000,
+      'both domain events relayed and waiting',
+    );
     expect(sample(waiting, 'huigong_queue_oldest_waiting_seconds', { queue: 'domain-events' })).toBeGreaterThan(0);
     expect(sample(waiting, 'huigong_outbox_oldest_unpublished_seconds')).toBe(0);
     expect(sample(waiting, 'http_request_duration_seconds_count', { method: 'POST', route: '/v1/openings', status_code: '201' })).toBe(1);
@@ -190,7 +201,11 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
     try {
       const http = request(limited.getHttpServer());
       // Made-up keys are refused by the key guard before the limit counts them (nor do they count against the address).
-      for (let i = 0; i < 6; i++) await http.get('/v1/deliveries').set(bearer(`hg_made-up-${i}`)).expect(401);
+      for (let i = 0; i < 6; i++)
+        await http
+          .get('/v1/deliveries')
+          .set(bearer(`hg_made-up-${i}`))
+          .expect(401);
       for (let i = 0; i < 5; i++) await http.get('/v1/deliveries').set(ADMIN).expect(200);
       const refused = await http.get('/v1/deliveries').set(ADMIN).expect(429);
       expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('at most 5 a minute') });
@@ -226,10 +241,14 @@ describe('readiness while Redis is away', () => {
     const employer = await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Baise Assembly', kind: 'employer' }).expect(201);
 
     await redis.stop();
-    const down = await eventually(async () => {
-      const response = await api.http.get('/health/ready');
-      return response.status === 503 ? response : undefined;
-    }, 10_000, 'ready to report 503');
+    const down = await eventually(
+      async () => {
+        const response = await api.http.get('/health/ready');
+        return response.status === 503 ? response : undefined;
+      },
+      10_000,
+      'ready to report 503',
+    );
     expect(down.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('redis') });
     expect(down.body.checks.redis.status).toBe('down');
     expect(down.body.checks.database.status).toBe('up');
@@ -238,10 +257,14 @@ describe('readiness while Redis is away', () => {
     // The API still accepts writes; their events wait in the outbox, and /metrics shows the lag.
     await api.http.post('/v1/openings').set(bearer(employer.body.apiKey)).send(anOpening()).expect(201);
     // The event's age grows from 0 as the clock moves on: wait for it to show, not for a fixed time.
-    const lagging = await eventually(async () => {
-      const text = (await api.http.get('/metrics').expect(200)).text;
-      return (sample(text, 'huigong_outbox_oldest_unpublished_seconds') ?? 0) > 0 ? text : undefined;
-    }, 10_000, 'the outbox lag to show');
+    const lagging = await eventually(
+      async () => {
+        const text = (await api.http.get('/metrics').expect(200)).text;
+        return (sample(text, 'huigong_outbox_oldest_unpublished_seconds') ?? 0) > 0 ? text : undefined;
+      },
+      10_000,
+      'the outbox lag to show',
+    );
     expect(sample(lagging, 'huigong_outbox_unpublished_events')).toBeGreaterThanOrEqual(1);
     expect(sum(lagging, 'huigong_queue_jobs')).toBe(0); // Redis is away: no queue figures rather than stale ones
 

@@ -249,10 +249,13 @@ describe('the OpenAPI document', () => {
       success: Number(/\b(2\d\d)\b/.exec(rest)?.[1] ?? 200),
       named: [...rest.matchAll(/\b(4\d\d)\b/g)].map((match) => Number(match[1])),
     }));
-    expect(parsed.map(({ method, path, success }) => ({ method, path, success }))).toEqual(CONTRACT.map(({ method, path, success }) => ({ method, path, success })));
+    expect(parsed.map(({ method, path, success }) => ({ method, path, success }))).toEqual(
+      CONTRACT.map(({ method, path, success }) => ({ method, path, success })),
+    );
     for (const row of parsed) {
       const ours = CONTRACT.find((entry) => entry.method === row.method && entry.path === row.path);
-      for (const status of row.named) expect({ endpoint: `${row.method} ${row.path}`, status, expected: ours && expectedStatuses(ours).includes(status) }).toMatchObject({ expected: true });
+      for (const status of row.named)
+        expect({ endpoint: `${row.method} ${row.path}`, status, expected: ours && expectedStatuses(ours).includes(status) }).toMatchObject({ expected: true });
     }
   });
 
@@ -288,7 +291,12 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.ApiError).toMatchObject({
       type: 'object',
       required: ['statusCode', 'error', 'message'],
-      properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } } },
+      properties: {
+        statusCode: { type: 'integer' },
+        error: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } },
+      },
     });
   });
 
@@ -387,7 +395,11 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('post', '/v1/organizations', { key: TEST_ADMIN_KEY, raw: '{"name": ', type: 'application/json' }), 400);
     await expectStatus(call('post', '/v1/organizations', { key: TEST_ADMIN_KEY, raw: 'name=x', type: 'text/plain' }), 415);
     await expectStatus(
-      call('post', '/v1/organizations', { key: TEST_ADMIN_KEY, raw: JSON.stringify({ name: 'x'.repeat(1_100_000), kind: 'employer' }), type: 'application/json' }),
+      call('post', '/v1/organizations', {
+        key: TEST_ADMIN_KEY,
+        raw: JSON.stringify({ name: 'x'.repeat(1_100_000), kind: 'employer' }),
+        type: 'application/json',
+      }),
       413,
     );
     await expectStatus(call('post', '/v1/caseworkers', { body: { name: 'No key' } }), 401);
@@ -401,7 +413,10 @@ describe('the OpenAPI document', () => {
     const again = await expectStatus(call('post', '/v1/caseworkers', { key: TEST_ADMIN_KEY, headers, body: { name: 'Retried desk' } }), 201);
     expect(again.id).toBe(first.id);
     await expectStatus(call('post', '/v1/caseworkers', { key: TEST_ADMIN_KEY, headers, body: { name: 'Another desk' } }), 409);
-    await expectStatus(call('post', '/v1/caseworkers', { key: TEST_ADMIN_KEY, headers: { 'Idempotency-Key': 'bad key with spaces' }, body: { name: 'x' } }), 400);
+    await expectStatus(
+      call('post', '/v1/caseworkers', { key: TEST_ADMIN_KEY, headers: { 'Idempotency-Key': 'bad key with spaces' }, body: { name: 'x' } }),
+      400,
+    );
   });
 
   it('candidates: registered, read, changed, imported in bulk, refused', async () => {
@@ -417,7 +432,10 @@ describe('the OpenAPI document', () => {
     );
     expect(spare).toMatchObject({ externalRef: null, phone: null, maxTravelKm: null });
     await expectStatus(call('get', `/v1/candidates/${rider.id}`, { key }), 200);
-    const changed = await expectStatus(call('patch', `/v1/candidates/${spare.id}`, { key, body: { externalRef: 'YP-9', phone: null, skills: ['security'] } }), 200);
+    const changed = await expectStatus(
+      call('patch', `/v1/candidates/${spare.id}`, { key, body: { externalRef: 'YP-9', phone: null, skills: ['security'] } }),
+      200,
+    );
     expect(changed).toMatchObject({ externalRef: 'YP-9', phone: null, skills: ['security'] });
 
     const bad = await expectStatus(call('post', '/v1/candidates', { key, body: aCandidate({ location: { lat: 91, lng: 0 }, groups: [] }) }), 400);
@@ -429,7 +447,11 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('get', `/v1/candidates/${rider.id}`, { key: employer.apiKey }), 403);
     await expectStatus(call('get', `/v1/candidates/${rider.id}`), 401);
 
-    const ndjson = [JSON.stringify(aCandidate({ displayName: 'Bulk one', groups: ['courier'] })), '{"displayName": "broken"', JSON.stringify({ displayName: 'No groups' })].join('\n');
+    const ndjson = [
+      JSON.stringify(aCandidate({ displayName: 'Bulk one', groups: ['courier'] })),
+      '{"displayName": "broken"',
+      JSON.stringify({ displayName: 'No groups' }),
+    ].join('\n');
     const imported = await expectStatus(call('post', '/v1/candidates/bulk', { key, raw: ndjson, type: 'application/x-ndjson' }), 200);
     expect(imported.accepted).toBe(1);
     expect(imported.rejected.map((line: Json) => line.line)).toEqual([2, 3]);
@@ -446,17 +468,27 @@ describe('the OpenAPI document', () => {
 
   it('openings and slots: posted, read, matched by the real engine', async () => {
     opening = await expectStatus(
-      call('post', '/v1/openings', { key: employer.apiKey, body: anOpening({ title: 'Morning couriers', targetGroups: ['rider'], shifts: weekdays('08:00', '12:00'), accessibilityFeatures: [], positions: 2 }) }),
+      call('post', '/v1/openings', {
+        key: employer.apiKey,
+        body: anOpening({ title: 'Morning couriers', targetGroups: ['rider'], shifts: weekdays('08:00', '12:00'), accessibilityFeatures: [], positions: 2 }),
+      }),
       201,
     );
-    slot = await expectStatus(call('post', '/v1/slots', { key: merchant.apiKey, body: aSlot({ validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString() }) }), 201);
+    slot = await expectStatus(
+      call('post', '/v1/slots', { key: merchant.apiKey, body: aSlot({ validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString() }) }),
+      201,
+    );
     await expectStatus(call('post', '/v1/openings', { key: employer.apiKey, body: anOpening({ shifts: [], positions: 0 }) }), 400);
     await expectStatus(call('post', '/v1/slots', { key: employer.apiKey, body: aSlot() }), 403);
 
-    const lists = await eventually(async () => {
-      const res = await call('get', '/v1/candidate-lists', { key: caseworker.apiKey });
-      return res.body.length === 2 ? (res.body as Json[]) : undefined;
-    }, 20_000, 'the rider matched to the opening and the slot');
+    const lists = await eventually(
+      async () => {
+        const res = await call('get', '/v1/candidate-lists', { key: caseworker.apiKey });
+        return res.body.length === 2 ? (res.body as Json[]) : undefined;
+      },
+      20_000,
+      'the rider matched to the opening and the slot',
+    );
     expect(lists.map((list) => list.kind).sort()).toEqual(['opening', 'slot']);
     await expectStatus(call('get', '/v1/candidate-lists', { key: employer.apiKey }), 403);
     await expectStatus(call('get', '/v1/candidate-lists'), 401);
@@ -499,10 +531,14 @@ describe('the OpenAPI document', () => {
   });
 
   it('inbox, funnel report and deliveries, with the replay of a dead delivery', async () => {
-    const caseworkerInbox = await eventually(async () => {
-      const res = await call('get', '/v1/inbox', { key: caseworker.apiKey });
-      return res.body.length >= 2 ? (res.body as Json[]) : undefined;
-    }, 20_000, 'two candidate lists in the inbox');
+    const caseworkerInbox = await eventually(
+      async () => {
+        const res = await call('get', '/v1/inbox', { key: caseworker.apiKey });
+        return res.body.length >= 2 ? (res.body as Json[]) : undefined;
+      },
+      20_000,
+      'two candidate lists in the inbox',
+    );
     expect(caseworkerInbox.map((entry) => entry.type)).toEqual(['candidate_list', 'candidate_list']);
     await expectStatus(call('get', '/v1/inbox?limit=1', { key: merchant.apiKey }), 200);
     await expectStatus(call('get', '/v1/inbox', { key: employer.apiKey }), 200);
@@ -517,10 +553,14 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('get', '/v1/reports/funnel?openingId=x', { key: TEST_ADMIN_KEY }), 400);
     await expectStatus(call('get', '/v1/reports/funnel', { key: merchant.apiKey }), 403);
 
-    const dead = await eventually(async () => {
-      const res = await call('get', '/v1/deliveries', { key: TEST_ADMIN_KEY });
-      return res.body.length === 1 ? (res.body as Json[]) : undefined;
-    }, 20_000, 'the delivery refused with a 400 to be dead');
+    const dead = await eventually(
+      async () => {
+        const res = await call('get', '/v1/deliveries', { key: TEST_ADMIN_KEY });
+        return res.body.length === 1 ? (res.body as Json[]) : undefined;
+      },
+      20_000,
+      'the delivery refused with a 400 to be dead',
+    );
     expect(dead[0]).toMatchObject({ status: 'dead', lastStatusCode: 400, recipientId: caseworker.id });
     await expectStatus(call('get', '/v1/deliveries?status=delivered', { key: TEST_ADMIN_KEY }), 200);
     await expectStatus(call('get', '/v1/deliveries?status=lost', { key: TEST_ADMIN_KEY }), 400);
@@ -538,7 +578,10 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('patch', `/v1/openings/${opening.id}`, { key: employer.apiKey, body: { positions: 4 } }), 409);
     await expectStatus(call('post', `/v1/openings/${opening.id}/close`, { key: otherEmployer.apiKey }), 404);
 
-    const updated = await expectStatus(call('patch', `/v1/slots/${slot.id}`, { key: merchant.apiKey, body: { capacity: 10, offer: { price: 12.5 }, validUntil: null } }), 200);
+    const updated = await expectStatus(
+      call('patch', `/v1/slots/${slot.id}`, { key: merchant.apiKey, body: { capacity: 10, offer: { price: 12.5 }, validUntil: null } }),
+      200,
+    );
     expect(updated).toMatchObject({ capacity: 10, offer: { price: 12.5 }, validUntil: null, withdrawnAt: null });
     const withdrawn = await expectStatus(call('post', `/v1/slots/${slot.id}/withdraw`, { key: merchant.apiKey }), 200);
     expect(withdrawn.status).toBe('withdrawn');

@@ -20,9 +20,7 @@ interface OutboxRow {
 }
 
 async function outboxRows(world: TestWorld): Promise<OutboxRow[]> {
-  const { rows } = await world.db.query<OutboxRow>(
-    `SELECT id, event_name, payload, correlation_id, published_at FROM outbox_events ORDER BY created_at, id`,
-  );
+  const { rows } = await world.db.query<OutboxRow>(`SELECT id, event_name, payload, correlation_id, published_at FROM outbox_events ORDER BY created_at, id`);
   return rows;
 }
 
@@ -30,13 +28,17 @@ async function outboxRows(world: TestWorld): Promise<OutboxRow[]> {
 async function allPublished(world: TestWorld, expected: number, timeoutMs = 20_000): Promise<void> {
   let last = { total: -1, pending: -1 };
   try {
-    await eventually(async () => {
-      const { rows } = await world.db.query<{ total: number; pending: number }>(
-        `SELECT count(*)::int AS total, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox_events`,
-      );
-      last = rows[0];
-      return last.total === expected && last.pending === 0;
-    }, timeoutMs, `all ${expected} outbox rows to be published`);
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query<{ total: number; pending: number }>(
+          `SELECT count(*)::int AS total, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox_events`,
+        );
+        last = rows[0];
+        return last.total === expected && last.pending === 0;
+      },
+      timeoutMs,
+      `all ${expected} outbox rows to be published`,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message} (last seen: ${last.total} rows, ${last.pending} unpublished)`, { cause: error });
   }
@@ -213,7 +215,11 @@ describe('outbox: Redis stopped during writes and started again', () => {
     api = teardown.add(await startApi(world), (started) => started.close());
     // Bring Redis back first so that every client closes cleanly and the queue keys can be removed.
     teardown.add(redis, async (started) => {
-      if (!redisRunning) await started.start().then(() => (redisRunning = true), () => undefined);
+      if (!redisRunning)
+        await started.start().then(
+          () => (redisRunning = true),
+          () => undefined,
+        );
     });
     keys = await createParties(api);
   });
@@ -234,10 +240,18 @@ describe('outbox: Redis stopped during writes and started again', () => {
     // A burst of writes of every kind that emits, all while Redis is unreachable.
     const responses = await Promise.all([
       ...Array.from({ length: 8 }, (_, i) =>
-        api.http.post('/v1/candidates').set(caseworker).send(aCandidate({ externalRef: `YP-DOWN-${i}` })).timeout(ANSWER_WITHIN_MS),
+        api.http
+          .post('/v1/candidates')
+          .set(caseworker)
+          .send(aCandidate({ externalRef: `YP-DOWN-${i}` }))
+          .timeout(ANSWER_WITHIN_MS),
       ),
       ...Array.from({ length: 8 }, (_, i) =>
-        api.http.post('/v1/slots').set(merchant).send(aSlot({ title: `Rider special ${i}` })).timeout(ANSWER_WITHIN_MS),
+        api.http
+          .post('/v1/slots')
+          .set(merchant)
+          .send(aSlot({ title: `Rider special ${i}` }))
+          .timeout(ANSWER_WITHIN_MS),
       ),
       api.http.post('/v1/candidates/bulk').set(caseworker).set('Content-Type', 'application/x-ndjson').send(ndjson(20, 'DOWN')).timeout(ANSWER_WITHIN_MS),
       api.http.post('/v1/candidates').set(caseworker).set('Idempotency-Key', idempotencyKey).send(retried).timeout(ANSWER_WITHIN_MS),
@@ -278,7 +292,11 @@ describe('outbox: Redis stopped during writes and started again', () => {
     expect(sorted(published.map((row) => row.id))).toEqual(sorted(whileDown.map((row) => row.id)));
 
     // And the API still takes writes once Redis is back; the new event is published too.
-    await api.http.post('/v1/candidates').set(caseworker).send(aCandidate({ externalRef: 'YP-BACK' })).expect(201);
+    await api.http
+      .post('/v1/candidates')
+      .set(caseworker)
+      .send(aCandidate({ externalRef: 'YP-BACK' }))
+      .expect(201);
     await allPublished(world, whileDown.length + 1);
     await expectExactlyOneJobPerOutboxRow(world, inspector);
   });
@@ -317,10 +335,18 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
       bulk(apiA, 150, 'A'),
       bulk(apiB, 150, 'B'),
       ...Array.from({ length: 200 }, (_, i) =>
-        apis[i % 2].http.post('/v1/candidates').set(caseworker).send(aCandidate({ externalRef: `YP-${i}` })).timeout(15_000),
+        apis[i % 2].http
+          .post('/v1/candidates')
+          .set(caseworker)
+          .send(aCandidate({ externalRef: `YP-${i}` }))
+          .timeout(15_000),
       ),
       ...Array.from({ length: 50 }, (_, i) =>
-        apis[i % 2].http.post('/v1/slots').set(merchant).send(aSlot({ title: `Rider special ${i}` })).timeout(15_000),
+        apis[i % 2].http
+          .post('/v1/slots')
+          .set(merchant)
+          .send(aSlot({ title: `Rider special ${i}` }))
+          .timeout(15_000),
       ),
     ]);
     expect(responses.map(outcome)).toEqual([200, 200, ...Array(250).fill(201)]);
@@ -413,7 +439,11 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
     // Hold the queue so that the relay's job and two redeliveries are all waiting when the matcher resumes.
     await queue.pause();
     try {
-      const candidate = await apiA.http.post('/v1/candidates').set(bearer(keys.caseworker)).send(aCandidate({ externalRef: 'YP-TRIPLE' })).expect(201);
+      const candidate = await apiA.http
+        .post('/v1/candidates')
+        .set(bearer(keys.caseworker))
+        .send(aCandidate({ externalRef: 'YP-TRIPLE' }))
+        .expect(201);
       const { rows } = await world.db.query<{ id: string }>(`SELECT id FROM outbox_events WHERE payload->>'candidateId' = $1`, [candidate.body.id]);
       expect(rows).toHaveLength(1);
       const eventId = rows[0].id;

@@ -73,9 +73,21 @@ export interface Keys {
 
 /** Creates one employer, one merchant and one caseworker through the API and returns their keys. */
 export async function createParties(api: RunningApi, label = ''): Promise<Keys> {
-  const employer = await api.http.post('/v1/organizations').set(ADMIN).send({ name: `Yangpu Assembly ${label}`, kind: 'employer' }).expect(201);
-  const merchant = await api.http.post('/v1/organizations').set(ADMIN).send({ name: `Dinghai Canteen ${label}`, kind: 'merchant' }).expect(201);
-  const caseworker = await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: `Caseworker ${label}` }).expect(201);
+  const employer = await api.http
+    .post('/v1/organizations')
+    .set(ADMIN)
+    .send({ name: `Yangpu Assembly ${label}`, kind: 'employer' })
+    .expect(201);
+  const merchant = await api.http
+    .post('/v1/organizations')
+    .set(ADMIN)
+    .send({ name: `Dinghai Canteen ${label}`, kind: 'merchant' })
+    .expect(201);
+  const caseworker = await api.http
+    .post('/v1/caseworkers')
+    .set(ADMIN)
+    .send({ name: `Caseworker ${label}` })
+    .expect(201);
   return {
     employer: employer.body.apiKey,
     employerId: employer.body.id,

@@ -71,9 +71,7 @@ export interface RowHit {
 
 /** Every base table and view of the public schema. */
 export async function publicTables(db: pg.Pool): Promise<string[]> {
-  const { rows } = await db.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
-  );
+  const { rows } = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
   return rows.map((row) => row.table_name);
 }
 
@@ -82,10 +80,7 @@ export async function rowsContaining(db: pg.Pool, needle: string): Promise<RowHi
   const hits: RowHit[] = [];
   for (const table of await publicTables(db)) {
     const quoted = `"${table.replace(/"/g, '""')}"`;
-    const { rows } = await db.query<{ row: string }>(
-      `SELECT t::text AS row FROM ${quoted} t WHERE strpos(lower(t::text), lower($1)) > 0`,
-      [needle],
-    );
+    const { rows } = await db.query<{ row: string }>(`SELECT t::text AS row FROM ${quoted} t WHERE strpos(lower(t::text), lower($1)) > 0`, [needle]);
     for (const { row } of rows) hits.push({ table, row });
   }
   return hits;

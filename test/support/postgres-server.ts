@@ -13,7 +13,8 @@ function serverBinaries(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(a) - Number(b)).at(-1);
-  if (newest === undefined) throw new Error('PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql: install the postgresql package.');
+  if (newest === undefined)
+    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql: install the postgresql package.');
   return join(root, newest, 'bin');
 }
 

@@ -15,9 +15,11 @@ type Stage = 'rcpt' | 'data';
 
 /** RFC 2047 encoded words, as mailers write non-ASCII subjects and names. */
 function decodeWords(value: string): string {
-  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) =>
-    encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
-  );
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) =>
+      encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
 }
 
 function decodeQuotedPrintable(text: string): string {
@@ -45,7 +47,12 @@ export function parseMail(raw: string): { headers: Map<string, string>; text: st
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(line.slice(colon + 1).trim()));
   }
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  const text = encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : body;
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? decodeQuotedPrintable(body)
+        : body;
   return { headers, text: text.replace(/\r\n/g, '\n') };
 }
 
@@ -84,8 +91,13 @@ export class SmtpSink {
           const to = session.envelope.rcptTo[0]?.address ?? '';
           const code = this.next(to, 'data');
           this.received.push({
-            to, accepted: code === undefined, raw, text,
-            messageId: headers.get('message-id') ?? '', subject: headers.get('subject') ?? '', from: headers.get('from') ?? '',
+            to,
+            accepted: code === undefined,
+            raw,
+            text,
+            messageId: headers.get('message-id') ?? '',
+            subject: headers.get('subject') ?? '',
+            from: headers.get('from') ?? '',
           });
           callback(code === undefined ? null : refusal(code));
         });

@@ -147,7 +147,11 @@ export class Teardown {
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`; `check` may answer at once or later. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -164,12 +168,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 
 /** Waits until the matcher has handled every domain event the API wrote and the outbox is empty. */
 export async function matcherCaughtUp(world: TestWorld, timeoutMs = 20_000): Promise<void> {
-  await eventually(async () => {
-    const { rows } = await world.db.query(
-      `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveriesRequested', 'DeliveryRequested')) AS events,
+  await eventually(
+    async () => {
+      const { rows } = await world.db.query(
+        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveriesRequested', 'DeliveryRequested')) AS events,
               (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
               (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
-    );
-    return rows[0].events === rows[0].handled && rows[0].pending === '0';
-  }, timeoutMs, 'the matcher to handle every event');
+      );
+      return rows[0].events === rows[0].handled && rows[0].pending === '0';
+    },
+    timeoutMs,
+    'the matcher to handle every event',
+  );
 }

@@ -13,7 +13,10 @@ export interface ReceivedWebhook {
 export class WebhookSink {
   readonly received: ReceivedWebhook[] = [];
   private readonly answers = new Map<string, number[]>();
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<WebhookSink> {
     const server = createServer();

@@ -3,22 +3,10 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
 import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
 import { PersistenceModule } from '@huigong/persistence';
-import {
-  ApiExceptionFilter,
-  ApiKeyGuard,
-  ApiValidationPipe,
-  AppConfigModule,
-  type AppConfig,
-  IdempotencyInterceptor,
-} from '@huigong/platform';
+import { ApiExceptionFilter, ApiKeyGuard, ApiValidationPipe, AppConfigModule, type AppConfig, IdempotencyInterceptor } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
-import {
-  EraseCandidateHandler,
-  ImportCandidatesHandler,
-  RegisterCandidateHandler,
-  UpdateCandidateHandler,
-} from './candidates/candidate.commands';
+import { EraseCandidateHandler, ImportCandidatesHandler, RegisterCandidateHandler, UpdateCandidateHandler } from './candidates/candidate.commands';
 import { CandidatesController } from './candidates/candidates.controller';
 import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/caseworkers';
 import { IdempotencyPurger } from './idempotency-purger';

@@ -48,11 +48,9 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
 
   async publish(changes: IndexChange[], correlationId: string): Promise<void> {
     if (changes.length === 0 || this.publisher === undefined) return;
-    await this.publisher
-      .publish(this.channel, JSON.stringify({ origin: this.origin, correlationId, changes }))
-      .catch((error: unknown) => {
-        this.logger.warn(`Index change not broadcast: ${describe(error)}`);
-      });
+    await this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, correlationId, changes })).catch((error: unknown) => {
+      this.logger.warn(`Index change not broadcast: ${describe(error)}`);
+    });
   }
 
   private async receive(message: string): Promise<void> {

@@ -92,7 +92,12 @@ export class MatchingService {
     this.perCandidate.replaceAll(counts.perCandidate);
     this.perOpening.replaceAll(counts.perOpening);
     this.perSlot.replaceAll(counts.perSlot);
-    const result = { people: this.engine.people.size, openings: this.engine.openings.size, slots: this.engine.slots.size, ms: Math.round(performance.now() - started) };
+    const result = {
+      people: this.engine.people.size,
+      openings: this.engine.openings.size,
+      slots: this.engine.slots.size,
+      ms: Math.round(performance.now() - started),
+    };
     this.logger.log(`Index built: ${result.people} people, ${result.openings} openings, ${result.slots} slots in ${result.ms} ms.`);
     return result;
   }
@@ -208,18 +213,30 @@ export class MatchingService {
       return this.release(withdrawn, correlationId);
     }
     const fits = (profile: CandidateProfile): boolean =>
-      allPass(kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy));
-    const withdrawn = await this.unitOfWork.run(async ({ manager }) => {
-      const proposed = await this.store.proposedMatches(manager, where);
-      const people = new Map((await this.store.candidates(manager, proposed.map((match) => match.candidate_id))).map((row) => [row.id, row]));
-      const misfits = proposed
-        .filter((match) => {
-          const row = people.get(match.candidate_id) ?? null;
-          return !isMatchable(row) || !fits(candidateProfile(row));
-        })
-        .map((match) => match.id);
-      return misfits.length > 0 ? this.store.withdraw(manager, { matchIds: misfits }) : null;
-    }, { correlationId });
+      allPass(
+        kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy),
+      );
+    const withdrawn = await this.unitOfWork.run(
+      async ({ manager }) => {
+        const proposed = await this.store.proposedMatches(manager, where);
+        const people = new Map(
+          (
+            await this.store.candidates(
+              manager,
+              proposed.map((match) => match.candidate_id),
+            )
+          ).map((row) => [row.id, row]),
+        );
+        const misfits = proposed
+          .filter((match) => {
+            const row = people.get(match.candidate_id) ?? null;
+            return !isMatchable(row) || !fits(candidateProfile(row));
+          })
+          .map((match) => match.id);
+        return misfits.length > 0 ? this.store.withdraw(manager, { matchIds: misfits }) : null;
+      },
+      { correlationId },
+    );
     if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
     else await this.proposeForSlot(offerId, correlationId);
     return withdrawn === null ? [] : this.release(withdrawn, correlationId);
@@ -241,19 +258,22 @@ export class MatchingService {
       this.perCandidate.forget(candidateId);
     } else {
       const profile = candidateProfile(row);
-      const withdrawn = await this.unitOfWork.run(async ({ manager: tx }) => {
-        const proposed = await this.store.proposedMatches(tx, { candidateId });
-        const misfits = proposed
-          .filter((match) => {
-            const opening = match.opening_id === null ? undefined : this.engine.openings.get(match.opening_id);
-            const slot = match.slot_id === null ? undefined : this.engine.slots.get(match.slot_id);
-            if (opening !== undefined) return !allPass(checkOpening(profile, opening, this.engine.policy));
-            if (slot !== undefined) return !allPass(checkSlot(profile, slot, this.engine.policy));
-            return false;
-          })
-          .map((match) => match.id);
-        return misfits.length === 0 ? null : this.store.withdraw(tx, { matchIds: misfits });
-      }, { correlationId });
+      const withdrawn = await this.unitOfWork.run(
+        async ({ manager: tx }) => {
+          const proposed = await this.store.proposedMatches(tx, { candidateId });
+          const misfits = proposed
+            .filter((match) => {
+              const opening = match.opening_id === null ? undefined : this.engine.openings.get(match.opening_id);
+              const slot = match.slot_id === null ? undefined : this.engine.slots.get(match.slot_id);
+              if (opening !== undefined) return !allPass(checkOpening(profile, opening, this.engine.policy));
+              if (slot !== undefined) return !allPass(checkSlot(profile, slot, this.engine.policy));
+              return false;
+            })
+            .map((match) => match.id);
+          return misfits.length === 0 ? null : this.store.withdraw(tx, { matchIds: misfits });
+        },
+        { correlationId },
+      );
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
       // Re-reads the person's own count first: any place freed above is theirs to fill.
@@ -323,39 +343,52 @@ export class MatchingService {
   async proposeForOpening(openingId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
     const max = this.engine.policy.maxOpenJobMatchesPerPerson;
-    const written = await this.unitOfWork.run(async (tx) => {
-      const row = await this.store.opening(tx.manager, openingId, true);
-      if (row === null || !openingOffer(row, now).accepting) return null;
-      const offer = openingOffer(row, now);
-      const history = await this.store.openingHistory(tx.manager, openingId);
-      const excluded = new Set(history.matched);
-      const accepted: (NewMatchRow & { held: number })[] = [];
-      for (let round = 0; round < 3; round++) {
-        const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
-        const ranked = await rankRechecked(
-          (openJobMatches) => this.engine.matchOpening(offer, state, { openJobMatches }, now),
-          this.perCandidate,
-          (_id, held) => held >= max,
-          (ids) => this.store.openJobMatchesOf(tx.manager, ids),
-        );
-        if (ranked.length === 0) break;
-        const locked = await this.store.lockCandidates(tx.manager, ranked.map((match) => match.candidateId));
-        let refused = 0;
-        for (const match of ranked) {
-          excluded.add(match.candidateId);
-          const person = locked.get(match.candidateId);
-          if (person === undefined || person.openJobMatches >= max) {
-            if (person !== undefined) this.perCandidate.set(match.candidateId, person.openJobMatches);
-            refused++;
-            continue;
+    const written = await this.unitOfWork.run(
+      async (tx) => {
+        const row = await this.store.opening(tx.manager, openingId, true);
+        if (row === null || !openingOffer(row, now).accepting) return null;
+        const offer = openingOffer(row, now);
+        const history = await this.store.openingHistory(tx.manager, openingId);
+        const excluded = new Set(history.matched);
+        const accepted: (NewMatchRow & { held: number })[] = [];
+        for (let round = 0; round < 3; round++) {
+          const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
+          const ranked = await rankRechecked(
+            (openJobMatches) => this.engine.matchOpening(offer, state, { openJobMatches }, now),
+            this.perCandidate,
+            (_id, held) => held >= max,
+            (ids) => this.store.openJobMatchesOf(tx.manager, ids),
+          );
+          if (ranked.length === 0) break;
+          const locked = await this.store.lockCandidates(
+            tx.manager,
+            ranked.map((match) => match.candidateId),
+          );
+          let refused = 0;
+          for (const match of ranked) {
+            excluded.add(match.candidateId);
+            const person = locked.get(match.candidateId);
+            if (person === undefined || person.openJobMatches >= max) {
+              if (person !== undefined) this.perCandidate.set(match.candidateId, person.openJobMatches);
+              refused++;
+              continue;
+            }
+            accepted.push({
+              id: randomUUID(),
+              candidateId: match.candidateId,
+              caseworkerId: person.caseworkerId,
+              score: match.score,
+              reasons: match.reasons,
+              held: person.openJobMatches,
+            });
           }
-          accepted.push({ id: randomUUID(), candidateId: match.candidateId, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons, held: person.openJobMatches });
+          if (refused === 0) break;
         }
-        if (refused === 0) break;
-      }
-      const matchIds = await this.insert(tx, 'opening', openingId, accepted);
-      return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
-    }, { correlationId });
+        const matchIds = await this.insert(tx, 'opening', openingId, accepted);
+        return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
+      },
+      { correlationId },
+    );
     if (written === null) {
       this.perOpening.forget(openingId);
       return [];
@@ -370,21 +403,27 @@ export class MatchingService {
   /** Offers a slot's free places to the people who fit, rotating among them. */
   async proposeForSlot(slotId: string, correlationId: string): Promise<string[]> {
     const now = Date.now();
-    const written = await this.unitOfWork.run(async (tx) => {
-      const row = await this.store.slot(tx.manager, slotId, true);
-      if (row === null || !slotOffer(row, now).accepting) return null;
-      const offer = slotOffer(row, now);
-      const history = await this.store.slotHistory(tx.manager, slotId);
-      const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
-      const ranked = this.engine.matchSlot(offer, state, now);
-      const locked = await this.store.lockCandidates(tx.manager, ranked.map((match) => match.candidateId));
-      const accepted = ranked.flatMap((match) => {
-        const person = locked.get(match.candidateId);
-        return person === undefined ? [] : [this.slotOfferRow(match, person.caseworkerId, offer.windows, now)];
-      });
-      const matchIds = await this.insert(tx, 'slot', slotId, accepted);
-      return { openOffers: history.openOffers + matchIds.length, matchIds };
-    }, { correlationId });
+    const written = await this.unitOfWork.run(
+      async (tx) => {
+        const row = await this.store.slot(tx.manager, slotId, true);
+        if (row === null || !slotOffer(row, now).accepting) return null;
+        const offer = slotOffer(row, now);
+        const history = await this.store.slotHistory(tx.manager, slotId);
+        const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
+        const ranked = this.engine.matchSlot(offer, state, now);
+        const locked = await this.store.lockCandidates(
+          tx.manager,
+          ranked.map((match) => match.candidateId),
+        );
+        const accepted = ranked.flatMap((match) => {
+          const person = locked.get(match.candidateId);
+          return person === undefined ? [] : [this.slotOfferRow(match, person.caseworkerId, offer.windows, now)];
+        });
+        const matchIds = await this.insert(tx, 'slot', slotId, accepted);
+        return { openOffers: history.openOffers + matchIds.length, matchIds };
+      },
+      { correlationId },
+    );
     if (written === null) {
       this.perSlot.forget(slotId);
       return [];
@@ -410,7 +449,10 @@ export class MatchingService {
       (openMatches) =>
         this.engine.matchCandidateToOpenings(
           profile,
-          (openingId): OpeningState => ({ matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE, openMatches: openMatches(openingId) }),
+          (openingId): OpeningState => ({
+            matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE,
+            openMatches: openMatches(openingId),
+          }),
           before.openJobMatches,
           now,
         ),
@@ -425,7 +467,11 @@ export class MatchingService {
       (openOffers) =>
         this.engine.matchCandidateToSlots(
           profile,
-          (slotId): SlotState => ({ offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE, openOffers: openOffers(slotId), lastOfferedAt: NEVER }),
+          (slotId): SlotState => ({
+            offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE,
+            openOffers: openOffers(slotId),
+            lastOfferedAt: NEVER,
+          }),
           now,
         ),
       this.perSlot,
@@ -436,37 +482,50 @@ export class MatchingService {
       (ids) => this.store.openMatchesOf(manager, 'slot', ids),
     );
     if (toOpenings.length === 0 && toSlots.length === 0) return;
-    const written = await this.unitOfWork.run(async (tx) => {
-      // Offers first, then the person: the one lock order of every matcher.
-      const openOpenings = await this.store.lockOffers(tx.manager, 'openings', toOpenings.map((match) => match.offerId));
-      const activeSlots = await this.store.lockOffers(tx.manager, 'slots', toSlots.map((match) => match.offerId));
-      const person = (await this.store.lockCandidates(tx.manager, [id])).get(id);
-      if (person === undefined) return null;
-      const history = await this.store.candidateHistory(tx.manager, id);
-      const openingCounts = await this.store.openMatchesOf(tx.manager, 'opening', [...openOpenings]);
-      let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
-      for (const match of toOpenings) {
-        const opening = this.engine.openings.get(match.offerId);
-        if (room <= 0) break;
-        if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
-        if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
-        const inserted = await this.insert(tx, 'opening', match.offerId, [{ id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons }]);
-        if (inserted.length > 0) {
-          room--;
-          openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
+    const written = await this.unitOfWork.run(
+      async (tx) => {
+        // Offers first, then the person: the one lock order of every matcher.
+        const openOpenings = await this.store.lockOffers(
+          tx.manager,
+          'openings',
+          toOpenings.map((match) => match.offerId),
+        );
+        const activeSlots = await this.store.lockOffers(
+          tx.manager,
+          'slots',
+          toSlots.map((match) => match.offerId),
+        );
+        const person = (await this.store.lockCandidates(tx.manager, [id])).get(id);
+        if (person === undefined) return null;
+        const history = await this.store.candidateHistory(tx.manager, id);
+        const openingCounts = await this.store.openMatchesOf(tx.manager, 'opening', [...openOpenings]);
+        let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
+        for (const match of toOpenings) {
+          const opening = this.engine.openings.get(match.offerId);
+          if (room <= 0) break;
+          if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
+          if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
+          const inserted = await this.insert(tx, 'opening', match.offerId, [
+            { id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons },
+          ]);
+          if (inserted.length > 0) {
+            room--;
+            openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
+          }
         }
-      }
-      const slotCounts = await this.store.openMatchesOf(tx.manager, 'slot', [...activeSlots]);
-      for (const match of toSlots) {
-        const slot = this.engine.slots.get(match.offerId);
-        if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
-        if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
-        const row = this.slotOfferRow({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
-        const inserted = await this.insert(tx, 'slot', match.offerId, [row]);
-        if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
-      }
-      return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
-    }, { correlationId });
+        const slotCounts = await this.store.openMatchesOf(tx.manager, 'slot', [...activeSlots]);
+        for (const match of toSlots) {
+          const slot = this.engine.slots.get(match.offerId);
+          if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
+          if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
+          const row = this.slotOfferRow({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
+          const inserted = await this.insert(tx, 'slot', match.offerId, [row]);
+          if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
+        }
+        return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
+      },
+      { correlationId },
+    );
     if (written === null) return;
     // Counted under the locks and committed: exact.
     this.perCandidate.set(id, written.held);
@@ -482,7 +541,12 @@ export class MatchingService {
   }
 
   /** A slot offer: a redemption code, valid until the end of the next window the person's break meets. */
-  private slotOfferRow(match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>, caseworkerId: string, windows: readonly WeeklyWindow[], now: number): NewMatchRow {
+  private slotOfferRow(
+    match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>,
+    caseworkerId: string,
+    windows: readonly WeeklyWindow[],
+    now: number,
+  ): NewMatchRow {
     const breaks = this.engine.breakPiecesOf(match.candidateId);
     let expiresAt: Date | undefined;
     for (const window of windows) {
@@ -492,6 +556,14 @@ export class MatchingService {
       const end = nextOccurrenceEnd(window, new Date(now), this.config.appTimezone);
       if (expiresAt === undefined || end < expiresAt) expiresAt = end;
     }
-    return { id: randomUUID(), candidateId: match.candidateId, caseworkerId, score: match.score, reasons: match.reasons, redemptionCode: redemptionCode(), expiresAt };
+    return {
+      id: randomUUID(),
+      candidateId: match.candidateId,
+      caseworkerId,
+      score: match.score,
+      reasons: match.reasons,
+      redemptionCode: redemptionCode(),
+      expiresAt,
+    };
   }
 }

@@ -2,8 +2,18 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { type EventJobData, QueueName } from '@huigong/messaging';
 import {
-  type AttemptOutcome, DEFAULT_RETRY_POLICY, type RetryPolicy, checkWebhookUrl, decideOffer, emailMessageId, hasNewsLeft, localDayStart, nextStep,
-  notificationEmail, signedHeaders, smtpOutcome,
+  type AttemptOutcome,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  checkWebhookUrl,
+  decideOffer,
+  emailMessageId,
+  hasNewsLeft,
+  localDayStart,
+  nextStep,
+  notificationEmail,
+  signedHeaders,
+  smtpOutcome,
 } from '@huigong/notifications';
 import { type DeliveryAttemptOutcome, type DeliveryTarget, NotificationStore, type WorkerOfferSession } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, ConcurrencyLimit, MicroBatch, SerialByKey } from '@huigong/platform';
@@ -122,13 +132,20 @@ export class DeliveryProcessor extends WorkerHost {
       return 'held';
     }
     // A candidate list or reminder whose people have all withdrawn consent since: nothing to send, by any channel.
-    if (!hasNewsLeft(target.type, target.payload)) return this.complete(job, target, ended('dropped', undefined, 'nothing left to tell: its candidates were erased'));
-    const body: Record<string, unknown> = { type: target.type, id: target.notificationId, createdAt: new Date(target.createdAt).toISOString(), payload: target.payload };
+    if (!hasNewsLeft(target.type, target.payload))
+      return this.complete(job, target, ended('dropped', undefined, 'nothing left to tell: its candidates were erased'));
+    const body: Record<string, unknown> = {
+      type: target.type,
+      id: target.notificationId,
+      createdAt: new Date(target.createdAt).toISOString(),
+      payload: target.payload,
+    };
 
     if (target.channel === 'worker_gateway') return this.offer(job, target, body);
     if (target.channel === 'email') return this.complete(job, target, await this.mail(target));
 
-    if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled) return this.complete(job, target, ended('dead', undefined, 'the webhook is not set or is switched off'));
+    if (target.webhookUrl === null || target.webhookSecret === null || target.webhookDisabled)
+      return this.complete(job, target, ended('dead', undefined, 'the webhook is not set or is switched off'));
     const check = checkWebhookUrl(target.webhookUrl, this.config.webhookAllowedHosts);
     if (!check.ok) return this.complete(job, target, ended('dead', undefined, `webhook target refused: ${check.reason}`));
     return this.complete(job, target, await this.send(target, target.attempts, target.webhookUrl, target.webhookSecret, body));
@@ -164,7 +181,12 @@ export class DeliveryProcessor extends WorkerHost {
    * before the next offer to the worker is decided.
    */
   private async offerUnderLock(
-    target: DeliveryTarget, url: string, secret: string, body: Record<string, unknown>, session: WorkerOfferSession, now: Date,
+    target: DeliveryTarget,
+    url: string,
+    secret: string,
+    body: Record<string, unknown>,
+    session: WorkerOfferSession,
+    now: Date,
   ): Promise<Settlement | 'skipped'> {
     // Sent or erased since it was read (a retry and a redone job, a replay, of the same offer): nothing to send.
     if (session.delivery?.status !== 'pending') return 'skipped';
@@ -180,7 +202,10 @@ export class DeliveryProcessor extends WorkerHost {
       return { result: 'held', retryInMs: decision.retryAt.getTime() - now.getTime() };
     }
     // The gateway reaches the worker: it alone is told the phone, read under the lock and kept nowhere else.
-    const settled = await this.send(target, session.delivery.attempts, url, secret, { ...body, recipient: { candidateId: target.recipientId, phone: session.phone } });
+    const settled = await this.send(target, session.delivery.attempts, url, secret, {
+      ...body,
+      recipient: { candidateId: target.recipientId, phone: session.phone },
+    });
     // A worker has no webhook to switch off: a 410 from the gateway only ends this offer.
     await session.markAttempt(settled.outcome);
     return settled;
@@ -222,7 +247,11 @@ export class DeliveryProcessor extends WorkerHost {
       case 'dead':
         return ended('dead', statusCode, step.reason === 'rejected' ? `refused with ${statusCode ?? 'no reply code'}` : 'no attempt succeeded');
       case 'retry':
-        return { result: 'retrying', outcome: { status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined }, retryInMs: step.delayMs };
+        return {
+          result: 'retrying',
+          outcome: { status: 'pending', statusCode, error: 'error' in outcome ? outcome.error : undefined },
+          retryInMs: step.delayMs,
+        };
     }
   }
 
@@ -240,7 +269,8 @@ export class DeliveryProcessor extends WorkerHost {
   private async after(job: DeliveryJob, target: DeliveryTarget, settled: Settlement): Promise<DeliveryResult> {
     if (settled.retryInMs !== undefined) await this.tryAgain(job, target.deliveryId, settled.retryInMs);
     const status = settled.outcome?.status;
-    if (status !== undefined && status !== 'delivered' && status !== 'pending') this.logger.warn(`Delivery ${target.deliveryId} ${status}: ${settled.outcome?.error ?? ''}`);
+    if (status !== undefined && status !== 'delivered' && status !== 'pending')
+      this.logger.warn(`Delivery ${target.deliveryId} ${status}: ${settled.outcome?.error ?? ''}`);
     return settled.result;
   }
 
@@ -249,7 +279,10 @@ export class DeliveryProcessor extends WorkerHost {
    * delivery, so a job redone after a crash schedules the same retry, not a second one.
    */
   private async tryAgain(job: DeliveryJob, deliveryId: string, delayMs: number): Promise<void> {
-    const jobId = `retry-${createHash('sha256').update(`${job.id ?? ''}/${deliveryId}`).digest('base64url').slice(0, 24)}`;
+    const jobId = `retry-${createHash('sha256')
+      .update(`${job.id ?? ''}/${deliveryId}`)
+      .digest('base64url')
+      .slice(0, 24)}`;
     const data: EventJobData<'DeliveryRequested'> = {
       eventId: jobId,
       eventName: 'DeliveryRequested',

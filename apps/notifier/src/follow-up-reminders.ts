@@ -73,8 +73,11 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
           payload: {
             afterDays: REMINDER_AFTER_DAYS,
             matches: rows.map((row) => ({
-              matchId: row.match_id, candidateId: row.candidate_id, displayName: row.display_name,
-              offer: { kind: 'opening', id: row.opening_id, title: row.title }, proposedSince: new Date(row.since).toISOString(),
+              matchId: row.match_id,
+              candidateId: row.candidate_id,
+              displayName: row.display_name,
+              offer: { kind: 'opening', id: row.opening_id, title: row.title },
+              proposedSince: new Date(row.since).toISOString(),
             })),
           },
           candidateIds: [...new Set(rows.map((row) => row.candidate_id))],

@@ -40,7 +40,14 @@ export class NotificationRecorder {
         dedupeKey: `candidate_list:${event.eventId}:${caseworkerId}`,
         payload: {
           offer: offerRef,
-          matches: own.map((match) => ({ matchId: match.id, candidateId: match.candidate_id, displayName: match.display_name, score: match.score, reasons: match.reasons, status: match.status })),
+          matches: own.map((match) => ({
+            matchId: match.id,
+            candidateId: match.candidate_id,
+            displayName: match.display_name,
+            score: match.score,
+            reasons: match.reasons,
+            status: match.status,
+          })),
         },
         candidateIds: own.map((match) => match.candidate_id),
       });
@@ -106,4 +113,3 @@ export class NotificationRecorder {
     return deliveryIds.length === 0 ? [] : [outboxEvent('DeliveriesRequested', { deliveryIds })];
   }
 }
-

@@ -41,7 +41,10 @@ export class WebhookClient implements OnApplicationShutdown {
       const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
       if (code === NON_PUBLIC_TARGET_ERROR_CODE) return { refused: (error as Error).message };
       const timedOut =
-        (error as Error).name === 'TimeoutError' || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || error instanceof errors.ConnectTimeoutError;
+        (error as Error).name === 'TimeoutError' ||
+        error instanceof errors.HeadersTimeoutError ||
+        error instanceof errors.BodyTimeoutError ||
+        error instanceof errors.ConnectTimeoutError;
       return { error: timedOut ? 'timeout' : 'network error' };
     }
   }

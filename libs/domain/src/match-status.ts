@@ -4,16 +4,7 @@
  * `withdrawn` is set by the system only (offer closed, consent withdrawn).
  * Slot offers move proposed (offered) -> redeemed or expired.
  */
-export const JOB_MATCH_STATUSES = [
-  'proposed',
-  'contacted',
-  'interested',
-  'interview',
-  'hired',
-  'declined',
-  'no_response',
-  'withdrawn',
-] as const;
+export const JOB_MATCH_STATUSES = ['proposed', 'contacted', 'interested', 'interview', 'hired', 'declined', 'no_response', 'withdrawn'] as const;
 export type JobMatchStatus = (typeof JOB_MATCH_STATUSES)[number];
 
 export const SLOT_OFFER_STATUSES = ['proposed', 'redeemed', 'expired', 'withdrawn'] as const;

@@ -9,11 +9,11 @@ describe('weekly windows in the deployment time zone', () => {
     expect(minuteOfWeek(tuesdayNoonShanghai, 'UTC')).toBe(1440 + 4 * 60);
   });
 
-  it('ends a lunch offer at the end of today\'s window when it is still to come', () => {
+  it("ends a lunch offer at the end of today's window when it is still to come", () => {
     expect(nextOccurrenceEnd({ day: 2, start: '13:00', end: '14:00' }, tuesdayNoonShanghai, 'Asia/Shanghai').toISOString()).toBe('2026-11-24T06:00:00.000Z');
   });
 
-  it('rolls over to next week when this week\'s window is over', () => {
+  it("rolls over to next week when this week's window is over", () => {
     expect(nextOccurrenceEnd({ day: 1, start: '13:00', end: '14:00' }, tuesdayNoonShanghai, 'Asia/Shanghai').toISOString()).toBe('2026-11-30T06:00:00.000Z');
   });
 

@@ -14,7 +14,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** Minutes since Monday 00:00 of the local week, in the given time zone, at this instant. */
 export function minuteOfWeek(instant: Date, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  );
   return (WEEKDAY[parts.weekday] - 1) * 1440 + Number(parts.hour) * 60 + Number(parts.minute);
 }
 

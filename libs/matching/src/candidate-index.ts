@@ -1,11 +1,4 @@
-import {
-  ACCESSIBILITY_FEATURES,
-  type AccessibilityFeature,
-  TARGET_GROUPS,
-  type TargetGroup,
-  type WeekInterval,
-  weekIntervals,
-} from '@huigong/domain';
+import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, TARGET_GROUPS, type TargetGroup, type WeekInterval, weekIntervals } from '@huigong/domain';
 import { cellKey, cellsWithin, nearestKmToCell } from './grid';
 import type { CandidateProfile } from './rules';
 import { HOUR_WORDS, hourBits } from './week-bits';
@@ -127,7 +120,7 @@ export class CandidateIndex {
     const data = this.breaks.data;
     const end = this.breaksAt[slot] + this.breaksLength[slot];
     const windows: WeekInterval[][] = [];
-    for (let at = this.breaksAt[slot]; at < end; ) {
+    for (let at = this.breaksAt[slot]; at < end;) {
       const pieces = data[at++];
       const window: WeekInterval[] = [];
       for (let p = 0; p < pieces; p++, at += 2) window.push({ start: data[at], end: data[at + 1] });

@@ -17,23 +17,37 @@ const NOW = Date.UTC(2026, 10, 24);
 const CENTRE = { lat: 31.27, lng: 121.55 };
 const SKILLS = ['assembly', 'cooking', 'driving', 'welding', 'cleaning'];
 
-const clock = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 10, 15, 30, 45, 50)).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+const clock = fc
+  .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 10, 15, 30, 45, 50))
+  .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
 const window: fc.Arbitrary<WeeklyWindow> = fc.record({ day: fc.integer({ min: 1, max: 7 }), start: clock, end: clock });
 /** Schedules people and employers really have: days, evenings, nights across midnight, lunch breaks. */
-const PATTERNS: [string, string][] = [['08:00', '16:00'], ['07:00', '19:00'], ['16:00', '00:00'], ['22:00', '06:00'], ['12:30', '14:00'], ['13:00', '14:00'], ['11:45', '13:15']];
-const patterned = fc.tuple(fc.constantFrom(...PATTERNS), fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 })).map(([[start, end], days]) =>
-  days.map((day) => ({ day, start, end })),
-);
+const PATTERNS: [string, string][] = [
+  ['08:00', '16:00'],
+  ['07:00', '19:00'],
+  ['16:00', '00:00'],
+  ['22:00', '06:00'],
+  ['12:30', '14:00'],
+  ['13:00', '14:00'],
+  ['11:45', '13:15'],
+];
+const patterned = fc
+  .tuple(fc.constantFrom(...PATTERNS), fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }))
+  .map(([[start, end], days]) => days.map((day) => ({ day, start, end })));
 /** The long lunch break of a rider, every day. */
-const lunchEveryDay = fc.constantFrom<[string, string]>(['11:30', '14:30'], ['12:00', '15:00']).map(([start, end]) =>
-  [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })),
-);
+const lunchEveryDay = fc
+  .constantFrom<[string, string]>(['11:30', '14:30'], ['12:00', '15:00'])
+  .map(([start, end]) => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })));
 /** Availability of people who can work most of the week, days or nights. */
-const broad = fc.constantFrom<[string, string]>(['06:00', '22:00'], ['00:00', '00:00'], ['18:00', '10:00']).map(([start, end]) =>
-  [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })),
-);
+const broad = fc
+  .constantFrom<[string, string]>(['06:00', '22:00'], ['00:00', '00:00'], ['18:00', '10:00'])
+  .map(([start, end]) => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })));
 const schedule = (minLength: number, maxLength: number): fc.Arbitrary<WeeklyWindow[]> =>
-  fc.oneof({ weight: 1, arbitrary: fc.array(window, { minLength, maxLength }) }, { weight: 3, arbitrary: patterned }, { weight: 1, arbitrary: fc.tuple(patterned, fc.array(window, { maxLength: 2 })).map(([a, b]) => [...a, ...b]) });
+  fc.oneof(
+    { weight: 1, arbitrary: fc.array(window, { minLength, maxLength }) },
+    { weight: 3, arbitrary: patterned },
+    { weight: 1, arbitrary: fc.tuple(patterned, fc.array(window, { maxLength: 2 })).map(([a, b]) => [...a, ...b]) },
+  );
 const place = fc.record({
   lat: fc.double({ min: CENTRE.lat - 0.05, max: CENTRE.lat + 0.05, noNaN: true }),
   lng: fc.double({ min: CENTRE.lng - 0.05, max: CENTRE.lng + 0.05, noNaN: true }),
@@ -165,19 +179,32 @@ describe('the indexed engine returns exactly the reference matches, in the same 
       fc.array(fc.integer(), { maxLength: 15 }).chain((ids) => fc.tuple(...ids.map((_, i) => slot(`s${String(i).padStart(2, '0')}`)))),
     );
     fc.assert(
-      fc.property(person('p000'), offers, fc.integer({ min: 0, max: 7 }), fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 25, maxLength: 25 }), (p, [openings, slots], held, openCounts) => {
-        const engine = new MatchingEngine();
-        for (const o of openings) engine.openings.upsert(o);
-        for (const s of slots) engine.slots.upsert(s);
-        const openingStateOf = (id: string): OpeningState => ({ matchedCandidateIds: new Set(openCounts[Number(id.slice(1))] % 7 === 0 ? [p.id] : []), openMatches: openCounts[Number(id.slice(1))] });
-        const slotStateOf = (id: string): SlotState => ({ offeredCandidateIds: new Set(), openOffers: openCounts[Number(id.slice(1))] % 13, lastOfferedAt: new Map() });
-        const toOpenings = referenceMatchCandidateToOpenings(p, openings, openingStateOf, held, NOW);
-        const toSlots = referenceMatchCandidateToSlots(p, slots, slotStateOf, NOW);
-        expect(engine.matchCandidateToOpenings(p, openingStateOf, held, NOW)).toEqual(toOpenings);
-        expect(engine.matchCandidateToSlots(p, slotStateOf, NOW)).toEqual(toSlots);
-        if (toOpenings.length > 0) nonEmpty.toOpenings++;
-        if (toSlots.length > 0) nonEmpty.toSlots++;
-      }),
+      fc.property(
+        person('p000'),
+        offers,
+        fc.integer({ min: 0, max: 7 }),
+        fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 25, maxLength: 25 }),
+        (p, [openings, slots], held, openCounts) => {
+          const engine = new MatchingEngine();
+          for (const o of openings) engine.openings.upsert(o);
+          for (const s of slots) engine.slots.upsert(s);
+          const openingStateOf = (id: string): OpeningState => ({
+            matchedCandidateIds: new Set(openCounts[Number(id.slice(1))] % 7 === 0 ? [p.id] : []),
+            openMatches: openCounts[Number(id.slice(1))],
+          });
+          const slotStateOf = (id: string): SlotState => ({
+            offeredCandidateIds: new Set(),
+            openOffers: openCounts[Number(id.slice(1))] % 13,
+            lastOfferedAt: new Map(),
+          });
+          const toOpenings = referenceMatchCandidateToOpenings(p, openings, openingStateOf, held, NOW);
+          const toSlots = referenceMatchCandidateToSlots(p, slots, slotStateOf, NOW);
+          expect(engine.matchCandidateToOpenings(p, openingStateOf, held, NOW)).toEqual(toOpenings);
+          expect(engine.matchCandidateToSlots(p, slotStateOf, NOW)).toEqual(toSlots);
+          if (toOpenings.length > 0) nonEmpty.toOpenings++;
+          if (toSlots.length > 0) nonEmpty.toSlots++;
+        },
+      ),
       RUNS,
     );
   });
@@ -188,40 +215,45 @@ describe('the indexed engine returns exactly the reference matches, in the same 
       fc.record({ kind: fc.constant('remove' as const), who: fc.integer({ min: 0, max: 39 }), seed: fc.integer() }),
     );
     fc.assert(
-      fc.property(fc.array(change, { maxLength: 80 }), fc.array(person('x'), { minLength: 40, maxLength: 40 }), opening('o1'), slot('s1'), (changes, variants, offer, slotOffer) => {
-        // Pools are compacted after 64 stale entries here, so the sequence crosses several compactions.
-        const engine = new MatchingEngine(undefined, { compactPoolsAfter: 64 });
-        const truth = new Map<string, CandidateProfile>();
-        for (const { kind, who, seed } of changes) {
-          const id = `p${String(who).padStart(3, '0')}`;
-          if (kind === 'upsert') {
-            const profile = { ...variants[Math.abs(seed) % variants.length], id };
-            engine.people.upsert(profile);
-            truth.set(id, profile);
-          } else {
-            engine.people.remove(id);
-            truth.delete(id);
+      fc.property(
+        fc.array(change, { maxLength: 80 }),
+        fc.array(person('x'), { minLength: 40, maxLength: 40 }),
+        opening('o1'),
+        slot('s1'),
+        (changes, variants, offer, slotOffer) => {
+          // Pools are compacted after 64 stale entries here, so the sequence crosses several compactions.
+          const engine = new MatchingEngine(undefined, { compactPoolsAfter: 64 });
+          const truth = new Map<string, CandidateProfile>();
+          for (const { kind, who, seed } of changes) {
+            const id = `p${String(who).padStart(3, '0')}`;
+            if (kind === 'upsert') {
+              const profile = { ...variants[Math.abs(seed) % variants.length], id };
+              engine.people.upsert(profile);
+              truth.set(id, profile);
+            } else {
+              engine.people.remove(id);
+              truth.delete(id);
+            }
           }
-        }
-        const people = [...truth.values()];
-        expect(engine.people.size).toBe(people.length);
-        // Half the runs re-lay the index out in cell order first: answers must not change.
-        if (changes.length % 2 === 0) engine.people.relayout();
-        const none = { openJobMatches: () => 0 };
-        const empty: OpeningState = { matchedCandidateIds: new Set(), openMatches: 0 };
-        const expected = referenceMatchOpening(people, offer, empty, none, NOW);
-        expect(engine.matchOpening(offer, empty, none, NOW)).toEqual(expected);
-        if (expected.length > 0) nonEmpty.sequence++;
-        const fresh: SlotState = { offeredCandidateIds: new Set(), openOffers: 0, lastOfferedAt: new Map() };
-        const expectedOffers = referenceMatchSlot(people, slotOffer, fresh, NOW);
-        expect(engine.matchSlot(slotOffer, fresh, NOW)).toEqual(expectedOffers);
-        if (expectedOffers.length > 0) nonEmpty.sequence++;
-      }),
+          const people = [...truth.values()];
+          expect(engine.people.size).toBe(people.length);
+          // Half the runs re-lay the index out in cell order first: answers must not change.
+          if (changes.length % 2 === 0) engine.people.relayout();
+          const none = { openJobMatches: () => 0 };
+          const empty: OpeningState = { matchedCandidateIds: new Set(), openMatches: 0 };
+          const expected = referenceMatchOpening(people, offer, empty, none, NOW);
+          expect(engine.matchOpening(offer, empty, none, NOW)).toEqual(expected);
+          if (expected.length > 0) nonEmpty.sequence++;
+          const fresh: SlotState = { offeredCandidateIds: new Set(), openOffers: 0, lastOfferedAt: new Map() };
+          const expectedOffers = referenceMatchSlot(people, slotOffer, fresh, NOW);
+          expect(engine.matchSlot(slotOffer, fresh, NOW)).toEqual(expectedOffers);
+          if (expectedOffers.length > 0) nonEmpty.sequence++;
+        },
+      ),
       { numRuns: 300, seed: SEED },
     );
   });
 });
-
 
 /**
  * The matcher ranks with counts kept in memory, which may say "full" of someone whose place was freed
@@ -271,35 +303,44 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
   it('for a person: openings whose shortlists lost people elsewhere are offered as if counted right', async () => {
     const offers = fc.array(fc.integer(), { maxLength: 25 }).chain((ids) => fc.tuple(...ids.map((_, i) => opening(`o${String(i).padStart(2, '0')}`))));
     await fc.assert(
-      fc.asyncProperty(person('p000'), offers, fc.integer({ min: 0, max: 7 }), fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 25, maxLength: 25 }), fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), async (p, openings, held, openCounts, staleFlags) => {
-        const engine = new MatchingEngine();
-        for (const o of openings) engine.openings.upsert(o);
-        const index = (id: string) => Number(id.slice(1));
-        const size = (id: string) => {
-          const o = engine.openings.get(id);
-          if (o === undefined) throw new Error(`opening ${id} is not in the engine`);
-          return shortlistSize(o.positions);
-        };
-        const truth = (id: string) => openCounts[index(id)];
-        const matched = (id: string) => openCounts[index(id)] % 7 === 0;
-        const hints = new CountHints(0);
-        for (const o of openings) hints.set(o.id, staleFlags[index(o.id)] ? Math.max(size(o.id), truth(o.id)) : truth(o.id));
-        const stateOf = (count: (id: string) => number) => (id: string): OpeningState => ({ matchedCandidateIds: new Set(matched(id) ? [p.id] : []), openMatches: count(id) });
-        let rereads = 0;
-        const actual = await rankRechecked(
-          (count) => engine.matchCandidateToOpenings(p, stateOf(count), held, NOW),
-          hints,
-          (id, open) => !matched(id) && open >= size(id),
-          (ids) => {
-            rereads++;
-            return Promise.resolve(new Map(ids.map((id) => [id, truth(id)])));
-          },
-        );
-        const expected = referenceMatchCandidateToOpenings(p, openings, stateOf(truth), held, NOW);
-        expect(actual).toEqual(expected);
-        expect(rereads).toBeLessThanOrEqual(1);
-        if (expected.some((match) => staleFlags[index(match.offerId)] && truth(match.offerId) < size(match.offerId))) mattered.toOpenings++;
-      }),
+      fc.asyncProperty(
+        person('p000'),
+        offers,
+        fc.integer({ min: 0, max: 7 }),
+        fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 25, maxLength: 25 }),
+        fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }),
+        async (p, openings, held, openCounts, staleFlags) => {
+          const engine = new MatchingEngine();
+          for (const o of openings) engine.openings.upsert(o);
+          const index = (id: string) => Number(id.slice(1));
+          const size = (id: string) => {
+            const o = engine.openings.get(id);
+            if (o === undefined) throw new Error(`opening ${id} is not in the engine`);
+            return shortlistSize(o.positions);
+          };
+          const truth = (id: string) => openCounts[index(id)];
+          const matched = (id: string) => openCounts[index(id)] % 7 === 0;
+          const hints = new CountHints(0);
+          for (const o of openings) hints.set(o.id, staleFlags[index(o.id)] ? Math.max(size(o.id), truth(o.id)) : truth(o.id));
+          const stateOf =
+            (count: (id: string) => number) =>
+            (id: string): OpeningState => ({ matchedCandidateIds: new Set(matched(id) ? [p.id] : []), openMatches: count(id) });
+          let rereads = 0;
+          const actual = await rankRechecked(
+            (count) => engine.matchCandidateToOpenings(p, stateOf(count), held, NOW),
+            hints,
+            (id, open) => !matched(id) && open >= size(id),
+            (ids) => {
+              rereads++;
+              return Promise.resolve(new Map(ids.map((id) => [id, truth(id)])));
+            },
+          );
+          const expected = referenceMatchCandidateToOpenings(p, openings, stateOf(truth), held, NOW);
+          expect(actual).toEqual(expected);
+          expect(rereads).toBeLessThanOrEqual(1);
+          if (expected.some((match) => staleFlags[index(match.offerId)] && truth(match.offerId) < size(match.offerId))) mattered.toOpenings++;
+        },
+      ),
       // A random person fits few random openings: more runs, so that enough of them meet a stale count.
       { numRuns: 1_500, seed: SEED },
     );
@@ -332,7 +373,14 @@ describe('counts that say full hide no one once rankRechecked has re-read them',
       asked.push(ids);
       return Promise.resolve(new Map<string, number>());
     };
-    expect(await rankRechecked((count) => (count('p2') >= 6 ? [] : ['p2']), hints, (_id, held) => held >= 6, reread)).toEqual([]);
+    expect(
+      await rankRechecked(
+        (count) => (count('p2') >= 6 ? [] : ['p2']),
+        hints,
+        (_id, held) => held >= 6,
+        reread,
+      ),
+    ).toEqual([]);
     expect(asked).toEqual([]);
     hints.set('p2', 0);
     expect(hints.size).toBe(1);

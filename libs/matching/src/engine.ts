@@ -1,12 +1,4 @@
-import {
-  KM_PER_DEGREE,
-  type WeekInterval,
-  distanceKm,
-  distanceKmBetween,
-  overlapMinutes,
-  totalMinutes,
-  weekIntervals,
-} from '@huigong/domain';
+import { KM_PER_DEGREE, type WeekInterval, distanceKm, distanceKmBetween, overlapMinutes, totalMinutes, weekIntervals } from '@huigong/domain';
 import { CandidateIndex, groupMask, groupsOfMask, needMask } from './candidate-index';
 import { OfferIndex } from './offer-index';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
@@ -37,10 +29,8 @@ interface Kept {
 }
 
 const betterByScore = (a: Kept, b: Kept): boolean => a.score > b.score || (a.score === b.score && a.id < b.id);
-const betterByRotation = (a: Kept, b: Kept): boolean =>
-  a.lastOffered < b.lastOffered || (a.lastOffered === b.lastOffered && betterByScore(a, b));
-const byOfferScoreThenId = (a: OfferMatch, b: OfferMatch): number =>
-  b.score - a.score || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
+const betterByRotation = (a: Kept, b: Kept): boolean => a.lastOffered < b.lastOffered || (a.lastOffered === b.lastOffered && betterByScore(a, b));
+const byOfferScoreThenId = (a: OfferMatch, b: OfferMatch): number => b.score - a.score || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
 
 /** Minutes two sorted disjoint interval lists share, the first packed as [start, end, ...] in a pool. */
 function pooledOverlap(data: Uint16Array, at: number, length: number, other: readonly WeekInterval[]): number {
@@ -136,8 +126,15 @@ export class MatchingEngine {
           if ((needBits[slot] & ~offered) !== 0) continue;
           if (needsOverlap) {
             const h = slot * HOUR_WORDS;
-            if ((hours[h] & shiftHours[0]) === 0 && (hours[h + 1] & shiftHours[1]) === 0 && (hours[h + 2] & shiftHours[2]) === 0 &&
-                (hours[h + 3] & shiftHours[3]) === 0 && (hours[h + 4] & shiftHours[4]) === 0 && (hours[h + 5] & shiftHours[5]) === 0) continue;
+            if (
+              (hours[h] & shiftHours[0]) === 0 &&
+              (hours[h + 1] & shiftHours[1]) === 0 &&
+              (hours[h + 2] & shiftHours[2]) === 0 &&
+              (hours[h + 3] & shiftHours[3]) === 0 &&
+              (hours[h + 4] & shiftHours[4]) === 0 &&
+              (hours[h + 5] & shiftHours[5]) === 0
+            )
+              continue;
           }
           const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
           const dy = (lat[slot] - lat0) * KM_PER_DEGREE;
@@ -195,7 +192,12 @@ export class MatchingEngine {
     const bestPriority = this.priority(wanted);
     for (const { members, nearestKm: cellKm } of index.cellsNear(lat0, lng0, radiusKm)) {
       // Once every kept person was never offered before, only a better score displaces one.
-      if (top.full && top.worst.lastOffered === Number.NEGATIVE_INFINITY && scoreValue(policy, 1, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
+      if (
+        top.full &&
+        top.worst.lastOffered === Number.NEGATIVE_INFINITY &&
+        scoreValue(policy, 1, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score
+      )
+        break;
       for (let m = 0; m < members.length; m++) {
         const slot = members[m];
         if (consent[slot] === 0) continue;
@@ -204,8 +206,15 @@ export class MatchingEngine {
         if ((needBits[slot] & ~offered) !== 0) continue;
         if (needsOverlap) {
           const h = slot * HOUR_WORDS;
-          if ((hours[h] & windowHours[0]) === 0 && (hours[h + 1] & windowHours[1]) === 0 && (hours[h + 2] & windowHours[2]) === 0 &&
-              (hours[h + 3] & windowHours[3]) === 0 && (hours[h + 4] & windowHours[4]) === 0 && (hours[h + 5] & windowHours[5]) === 0) continue;
+          if (
+            (hours[h] & windowHours[0]) === 0 &&
+            (hours[h + 1] & windowHours[1]) === 0 &&
+            (hours[h + 2] & windowHours[2]) === 0 &&
+            (hours[h + 3] & windowHours[3]) === 0 &&
+            (hours[h + 4] & windowHours[4]) === 0 &&
+            (hours[h + 5] & windowHours[5]) === 0
+          )
+            continue;
         }
         const limitKm = radiusKm < maxTravel[slot] ? radiusKm : maxTravel[slot];
         const dy = (lat[slot] - lat0) * KM_PER_DEGREE;

@@ -86,8 +86,7 @@ export interface OfferMatch {
   reasons: ScoredMatch['reasons'];
 }
 
-const byOfferScoreThenId = (a: OfferMatch, b: OfferMatch): number =>
-  b.score - a.score || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
+const byOfferScoreThenId = (a: OfferMatch, b: OfferMatch): number => b.score - a.score || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
 
 /** A new or changed person against the open openings: those with room, best first, up to the person's cap. */
 export function referenceMatchCandidateToOpenings(

@@ -1,6 +1,6 @@
 import { type CandidateProfile, type OpeningOffer, type SlotOffer, allPass, checkOpening, checkSlot } from './rules';
 
-const DINGHAI_CANTEEN = { lat: 31.2705, lng: 121.5490 };
+const DINGHAI_CANTEEN = { lat: 31.2705, lng: 121.549 };
 const weekdays = (start: string, end: string) => [1, 2, 3, 4, 5].map((day) => ({ day, start, end }));
 
 function person(overrides: Partial<CandidateProfile> = {}): CandidateProfile {
@@ -8,7 +8,7 @@ function person(overrides: Partial<CandidateProfile> = {}): CandidateProfile {
     id: 'p',
     groups: ['rider'],
     skills: [],
-    location: { lat: 31.2750, lng: 121.5450 },
+    location: { lat: 31.275, lng: 121.545 },
     maxTravelKm: null,
     availability: [],
     breaks: weekdays('12:45', '14:15'),
@@ -46,7 +46,7 @@ describe('slot rules (scenario 1: the canteen and the riders)', () => {
     expect(checks.find((check) => check.rule === 'break_overlap')).toMatchObject({ pass: false, bestOverlapMinutes: 20 });
   });
 
-  it('respects both the slot radius and the person\'s own travel limit', () => {
+  it("respects both the slot radius and the person's own travel limit", () => {
     const far = checkSlot(person({ location: { lat: 31.32, lng: 121.55 } }), riderLunch);
     expect(far.find((check) => check.rule === 'distance')).toMatchObject({ pass: false });
     const unwilling = checkSlot(person({ maxTravelKm: 0.2 }), riderLunch);
@@ -92,13 +92,27 @@ describe('opening rules', () => {
   });
 
   it('covers a night shift across midnight and the week end (scenario 2)', () => {
-    const nights: OpeningOffer = { ...assembly, targetGroups: ['security_guard'], accessibilityFeatures: [], shifts: [{ day: 7, start: '22:00', end: '06:00' }] };
-    const guard = person({ groups: ['security_guard'], availability: [{ day: 7, start: '20:00', end: '00:00' }, { day: 1, start: '00:00', end: '07:00' }] });
+    const nights: OpeningOffer = {
+      ...assembly,
+      targetGroups: ['security_guard'],
+      accessibilityFeatures: [],
+      shifts: [{ day: 7, start: '22:00', end: '06:00' }],
+    };
+    const guard = person({
+      groups: ['security_guard'],
+      availability: [
+        { day: 7, start: '20:00', end: '00:00' },
+        { day: 1, start: '00:00', end: '07:00' },
+      ],
+    });
     expect(checkOpening(guard, nights).find((check) => check.rule === 'schedule')).toMatchObject({ pass: true, coverage: 1 });
   });
 
   it('is open to everyone when no target group is required', () => {
-    expect(checkOpening(person({ availability: weekdays('08:00', '16:00') }), { ...assembly, targetGroups: [], accessibilityFeatures: [] })
-      .find((check) => check.rule === 'target_group')).toMatchObject({ pass: true });
+    expect(
+      checkOpening(person({ availability: weekdays('08:00', '16:00') }), { ...assembly, targetGroups: [], accessibilityFeatures: [] }).find(
+        (check) => check.rule === 'target_group',
+      ),
+    ).toMatchObject({ pass: true });
   });
 });

@@ -29,7 +29,11 @@ export function priorityGroup(groups: readonly TargetGroup[], wanted: readonly T
   let best: TargetGroup | undefined;
   for (const group of groups) {
     if (wanted.length > 0 && !wanted.includes(group)) continue;
-    if (best === undefined || policy.groupPriority[group] > policy.groupPriority[best] || (policy.groupPriority[group] === policy.groupPriority[best] && group < best)) {
+    if (
+      best === undefined ||
+      policy.groupPriority[group] > policy.groupPriority[best] ||
+      (policy.groupPriority[group] === policy.groupPriority[best] && group < best)
+    ) {
       best = group;
     }
   }
@@ -87,7 +91,13 @@ export function skillsCovered(personSkills: readonly string[], openingSkills: re
 }
 
 /** Score of a person who passes every rule of the opening, from its figures; `coverage` is 0 to 1. */
-export function scoreOpeningFigures(figures: MatchFigures, coverage: number, opening: OpeningOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
+export function scoreOpeningFigures(
+  figures: MatchFigures,
+  coverage: number,
+  opening: OpeningOffer,
+  now: number,
+  policy: MatchingPolicy = DEFAULT_MATCHING_POLICY,
+): ScoredMatch {
   const skills = skillsCovered(figures.skills, opening.skills);
   const schedule = Math.min(1, coverage);
   const group = priorityGroup(figures.groups, opening.targetGroups, policy);
@@ -99,7 +109,13 @@ export function scoreOpeningFigures(figures: MatchFigures, coverage: number, ope
 }
 
 /** Score of a person who passes every rule of the slot, from its figures and the best break overlap. */
-export function scoreSlotFigures(figures: MatchFigures, overlapMinutes: number, slot: SlotOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
+export function scoreSlotFigures(
+  figures: MatchFigures,
+  overlapMinutes: number,
+  slot: SlotOffer,
+  now: number,
+  policy: MatchingPolicy = DEFAULT_MATCHING_POLICY,
+): ScoredMatch {
   const group = priorityGroup(figures.groups, slot.eligibleGroups, policy);
   const priority = group === undefined ? 0 : policy.groupPriority[group];
   // Slots ask no skills: that weight goes to the overlap of the person's break with the window.
@@ -120,7 +136,12 @@ function figuresOf(candidate: CandidateProfile, location: { lat: number; lng: nu
 }
 
 /** Score of a person who passes every rule of the opening. */
-export function scoreOpeningMatch(candidate: CandidateProfile, opening: OpeningOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
+export function scoreOpeningMatch(
+  candidate: CandidateProfile,
+  opening: OpeningOffer,
+  now: number,
+  policy: MatchingPolicy = DEFAULT_MATCHING_POLICY,
+): ScoredMatch {
   const coverage = scheduleCoverage(candidate.availability, opening.shifts);
   return scoreOpeningFigures(figuresOf(candidate, opening.location, opening.radiusKm), coverage, opening, now, policy);
 }

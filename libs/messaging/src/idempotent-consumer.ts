@@ -12,11 +12,7 @@ export class IdempotentConsumer {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Returns false when the event had already been handled by this consumer. */
-  async handleOnce(
-    consumer: string,
-    event: Pick<EventJobData, 'eventId' | 'eventName'>,
-    handler: (manager: EntityManager) => Promise<void>,
-  ): Promise<boolean> {
+  async handleOnce(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>, handler: (manager: EntityManager) => Promise<void>): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3)
@@ -40,9 +36,10 @@ export class IdempotentConsumer {
   }
 
   async markHandled(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [consumer, event.eventId, event.eventName],
-    );
+    await this.dataSource.query(`INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+      consumer,
+      event.eventId,
+      event.eventName,
+    ]);
   }
 }

@@ -113,9 +113,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           })),
         );
       }
-      await manager.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [
-        rows.map((row) => row.id),
-      ]);
+      await manager.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });
   }

@@ -17,11 +17,7 @@ export function outboxEvent<N extends EventName>(name: N, payload: EventPayloads
  * Appends events to the outbox inside the caller's transaction, in one statement however many there are
  * (a bulk import appends tens of thousands). Returns the event ids.
  */
-export async function appendToOutbox(
-  manager: EntityManager,
-  events: readonly PendingEvent[],
-  correlationId: string,
-): Promise<string[]> {
+export async function appendToOutbox(manager: EntityManager, events: readonly PendingEvent[], correlationId: string): Promise<string[]> {
   if (events.length === 0) return [];
   const ids = events.map(() => randomUUID());
   await manager.query(

@@ -40,7 +40,7 @@ describe('offer budget of one worker', () => {
     expect(decide('05:00', 3, 25)).toEqual({ send: false, reason: 'daily_cap', retryAt: shanghai('07:00', 26) });
   });
 
-  it('follows a deployment\'s own cap and quiet hours', () => {
+  it("follows a deployment's own cap and quiet hours", () => {
     const siesta = { maxOffersPerDay: 5, quietHours: { start: '12:00', end: '14:00' } };
     expect(decideOffer({ sentToday: 0, now: shanghai('12:30'), timeZone: SHANGHAI, policy: siesta })).toEqual({
       send: false,
@@ -57,7 +57,7 @@ describe('offer budget of one worker', () => {
     expect(decideOffer({ sentToday: 0, now: shanghai('03:00'), timeZone: SHANGHAI, policy: noQuiet })).toEqual({ send: true });
   });
 
-  it('reads the clock in the given time zone, not the server\'s', () => {
+  it("reads the clock in the given time zone, not the server's", () => {
     // 14:30 UTC is 22:30 in Shanghai but the middle of the afternoon in London.
     const now = new Date('2026-11-24T14:30:00Z');
     expect(decideOffer({ sentToday: 0, now, timeZone: SHANGHAI }).send).toBe(false);

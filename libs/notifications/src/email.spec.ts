@@ -7,7 +7,11 @@ const candidateList = {
   offer: slot,
   matches: [
     {
-      matchId: 'm1', candidateId: 'c1', displayName: '周强', score: 0.874, status: 'proposed',
+      matchId: 'm1',
+      candidateId: 'c1',
+      displayName: '周强',
+      score: 0.874,
+      status: 'proposed',
       reasons: [
         { code: 'distance', km: 0.22 },
         { code: 'break_overlap', minutes: 60 },
@@ -15,24 +19,39 @@ const candidateList = {
         { code: 'waiting', days: 12 },
       ],
     },
-    { matchId: 'm2', candidateId: 'c2', displayName: 'Li Na', score: 0.5, status: 'proposed', reasons: [{ code: 'skills', covered: ['delivery'], missing: ['forklift'] }] },
+    {
+      matchId: 'm2',
+      candidateId: 'c2',
+      displayName: 'Li Na',
+      score: 0.5,
+      status: 'proposed',
+      reasons: [{ code: 'skills', covered: ['delivery'], missing: ['forklift'] }],
+    },
   ],
 };
 
 describe('the mails of notifications', () => {
-  it('lists a caseworker\'s own candidates by name, best first, with score and reasons in words', () => {
+  it("lists a caseworker's own candidates by name, best first, with score and reasons in words", () => {
     const mail = notificationEmail('candidate_list', candidateList);
     expect(mail?.subject).toBe('优惠时段「定海社区食堂午餐」有 2 位候选人');
-    expect(mail?.text).toContain('1. 周强（匹配度 87%）\n   - 距离约 0.22 公里\n   - 休息时间与优惠时段重叠 60 分钟\n   - 属于优先群体：外卖骑手\n   - 已等待 12 天');
+    expect(mail?.text).toContain(
+      '1. 周强（匹配度 87%）\n   - 距离约 0.22 公里\n   - 休息时间与优惠时段重叠 60 分钟\n   - 属于优先群体：外卖骑手\n   - 已等待 12 天',
+    );
     expect(mail?.text).toContain('2. Li Na（匹配度 50%）\n   - 具备所需技能：delivery；缺少：forklift');
     expect(mail?.text).toContain('请勿直接回复');
   });
 
   it('says the same in English when the deployment asks for it', () => {
-    const mail = notificationEmail('candidate_list', { ...candidateList, offer: { ...slot, kind: 'opening', title: 'Assembly line operator' } }, { locale: 'en' });
+    const mail = notificationEmail(
+      'candidate_list',
+      { ...candidateList, offer: { ...slot, kind: 'opening', title: 'Assembly line operator' } },
+      { locale: 'en' },
+    );
     expect(mail?.subject).toBe('2 candidates for Assembly line operator');
     expect(mail?.text).toContain('2 of your candidates match the job opening "Assembly line operator":');
-    expect(mail?.text).toContain('1. 周强 (score 87%)\n   - About 0.22 km away\n   - Break overlaps the offer by 60 minutes\n   - In a priority group: delivery rider\n   - Waiting for 12 days');
+    expect(mail?.text).toContain(
+      '1. 周强 (score 87%)\n   - About 0.22 km away\n   - Break overlaps the offer by 60 minutes\n   - In a priority group: delivery rider\n   - Waiting for 12 days',
+    );
   });
 
   it('tells an employer or merchant counts only: no name, group, need or phone, even when the payload carries them', () => {
@@ -50,7 +69,24 @@ describe('the mails of notifications', () => {
     for (const locale of ['zh-CN', 'en'] as const) {
       const mail = notificationEmail('match_summary', payload, { locale });
       const all = `${mail?.subject}\n${mail?.text}`;
-      for (const secret of ['周强', 'Li Na', '139', '1111', 'hardship', 'disabled', '困难', '残疾', 'wheelchair', '轮椅', 'rider', '骑手', 'c1', 'm1', '0.22', '87']) {
+      for (const secret of [
+        '周强',
+        'Li Na',
+        '139',
+        '1111',
+        'hardship',
+        'disabled',
+        '困难',
+        '残疾',
+        'wheelchair',
+        '轮椅',
+        'rider',
+        '骑手',
+        'c1',
+        'm1',
+        '0.22',
+        '87',
+      ]) {
         expect(all).not.toContain(secret);
       }
     }
@@ -60,23 +96,42 @@ describe('the mails of notifications', () => {
     expect(notificationEmail('match_summary', payload, { locale: 'en' })?.text).toContain('Your offer slot "定海社区食堂午餐" has 2 new matches.');
   });
 
-  it('folds a digest into offers and counts, and writes its window in the deployment\'s time zone', () => {
+  it("folds a digest into offers and counts, and writes its window in the deployment's time zone", () => {
     const digest = {
-      windowStart: '2026-03-02T01:50:00.000Z', windowEnd: '2026-03-02T02:00:00.000Z', candidates: 5,
-      lists: [{ notificationId: 'n1', offer: { kind: 'opening', id: 'o1', title: 'Fair job 3' }, candidates: 2 }, { notificationId: 'n2', offer: { kind: 'opening', id: 'o2', title: 'Fair job 4' }, candidates: 3 }],
+      windowStart: '2026-03-02T01:50:00.000Z',
+      windowEnd: '2026-03-02T02:00:00.000Z',
+      candidates: 5,
+      lists: [
+        { notificationId: 'n1', offer: { kind: 'opening', id: 'o1', title: 'Fair job 3' }, candidates: 2 },
+        { notificationId: 'n2', offer: { kind: 'opening', id: 'o2', title: 'Fair job 4' }, candidates: 3 },
+      ],
     };
     const mail = notificationEmail('candidate_digest', digest, { timeZone: 'Asia/Shanghai' });
     expect(mail?.subject).toBe('2 份新候选名单，共 5 人');
     expect(mail?.text).toContain('2026-03-02 09:50-10:00');
     expect(mail?.text).toContain('- Fair job 3（岗位）：2 人\n- Fair job 4（岗位）：3 人');
-    expect(notificationEmail('candidate_digest', digest, { locale: 'en', timeZone: 'UTC' })?.text).toContain('New candidate lists for your candidates, 2026-03-02 01:50-02:00:');
+    expect(notificationEmail('candidate_digest', digest, { locale: 'en', timeZone: 'UTC' })?.text).toContain(
+      'New candidate lists for your candidates, 2026-03-02 01:50-02:00:',
+    );
   });
 
   it('reminds a caseworker of proposals that have not moved, by name', () => {
-    const mail = notificationEmail('reminder', {
-      afterDays: 7,
-      matches: [{ matchId: 'm1', candidateId: 'c1', displayName: 'Waiting Lin', offer: { kind: 'opening', id: 'o1', title: 'Slow job' }, proposedSince: '2026-02-20T03:00:00.000Z' }],
-    }, { locale: 'en', timeZone: 'Asia/Shanghai' });
+    const mail = notificationEmail(
+      'reminder',
+      {
+        afterDays: 7,
+        matches: [
+          {
+            matchId: 'm1',
+            candidateId: 'c1',
+            displayName: 'Waiting Lin',
+            offer: { kind: 'opening', id: 'o1', title: 'Slow job' },
+            proposedSince: '2026-02-20T03:00:00.000Z',
+          },
+        ],
+      },
+      { locale: 'en', timeZone: 'Asia/Shanghai' },
+    );
     expect(mail).toEqual(expect.objectContaining({ subject: 'Reminder: 1 proposal waits for follow-up' }));
     expect(mail?.text).toContain('This proposal has not moved for 7 days:\n\n- Waiting Lin: Slow job, proposed on 2026-02-20');
   });
@@ -93,7 +148,7 @@ describe('the mails of notifications', () => {
     expect(reasonText({ code: 'schedule', coverage: 0.75 }, 'en')).toBe('Available for 75% of the shift hours');
   });
 
-  it('gives every mail of one notification the same Message-ID, in the sender\'s domain', () => {
+  it("gives every mail of one notification the same Message-ID, in the sender's domain", () => {
     expect(emailMessageId('0b8f7a52-1d8e-4c55-9a3e-2f0c7e2d9f10', '惠工 <noreply@union.example>')).toBe('<0b8f7a52-1d8e-4c55-9a3e-2f0c7e2d9f10@union.example>');
     expect(emailMessageId('n1', 'noreply@mail.union.example')).toBe('<n1@mail.union.example>');
   });
@@ -123,7 +178,7 @@ describe('what an SMTP answer means for the retry schedule', () => {
     expect(step({ accepted: false, responseCode: 451 }, 15)).toBe('dead');
   });
 
-  it('names the reply code, never the server\'s words (they carry the address)', () => {
+  it("names the reply code, never the server's words (they carry the address)", () => {
     expect(smtpOutcome({ accepted: false, responseCode: 451, code: 'EMESSAGE' })).toEqual({ error: 'the mail server answered 451, try later' });
     expect(smtpOutcome({ accepted: false, code: 'ETIMEDOUT' })).toEqual({ error: 'timeout' });
     expect(smtpOutcome({ accepted: false, code: 'ESOCKET' })).toEqual({ error: 'network error' });

@@ -52,23 +52,58 @@ export interface MatchSummaryEmailInput {
 }
 
 const ZH_GROUPS: Record<string, string> = {
-  rider: '外卖骑手', courier: '快递员', security_guard: '保安员', sanitation: '环卫工人', veteran: '退役军人',
-  rural_migrant: '农民工', laid_off: '失业人员', reassignment: '转岗职工', hardship: '困难职工', disabled: '残疾职工',
-  flexible: '灵活就业人员', new_form: '新就业形态劳动者', union_member: '工会会员',
+  rider: '外卖骑手',
+  courier: '快递员',
+  security_guard: '保安员',
+  sanitation: '环卫工人',
+  veteran: '退役军人',
+  rural_migrant: '农民工',
+  laid_off: '失业人员',
+  reassignment: '转岗职工',
+  hardship: '困难职工',
+  disabled: '残疾职工',
+  flexible: '灵活就业人员',
+  new_form: '新就业形态劳动者',
+  union_member: '工会会员',
 };
 const EN_GROUPS: Record<string, string> = {
-  rider: 'delivery rider', courier: 'courier', security_guard: 'security guard', sanitation: 'sanitation worker',
-  veteran: 'veteran', rural_migrant: 'rural migrant worker', laid_off: 'laid-off worker', reassignment: 'worker being reassigned',
-  hardship: 'worker in hardship', disabled: 'disabled worker', flexible: 'flexible worker', new_form: 'new-form worker',
+  rider: 'delivery rider',
+  courier: 'courier',
+  security_guard: 'security guard',
+  sanitation: 'sanitation worker',
+  veteran: 'veteran',
+  rural_migrant: 'rural migrant worker',
+  laid_off: 'laid-off worker',
+  reassignment: 'worker being reassigned',
+  hardship: 'worker in hardship',
+  disabled: 'disabled worker',
+  flexible: 'flexible worker',
+  new_form: 'new-form worker',
   union_member: 'union member',
 };
 const ZH_STATUS: Record<string, string> = {
-  proposed: '已推荐', contacted: '已联系', interested: '有意向', interview: '面试', hired: '已录用', declined: '已拒绝',
-  no_response: '未回应', withdrawn: '已撤回', redeemed: '已核销', expired: '已过期',
+  proposed: '已推荐',
+  contacted: '已联系',
+  interested: '有意向',
+  interview: '面试',
+  hired: '已录用',
+  declined: '已拒绝',
+  no_response: '未回应',
+  withdrawn: '已撤回',
+  redeemed: '已核销',
+  expired: '已过期',
 };
 const EN_STATUS: Record<string, string> = {
-  proposed: 'proposed', contacted: 'contacted', interested: 'interested', interview: 'interview', hired: 'hired',
-  declined: 'declined', no_response: 'no response', withdrawn: 'withdrawn', redeemed: 'redeemed', expired: 'expired',
+  proposed: 'proposed',
+  contacted: 'contacted',
+  interested: 'interested',
+  interview: 'interview',
+  hired: 'hired',
+  declined: 'declined',
+  no_response: 'no response',
+  withdrawn: 'withdrawn',
+  redeemed: 'redeemed',
+  expired: 'expired',
 };
 const STATUS_ORDER = Object.keys(EN_STATUS);
 
@@ -106,8 +141,13 @@ export function reasonText(reason: ReasonInput, locale: NoticeLocale = 'zh-CN'):
     case 'skills': {
       const covered = strings(reason.covered);
       const missing = strings(reason.missing);
-      if (en) return covered.length > 0 ? `Has the skills ${covered.join(', ')}${missing.length > 0 ? `; lacks ${missing.join(', ')}` : ''}` : `Lacks the skills ${missing.join(', ')}`;
-      return covered.length > 0 ? `具备所需技能：${covered.join('、')}${missing.length > 0 ? `；缺少：${missing.join('、')}` : ''}` : `缺少所需技能：${missing.join('、')}`;
+      if (en)
+        return covered.length > 0
+          ? `Has the skills ${covered.join(', ')}${missing.length > 0 ? `; lacks ${missing.join(', ')}` : ''}`
+          : `Lacks the skills ${missing.join(', ')}`;
+      return covered.length > 0
+        ? `具备所需技能：${covered.join('、')}${missing.length > 0 ? `；缺少：${missing.join('、')}` : ''}`
+        : `缺少所需技能：${missing.join('、')}`;
     }
     case 'group': {
       const group = text(reason.group);
@@ -128,18 +168,36 @@ export function candidateListEmail(input: CandidateListEmailInput, locale: Notic
   const title = oneLine(input.offer.title);
   const count = input.matches.length;
   const people = input.matches.map((match, index) => {
-    const head = en ? `${index + 1}. ${oneLine(match.displayName)} (score ${pct(match.score)}%)` : `${index + 1}. ${oneLine(match.displayName)}（匹配度 ${pct(match.score)}%）`;
+    const head = en
+      ? `${index + 1}. ${oneLine(match.displayName)} (score ${pct(match.score)}%)`
+      : `${index + 1}. ${oneLine(match.displayName)}（匹配度 ${pct(match.score)}%）`;
     return [head, ...match.reasons.map((reason) => `   - ${reasonText(reason, locale)}`)].join('\n');
   });
   if (en) {
     return {
       subject: `${count === 1 ? '1 candidate' : `${count} candidates`} for ${title}`,
-      text: [`${count === 1 ? 'One of your candidates matches' : `${count} of your candidates match`} the ${offerKind(input.offer.kind, locale)} "${title}":`, '', ...people, '', 'Follow them up in the console.', '', footer(locale)].join('\n'),
+      text: [
+        `${count === 1 ? 'One of your candidates matches' : `${count} of your candidates match`} the ${offerKind(input.offer.kind, locale)} "${title}":`,
+        '',
+        ...people,
+        '',
+        'Follow them up in the console.',
+        '',
+        footer(locale),
+      ].join('\n'),
     };
   }
   return {
     subject: `${offerKind(input.offer.kind, locale)}「${title}」有 ${count} 位候选人`,
-    text: [`您跟进的 ${count} 位人员与${offerKind(input.offer.kind, locale)}「${title}」匹配：`, '', ...people, '', '请在工作台跟进。', '', footer(locale)].join('\n'),
+    text: [
+      `您跟进的 ${count} 位人员与${offerKind(input.offer.kind, locale)}「${title}」匹配：`,
+      '',
+      ...people,
+      '',
+      '请在工作台跟进。',
+      '',
+      footer(locale),
+    ].join('\n'),
   };
 }
 
@@ -157,10 +215,21 @@ export function candidateDigestEmail(input: CandidateDigestEmailInput, options: 
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const span = `${day(input.windowStart, timeZone)} ${clock(input.windowStart, timeZone)}-${clock(input.windowEnd, timeZone)}`;
   if (locale === 'en') {
-    const lines = input.lists.map((list) => `- ${oneLine(list.offer.title)} (${offerKind(list.offer.kind, locale)}): ${list.candidates === 1 ? '1 candidate' : `${list.candidates} candidates`}`);
+    const lines = input.lists.map(
+      (list) =>
+        `- ${oneLine(list.offer.title)} (${offerKind(list.offer.kind, locale)}): ${list.candidates === 1 ? '1 candidate' : `${list.candidates} candidates`}`,
+    );
     return {
       subject: `${input.candidates === 1 ? '1 candidate' : `${input.candidates} candidates`} in ${input.lists.length === 1 ? '1 new list' : `${input.lists.length} new lists`}`,
-      text: [`New candidate lists for your candidates, ${span}:`, '', ...lines, '', 'The names, scores and reasons are in your inbox and the console.', '', footer(locale)].join('\n'),
+      text: [
+        `New candidate lists for your candidates, ${span}:`,
+        '',
+        ...lines,
+        '',
+        'The names, scores and reasons are in your inbox and the console.',
+        '',
+        footer(locale),
+      ].join('\n'),
     };
   }
   const lines = input.lists.map((list) => `- ${oneLine(list.offer.title)}（${offerKind(list.offer.kind, locale)}）：${list.candidates} 人`);
@@ -176,10 +245,20 @@ export function reminderEmail(input: ReminderEmailInput, options: EmailOptions =
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const count = input.matches.length;
   if (locale === 'en') {
-    const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}: ${oneLine(match.offer.title)}, proposed on ${day(match.proposedSince, timeZone)}`);
+    const lines = input.matches.map(
+      (match) => `- ${oneLine(match.displayName)}: ${oneLine(match.offer.title)}, proposed on ${day(match.proposedSince, timeZone)}`,
+    );
     return {
       subject: `Reminder: ${count === 1 ? '1 proposal waits' : `${count} proposals wait`} for follow-up`,
-      text: [`${count === 1 ? 'This proposal has' : 'These proposals have'} not moved for ${input.afterDays} days:`, '', ...lines, '', 'Record what became of them in the console.', '', footer(locale)].join('\n'),
+      text: [
+        `${count === 1 ? 'This proposal has' : 'These proposals have'} not moved for ${input.afterDays} days:`,
+        '',
+        ...lines,
+        '',
+        'Record what became of them in the console.',
+        '',
+        footer(locale),
+      ].join('\n'),
     };
   }
   const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}：${oneLine(match.offer.title)}，推荐于 ${day(match.proposedSince, timeZone)}`);
@@ -198,12 +277,30 @@ export function matchSummaryEmail(input: MatchSummaryEmailInput, locale: NoticeL
   if (en) {
     return {
       subject: `${input.newMatches === 1 ? '1 new match' : `${input.newMatches} new matches`} for ${title}`,
-      text: [`Your ${offerKind(input.offer.kind, locale)} "${title}" has ${input.newMatches === 1 ? '1 new match' : `${input.newMatches} new matches`}.`, '', 'All its matches so far:', ...counts, '', 'The union contacts the people; their details are not shared.', '', footer(locale)].join('\n'),
+      text: [
+        `Your ${offerKind(input.offer.kind, locale)} "${title}" has ${input.newMatches === 1 ? '1 new match' : `${input.newMatches} new matches`}.`,
+        '',
+        'All its matches so far:',
+        ...counts,
+        '',
+        'The union contacts the people; their details are not shared.',
+        '',
+        footer(locale),
+      ].join('\n'),
     };
   }
   return {
     subject: `${offerKind(input.offer.kind, locale)}「${title}」新增 ${input.newMatches} 个匹配`,
-    text: [`您的${offerKind(input.offer.kind, locale)}「${title}」新增 ${input.newMatches} 个匹配。`, '', '目前的全部匹配：', ...counts, '', '工会将联系相关人员，个人信息不对外提供。', '', footer(locale)].join('\n'),
+    text: [
+      `您的${offerKind(input.offer.kind, locale)}「${title}」新增 ${input.newMatches} 个匹配。`,
+      '',
+      '目前的全部匹配：',
+      ...counts,
+      '',
+      '工会将联系相关人员，个人信息不对外提供。',
+      '',
+      footer(locale),
+    ].join('\n'),
   };
 }
 
@@ -224,37 +321,49 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
   const locale = options.locale ?? 'zh-CN';
   switch (type) {
     case 'candidate_list':
-      return candidateListEmail({
-        offer: offerRef(payload.offer),
-        matches: list(payload.matches).map((match) => ({
-          displayName: text(match.displayName),
-          score: count(match.score),
-          reasons: list(match.reasons).filter((reason): reason is ReasonInput => typeof reason.code === 'string'),
-        })),
-      }, locale);
+      return candidateListEmail(
+        {
+          offer: offerRef(payload.offer),
+          matches: list(payload.matches).map((match) => ({
+            displayName: text(match.displayName),
+            score: count(match.score),
+            reasons: list(match.reasons).filter((reason): reason is ReasonInput => typeof reason.code === 'string'),
+          })),
+        },
+        locale,
+      );
     case 'candidate_digest':
-      return candidateDigestEmail({
-        windowStart: String(payload.windowStart),
-        windowEnd: String(payload.windowEnd),
-        candidates: count(payload.candidates),
-        lists: list(payload.lists).map((entry) => ({ offer: offerRef(entry.offer), candidates: count(entry.candidates) })),
-      }, options);
+      return candidateDigestEmail(
+        {
+          windowStart: String(payload.windowStart),
+          windowEnd: String(payload.windowEnd),
+          candidates: count(payload.candidates),
+          lists: list(payload.lists).map((entry) => ({ offer: offerRef(entry.offer), candidates: count(entry.candidates) })),
+        },
+        options,
+      );
     case 'reminder':
-      return reminderEmail({
-        afterDays: count(payload.afterDays),
-        matches: list(payload.matches).map((match) => ({
-          displayName: text(match.displayName),
-          offer: { title: offerRef(match.offer).title },
-          proposedSince: String(match.proposedSince),
-        })),
-      }, options);
+      return reminderEmail(
+        {
+          afterDays: count(payload.afterDays),
+          matches: list(payload.matches).map((match) => ({
+            displayName: text(match.displayName),
+            offer: { title: offerRef(match.offer).title },
+            proposedSince: String(match.proposedSince),
+          })),
+        },
+        options,
+      );
     case 'match_summary': {
       const summary = (payload.summary ?? {}) as Record<string, unknown>;
-      return matchSummaryEmail({
-        offer: offerRef(payload.offer),
-        newMatches: count(payload.newMatches),
-        summary: Object.fromEntries(STATUS_ORDER.map((status) => [status, count(summary[status])])),
-      }, locale);
+      return matchSummaryEmail(
+        {
+          offer: offerRef(payload.offer),
+          newMatches: count(payload.newMatches),
+          summary: Object.fromEntries(STATUS_ORDER.map((status) => [status, count(summary[status])])),
+        },
+        locale,
+      );
     }
     default:
       return undefined;

@@ -1,11 +1,4 @@
-import {
-  DEFAULT_RETRY_POLICY,
-  backoffCeilingMs,
-  classifyOutcome,
-  nextStep,
-  parseRetryAfter,
-  retryDelayMs,
-} from './retry-schedule';
+import { DEFAULT_RETRY_POLICY, backoffCeilingMs, classifyOutcome, nextStep, parseRetryAfter, retryDelayMs } from './retry-schedule';
 
 const now = new Date('2026-11-24T04:00:00Z');
 const always = (value: number) => () => value;
@@ -80,7 +73,7 @@ describe('Retry-After', () => {
   });
 });
 
-describe('what an attempt\'s outcome means', () => {
+describe("what an attempt's outcome means", () => {
   it.each([
     [{ status: 200 }, 'delivered'],
     [{ status: 204 }, 'delivered'],

@@ -53,10 +53,7 @@ export function backoffCeilingMs(attempt: number, policy: RetryPolicy = DEFAULT_
  * The wait before attempt n, in milliseconds: a random share of the ceiling, or what the receiver asked
  * for in `Retry-After` (seconds, at most `maxRetryAfterSeconds`) when that is longer.
  */
-export function retryDelayMs(
-  attempt: number,
-  options: { random?: RandomSource; retryAfterSeconds?: number | null; policy?: RetryPolicy } = {},
-): number {
+export function retryDelayMs(attempt: number, options: { random?: RandomSource; retryAfterSeconds?: number | null; policy?: RetryPolicy } = {}): number {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const random = options.random ?? Math.random;
   const jittered = Math.floor(random() * backoffCeilingMs(attempt, policy));
@@ -113,12 +110,7 @@ export type NextStep =
  * The step after attempt n ended with this outcome: done, switch the endpoint off, give up, or try again
  * (as attempt n + 1, with the same webhook-id) after `delayMs`. `Retry-After` counts on 429 and 503 only.
  */
-export function nextStep(
-  attempt: number,
-  outcome: AttemptOutcome,
-  now: Date,
-  options: { random?: RandomSource; policy?: RetryPolicy } = {},
-): NextStep {
+export function nextStep(attempt: number, outcome: AttemptOutcome, now: Date, options: { random?: RandomSource; policy?: RetryPolicy } = {}): NextStep {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   checkAttempt(attempt, policy);
   switch (classifyOutcome(outcome)) {

@@ -31,7 +31,7 @@ describe('Standard Webhooks signatures', () => {
     expect(() => new Webhook(secret).verify(body.replace('1.2', '0.2'), { ...headers })).toThrow('No matching signature found');
   });
 
-  it('accepts the stock package\'s signatures', () => {
+  it("accepts the stock package's signatures", () => {
     const at = nowSeconds();
     const stock = new Webhook(secret).sign('msg_stock', new Date(at * 1000), body);
     const headers = { 'Webhook-Id': 'msg_stock', 'Webhook-Timestamp': String(at), 'Webhook-Signature': stock };
@@ -65,7 +65,7 @@ describe('Standard Webhooks signatures', () => {
     expect(verify(secret, { ...headers, 'webhook-timestamp': '17e8' }, body, at)).toEqual({ ok: false, reason: 'invalid_timestamp' });
   });
 
-  it('keeps the same signature for the same id, time and body, and a new one on a retry\'s new timestamp', () => {
+  it("keeps the same signature for the same id, time and body, and a new one on a retry's new timestamp", () => {
     const first = signedHeaders(secret, 'msg_retry', 1_790_000_000, body);
     const retry = signedHeaders(secret, 'msg_retry', 1_790_000_030, body);
     expect(signedHeaders(secret, 'msg_retry', 1_790_000_000, body)).toEqual(first);

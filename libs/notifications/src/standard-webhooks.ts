@@ -19,8 +19,7 @@ export type StandardWebhookHeaders = {
 export type ReceivedHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type VerifyResult =
-  | { ok: true }
-  | { ok: false; reason: 'missing_headers' | 'invalid_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_matching_signature' };
+  { ok: true } | { ok: false; reason: 'missing_headers' | 'invalid_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_matching_signature' };
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -69,13 +68,7 @@ function header(headers: ReceivedHeaders, name: string): string | undefined {
  * Whether a received delivery is genuine: one of the space-separated `v1,` signatures matches, and the
  * timestamp is within `toleranceSeconds` of `nowSeconds` either way (a replay of an old delivery fails).
  */
-export function verify(
-  secret: string,
-  headers: ReceivedHeaders,
-  body: string | Uint8Array,
-  nowSeconds: number,
-  toleranceSeconds = 300,
-): VerifyResult {
+export function verify(secret: string, headers: ReceivedHeaders, body: string | Uint8Array, nowSeconds: number, toleranceSeconds = 300): VerifyResult {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');

@@ -25,7 +25,10 @@ describe('the text of an offer to a worker', () => {
   it('gives a price, and a short description, where the merchant set them', () => {
     const haircut: OfferTextInput = {
       title: '社区理发',
-      windows: [{ day: 2, start: '14:00', end: '16:00' }, { day: 4, start: '14:00', end: '16:00' }],
+      windows: [
+        { day: 2, start: '14:00', end: '16:00' },
+        { day: 4, start: '14:00', end: '16:00' },
+      ],
       terms: { price: 10, description: '洗剪吹' },
       distanceKm: 0.46,
       code: 'H3P8',
@@ -36,7 +39,7 @@ describe('the text of an offer to a worker', () => {
     );
   });
 
-  it('never carries the worker\'s groups, needs, name or phone, even when the caller passes them along', () => {
+  it("never carries the worker's groups, needs, name or phone, even when the caller passes them along", () => {
     const match = { ...canteenLunch, groups: ['disabled', 'hardship'], accessibilityNeeds: ['wheelchair'], displayName: '王芳', phone: '13800138000' };
     for (const locale of ['zh-CN', 'en'] as const) {
       const text = offerText(match, locale);
@@ -45,8 +48,14 @@ describe('the text of an offer to a worker', () => {
   });
 
   it('keeps a long description and a multi-line title short and on one line', () => {
-    const text = offerText({ ...canteenLunch, title: '定海社区\n食堂午餐', terms: { description: '两荤一素一汤，米饭不限量，另送水果一份，饮料自取，餐后甜点每周一换' } });
-    expect(text).toBe('定海社区 食堂午餐：周一至周五 13:00-14:00，两荤一素一汤，米饭不限量，另送水果一份，饮料自取，餐后甜点…，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。');
+    const text = offerText({
+      ...canteenLunch,
+      title: '定海社区\n食堂午餐',
+      terms: { description: '两荤一素一汤，米饭不限量，另送水果一份，饮料自取，餐后甜点每周一换' },
+    });
+    expect(text).toBe(
+      '定海社区 食堂午餐：周一至周五 13:00-14:00，两荤一素一汤，米饭不限量，另送水果一份，饮料自取，餐后甜点…，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。',
+    );
   });
 
   it('cuts a long description between characters as a reader sees them, never inside an emoji', () => {
@@ -88,7 +97,12 @@ describe('parts of an offer text', () => {
   it('names the days as people say them', () => {
     expect(windowsText([1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '11:30', end: '13:30' })))).toBe('每天 11:30-13:30');
     expect(windowsText([6, 7, 1].map((day) => ({ day, start: '09:00', end: '11:00' })))).toBe('周六至周一 09:00-11:00');
-    expect(windowsText([1, 3, 5].map((day) => ({ day, start: '09:00', end: '11:00' })), 'en')).toBe('Mon, Wed, Fri 09:00-11:00');
+    expect(
+      windowsText(
+        [1, 3, 5].map((day) => ({ day, start: '09:00', end: '11:00' })),
+        'en',
+      ),
+    ).toBe('Mon, Wed, Fri 09:00-11:00');
     expect(windowsText([...weekdays('13:00', '14:00'), { day: 6, start: '10:00', end: '12:00' }, { day: 7, start: '10:00', end: '12:00' }])).toBe(
       '周一至周五 13:00-14:00；周六、周日 10:00-12:00',
     );

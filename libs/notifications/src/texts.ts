@@ -94,7 +94,7 @@ function priceText(price: number): string {
 export function distanceText(distanceKm: number, locale: NoticeLocale = 'zh-CN'): string {
   if (!(distanceKm >= 0)) throw new RangeError(`distanceKm must not be negative, not ${distanceKm}`);
   const metres = Math.max(100, Math.round(distanceKm * 10) * 100);
-  const figure = metres < 1000 ? `${metres}` : `${Number((distanceKm).toFixed(1))}`;
+  const figure = metres < 1000 ? `${metres}` : `${Number(distanceKm.toFixed(1))}`;
   if (locale === 'en') return `${figure} ${metres < 1000 ? 'm' : 'km'} from you`;
   return `距您 ${figure} ${metres < 1000 ? '米' : '公里'}`;
 }

@@ -244,7 +244,8 @@ async function judge(url: string, allowedHosts: string[], resolver: Resolver): P
   return new Promise((resolve) => {
     guardedLookup(allowedHosts, resolver)(check.host, { all: true }, (error, addresses) => {
       if (error === null) resolve({ ok: true, addresses: (addresses as { address: string }[]).map((entry) => entry.address) });
-      else if (error.code === NON_PUBLIC_TARGET_ERROR_CODE) resolve({ ok: false, reason: 'non_public_address', address: (error as { address?: string }).address });
+      else if (error.code === NON_PUBLIC_TARGET_ERROR_CODE)
+        resolve({ ok: false, reason: 'non_public_address', address: (error as { address?: string }).address });
       else resolve({ ok: false, reason: 'unresolvable' });
     });
   });
@@ -323,7 +324,12 @@ describe('checking a webhook URL', () => {
     expect(checkWebhookUrl('https://0x5d.0xb8.0xd8.0x22/hook', [])).toEqual({ ok: true, host: '93.184.216.34', allowed: false, literal: true });
     expect(checkWebhookUrl('https://[2606:2800:220:1::]/hook', [])).toEqual({ ok: true, host: '2606:2800:220:1::', allowed: false, literal: true });
     expect(checkWebhookUrl('https://[::ffff:93.184.216.34]/hook', [])).toEqual({ ok: true, host: '::ffff:5db8:d822', allowed: false, literal: true });
-    expect(checkWebhookUrl('https://Hooks.Union-App.Example../hook', [])).toEqual({ ok: true, host: 'hooks.union-app.example', allowed: false, literal: false });
+    expect(checkWebhookUrl('https://Hooks.Union-App.Example../hook', [])).toEqual({
+      ok: true,
+      host: 'hooks.union-app.example',
+      allowed: false,
+      literal: false,
+    });
     expect(checkWebhookUrl('https://./hook', [])).toEqual({ ok: false, reason: 'invalid_url' });
   });
 
@@ -392,7 +398,12 @@ describe('checking a webhook URL', () => {
       expect(checkWebhookUrl(url, [])).toMatchObject({ ok: false, reason: 'non_public_address' });
     }
     expect(checkWebhookUrl('http://[2001:db8::1]/hook', [])).toMatchObject({ ok: false, reason: 'non_public_address' });
-    expect(checkWebhookUrl('https://hooks.union-app.example/huigong', [])).toEqual({ ok: true, host: 'hooks.union-app.example', allowed: false, literal: false });
+    expect(checkWebhookUrl('https://hooks.union-app.example/huigong', [])).toEqual({
+      ok: true,
+      host: 'hooks.union-app.example',
+      allowed: false,
+      literal: false,
+    });
   });
 
   it('gives one address when the connection asks for one', async () => {

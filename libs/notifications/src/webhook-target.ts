@@ -27,8 +27,7 @@ export type WebhookTargetRefusal =
   | 'non_public_address';
 
 /** The system resolver (getaddrinfo, as an HTTP client would use it): every address, IPv4 and IPv6. */
-export const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, order: 'verbatim' })).map((entry) => entry.address);
+export const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { all: true, order: 'verbatim' })).map((entry) => entry.address);
 
 /** [block, IANA's name for it, the RFC that asked for it]. */
 type RegistryEntry = readonly [block: string, name: string, rfc: string];
@@ -77,9 +76,7 @@ const IPV4_SPECIAL_PURPOSE: readonly RegistryEntry[] = [
 ];
 
 /** IPv4 blocks outside the special-purpose registry that are not public unicast either. */
-const IPV4_OTHER_NON_PUBLIC: readonly RegistryEntry[] = [
-  ['224.0.0.0/4', 'Multicast (IANA IPv4 Multicast Address Space registry)', 'RFC 5771'],
-];
+const IPV4_OTHER_NON_PUBLIC: readonly RegistryEntry[] = [['224.0.0.0/4', 'Multicast (IANA IPv4 Multicast Address Space registry)', 'RFC 5771']];
 
 /**
  * The IPv6 registry's entries that carry an IPv4 address in fixed bits are judged by that IPv4 address:
@@ -219,7 +216,11 @@ export function isNonPublicAddress(address: string): boolean {
  * "0:0:0:0:0:0:0:1" matches the URL host "::1".
  */
 function normalizeHost(host: string): string {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.+$/, '');
   // Anything that would be read as a URL's user, port, path, query or fragment is left as it is.
   if (bare === '' || /[\s/\\@?#]/.test(bare) || (bare.includes(':') && isIP(bare) !== 6)) return bare;
   try {
@@ -234,9 +235,7 @@ function isInternalName(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal');
 }
 
-export type WebhookUrlCheck =
-  | { ok: true; host: string; allowed: boolean; literal: boolean }
-  | { ok: false; reason: WebhookTargetRefusal; address?: string };
+export type WebhookUrlCheck = { ok: true; host: string; allowed: boolean; literal: boolean } | { ok: false; reason: WebhookTargetRefusal; address?: string };
 
 /**
  * What can be said of a webhook URL without asking DNS: refuses anything but http(s), credentials in the

@@ -30,12 +30,7 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       global: true,
-      imports: [
-        logging.module,
-        DiscoveryModule,
-        TerminusModule.forRoot({ logger: false }),
-        ...(options.intake === true ? [AdminBoardModule] : []),
-      ],
+      imports: [logging.module, DiscoveryModule, TerminusModule.forRoot({ logger: false }), ...(options.intake === true ? [AdminBoardModule] : [])],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: OBSERVED_SERVICE, useValue: options.service },

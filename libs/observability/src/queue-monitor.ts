@@ -19,9 +19,13 @@ export interface QueueDepth {
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new Error(`${what} did not answer within ${ms} ms`)); }, ms);
+    timer = setTimeout(() => {
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
   });
-  return Promise.race([work, timeout]).finally(() => { clearTimeout(timer); });
+  return Promise.race([work, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /**
@@ -74,6 +78,8 @@ export class QueueMonitor implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
-    await this.redis.quit().catch(() => { this.redis.disconnect(); });
+    await this.redis.quit().catch(() => {
+      this.redis.disconnect();
+    });
   }
 }

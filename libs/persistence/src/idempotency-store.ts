@@ -23,12 +23,7 @@ export class IdempotencyStore extends IdempotencyRecords {
    * Records the response in the transaction of the write that produced it: the write and its record
    * commit together or not at all. A record older than the TTL is replaced.
    */
-  async record(
-    manager: EntityManager,
-    request: NonNullable<RequestContext['idempotency']>,
-    responseBody: unknown,
-    resourceId: string | null,
-  ): Promise<void> {
+  async record(manager: EntityManager, request: NonNullable<RequestContext['idempotency']>, responseBody: unknown, resourceId: string | null): Promise<void> {
     const rows: unknown[] = await manager.query(
       `INSERT INTO idempotency_records (scope, idempotency_key, request_hash, status_code, response_body, resource_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, now())

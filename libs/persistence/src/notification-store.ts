@@ -139,13 +139,24 @@ export class NotificationStore {
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload, candidate_ids)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [randomUUID(), notification.recipientKind, notification.recipientId, notification.type, notification.dedupeKey, JSON.stringify(notification.payload), notification.candidateIds],
+      [
+        randomUUID(),
+        notification.recipientKind,
+        notification.recipientId,
+        notification.type,
+        notification.dedupeKey,
+        JSON.stringify(notification.payload),
+        notification.candidateIds,
+      ],
     );
     return rows[0]?.id;
   }
 
   /** Proposed job matches of active people that have not moved for `days` days, per caseworker. */
-  staleProposals(manager: EntityManager, days: number): Promise<{ caseworker_id: string; match_id: string; candidate_id: string; display_name: string; opening_id: string; title: string; since: Date }[]> {
+  staleProposals(
+    manager: EntityManager,
+    days: number,
+  ): Promise<{ caseworker_id: string; match_id: string; candidate_id: string; display_name: string; opening_id: string; title: string; since: Date }[]> {
     return manager.query(
       `SELECT m.caseworker_id, m.id AS match_id, m.candidate_id, c.display_name, m.opening_id, o.title, m.updated_at AS since
          FROM matches m
@@ -171,7 +182,10 @@ export class NotificationStore {
   async addDelivery(manager: EntityManager, notificationId: string, channel: DeliveryChannel, notBefore: Date | null = null): Promise<string> {
     const id = randomUUID();
     await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status, not_before) VALUES ($1, $2, $3, 'pending', $4)`, [
-      id, notificationId, channel, notBefore,
+      id,
+      notificationId,
+      channel,
+      notBefore,
     ]);
     return id;
   }
@@ -198,8 +212,12 @@ export class NotificationStore {
   ): Promise<{ digestId: string; recorded: boolean }> {
     const dedupeKey = `candidate_digest:${caseworkerId}:${window.start.toISOString()}`;
     const recordedId = await this.record(manager, {
-      recipientKind: 'caseworker', recipientId: caseworkerId, type: 'candidate_digest', dedupeKey,
-      payload: { windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), candidates: 0, lists: [] }, candidateIds: [],
+      recipientKind: 'caseworker',
+      recipientId: caseworkerId,
+      type: 'candidate_digest',
+      dedupeKey,
+      payload: { windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), candidates: 0, lists: [] },
+      candidateIds: [],
     });
     // TypeORM answers an UPDATE ... RETURNING with [rows, count].
     const [[row]]: [{ id: string }[], number] = await manager.query(

@@ -27,7 +27,7 @@ export class CandidateListEntry {
   status: string;
 }
 
-@ApiSchema({ name: 'CandidateList', description: 'An offer and the caller\'s own candidates matched to it, best first.' })
+@ApiSchema({ name: 'CandidateList', description: "An offer and the caller's own candidates matched to it, best first." })
 export class CandidateListView {
   @ApiProperty({ enum: ['opening', 'slot'], enumName: 'OfferKind' })
   kind: 'opening' | 'slot';

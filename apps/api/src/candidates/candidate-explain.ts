@@ -44,7 +44,11 @@ export class ExplainView {
   rules: RuleCheck[];
 
   /** Caps, counted now; a person who already holds a match of this offer is not blocked by them. */
-  @ApiProperty({ type: 'array', items: unionRef('CapCheck'), description: 'Caps, counted now; a person who already holds a match of this offer is not blocked by them.' })
+  @ApiProperty({
+    type: 'array',
+    items: unionRef('CapCheck'),
+    description: 'Caps, counted now; a person who already holds a match of this offer is not blocked by them.',
+  })
   caps: CapCheck[];
 
   /** The stored match, where one exists. */
@@ -89,13 +93,22 @@ export class CandidateExplainer {
       where: { slotId: slot.id, candidateId: candidate.id },
       order: { createdAt: 'DESC' },
     });
-    const [counts] = await this.dataSource.query<{ open: string }[]>(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
+    const [counts] = await this.dataSource.query<{ open: string }[]>(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [
+      slot.id,
+    ]);
     const limit = slotOfferLimit(slot.capacity);
     const caps: CapCheck[] = [{ rule: 'slot_offers', pass: Number(counts.open) < limit, openOffers: Number(counts.open), limit }];
     return this.view(candidate.id, 'slot', slot.id, rules, caps, match);
   }
 
-  private view(candidateId: string, offerKind: 'opening' | 'slot', offerId: string, rules: RuleCheck[], caps: CapCheck[], match: MatchEntity | null): ExplainView {
+  private view(
+    candidateId: string,
+    offerKind: 'opening' | 'slot',
+    offerId: string,
+    rules: RuleCheck[],
+    caps: CapCheck[],
+    match: MatchEntity | null,
+  ): ExplainView {
     return {
       candidateId,
       offerKind,

@@ -114,10 +114,7 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
         [candidateId],
       );
       // Reasons written by a caseworker may say anything about the person: they go too.
-      await manager.query(
-        `UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`,
-        [candidateId],
-      );
+      await manager.query(`UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`, [candidateId]);
       await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
       await manager.query(
         `UPDATE notifications
@@ -130,10 +127,9 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
       );
       // The stored response held the profile; the record stays, blanked, so that a retry of the original
       // POST cannot register the person again: it now meets a different request hash and gets 409.
-      await manager.query(
-        `UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`,
-        [candidateId],
-      );
+      await manager.query(`UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`, [
+        candidateId,
+      ]);
       tx.emit(outboxEvent('CandidateErased', { candidateId }));
     });
   }

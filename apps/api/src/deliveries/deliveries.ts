@@ -80,11 +80,13 @@ export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryComm
   execute({ deliveryId }: ReplayDeliveryCommand): Promise<{ deliveryId: string; status: 'pending' }> {
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
-      const rows: { id: string }[] = await manager.query(
-        `UPDATE notification_deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = now()
+      const rows: { id: string }[] = await manager
+        .query(
+          `UPDATE notification_deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = now()
           WHERE id = $1 AND status IN ('dead', 'disabled') RETURNING id`,
-        [deliveryId],
-      ).then((result: [{ id: string }[], number]) => result[0]);
+          [deliveryId],
+        )
+        .then((result: [{ id: string }[], number]) => result[0]);
       if (rows.length === 0) throw new NotFoundException(`No dead delivery ${deliveryId}.`);
       // Replaying after a 410 means the receiver is back: its webhook is switched on again.
       await manager.query(
@@ -142,7 +144,10 @@ export class DeliveriesController {
 
   @Post(':id/replay')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Replay a delivery', description: 'A dead or switched-off delivery is sent again, under the same `webhook-id`; a switched-off webhook is switched on.' })
+  @ApiOperation({
+    summary: 'Replay a delivery',
+    description: 'A dead or switched-off delivery is sent again, under the same `webhook-id`; a switched-off webhook is switched on.',
+  })
   @ApiIdParam('The delivery.')
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: ReplayedDelivery })

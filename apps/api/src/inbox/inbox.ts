@@ -7,7 +7,6 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchem
 import { DataSource } from 'typeorm';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
-
 export class InboxQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
   @IsOptional()

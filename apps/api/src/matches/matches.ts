@@ -66,7 +66,11 @@ export class MatchView {
 }
 
 export class RecordMatchOutcomeCommand {
-  constructor(readonly caseworkerId: string, readonly matchId: string, readonly input: UpdateMatchDto) {}
+  constructor(
+    readonly caseworkerId: string,
+    readonly matchId: string,
+    readonly input: UpdateMatchDto,
+  ) {}
 }
 
 /** A caseworker records the follow-up: contacted, interested, interview, hired, declined, no response. */
@@ -132,11 +136,7 @@ export class MatchesController {
     404: 'No match of your candidates has this id.',
     409: 'The transition is not allowed from the current status, or the match is a slot offer (redeemed by the merchant, or expiring).',
   })
-  update(
-    @CurrentPrincipal() caller: PrincipalOf<'caseworker'>,
-    @Param('id', uuidParam()) id: string,
-    @Body() body: UpdateMatchDto,
-  ): Promise<MatchView> {
+  update(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string, @Body() body: UpdateMatchDto): Promise<MatchView> {
     return this.commands.execute(new RecordMatchOutcomeCommand(caller.caseworkerId, id, body));
   }
 }

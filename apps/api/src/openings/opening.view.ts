@@ -84,7 +84,14 @@ export class OpeningView {
 
 /** Every status at zero, a new object each time: a summary is counted into in place. */
 const emptySummary = (): MatchSummary => ({
-  proposed: 0, contacted: 0, interested: 0, interview: 0, hired: 0, declined: 0, no_response: 0, withdrawn: 0,
+  proposed: 0,
+  contacted: 0,
+  interested: 0,
+  interview: 0,
+  hired: 0,
+  declined: 0,
+  no_response: 0,
+  withdrawn: 0,
 });
 
 export async function matchSummaryOf(manager: EntityManager, openingId: string): Promise<MatchSummary> {

@@ -28,7 +28,10 @@ async function loadOwnOpening(manager: EntityManager, id: string, organizationId
 }
 
 export class PostOpeningCommand {
-  constructor(readonly organizationId: string, readonly input: OpeningDto) {}
+  constructor(
+    readonly organizationId: string,
+    readonly input: OpeningDto,
+  ) {}
 }
 
 @Injectable()
@@ -68,7 +71,11 @@ export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, O
 }
 
 export class UpdateOpeningCommand {
-  constructor(readonly organizationId: string, readonly openingId: string, readonly patch: UpdateOpeningDto) {}
+  constructor(
+    readonly organizationId: string,
+    readonly openingId: string,
+    readonly patch: UpdateOpeningDto,
+  ) {}
 }
 
 @Injectable()
@@ -102,7 +109,10 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
 }
 
 export class CloseOpeningCommand {
-  constructor(readonly organizationId: string, readonly openingId: string) {}
+  constructor(
+    readonly organizationId: string,
+    readonly openingId: string,
+  ) {}
 }
 
 /** Closing withdraws the open matches (the matcher does it on OpeningClosed). Closing twice is a no-op. */
@@ -162,11 +172,7 @@ export class OpeningsController {
   @ApiIdParam('The opening.')
   @ApiOkResponse({ type: OpeningView, description: 'The opening as stored.' })
   @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS, 409: 'The opening is closed: it cannot be changed.' })
-  update(
-    @CurrentPrincipal() caller: PrincipalOf<'employer'>,
-    @Param('id', uuidParam()) id: string,
-    @Body() body: UpdateOpeningDto,
-  ): Promise<OpeningView> {
+  update(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string, @Body() body: UpdateOpeningDto): Promise<OpeningView> {
     return this.commands.execute(new UpdateOpeningCommand(caller.organizationId, id, body));
   }
 

@@ -118,7 +118,10 @@ export class OrganizationsController {
   /** An employer or merchant, with its API key (and webhook secret), shown once. */
   @Post()
   @Roles('admin')
-  @ApiOperation({ summary: 'Create an employer or merchant', description: 'Its API key, and webhook secret when a webhook URL is given, are in the answer once.' })
+  @ApiOperation({
+    summary: 'Create an employer or merchant',
+    description: 'Its API key, and webhook secret when a webhook URL is given, are in the answer once.',
+  })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: CreatedOrganization })
   @ApiErrors(JSON_BODY, IDEMPOTENT)

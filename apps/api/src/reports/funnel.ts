@@ -19,7 +19,10 @@ type Funnel = Record<(typeof STAGES)[number], number>;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const GROUP = { enum: [...TARGET_GROUPS], enumName: 'TargetGroup' } as const;
 
-@ApiSchema({ name: 'FunnelCounts', description: 'How many matches reached each stage (a declined or withdrawn match counts at the furthest stage it reached).' })
+@ApiSchema({
+  name: 'FunnelCounts',
+  description: 'How many matches reached each stage (a declined or withdrawn match counts at the furthest stage it reached).',
+})
 export class FunnelCounts implements Funnel {
   @ApiProperty(COUNT)
   proposed: number;
@@ -121,7 +124,8 @@ export class FunnelReportController {
   @Get()
   @ApiOperation({
     summary: 'The follow-up funnel',
-    description: 'Per opening and per target group, how many matches reached each stage: counts only. Employers see their own openings without the sensitive groups; the admin sees every opening and who is still seeking.',
+    description:
+      'Per opening and per target group, how many matches reached each stage: counts only. Employers see their own openings without the sensitive groups; the admin sees every opening and who is still seeking.',
   })
   @ApiOkResponse({ type: FunnelReport })
   @ApiErrors(QUERY)

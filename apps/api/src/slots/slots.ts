@@ -39,7 +39,10 @@ async function loadOwnSlot(manager: EntityManager, id: string, organizationId: s
 }
 
 export class PublishSlotCommand {
-  constructor(readonly organizationId: string, readonly input: SlotDto) {}
+  constructor(
+    readonly organizationId: string,
+    readonly input: SlotDto,
+  ) {}
 }
 
 @Injectable()
@@ -80,7 +83,11 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
 }
 
 export class UpdateSlotCommand {
-  constructor(readonly organizationId: string, readonly slotId: string, readonly patch: UpdateSlotDto) {}
+  constructor(
+    readonly organizationId: string,
+    readonly slotId: string,
+    readonly patch: UpdateSlotDto,
+  ) {}
 }
 
 @Injectable()
@@ -115,7 +122,10 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
 }
 
 export class WithdrawSlotCommand {
-  constructor(readonly organizationId: string, readonly slotId: string) {}
+  constructor(
+    readonly organizationId: string,
+    readonly slotId: string,
+  ) {}
 }
 
 /** Withdrawing ends the open offers (the matcher does it on SlotWithdrawn). Withdrawing twice is a no-op. */
@@ -156,7 +166,11 @@ export class RedemptionView {
 }
 
 export class RedeemOfferCommand {
-  constructor(readonly organizationId: string, readonly slotId: string, readonly code: string) {}
+  constructor(
+    readonly organizationId: string,
+    readonly slotId: string,
+    readonly code: string,
+  ) {}
 }
 
 /** The merchant enters the code the worker shows: unknown code 404, already used 409. No personal data back. */
@@ -222,11 +236,7 @@ export class SlotsController {
   @ApiIdParam('The slot.')
   @ApiOkResponse({ type: SlotView, description: 'The slot as stored.' })
   @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS, 409: 'The slot is withdrawn: it cannot be changed.' })
-  update(
-    @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
-    @Param('id', uuidParam()) id: string,
-    @Body() body: UpdateSlotDto,
-  ): Promise<SlotView> {
+  update(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string, @Body() body: UpdateSlotDto): Promise<SlotView> {
     return this.commands.execute(new UpdateSlotCommand(caller.organizationId, id, body));
   }
 
@@ -250,11 +260,7 @@ export class SlotsController {
     404: `${NOT_YOURS} Or no offer of this slot has that code.`,
     409: 'The code was already used, or its offer expired or was withdrawn.',
   })
-  redeem(
-    @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
-    @Param('id', uuidParam()) id: string,
-    @Body() body: RedemptionDto,
-  ): Promise<RedemptionView> {
+  redeem(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string, @Body() body: RedemptionDto): Promise<RedemptionView> {
     return this.commands.execute(new RedeemOfferCommand(caller.organizationId, id, body.code));
   }
 }

@@ -7,4 +7,12 @@ import { CaseworkerDigests1764500000000 } from './1764500000000-caseworker-diges
 import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
-export const MIGRATIONS = [InitialSchema1764000000000, NotificationDeliveries1764100000000, MatchStatusHistory1764200000000, DroppedDeliveries1764300000000, ReminderNotifications1764400000000, CaseworkerDigests1764500000000, EmailAddresses1764600000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  NotificationDeliveries1764100000000,
+  MatchStatusHistory1764200000000,
+  DroppedDeliveries1764300000000,
+  ReminderNotifications1764400000000,
+  CaseworkerDigests1764500000000,
+  EmailAddresses1764600000000,
+];

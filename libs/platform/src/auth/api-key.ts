@@ -16,4 +16,3 @@ export function hashApiKey(key: string): string {
 export function sameKey(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(hashApiKey(a), 'hex'), Buffer.from(hashApiKey(b), 'hex'));
 }
-

@@ -14,20 +14,26 @@ describe('MicroBatch', () => {
 
   it('cuts batches at the maximum size', async () => {
     const sizes: number[] = [];
-    const batch = new MicroBatch<number, number>((items) => {
-      sizes.push(items.length);
-      return Promise.resolve(items);
-    }, { maxSize: 3, maxWaitMs: 0 });
+    const batch = new MicroBatch<number, number>(
+      (items) => {
+        sizes.push(items.length);
+        return Promise.resolve(items);
+      },
+      { maxSize: 3, maxWaitMs: 0 },
+    );
     await Promise.all(Array.from({ length: 7 }, (_, i) => batch.run(i)));
     expect(sizes).toEqual([3, 3, 1]);
   });
 
   it('waits up to maxWaitMs for more requests', async () => {
     const calls: number[][] = [];
-    const batch = new MicroBatch<number, number>((items) => {
-      calls.push(items);
-      return Promise.resolve(items);
-    }, { maxSize: 100, maxWaitMs: 20 });
+    const batch = new MicroBatch<number, number>(
+      (items) => {
+        calls.push(items);
+        return Promise.resolve(items);
+      },
+      { maxSize: 100, maxWaitMs: 20 },
+    );
     const first = batch.run(1);
     await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all([first, batch.run(2)]);
@@ -39,7 +45,10 @@ describe('MicroBatch', () => {
       throw new Error('bad statement');
     });
     const settled = await Promise.allSettled([batch.run(1), batch.run(2)]);
-    expect(settled.map((result) => (result.status === 'rejected' ? (result.reason as Error).message : 'fulfilled'))).toEqual(['bad statement', 'bad statement']);
+    expect(settled.map((result) => (result.status === 'rejected' ? (result.reason as Error).message : 'fulfilled'))).toEqual([
+      'bad statement',
+      'bad statement',
+    ]);
   });
 
   it('rejects every request of a failed batch, and goes on with the next', async () => {

@@ -32,8 +32,14 @@ export class MicroBatch<I, O> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.options.maxWaitMs > 0) this.timer = setTimeout(() => { this.flush(); }, this.options.maxWaitMs);
-    else setImmediate(() => { this.flush(); });
+    if (this.options.maxWaitMs > 0)
+      this.timer = setTimeout(() => {
+        this.flush();
+      }, this.options.maxWaitMs);
+    else
+      setImmediate(() => {
+        this.flush();
+      });
   }
 
   private flush(): void {
@@ -49,17 +55,19 @@ export class MicroBatch<I, O> {
     Promise.resolve()
       .then(() => this.handle(items))
       .then(
-      (results) => {
-        if (results.length !== items.length) {
-          const error = new Error(`a batch of ${items.length} gave ${results.length} results`);
+        (results) => {
+          if (results.length !== items.length) {
+            const error = new Error(`a batch of ${items.length} gave ${results.length} results`);
+            for (const waiter of waiters) waiter.reject(error);
+            return;
+          }
+          waiters.forEach((waiter, index) => {
+            waiter.resolve(results[index]);
+          });
+        },
+        (error: unknown) => {
           for (const waiter of waiters) waiter.reject(error);
-          return;
-        }
-        waiters.forEach((waiter, index) => { waiter.resolve(results[index]); });
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
-      },
-    );
+        },
+      );
   }
 }

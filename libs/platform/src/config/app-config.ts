@@ -161,11 +161,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const digestText = (env.DIGEST_AFTER_LISTS?.trim() || '3').toLowerCase();
   const digestAfter = Number(digestText);
-  if (digestText !== 'off' && !/^\d+$/.test(digestText)) problems.push(`DIGEST_AFTER_LISTS must be a whole number of candidate lists (0 or "off" for no digests), got "${digestText}".`);
+  if (digestText !== 'off' && !/^\d+$/.test(digestText))
+    problems.push(`DIGEST_AFTER_LISTS must be a whole number of candidate lists (0 or "off" for no digests), got "${digestText}".`);
   const windowText = env.DIGEST_WINDOW_MINUTES?.trim() || '10';
   const digestWindow = Number(windowText);
-  if (!/^\d+$/.test(windowText) || digestWindow < 1 || digestWindow > 1440) problems.push(`DIGEST_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440, got "${windowText}".`);
-  const caseworkerDigest = digestText === 'off' || digestAfter === 0 || !Number.isSafeInteger(digestAfter) ? null : { afterLists: digestAfter, windowMinutes: digestWindow };
+  if (!/^\d+$/.test(windowText) || digestWindow < 1 || digestWindow > 1440)
+    problems.push(`DIGEST_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440, got "${windowText}".`);
+  const caseworkerDigest =
+    digestText === 'off' || digestAfter === 0 || !Number.isSafeInteger(digestAfter) ? null : { afterLists: digestAfter, windowMinutes: digestWindow };
 
   const rateText = (env.RATE_LIMIT_PER_MINUTE?.trim() || '600').toLowerCase();
   const rateLimit = Number(rateText);
@@ -189,7 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   const opsPorts = { matcher: opsPort('MATCHER_OPS_PORT', '3001'), notifier: opsPort('NOTIFIER_OPS_PORT', '3002') };
   const taken = new Map<number, string>([[port, 'PORT']]);
-  for (const [name, value] of [['MATCHER_OPS_PORT', opsPorts.matcher], ['NOTIFIER_OPS_PORT', opsPorts.notifier]] as const) {
+  for (const [name, value] of [
+    ['MATCHER_OPS_PORT', opsPorts.matcher],
+    ['NOTIFIER_OPS_PORT', opsPorts.notifier],
+  ] as const) {
     if (value === null || port === 0) continue;
     const other = taken.get(value);
     if (other !== undefined) problems.push(`${name} must differ from ${other}: both are ${value}.`);
@@ -202,7 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // Never echo the URL: it may carry the mail account's password.
     const before = problems.length;
     parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:'], problems);
-    if (problems.length === before && new URL(smtpUrl).hostname === '') problems.push('SMTP_URL must name the mail server, as in smtp://user:password@mail.example.org:587.');
+    if (problems.length === before && new URL(smtpUrl).hostname === '')
+      problems.push('SMTP_URL must name the mail server, as in smtp://user:password@mail.example.org:587.');
     if (smtpFrom === undefined) problems.push('SMTP_FROM is required when SMTP_URL is set, e.g. "惠工 <noreply@union.example>".');
   } else if (smtpFrom !== undefined) {
     problems.push('SMTP_FROM is set but SMTP_URL is not: set both to send email, or neither.');

@@ -1,11 +1,4 @@
-import {
-  type CallHandler,
-  ConflictException,
-  type ExecutionContext,
-  HttpStatus,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { type CallHandler, ConflictException, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
@@ -61,12 +54,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const statusCode = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
     const requestContext = currentRequestContext();
     if (requestContext !== undefined) requestContext.idempotency = { scope, key: keyDigest, requestHash, statusCode };
-    return next.handle().pipe(
-      catchError((error: unknown) =>
-        error instanceof IdempotencyRaceLost
-          ? from(replay()).pipe(mergeMap((body) => (body === undefined ? throwError(() => error) : of(body))))
-          : throwError(() => error),
-      ),
-    );
+    return next
+      .handle()
+      .pipe(
+        catchError((error: unknown) =>
+          error instanceof IdempotencyRaceLost
+            ? from(replay()).pipe(mergeMap((body) => (body === undefined ? throwError(() => error) : of(body))))
+            : throwError(() => error),
+        ),
+      );
   }
 }

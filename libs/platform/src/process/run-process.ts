@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError } from '../config/app-config';
 
 const HOW_TO_START = {
-  postgres: 'start it with `docker compose -f docker/compose.yml up -d postgres` or your system\'s service manager, or set DATABASE_URL',
+  postgres: "start it with `docker compose -f docker/compose.yml up -d postgres` or your system's service manager, or set DATABASE_URL",
   redis: 'start it with `docker compose -f docker/compose.yml up -d redis` or `redis-server --daemonize yes`, or set REDIS_URL',
 };
 

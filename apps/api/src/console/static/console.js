@@ -264,7 +264,11 @@ function matchCard(list, match) {
       el('span', { class: 'score', text: t('score', match.score) }),
       el('span', { class: 'status' }, t('statusLabel'), el('strong', { 'data-status': match.status, text: statusName(match.status, list.kind) })),
     ),
-    el('ul', { class: 'reasons', 'aria-label': t('reasonsLabel') }, reasons.map((reason) => el('li', { text: reasonSentence(reason) }))),
+    el(
+      'ul',
+      { class: 'reasons', 'aria-label': t('reasonsLabel') },
+      reasons.map((reason) => el('li', { text: reasonSentence(reason) })),
+    ),
     matchActions(list, match),
     state.declining === match.matchId ? declineForm(match) : null,
     note === undefined ? null : el('p', { class: note.kind, role: note.kind === 'error' ? 'alert' : 'status', text: note.text }),
@@ -310,7 +314,12 @@ function declineForm(match) {
         move(match, 'declined', $(inputId).value);
       },
     },
-    el('div', { class: 'field' }, el('label', { for: inputId, text: t('declineReason') }), el('input', { id: inputId, required: true, maxlength: '500', autocomplete: 'off' })),
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: inputId, text: t('declineReason') }),
+      el('input', { id: inputId, required: true, maxlength: '500', autocomplete: 'off' }),
+    ),
     el('button', { type: 'submit', text: t('declineConfirm') }),
     el('button', { type: 'button', class: 'secondary', onClick: () => toggleDecline(match), text: t('cancel') }),
   );
@@ -359,7 +368,9 @@ function renderWhyOptions() {
   }
   $('why-people').replaceChildren(...[...people].map(([id, name]) => el('option', { value: id, label: name })));
   $('why-offers').replaceChildren(
-    ...[...offers.values()].map((list) => el('option', { value: list.offerId, label: `${list.kind === 'slot' ? t('kindSlot') : t('kindOpening')}: ${list.title}` })),
+    ...[...offers.values()].map((list) =>
+      el('option', { value: list.offerId, label: `${list.kind === 'slot' ? t('kindSlot') : t('kindOpening')}: ${list.title}` }),
+    ),
   );
 }
 

@@ -138,13 +138,9 @@ export const TEXTS = {
       ],
       distance: [
         '距离',
-        (r) =>
-          `距离 ${r.km} 公里；范围 ${r.radiusKm} 公里；${r.maxTravelKm === null ? '本人没有设定最远通勤距离' : `本人最远 ${r.maxTravelKm} 公里`}`,
+        (r) => `距离 ${r.km} 公里；范围 ${r.radiusKm} 公里；${r.maxTravelKm === null ? '本人没有设定最远通勤距离' : `本人最远 ${r.maxTravelKm} 公里`}`,
       ],
-      accessibility: [
-        '无障碍',
-        (r) => (r.pass ? '无障碍需求都能满足' : `不能满足的需求：${zhList(r.unmetNeeds.map((n) => ZH_NEEDS[n] ?? n))}`),
-      ],
+      accessibility: ['无障碍', (r) => (r.pass ? '无障碍需求都能满足' : `不能满足的需求：${zhList(r.unmetNeeds.map((n) => ZH_NEEDS[n] ?? n))}`)],
       schedule: [
         '工作时间',
         (r) => `可工作时间覆盖班次的 ${pct(r.coverage)}%（${r.coveredMinutes}/${r.shiftMinutes} 分钟），至少需要 ${pct(r.requiredCoverage)}%`,
@@ -294,7 +290,8 @@ export const TEXTS = {
       ],
       schedule: [
         'Schedule',
-        (r) => `Available for ${pct(r.coverage)}% of the shift hours (${r.coveredMinutes}/${r.shiftMinutes} minutes); at least ${pct(r.requiredCoverage)}% is needed`,
+        (r) =>
+          `Available for ${pct(r.coverage)}% of the shift hours (${r.coveredMinutes}/${r.shiftMinutes} minutes); at least ${pct(r.requiredCoverage)}% is needed`,
       ],
       break_overlap: ['Break', (r) => `A break overlaps the offer by at most ${r.bestOverlapMinutes} minutes; at least ${r.requiredMinutes} are needed`],
       person_cap: ['Person cap', (r) => `The person holds ${r.openJobMatches} open job matches; the cap is ${r.max}`],
