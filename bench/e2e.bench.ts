@@ -10,7 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
-import { ApiClient } from '../demo/api-client';
+import { ApiClient, sleep } from '../demo/api-client';
 import { checkPostgres, checkRedis } from '../demo/preflight';
 import { Progress, count } from '../demo/progress';
 import { CpuMeter, type RolePids, commandName } from './e2e/cpu';
@@ -53,6 +53,9 @@ const GOALS = {
   kneePerSecond: 300,
   cpuPerOpeningMs: 3,
 };
+
+/** How long the processes' CPU is measured doing nothing, after the setup. */
+const IDLE_MS = 5_000;
 
 const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
   // --- the peer, before the product starts, alone on the machine's PostgreSQL --------------------------
   const peerSingles: PeerSingle[] = [];
   let peerBulk: PeerBulk | undefined;
-  if (options.phases.has('peer')) {
+  if (options.phases.has('peer') && !options.soak) {
     const peerCpu = new CpuMeter(
       new Map([
         ['postgres', postgresPids('peer')],
@@ -248,6 +251,13 @@ async function main(): Promise<void> {
   await settle(context, 'open offers: matching', budget(offers.openings + offers.slots, 200));
   progress.done(`${count(offers.openings)} openings and ${count(offers.slots)} slots open, matched against the people loaded`);
 
+  // What the processes use doing nothing (relays polling the outbox, queue workers waiting, the bench's
+  // own polls): a phase's CPU includes it, so at low rates it weighs on the figure per item.
+  const idle = await cpu.begin();
+  await sleep(IDLE_MS);
+  const idleCpu = await idle.end();
+  cpuRows.push({ phase: 'idle, per second', items: Math.round(idleCpu.wallMs / 1000), perItem: perItem(idleCpu.ms, idleCpu.wallMs / 1000) });
+
   if (options.soak) {
     await runSoak(context, options.soakMinutes, gateway);
     return;
@@ -331,12 +341,13 @@ async function main(): Promise<void> {
     const acceptGoal = GOALS.bulkAcceptedMs * scale;
     const matchGoal = GOALS.bulkMatchedMs * scale;
     const phase = `bulk ${count(options.bulk)}`;
-    const scaled = options.bulk === GOALS.bulkPeople ? '' : ` (1M in 60 s, scaled)`;
+    // The goals are for a million people; a smaller run is held to them in proportion.
+    const scaled = options.bulk !== GOALS.bulkPeople;
     rows.push({
       phase,
       figure: 'accepted in',
       measured: `${seconds(bulk.acceptedMs)} (${rate((bulk.accepted / bulk.acceptedMs) * 1000)})${bulk.rejected > 0 ? `, ${count(bulk.rejected)} refused` : ''}`,
-      goal: `<= ${seconds(acceptGoal)}${scaled}`,
+      goal: `<= ${ms(acceptGoal)}${scaled ? ` (${rate((GOALS.bulkPeople / GOALS.bulkAcceptedMs) * 1000)}: 1M in 60 s)` : ''}`,
       met: bulk.acceptedMs <= acceptGoal && bulk.rejected === 0,
       peer: peerBulk === undefined ? '' : `${seconds(peerBulk.ms)} (${rate(peerBulk.perSecond)})`,
     });
@@ -344,7 +355,7 @@ async function main(): Promise<void> {
       phase,
       figure: 'matched after the last chunk',
       measured: bulk.matchedMs === undefined ? 'did not keep up' : seconds(bulk.matchedMs),
-      goal: `<= ${seconds(matchGoal)}${options.bulk === GOALS.bulkPeople ? '' : ' (1M in 120 s, scaled)'}`,
+      goal: `<= ${ms(matchGoal)}${scaled ? ' (1M in 120 s, in proportion)' : ''}`,
       met: bulk.matchedMs !== undefined && bulk.matchedMs <= matchGoal,
       peer: '',
     });
@@ -369,6 +380,15 @@ async function main(): Promise<void> {
       met: goalStep ? step.keptUp && step.list.p99 <= GOALS.openingsP99Ms : undefined,
       peer: goalStep && peerWrite !== undefined ? `one committed write p99 ${ms(peerWrite.p99)} at c=${peerWrite.concurrency}` : '',
     });
+    if (goalStep)
+      rows.push({
+        phase,
+        figure: 'POST /v1/openings p50 / p99',
+        measured: `${ms(step.post.p50)} / ${ms(step.post.p99)}${step.posted === step.scheduled ? '' : ` (${count(step.scheduled - step.posted)} not 201)`}`,
+        goal: '',
+        met: undefined,
+        peer: '',
+      });
     cpuRows.push({ phase, items: step.posted, perItem: perItem(step.cpu.ms, step.posted) });
   }
   const goalStep = steps.find((step) => step.rate === GOALS.openingsRate) ?? steps.at(0);

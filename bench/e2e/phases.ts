@@ -9,7 +9,7 @@ import type { CpuMeter, CpuReport } from './cpu';
 import { type Answer, type HttpDriver, closedLoop, idOf, openLoop } from './load';
 import type { E2eOptions } from './options';
 import type { Pipeline } from './pipeline';
-import type { CaseworkerSink } from './sinks';
+import { type CaseworkerSink, openingAnswers } from './sinks';
 import type { World } from './world';
 
 export interface Key {
@@ -240,7 +240,7 @@ export interface OpeningsOutcome {
   errors: string;
   /** POST latency from the scheduled send time. */
   post: { p50: number; p99: number };
-  /** Candidate lists: one per opening and desk; latency from the opening's scheduled send to the webhook. */
+  /** The openings' answers: one list per desk in an opening's first batch; latency from its scheduled send to the webhook. */
   lists: number;
   list: { p50: number; p95: number; p99: number; max: number };
   /** Openings that matched no one (no list is due), and lists due (desks with matches) that never came. */
@@ -287,15 +287,8 @@ export async function openings(context: BenchContext, rate: number, seconds: num
   const settled = await settle(context, `${label}: lists`, budget(scheduled, 60));
   const cpu = await phase.end();
 
-  // The first list per opening and desk (a later one would be a refill, not this opening's answer).
-  const first = new Map<string, { dueAt: number; at: number; people: number; openingId: string }>();
-  for (const list of context.sink.lists.slice(listsBefore)) {
-    const owner = owners.get(list.offerId);
-    if (owner === undefined) continue;
-    const key = `${list.offerId}:${list.desk}`;
-    if (!first.has(key)) first.set(key, { dueAt: owner.dueAt, at: list.at, people: list.people, openingId: list.offerId });
-  }
-  const arrivals = [...first.values()];
+  // Lists after this point come from closing the openings below: not part of this step.
+  const { answers: arrivals } = openingAnswers(context.sink.lists.slice(listsBefore), new Map([...owners].map(([id, owner]) => [id, owner.dueAt])));
   const latencies = arrivals.map((arrival) => arrival.at - arrival.dueAt);
   const list = latencies.length === 0 ? { p50: NaN, p95: NaN, p99: NaN, max: NaN } : summarise(latencies);
   const quarter = (lastDueAt - firstDueAt) / 4;

@@ -16,8 +16,15 @@ export interface ListArrival {
   offerId: string;
   desk: number;
   people: number;
+  /**
+   * The notification's createdAt: the lists recorded together (one batch of new matches of the offer,
+   * one transaction) share it, which tells an offer's first answer from later additions to it.
+   */
+  batch: string;
   /** The list's first match (the soak moves some on, as a caseworker would). */
   matchId: string | undefined;
+  /** The people in the list, kept only when `keepPeople` is on (the soak's). */
+  candidateIds: string[] | undefined;
   /** performance.now() when the body had arrived. */
   at: number;
 }
@@ -52,6 +59,8 @@ export class CaseworkerSink {
   readonly others = new Map<string, number>();
   private readonly seen = new Set<string>();
   duplicates = 0;
+  /** Keep each list's people (memory: off for the bulk phases, where lists reach millions of people). */
+  keepPeople = false;
 
   private constructor(
     private readonly server: Server,
@@ -85,7 +94,7 @@ export class CaseworkerSink {
       }
       this.seen.add(id);
     }
-    let parsed: { type?: unknown; payload?: { offer?: { id?: unknown }; matches?: unknown } };
+    let parsed: { type?: unknown; createdAt?: unknown; payload?: { offer?: { id?: unknown }; matches?: unknown } };
     try {
       parsed = JSON.parse(body) as typeof parsed;
     } catch {
@@ -100,12 +109,15 @@ export class CaseworkerSink {
       return;
     }
     const desk = Number(/\/caseworkers\/(\d+)/.exec(request.url ?? '')?.at(1) ?? -1);
-    const firstMatch: unknown = matches.at(0);
-    const matchId =
-      typeof firstMatch === 'object' && firstMatch !== null && 'matchId' in firstMatch && typeof firstMatch.matchId === 'string'
-        ? firstMatch.matchId
-        : undefined;
-    this.lists.push({ offerId, desk, people: matches.length, matchId, at });
+    const field = (match: unknown, name: 'matchId' | 'candidateId'): string | undefined => {
+      if (typeof match !== 'object' || match === null || !(name in match)) return undefined;
+      const value: unknown = (match as Record<string, unknown>)[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const matchId = field(matches.at(0), 'matchId');
+    const candidateIds = this.keepPeople ? matches.flatMap((match) => field(match, 'candidateId') ?? []) : undefined;
+    const batch = typeof parsed.createdAt === 'string' ? parsed.createdAt : '';
+    this.lists.push({ offerId, desk, people: matches.length, batch, matchId, candidateIds, at });
   }
 
   close(): Promise<void> {
@@ -157,4 +169,41 @@ export class WorkerGatewaySink {
   close(): Promise<void> {
     return close(this.server);
   }
+}
+
+export interface Answered {
+  offerId: string;
+  dueAt: number;
+  at: number;
+  people: number;
+}
+
+/**
+ * Each opening's answer: the lists of its first batch (one per desk holding someone matched), timed from
+ * when the opening was due. A later batch adds to an opening (someone registered since who fits it) and
+ * is not its answer; nor is a first batch made only of people the bench registered or changed after the
+ * opening was due (the opening had matched no one, and a newcomer filled it): `touchedAt` says when the
+ * bench last registered or changed a person, if it did.
+ */
+export function openingAnswers(
+  lists: readonly ListArrival[],
+  dueAt: ReadonlyMap<string, number>,
+  touchedAt?: ReadonlyMap<string, number>,
+): { answers: Answered[]; later: number } {
+  const firstBatch = new Map<string, string>();
+  for (const list of lists) {
+    if (!dueAt.has(list.offerId)) continue;
+    const known = firstBatch.get(list.offerId);
+    if (known === undefined || list.batch < known) firstBatch.set(list.offerId, list.batch);
+  }
+  const answers: Answered[] = [];
+  let later = 0;
+  for (const list of lists) {
+    const due = dueAt.get(list.offerId);
+    if (due === undefined) continue;
+    const newcomers = touchedAt !== undefined && list.candidateIds !== undefined && list.candidateIds.every((id) => (touchedAt.get(id) ?? -Infinity) > due);
+    if (firstBatch.get(list.offerId) !== list.batch || newcomers) later += 1;
+    else answers.push({ offerId: list.offerId, dueAt: due, at: list.at, people: list.people });
+  }
+  return { answers, later };
 }
