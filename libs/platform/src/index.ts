@@ -7,6 +7,7 @@ export * from './config/config.module';
 export * from './http/api-error';
 export * from './http/api-exception.filter';
 export * from './http/body-parsing';
+export { nameOfKey } from './http/json-guard';
 export * from './http/request-context';
 export * from './http/validation';
 export * from './auth/api-key-directory';

@@ -64,6 +64,19 @@ describe('reading a bulk import', () => {
     ]);
   });
 
+  it('names a column that is not in the format as an answer kept in jsonb can hold it: no NUL, no lone surrogate', () => {
+    const csv = 'displayName,a\u0000b,c\udcffd\nA,x,y\n';
+    expect(readCsv(csv)).toEqual([
+      {
+        line: 2,
+        details: [
+          { field: 'a\ufffdb', message: 'is not allowed' },
+          { field: 'c\ufffdd', message: 'is not allowed' },
+        ],
+      },
+    ]);
+  });
+
   it('reads numbers in decimal notation, exponent included, and leaves other notations as text for validation', () => {
     const csv = 'displayName,lat,lng,maxTravelKm\nA,3.127e1,0x79,Infinity\n';
     expect(readCsv(csv)).toEqual([{ line: 2, plain: { displayName: 'A', location: { lat: 31.27, lng: '0x79' }, maxTravelKm: 'Infinity' } }]);

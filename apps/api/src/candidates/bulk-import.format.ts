@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { FieldError } from '@huigong/platform';
+import { type FieldError, nameOfKey } from '@huigong/platform';
 
 /** One record of a bulk import, as read from its line: a plain object to validate, or why it is unreadable. */
 export type ImportRecord = { line: number; plain: Record<string, unknown> } | { line: number; details: FieldError[] };
@@ -95,8 +95,10 @@ function csvRecord(record: Record<string, string>, line: number): ImportRecord {
   for (const [column, cell] of Object.entries(record)) {
     // Checked here, not left to validation: a `__proto__` column would vanish when assigned to `plain` (the
     // row accepted without a word), and a `location` column would clash with the one built from lat and lng.
+    // Named as the JSON guard names keys: a NUL or a byte that is not UTF-8 in a column's name cannot be
+    // stored with the answer for an Idempotency-Key replay.
     if (!CSV_COLUMNS.has(column)) {
-      details.push({ field: column, message: 'is not allowed' });
+      details.push({ field: nameOfKey(column), message: 'is not allowed' });
       continue;
     }
     if (cell === '') continue;

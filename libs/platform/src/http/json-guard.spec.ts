@@ -1,5 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
-import { MAX_JSON_DEPTH, MAX_REPORTED_FIELDS, MESSAGES, unsafeJsonFields } from './json-guard';
+import { MAX_JSON_DEPTH, MAX_REPORTED_FIELDS, MESSAGES, RESERVED_KEYS, nameOfKey, unsafeJsonFields } from './json-guard';
 
 const nestedArrays = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`) as unknown;
 
@@ -37,12 +37,20 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
     expect(unsafeJsonFields('\ud800', '(record)')).toEqual([{ field: '(record)', message: MESSAGES.notUnicode }]);
   });
 
-  it('refuses the NUL character, which PostgreSQL cannot store', () => {
-    expect(unsafeJsonFields({ name: 'a\u0000b', tags: ['ok', 'b\u0000d'], 'k\u0000': 1 })).toEqual([
+  it('refuses the NUL character, which PostgreSQL cannot store, naming a key that holds one without it', () => {
+    expect(unsafeJsonFields({ name: 'a\u0000b', tags: ['ok', 'b\u0000d'], 'k\u0000': 1, location: { 'a\u0000b': true } })).toEqual([
       { field: 'name', message: MESSAGES.nul },
       { field: 'tags.1', message: MESSAGES.nul },
-      { field: 'k\u0000', message: MESSAGES.nul },
+      { field: 'k\ufffd', message: MESSAGES.nul },
+      { field: 'location.a\ufffdb', message: MESSAGES.nul },
     ]);
+  });
+
+  it('names keys as an answer stored in jsonb can hold them: U+FFFD for a lone surrogate or a NUL', () => {
+    expect(nameOfKey('lat')).toBe('lat');
+    expect(nameOfKey('名前')).toBe('名前');
+    expect(nameOfKey('a\u0000b\u0000')).toBe('a\ufffdb\ufffd');
+    expect(nameOfKey('\udc00x\ud83d\ude00')).toBe('\ufffdx\ud83d\ude00');
   });
 
   it('refuses keys named __proto__, constructor and prototype wherever they are (JSON.parse makes them own keys)', () => {
@@ -55,6 +63,22 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
     ]);
     // A query string parsed by node:querystring is an object without a prototype: same answer.
     expect(unsafeJsonFields(parseQuery('limit=5&__proto__=x'), '(query)')).toEqual([{ field: '__proto__', message: 'is not allowed' }]);
+  });
+
+  it('refuses every key named like a member of Object.prototype, which class-transformer skips without a word', () => {
+    for (const name of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']) {
+      expect(RESERVED_KEYS.has(name)).toBe(true);
+      const body = JSON.parse(`{"name":"x",${JSON.stringify(name)}:{},"consent":{${JSON.stringify(name)}:1},"shifts":[{"day":1,${JSON.stringify(name)}:null}]}`) as unknown;
+      expect(unsafeJsonFields(body)).toEqual([
+        { field: name, message: 'is not allowed' },
+        { field: `consent.${name}`, message: 'is not allowed' },
+        { field: `shifts.0.${name}`, message: 'is not allowed' },
+      ]);
+      expect(unsafeJsonFields(parseQuery(`limit=5&${name}=1`), '(query)')).toEqual([{ field: name, message: 'is not allowed' }]);
+    }
+    for (const name of Object.getOwnPropertyNames(Object.prototype)) expect(RESERVED_KEYS.has(name)).toBe(true);
+    // Their names as values are text like any other, and other names are the DTO's to judge.
+    expect(unsafeJsonFields({ title: 'toString', skills: ['valueOf'], toJSON: 1, length: 2 })).toEqual([]);
   });
 
   it(`lists at most ${MAX_REPORTED_FIELDS} fields, however many there are`, () => {

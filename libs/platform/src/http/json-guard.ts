@@ -9,12 +9,14 @@ import type { FieldError } from './api-error';
 export const MAX_JSON_DEPTH = 32;
 
 /**
- * Keys that mean something to JavaScript objects. JSON.parse makes them plain own properties, but
- * class-transformer skips `__proto__` and `constructor` without a word (and an assignment to `__proto__`
- * sets a prototype), so the request would be accepted with a field silently dropped. They are never fields
- * of this API: refused as unknown fields.
+ * Keys that mean something to JavaScript objects: every member of `Object.prototype` (`__proto__`,
+ * `constructor`, `toString`, `valueOf`, `hasOwnProperty`, `__defineGetter__`, ...) and `prototype`.
+ * JSON.parse makes them plain own properties, but class-transformer skips a key whose name the new object
+ * already answers with a function or an accessor (every one of these), without a word, and an assignment to
+ * `__proto__` sets a prototype: the request would be accepted with a field silently dropped. They are never
+ * fields of this API: refused as unknown fields.
  */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 /** More bad fields than this are not listed: the answer stays small whatever the body holds. */
 export const MAX_REPORTED_FIELDS = 100;
@@ -32,7 +34,7 @@ export const MESSAGES = {
  * deeper than `MAX_JSON_DEPTH`, text that is not well-formed Unicode (PostgreSQL stores a lone surrogate as
  * U+FFFD in text and refuses it in jsonb), the NUL character (PostgreSQL refuses it everywhere), and the
  * keys of `RESERVED_KEYS`. Each bad field is named with a dotted path (`location.__proto__`, `skills.1`);
- * values are never echoed, and names are made well-formed before they are.
+ * values are never echoed, and names are made storable before they are (`nameOfKey`).
  *
  * Iterative, with a stack of its own: a body nested 100,000 levels deep is walked to level 33, not recursed
  * into. `root` names the value itself when it is the bad one.
@@ -80,11 +82,20 @@ interface JsonNode {
   badKey?: string;
 }
 
-/** `location.lat`, `shifts.0.start`; keys made well-formed, so that the answer (and jsonb) can hold them. */
+/** `location.lat`, `shifts.0.start`; keys named by `nameOfKey`, so that the answer (and jsonb) can hold them. */
 function pathOf(node: JsonNode, root: string): string {
   const keys: string[] = [];
-  for (let at = node; at.parent !== undefined; at = at.parent) keys.push(typeof at.key === 'number' ? String(at.key) : toWellFormed(at.key));
+  for (let at = node; at.parent !== undefined; at = at.parent) keys.push(typeof at.key === 'number' ? String(at.key) : nameOfKey(at.key));
   return keys.length === 0 ? root : keys.reverse().join('.');
+}
+
+/**
+ * A key as an answer may name it: U+FFFD in place of what no answer can carry and PostgreSQL cannot store
+ * (a lone surrogate, NUL). An answer is kept in jsonb for an Idempotency-Key replay, and jsonb refuses both:
+ * a bulk import naming a key `a\u0000b` in its rejected lines was a 500.
+ */
+export function nameOfKey(key: string): string {
+  return toWellFormed(key).replaceAll('\u0000', '\ufffd');
 }
 
 /** `String.prototype.isWellFormed` and `toWellFormed` (ES2024, in Node since 20), typed here while `lib` is ES2023. */
