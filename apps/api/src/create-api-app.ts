@@ -1,7 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HTTP_LOGGER, type LogSettings, ObservabilityMetrics } from '@huigong/observability';
-import { type AppConfig, bodyParserErrorHandler, bodyParsers, requestContextMiddleware, requireContentType } from '@huigong/platform';
+import {
+  type AppConfig,
+  bodyParserErrorHandler,
+  bodyParsers,
+  escapeUndecodablePathSegments,
+  requestContextMiddleware,
+  requireContentType,
+} from '@huigong/platform';
 import { Logger } from 'nestjs-pino';
 import type { RequestHandler } from 'express';
 import { ApiModule } from './api.module';
@@ -30,6 +37,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false;
   app.use(requireContentType(BULK_ROUTES));
   app.use(bodyParsers(BULK_ROUTES));
   app.use(bodyParserErrorHandler);
+  // A path parameter that is not valid percent-encoding reaches its route's pipe, which names it.
+  app.use(escapeUndecodablePathSegments);
   app.enableShutdownHooks();
   setupApiDocs(app);
   return app;

@@ -8,6 +8,7 @@ export * from './http/api-error';
 export * from './http/api-exception.filter';
 export * from './http/body-parsing';
 export { nameOfKey } from './http/json-guard';
+export * from './http/path-decoding';
 export * from './http/request-context';
 export * from './http/validation';
 export * from './auth/api-key-directory';
