@@ -77,6 +77,14 @@ describe('reading a bulk import', () => {
     ]);
   });
 
+  it('keeps in its cell a lone surrogate that stands for a byte that was not UTF-8, for validation to name', () => {
+    const csv = 'displayName,groups\nLi \udcc0\udcafNa,rider\n"Wang\nFang",veteran\n';
+    expect(readCsv(csv)).toEqual([
+      { line: 2, plain: { displayName: 'Li \udcc0\udcafNa', groups: ['rider'] } },
+      { line: 4, plain: { displayName: 'Wang\nFang', groups: ['veteran'] } },
+    ]);
+  });
+
   it('reads numbers in decimal notation, exponent included, and leaves other notations as text for validation', () => {
     const csv = 'displayName,lat,lng,maxTravelKm\nA,3.127e1,0x79,Infinity\n';
     expect(readCsv(csv)).toEqual([{ line: 2, plain: { displayName: 'A', location: { lat: 31.27, lng: '0x79' }, maxTravelKm: 'Infinity' } }]);

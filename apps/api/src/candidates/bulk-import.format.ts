@@ -33,8 +33,14 @@ export function readCsv(text: string): ImportRecord[] {
   // the other rows are kept.
   const unreadable: ImportRecord[] = [];
   let rows: { record: Record<string, string>; info: { lines: number } }[];
+  // csv-parse reads text as UTF-8 bytes, which would turn the lone surrogates that stand for bytes that were
+  // not UTF-8 (decodeUtf8KeepingBadBytes) into U+FFFD, stored as if sent. As UTF-16 they stay in their cells,
+  // where validation names them. (Only then: csv-parse counts the line of a quote left open at the very end
+  // one further in UTF-16.)
+  const wellFormed = text.isWellFormed();
   try {
-    rows = parse(text, {
+    rows = parse(wellFormed ? text : Buffer.from(text, 'utf16le'), {
+      encoding: wellFormed ? 'utf8' : 'utf16le',
       columns: true,
       bom: true,
       skip_empty_lines: true,

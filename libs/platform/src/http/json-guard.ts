@@ -23,9 +23,11 @@ export const MAX_REPORTED_FIELDS = 100;
 
 export const MESSAGES = {
   tooDeep: `is nested too deeply (at most ${MAX_JSON_DEPTH} levels of objects and lists)`,
-  notUnicode: 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate)',
+  // A lone surrogate is also what a byte that is not UTF-8 becomes (decodeUtf8KeepingBadBytes).
+  notUnicode: 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate or bytes that are not UTF-8)',
   keyNotUnicode: 'is not allowed: its name is not well-formed Unicode',
   nul: 'must not contain the NUL character',
+  notUtf8: 'is not well-formed UTF-8',
   reserved: 'is not allowed',
 } as const;
 

@@ -12,6 +12,15 @@ import { IdempotencyRaceLost, IdempotencyRecords } from './idempotency-records';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * A text body as hashed: as it is, unless it holds lone surrogates (a bulk import's bytes that are not UTF-8,
+ * see decodeUtf8KeepingBadBytes), which the hash would read as U+FFFD, so that two imports differing only in
+ * their bad bytes would pass for the same request; then as JSON, which writes each one as its own escape.
+ */
+function hashableText(text: string): string {
+  return text.isWellFormed() ? text : JSON.stringify(text);
+}
+
+/**
  * `Idempotency-Key` on a POST: the same key and body within 24 h returns the first response and creates
  * nothing new; the same key with another body is 409. The record is written by the unit of work, in the
  * transaction of the write itself, so a crash can never leave a write without its record or the reverse.
@@ -33,7 +42,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const scope = request.principal?.keyId ?? 'anonymous';
     // Clients choose keys, and a key may say who it is about ("register-wang-fang"): only its digest is kept.
     const keyDigest = createHash('sha256').update(key).digest('hex');
-    const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null);
+    const body = typeof request.body === 'string' ? hashableText(request.body) : JSON.stringify(request.body ?? null);
     const requestHash = createHash('sha256').update(`${request.method} ${request.path}\n${body}`).digest('hex');
     const response = context.switchToHttp().getResponse<Response>();
 
