@@ -1,8 +1,10 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MaxCodePoints, OptionalNotNull } from '@huigong/platform';
+import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   AccessibilityProperty,
+  NOT_BLANK,
   LocationDto,
   LocationProperty,
   Rules,
@@ -15,6 +17,7 @@ import {
   nestedObjectRules,
   skillRules,
   targetGroupRules,
+  textRules,
   windowListRules,
 } from '../common/dto';
 
@@ -30,16 +33,15 @@ export class ConsentDto {
 /** A person registered by a caseworker. */
 @ApiSchema({ name: 'Candidate', description: 'A person registered by a caseworker (the `Candidate` of the contract).' })
 export class CandidateDto {
-  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Zhang Wei' })
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, ...NOT_BLANK, example: 'Zhang Wei' })
   @IsString({ message: 'must be text' })
-  @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(200, { message: 'must be at most 200 characters' })
+  @Rules(textRules({ min: 1, max: 200, tooLong: 'must be at most 200 characters' }))
   displayName: string;
 
   @ApiPropertyOptional({ type: 'string', maxLength: 100, nullable: true, description: "The caseworker's own reference.", example: 'YP-0001' })
   @IsOptional()
   @IsString({ message: 'must be text' })
-  @MaxLength(100, { message: 'must be at most 100 characters' })
+  @MaxCodePoints(100, { message: 'must be at most 100 characters' })
   externalRef?: string | null;
 
   @ApiPropertyOptional({ type: 'string', pattern: PHONE_PATTERN.source, nullable: true, example: '+86 138 0013 8000' })
@@ -53,7 +55,7 @@ export class CandidateDto {
   groups: TargetGroup[];
 
   @SkillsProperty({ required: false })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(skillRules())
   skills?: string[];
 
@@ -70,18 +72,18 @@ export class CandidateDto {
 
   /** When the person can work (job matching). */
   @WindowsProperty({ required: false, min: 0, max: 50, description: 'When the person can work (job matching).' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(windowListRules({ min: 0, max: 50 }))
   availability?: WindowDto[];
 
   /** When the person is free to use an offer near where they are (slot matching). */
   @WindowsProperty({ required: false, min: 0, max: 50, description: 'When the person is free to use an offer near where they are (slot matching).' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(windowListRules({ min: 0, max: 50 }))
   breaks?: WindowDto[];
 
   @AccessibilityProperty({ required: false, description: 'Sensitive: never sent to employers or merchants.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(accessibilityRules())
   accessibilityNeeds?: AccessibilityFeature[];
 
@@ -91,6 +93,9 @@ export class CandidateDto {
   consent: ConsentDto;
 }
 
-/** PATCH: any subset of the fields; `null` is refused for a field the profile must have. */
-@ApiSchema({ name: 'CandidatePatch', description: 'Any subset of the fields of `Candidate`; `null` clears an optional field.' })
+/** PATCH: any subset of the fields; `null` clears `externalRef`, `phone` or `maxTravelKm`, and is refused elsewhere. */
+@ApiSchema({
+  name: 'CandidatePatch',
+  description: 'Any subset of the fields of `Candidate`; `null` clears `externalRef`, `phone` or `maxTravelKm` (the fields that may be null).',
+})
 export class UpdateCandidateDto extends PartialType(CandidateDto, { skipNullProperties: false }) {}

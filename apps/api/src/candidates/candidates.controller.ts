@@ -62,7 +62,8 @@ export class CandidatesController {
     description:
       'NDJSON (one `Candidate` object per line) or CSV with the header ' +
       '`displayName,externalRef,phone,groups,skills,lat,lng,maxTravelKm,availability,breaks,accessibilityNeeds,consentContact`, ' +
-      'lists separated by `;`, windows as `1 13:00-14:00`. Up to 100,000 candidates and 32 MiB. Valid lines are kept; bad lines come back with their line number and fields.',
+      'lists separated by `;`, windows as `1 13:00-14:00`. Up to 100,000 candidates and 32 MiB. Valid lines are kept; bad lines come back with their line number and fields ' +
+      '(a line holding bytes that are not UTF-8 is a bad line).',
   })
   @ApiConsumes(...BULK_CONTENT_TYPES)
   @ApiBody({ schema: { type: 'string', description: 'NDJSON or CSV text, one candidate per line.' } })

@@ -1,4 +1,5 @@
 import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
+import { MaxCodePoints, MinCodePoints, NOT_BLANK_PATTERN, NotBlank, OptionalNotNull } from '@huigong/platform';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -6,7 +7,6 @@ import {
   ArrayMinSize,
   IsDefined,
   IsEmail,
-  IsOptional,
   ArrayUnique,
   IsArray,
   IsIn,
@@ -16,12 +16,31 @@ import {
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+
+/**
+ * The document's pattern of text that must say something (names, titles, skills, reasons): a character that is
+ * not white space. Such text is trimmed when stored, and `" "` was stored as "".
+ */
+export const NOT_BLANK = { pattern: NOT_BLANK_PATTERN.source } as const;
+
+/**
+ * Text of `min` to `max` characters, counted in code points as the document's minLength and maxLength are;
+ * with `min` >= 1 it must not be blank either. Messages as given (the empty text is `empty`).
+ */
+export function textRules(options: { min: number; max: number; tooLong: string; empty?: string; blank?: string; each?: boolean }): PropertyDecorator[] {
+  const each = options.each === true ? { each: true } : {};
+  const rules: PropertyDecorator[] = [];
+  if (options.min > 0) {
+    rules.push(MinCodePoints(options.min, { ...each, message: options.empty ?? 'must not be empty' }));
+    rules.push(NotBlank({ ...each, message: options.blank ?? 'must not be blank' }));
+  }
+  rules.push(MaxCodePoints(options.max, { ...each, message: options.tooLong }));
+  return rules;
+}
 
 /** WGS84 coordinates: `{"lat": 31.27, "lng": 121.53}`. */
 @ApiSchema({ name: 'Location', description: 'WGS84 coordinates.' })
@@ -90,8 +109,14 @@ export function skillRules(): PropertyDecorator[] {
     IsArray({ message: 'must be a list of skills' }),
     ArrayMaxSize(50, { message: 'must have at most 50 skills' }),
     IsString({ each: true, message: 'must contain only text' }),
-    MinLength(1, { each: true, message: 'must not contain empty skills' }),
-    MaxLength(60, { each: true, message: 'must contain skills of at most 60 characters' }),
+    ...textRules({
+      min: 1,
+      max: 60,
+      each: true,
+      empty: 'must not contain empty skills',
+      blank: 'must not contain blank skills',
+      tooLong: 'must contain skills of at most 60 characters',
+    }),
   ];
 }
 
@@ -168,6 +193,7 @@ export function SkillsProperty(options: { required: boolean; description?: strin
     maxItems: 50,
     minLength: 1,
     maxLength: 60,
+    ...NOT_BLANK,
     example: ['delivery'],
     ...(options.description === undefined ? {} : { description: options.description }),
   });
@@ -194,9 +220,9 @@ export function LocationProperty(options: { required: boolean; description?: str
  */
 export function WebhookUrlField(): PropertyDecorator {
   return Rules([
-    MaxLength(2048, { message: 'must be at most 2048 characters' }),
+    MaxCodePoints(2048, { message: 'must be at most 2048 characters' }),
     IsString({ message: 'must be an http or https URL' }),
-    IsOptional(),
+    OptionalNotNull(),
     ApiPropertyOptional({
       type: 'string',
       format: 'uri',
@@ -210,9 +236,9 @@ export function WebhookUrlField(): PropertyDecorator {
 /** A recipient's optional email address (caseworkers, organizations), in the same order. */
 export function EmailField(): PropertyDecorator {
   return Rules([
-    MaxLength(254, { message: 'must be at most 254 characters' }),
+    MaxCodePoints(254, { message: 'must be at most 254 characters' }),
     IsEmail({}, { message: 'must be an email address' }),
-    IsOptional(),
+    OptionalNotNull(),
     ApiPropertyOptional({
       type: 'string',
       format: 'email',

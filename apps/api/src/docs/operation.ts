@@ -11,14 +11,20 @@ export type ErrorDescriptions = Partial<Record<ErrorStatus, string>>;
 
 /** A JSON body: validated field by field, within the size limit, as JSON. */
 export const JSON_BODY: ErrorDescriptions = {
-  400: 'The body is not valid JSON or not an object, nests objects and lists deeper than 32 levels, has unknown fields (`__proto__`, `constructor` and `prototype` included), or has bad fields (text that is not well-formed Unicode included): `details` names each one.',
+  400:
+    'The body is missing or empty, is not well-formed UTF-8, is not valid JSON or not an object, nests objects and lists deeper than 32 levels, ' +
+    'has unknown fields (any key named like a member of `Object.prototype`, such as `__proto__`, `constructor` or `toString`, and `prototype` included), ' +
+    'or has bad fields (`null` for a field that is not nullable, text that is not well-formed Unicode or that is only white space where text is required, included): ' +
+    '`details` names each one.',
   413: 'The body is larger than 1 MiB.',
   415: 'The body is not `application/json`.',
 };
 
 /** A route with a body-less POST: a body, if sent anyway, must still be JSON within 1 MiB. */
 export const OPTIONAL_JSON_BODY: ErrorDescriptions = {
-  400: 'A body was sent and is not valid JSON, or nests deeper than 32 levels, holds text that is not well-formed Unicode or a `__proto__`, `constructor` or `prototype` key: `details` names each one.',
+  400:
+    'A body was sent and is not well-formed UTF-8 or not valid JSON, or nests deeper than 32 levels, holds text that is not well-formed Unicode ' +
+    'or a key named like a member of `Object.prototype` (`__proto__`, `constructor`, `toString`, ...) or `prototype`: `details` names each one.',
   413: 'A body was sent and is larger than 1 MiB.',
   415: 'A body was sent and is not `application/json`.',
 };

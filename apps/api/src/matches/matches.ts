@@ -3,9 +3,10 @@ import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMatchStatus, canCaseworkerMoveJobMatch } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity } from '@huigong/persistence';
-import { CurrentPrincipal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
+import { CurrentPrincipal, MaxCodePoints, OptionalNotNull, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
+import { NOT_BLANK, Rules, textRules } from '../common/dto';
 import { MATCH_STATUSES } from '../common/match-status';
 import { ApiErrors, ApiIdParam, ApiKeyAuth, ID_PARAM, JSON_BODY } from '../docs/operation';
 import { uuidParam } from '../common/params';
@@ -21,17 +22,16 @@ export class UpdateMatchDto {
   status: CaseworkerSettableStatus;
 
   /** Required when declining. */
-  @ApiPropertyOptional({ type: 'string', minLength: 1, maxLength: 500, description: 'Why; required when declining.' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'string', minLength: 1, maxLength: 500, ...NOT_BLANK, description: 'Why; required when declining.' })
+  @OptionalNotNull()
   @IsString({ message: 'must be text' })
-  @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(500, { message: 'must be at most 500 characters' })
+  @Rules(textRules({ min: 1, max: 500, tooLong: 'must be at most 500 characters' }))
   reason?: string;
 
   @ApiPropertyOptional({ type: 'string', maxLength: 2000, description: "The caseworker's note; replaces the one before." })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString({ message: 'must be text' })
-  @MaxLength(2000, { message: 'must be at most 2000 characters' })
+  @MaxCodePoints(2000, { message: 'must be at most 2000 characters' })
   note?: string;
 }
 

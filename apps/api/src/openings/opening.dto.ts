@@ -1,8 +1,10 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { OptionalNotNull } from '@huigong/platform';
+import { IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import {
   AccessibilityProperty,
+  NOT_BLANK,
   LocationDto,
   LocationProperty,
   Rules,
@@ -14,26 +16,26 @@ import {
   locationRules,
   skillRules,
   targetGroupRules,
+  textRules,
   windowListRules,
 } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
 @ApiSchema({ name: 'Opening', description: 'A job opening of an employer (the `Opening` of the contract).' })
 export class OpeningDto {
-  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Assembly line operator' })
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, ...NOT_BLANK, example: 'Assembly line operator' })
   @IsString({ message: 'must be text' })
-  @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(200, { message: 'must be at most 200 characters' })
+  @Rules(textRules({ min: 1, max: 200, tooLong: 'must be at most 200 characters' }))
   title: string;
 
   @SkillsProperty({ required: false, description: 'Skills wanted: they raise the score of the people who have them.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(skillRules())
   skills?: string[];
 
   /** Empty or absent: open to everyone. */
   @TargetGroupsProperty({ required: false, min: 0, description: 'Empty or absent: open to everyone.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(targetGroupRules({ min: 0 }))
   targetGroups?: TargetGroup[];
 
@@ -42,7 +44,7 @@ export class OpeningDto {
   location: LocationDto;
 
   @ApiPropertyOptional({ type: 'number', minimum: 0.1, maximum: 200, default: 10, description: 'How far from `location` people are sought.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(0.1, { message: 'must be between 0.1 and 200' })
   @Max(200, { message: 'must be between 0.1 and 200' })
@@ -53,7 +55,7 @@ export class OpeningDto {
   shifts: WindowDto[];
 
   @AccessibilityProperty({ required: false, description: 'What the workplace offers; a person matches only if every one of their needs is here.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(accessibilityRules())
   accessibilityFeatures?: AccessibilityFeature[];
 

@@ -6,18 +6,17 @@ import { ApiKeyEntity, OrganizationEntity } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, Roles, newApiKey, hashApiKey } from '@huigong/platform';
 import { newWebhookSecret } from '@huigong/notifications';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { EmailField, WebhookUrlField } from '../common/dto';
+import { EmailField, NOT_BLANK, Rules, WebhookUrlField, textRules } from '../common/dto';
 import { assertWebhookUrl } from '../common/webhook-url';
 import { ApiErrors, ApiIdempotencyKey, ApiKeyAuth, IDEMPOTENT, JSON_BODY } from '../docs/operation';
 
 @ApiSchema({ name: 'NewOrganization' })
 export class CreateOrganizationDto {
-  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Dinghai community canteen' })
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, ...NOT_BLANK, example: 'Dinghai community canteen' })
   @IsString({ message: 'must be text' })
-  @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(200, { message: 'must be at most 200 characters' })
+  @Rules(textRules({ min: 1, max: 200, tooLong: 'must be at most 200 characters' }))
   name: string;
 
   @ApiProperty({ enum: [...ORGANIZATION_KINDS], enumName: 'OrganizationKind', description: 'Employers post openings; merchants publish slots.' })

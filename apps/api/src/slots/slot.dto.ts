@@ -1,9 +1,10 @@
 import { type AccessibilityFeature, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { MaxDecimalPlaces } from '@huigong/platform';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MaxCodePoints, MaxDecimalPlaces, MinCodePoints, OptionalNotNull } from '@huigong/platform';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import {
   AccessibilityProperty,
+  NOT_BLANK,
   LocationDto,
   LocationProperty,
   Rules,
@@ -14,6 +15,7 @@ import {
   locationRules,
   nestedObjectRules,
   targetGroupRules,
+  textRules,
   windowListRules,
 } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
@@ -21,14 +23,14 @@ import { IsFutureInstant } from '../common/offer-dto';
 @ApiSchema({ name: 'SlotOfferTerms', description: 'What the worker gets.' })
 export class SlotOfferTermsDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, example: 30 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt({ message: 'must be a whole number from 1 to 100' })
   @Min(1, { message: 'must be a whole number from 1 to 100' })
   @Max(100, { message: 'must be a whole number from 1 to 100' })
   discountPercent?: number;
 
   @ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1_000_000, description: 'A price, with at most 2 decimals.', example: 12.5 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be an amount with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'must be an amount with at most 2 decimals' })
   @Min(0, { message: 'must not be negative' })
@@ -36,18 +38,17 @@ export class SlotOfferTermsDto {
   price?: number;
 
   @ApiPropertyOptional({ type: 'string', maxLength: 500, example: 'Dishes 30% off' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString({ message: 'must be text' })
-  @MaxLength(500, { message: 'must be at most 500 characters' })
+  @MaxCodePoints(500, { message: 'must be at most 500 characters' })
   description?: string;
 }
 
 @ApiSchema({ name: 'Slot', description: 'Off-peak capacity of a merchant (the `Slot` of the contract).' })
 export class SlotDto {
-  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, example: 'Rider special lunch' })
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 200, ...NOT_BLANK, example: 'Rider special lunch' })
   @IsString({ message: 'must be text' })
-  @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(200, { message: 'must be at most 200 characters' })
+  @Rules(textRules({ min: 1, max: 200, tooLong: 'must be at most 200 characters' }))
   title: string;
 
   @ApiProperty({ enum: [...SLOT_KINDS], enumName: 'SlotKind' })
@@ -79,14 +80,14 @@ export class SlotDto {
   location: LocationDto;
 
   @ApiPropertyOptional({ type: 'number', minimum: 0.1, maximum: 50, default: 3, description: 'How far from `location` people are offered the slot.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(0.1, { message: 'must be between 0.1 and 50' })
   @Max(50, { message: 'must be between 0.1 and 50' })
   radiusKm?: number;
 
   @AccessibilityProperty({ required: false, description: 'What the place offers; a person matches only if every one of their needs is here.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Rules(accessibilityRules())
   accessibilityFeatures?: AccessibilityFeature[];
 
@@ -103,7 +104,7 @@ export class UpdateSlotDto extends PartialType(SlotDto, { skipNullProperties: fa
 export class RedemptionDto {
   @ApiProperty({ type: 'string', minLength: 4, maxLength: 64, description: 'The code the worker shows (case does not matter).', example: 'K7M2Q9XD' })
   @IsString({ message: 'must be the code the worker shows' })
-  @MinLength(4, { message: 'must be the code the worker shows' })
-  @MaxLength(64, { message: 'must be the code the worker shows' })
+  @MinCodePoints(4, { message: 'must be the code the worker shows' })
+  @MaxCodePoints(64, { message: 'must be the code the worker shows' })
   code: string;
 }

@@ -18,7 +18,7 @@ export const DEFAULT_SLOT_RADIUS_KM = 3;
 
 const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
 
-/** The terms as validated: @IsOptional lets an explicit null through as well as an absent field. */
+/** The terms as validated; a null term (which the DTO refuses) would be read as absent all the same. */
 type ValidatedOfferTerms = { [K in keyof SlotOfferTermsDto]?: SlotOfferTermsDto[K] | null };
 
 function offerTerms(dto: ValidatedOfferTerms): SlotOfferTerms {

@@ -1,6 +1,19 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsDefined, IsInt, IsNumber, IsString, Max, Min, ValidateNested } from 'class-validator';
-import { MaxDecimalPlaces, decimalPlaces, validateRecord } from './validation';
+import { IsArray, IsDefined, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ApiValidationPipe,
+  IsRfc3339DateTime,
+  MaxCodePoints,
+  MaxDecimalPlaces,
+  MinCodePoints,
+  NOT_BLANK_PATTERN,
+  NotBlank,
+  OptionalNotNull,
+  codePointCount,
+  decimalPlaces,
+  parseRfc3339DateTime,
+  validateRecord,
+} from './validation';
 
 class Point {
   @IsInt({ message: 'must be a whole number' })
@@ -124,5 +137,170 @@ describe('records meet the JSON guard before class-transformer', () => {
       { field: 'points.0.__proto__', message: 'is not allowed' },
       { field: 'constructor', message: 'is not allowed' },
     ]);
+  });
+});
+
+describe('lengths in code points, as the document counts them', () => {
+  class Named {
+    @IsString({ message: 'must be text' })
+    @MinCodePoints(4, { message: 'must be the code the worker shows' })
+    @MaxCodePoints(6, { message: 'must be at most 6 characters' })
+    code: string;
+
+    @IsOptional()
+    @IsString({ each: true, message: 'must contain only text' })
+    @MaxCodePoints(2, { each: true, message: 'must contain skills of at most 2 characters' })
+    skills?: string[];
+  }
+
+  it('counts every code point: a surrogate pair once, variation selectors and joiners too', () => {
+    expect(codePointCount('')).toBe(0);
+    expect(codePointCount('a\ufe0f')).toBe(2);
+    expect(codePointCount('😀')).toBe(1);
+    expect(codePointCount('🏳️‍🌈')).toBe(4);
+    expect(codePointCount('e\u0301')).toBe(2);
+    expect(codePointCount('x'.repeat(1_000_000), 10)).toBe(11);
+  });
+
+  it('refuses what validator.js passed (variation selectors left out) and keeps what it refused (a 4-code-point flag)', async () => {
+    // class-validator's own rule, for the record: the difference this rule is for.
+    class Old {
+      @MaxLength(6)
+      code: string;
+    }
+    expect((await validateRecord(Old, { code: 'a\ufe0f'.repeat(4) })).errors).toEqual([]);
+    expect((await validateRecord(Named, { code: 'a\ufe0f'.repeat(4) })).errors).toEqual([{ field: 'code', message: 'must be at most 6 characters' }]);
+    expect((await validateRecord(Named, { code: '🏳️‍🌈' })).errors).toEqual([]);
+    expect((await validateRecord(Named, { code: '😀😀😀' })).errors).toEqual([{ field: 'code', message: 'must be the code the worker shows' }]);
+    expect((await validateRecord(Named, { code: '😀😀😀😀😀😀' })).errors).toEqual([]);
+    expect((await validateRecord(Named, { code: 'abcd', skills: ['ok', 'a\ufe0f', '\u2764\ufe0f!'] })).errors).toEqual([
+      { field: 'skills', message: 'must contain skills of at most 2 characters' },
+    ]);
+  });
+});
+
+describe('blank text', () => {
+  class Titled {
+    @IsString({ message: 'must be text' })
+    @MinCodePoints(1, { message: 'must not be empty' })
+    @NotBlank()
+    title: string;
+  }
+
+  it('is refused when it is white space only, any of the white space that trim() removes', async () => {
+    for (const blank of [' ', '\t', '\n\r', '\u2028\u2029', '\ufeff', '\u00a0', '\u3000', ' \u200a ']) {
+      expect(blank.trim()).toBe('');
+      expect((await validateRecord(Titled, { title: blank })).errors).toEqual([{ field: 'title', message: 'must not be blank' }]);
+    }
+    expect((await validateRecord(Titled, { title: '' })).errors).toEqual([{ field: 'title', message: 'must not be empty' }]);
+  });
+
+  it('is not text with anything else in it, however invisible (trim() would keep it)', async () => {
+    for (const text of [' a ', '\u200b', 'zero\u200bwidth', '\u0085', '\u202e', '.']) {
+      expect(text.trim()).not.toBe('');
+      expect(NOT_BLANK_PATTERN.test(text)).toBe(true);
+      expect((await validateRecord(Titled, { title: text })).errors).toEqual([]);
+    }
+  });
+});
+
+describe('null where the field may be absent but not null', () => {
+  class Terms {
+    @OptionalNotNull()
+    @IsInt({ message: 'must be a whole number' })
+    @Min(1, { message: 'must be at least 1' })
+    radius?: number;
+
+    @OptionalNotNull()
+    @IsArray({ message: 'must be a list' })
+    @IsString({ each: true, message: 'must contain only text' })
+    skills?: string[];
+
+    @IsOptional()
+    @IsString({ message: 'must be text' })
+    phone?: string | null;
+  }
+
+  it('is "must not be null", said once whatever other rules the field has', async () => {
+    expect((await validateRecord(Terms, { radius: null, skills: null })).errors).toEqual([
+      { field: 'radius', message: 'must not be null' },
+      { field: 'skills', message: 'must not be null' },
+    ]);
+  });
+
+  it('while absent is fine, a value meets the other rules, and a nullable field (@IsOptional) still takes null', async () => {
+    expect((await validateRecord(Terms, {})).errors).toEqual([]);
+    expect((await validateRecord(Terms, { phone: null })).errors).toEqual([]);
+    expect((await validateRecord(Terms, { radius: 0, skills: [1] })).errors).toEqual([
+      { field: 'radius', message: 'must be at least 1' },
+      { field: 'skills', message: 'must contain only text' },
+    ]);
+  });
+});
+
+describe('RFC 3339 date-times', () => {
+  it('are read with their offset, "T" or a space, any fraction, either case', () => {
+    expect(parseRfc3339DateTime('2030-01-01T08:00:00+08:00')).toBe(Date.UTC(2030, 0, 1, 0));
+    expect(parseRfc3339DateTime('2030-01-01T08:00:00Z')).toBe(Date.UTC(2030, 0, 1, 8));
+    expect(parseRfc3339DateTime('2030-01-01t08:00:00.5z')).toBe(Date.UTC(2030, 0, 1, 8, 0, 0, 500));
+    expect(parseRfc3339DateTime('2030-01-01 08:00:00-05:30')).toBe(Date.UTC(2030, 0, 1, 13, 30));
+    expect(parseRfc3339DateTime('2030-01-01T08:00:00.123456789-00:00')).toBe(Date.UTC(2030, 0, 1, 8, 0, 0, 123));
+    expect(parseRfc3339DateTime('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+  });
+
+  it('are not a date alone, a time without an offset, nor a day or time that does not exist', () => {
+    for (const text of [
+      '2030-01-01',
+      '2030-01-01T08:00:00',
+      '2030-01-01T08:00Z',
+      '2030-01-01T08:00:00+0800',
+      '2030-01-01T08:00:00+08',
+      '2030-02-30T00:00:00Z',
+      '2029-02-29T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2030-13-01T00:00:00Z',
+      '2030-04-31T00:00:00Z',
+      '2030-01-01T24:00:00Z',
+      '2030-01-01T23:60:00Z',
+      '2030-06-30T23:59:60Z',
+      '2030-01-01T08:00:00+24:00',
+      '2030-01-01T08:00:00.Z',
+      '20300101T080000Z',
+      '+002030-01-01T08:00:00Z',
+      ' 2030-01-01T08:00:00Z',
+      '2030-01-01T08:00:00Z\n',
+      'tomorrow',
+      '',
+    ]) {
+      expect({ text, instant: parseRfc3339DateTime(text) }).toEqual({ text, instant: undefined });
+    }
+  });
+
+  it('IsRfc3339DateTime refuses anything else with the field named', async () => {
+    class Offer {
+      @IsRfc3339DateTime({ message: 'must be a date-time' })
+      validUntil: string;
+    }
+    expect((await validateRecord(Offer, { validUntil: '2030-01-01' })).errors).toEqual([{ field: 'validUntil', message: 'must be a date-time' }]);
+    expect((await validateRecord(Offer, { validUntil: 5 })).errors).toEqual([{ field: 'validUntil', message: 'must be a date-time' }]);
+    expect((await validateRecord(Offer, { validUntil: '2030-01-01T00:00:00+08:00' })).errors).toEqual([]);
+  });
+});
+
+describe('a body a DTO needs', () => {
+  class Patch {
+    @IsOptional()
+    @IsString()
+    title?: string;
+  }
+
+  it('is "(body) is required" when there is none (an empty body included: bodyParsers makes it undefined)', async () => {
+    const pipe = new ApiValidationPipe();
+    const refusal = await pipe.transform(undefined, { type: 'body', metatype: Patch }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ details: [{ field: '(body)', message: 'is required' }] });
+    await expect(pipe.transform({}, { type: 'body', metatype: Patch })).resolves.toBeInstanceOf(Patch);
   });
 });
