@@ -640,7 +640,8 @@ export class RequestFactory {
       // "Give exactly one of openingId and slotId" and the like: rules between parameters are the API's to judge.
       if (query.length > 1) verdict = worse(verdict, 'either');
       // Unknown parameters are refused where the document lists parameters ("A query parameter is unknown or bad").
-      if (added !== undefined) verdict = worse(verdict, added.why.startsWith('repeated') || query.length === 0 ? 'either' : 'invalid');
+      const addedVerdict: Verdict | undefined = added === undefined ? undefined : added.why.startsWith('repeated') || query.length === 0 ? 'either' : 'invalid';
+      if (addedVerdict !== undefined) verdict = worse(verdict, addedVerdict);
       const declares400 = op.responses['400'] !== undefined;
       if (verdict === 'invalid' && !declares400) verdict = 'either';
       const search = [
@@ -663,7 +664,11 @@ export class RequestFactory {
               : undefined,
         kind: target.kind === 'malformed' ? 'malformedId' : 'query',
         why: [...pieces.map(([, piece]) => piece.why), ...(added === undefined ? [] : [added.why])].join(', ') || 'no query',
-        fields: target.kind === 'malformed' ? ['id'] : undefined,
+        // With a bad id and a bad query, naming either is right (as with a bad body): the API validates them side by side.
+        fields:
+          target.kind === 'malformed'
+            ? ['id', ...pieces.filter(([, piece]) => piece.verdict === 'invalid').map(([name]) => name), ...(addedVerdict === 'invalid' ? ['*'] : [])]
+            : undefined,
         target: target.kind,
       });
     });
