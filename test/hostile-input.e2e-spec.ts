@@ -34,7 +34,8 @@ const NOT_AN_OBJECT = 'must be an object';
 /** `[[[...]]]`, `levels` deep, as JSON text. */
 const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 /** A body as JSON text, with `raw` (JSON text) spliced in as the value of `field`. */
-const withRaw = (body: Record<string, unknown>, field: string, raw: string) => `${JSON.stringify(without(body, field)).slice(0, -1)},${JSON.stringify(field)}:${raw}}`;
+const withRaw = (body: Record<string, unknown>, field: string, raw: string) =>
+  `${JSON.stringify(without(body, field)).slice(0, -1)},${JSON.stringify(field)}:${raw}}`;
 /** A body as JSON text with `extra` (JSON text of members) added at the end of the object at the top. */
 const withMembers = (body: Record<string, unknown>, extra: string) => `${JSON.stringify(body).slice(0, -1)},${extra}}`;
 
@@ -107,7 +108,9 @@ describe('very deeply nested JSON', () => {
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'skills', deep), [deepSkills]);
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'skills', deep), [deepSkills], { 'Idempotency-Key': 'deep-candidate' });
     await refused('post', '/v1/openings', 'employer', withRaw(anOpening(), 'skills', deep), [deepSkills], { 'Idempotency-Key': 'deep-opening' });
-    await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"description":${deep}}`), [{ field: `offer.description${'.0'.repeat(30)}`, message: TOO_DEEP }]);
+    await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"description":${deep}}`), [
+      { field: `offer.description${'.0'.repeat(30)}`, message: TOO_DEEP },
+    ]);
     await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', `{"skills":${deep}}`, [deepSkills]);
     await refused('patch', `/v1/openings/${target.opening}`, 'employer', `{"location":${'{"lat":'.repeat(50_000)}1${'}'.repeat(50_000)}}`, [
       { field: `location${'.lat'.repeat(31)}`, message: TOO_DEEP },
@@ -156,16 +159,22 @@ describe('text that is not well-formed Unicode (a lone surrogate)', () => {
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'displayName', lone), [{ field: 'displayName', message: NOT_UNICODE }], {
       'Idempotency-Key': 'lone-surrogate',
     });
-    await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'skills', '["cooking","\\udfff"]'), [{ field: 'skills.1', message: NOT_UNICODE }]);
+    await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'skills', '["cooking","\\udfff"]'), [
+      { field: 'skills.1', message: NOT_UNICODE },
+    ]);
     await refused('post', '/v1/openings', 'employer', withRaw(anOpening(), 'title', lone), [{ field: 'title', message: NOT_UNICODE }]);
-    await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"description":${lone}}`), [{ field: 'offer.description', message: NOT_UNICODE }]);
+    await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"description":${lone}}`), [
+      { field: 'offer.description', message: NOT_UNICODE },
+    ]);
     await refused('patch', `/v1/slots/${target.slot}`, 'merchant', `{"offer":{"description":${lone}}}`, [{ field: 'offer.description', message: NOT_UNICODE }]);
     await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', `{"displayName":${lone}}`, [{ field: 'displayName', message: NOT_UNICODE }]);
     await refused('post', '/v1/organizations', 'admin', `{"name":${lone},"kind":"merchant"}`, [{ field: 'name', message: NOT_UNICODE }]);
   });
 
   it('in a key is a 400 that names the key readably (never echoing a broken string)', async () => {
-    const response = await refused('post', '/v1/candidates', 'caseworker', withMembers(aCandidate(), '"\\udc00x":1'), [{ field: '\ufffdx', message: NOT_UNICODE }]);
+    const response = await refused('post', '/v1/candidates', 'caseworker', withMembers(aCandidate(), '"\\udc00x":1'), [
+      { field: '\ufffdx', message: NOT_UNICODE },
+    ]);
     expect(response.text).not.toMatch(/\\ud[89a-f]/i);
   });
 
@@ -199,7 +208,9 @@ describe('a list where an object is expected', () => {
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'location', '[]'), location);
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'location', '[{"lat":31.27,"lng":121.54}]'), location);
     await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'consent', '[]'), [{ field: 'consent', message: NOT_AN_OBJECT }]);
-    await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'consent', '[{"contact":true}]'), [{ field: 'consent', message: NOT_AN_OBJECT }]);
+    await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'consent', '[{"contact":true}]'), [
+      { field: 'consent', message: NOT_AN_OBJECT },
+    ]);
     await refused('post', '/v1/openings', 'employer', withRaw(anOpening(), 'location', '[]'), location);
     await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', '[]'), [{ field: 'offer', message: NOT_AN_OBJECT }]);
     await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'location', '[]'), location);
@@ -234,10 +245,16 @@ describe('keys named __proto__, constructor or prototype', () => {
       await refused('post', '/v1/candidates', 'caseworker', withRaw(aCandidate(), 'consent', `{"contact":true,${JSON.stringify(name)}:1}`), [
         { field: `consent.${name}`, message: NOT_ALLOWED },
       ]);
-      await refused('post', '/v1/openings', 'employer', withMembers(anOpening(), `${JSON.stringify(name)}:{"positions":1}`), [{ field: name, message: NOT_ALLOWED }]);
-      await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"price":5,${JSON.stringify(name)}:{"price":0}}`), [{ field: `offer.${name}`, message: NOT_ALLOWED }]);
+      await refused('post', '/v1/openings', 'employer', withMembers(anOpening(), `${JSON.stringify(name)}:{"positions":1}`), [
+        { field: name, message: NOT_ALLOWED },
+      ]);
+      await refused('post', '/v1/slots', 'merchant', withRaw(aSlot(), 'offer', `{"price":5,${JSON.stringify(name)}:{"price":0}}`), [
+        { field: `offer.${name}`, message: NOT_ALLOWED },
+      ]);
       await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', `{${member}}`, [{ field: name, message: NOT_ALLOWED }]);
-      await refused('patch', `/v1/openings/${target.opening}`, 'employer', `{"title":"Renamed",${JSON.stringify(name)}:{}}`, [{ field: name, message: NOT_ALLOWED }]);
+      await refused('patch', `/v1/openings/${target.opening}`, 'employer', `{"title":"Renamed",${JSON.stringify(name)}:{}}`, [
+        { field: name, message: NOT_ALLOWED },
+      ]);
       await refused('patch', `/v1/slots/${target.slot}`, 'merchant', `{"windows":[{"day":1,"start":"13:00","end":"14:00",${JSON.stringify(name)}:{}}]}`, [
         { field: `windows.0.${name}`, message: NOT_ALLOWED },
       ]);
@@ -265,7 +282,11 @@ describe('keys named __proto__, constructor or prototype', () => {
       withRaw(aCandidate({ externalRef: 'bulk-proto-3' }), 'displayName', '"\\ud800"'),
       withRaw(aCandidate({ externalRef: 'bulk-proto-4' }), 'location', '[]'),
     ];
-    const ndjson = await api.http.post('/v1/candidates/bulk').set(bearer(keys.caseworker)).set('Content-Type', 'application/x-ndjson').send(`${lines.join('\n')}\n`);
+    const ndjson = await api.http
+      .post('/v1/candidates/bulk')
+      .set(bearer(keys.caseworker))
+      .set('Content-Type', 'application/x-ndjson')
+      .send(`${lines.join('\n')}\n`);
     expect(ndjson.status).toBe(200);
     expect(ndjson.body).toEqual({
       accepted: 1,
@@ -297,7 +318,10 @@ function bulk(type: 'application/x-ndjson' | 'text/csv', body: string | Buffer, 
 
 /** Candidates stored with these external refs (or display names), in order. */
 async function storedRefs(pattern: string): Promise<string[]> {
-  const { rows } = await world.db.query<{ ref: string }>(`SELECT coalesce(external_ref, display_name) AS ref FROM candidates WHERE external_ref LIKE $1 OR display_name LIKE $1 ORDER BY 1`, [pattern]);
+  const { rows } = await world.db.query<{ ref: string }>(
+    `SELECT coalesce(external_ref, display_name) AS ref FROM candidates WHERE external_ref LIKE $1 OR display_name LIKE $1 ORDER BY 1`,
+    [pattern],
+  );
   return rows.map((row) => row.ref);
 }
 
@@ -321,7 +345,10 @@ describe('keys named like any member of Object.prototype (toString, valueOf, has
   });
 
   it('in a bulk NDJSON line reject that line by name and keep the others', async () => {
-    const lines = [JSON.stringify(aCandidate({ externalRef: 'bulk-member-good' })), withMembers(aCandidate({ externalRef: 'bulk-member-bad' }), '"valueOf":{}')];
+    const lines = [
+      JSON.stringify(aCandidate({ externalRef: 'bulk-member-good' })),
+      withMembers(aCandidate({ externalRef: 'bulk-member-bad' }), '"valueOf":{}'),
+    ];
     const response = await bulk('application/x-ndjson', `${lines.join('\n')}\n`);
     expect(response.body).toEqual({ accepted: 1, rejected: [{ line: 2, details: [{ field: 'valueOf', message: NOT_ALLOWED }] }] });
     expect(await storedRefs('bulk-member-%')).toEqual(['bulk-member-good']);
@@ -334,7 +361,9 @@ describe('null for a field the document does not make nullable', () => {
   it('is a 400 "must not be null" naming the field, on POST, PATCH and PATCH of a match', async () => {
     await refused('post', '/v1/organizations', 'admin', '{"name":"Null Ltd","kind":"employer","email":null}', [{ field: 'email', message: NOT_NULL }]);
     await refused('post', '/v1/caseworkers', 'admin', '{"name":"Null desk","webhookUrl":null}', [{ field: 'webhookUrl', message: NOT_NULL }]);
-    await refused('post', '/v1/slots', 'merchant', JSON.stringify(aSlot({ accessibilityFeatures: null })), [{ field: 'accessibilityFeatures', message: NOT_NULL }]);
+    await refused('post', '/v1/slots', 'merchant', JSON.stringify(aSlot({ accessibilityFeatures: null })), [
+      { field: 'accessibilityFeatures', message: NOT_NULL },
+    ]);
     await refused('post', '/v1/slots', 'merchant', JSON.stringify(aSlot({ radiusKm: null })), [{ field: 'radiusKm', message: NOT_NULL }]);
     await refused('post', '/v1/slots', 'merchant', JSON.stringify(aSlot({ offer: { discountPercent: null, price: 5 } })), [
       { field: 'offer.discountPercent', message: NOT_NULL },
@@ -353,7 +382,10 @@ describe('null for a field the document does not make nullable', () => {
   });
 
   it('is rejected in a bulk line, and still clears the fields the document makes nullable', async () => {
-    const lines = [JSON.stringify(aCandidate({ externalRef: 'bulk-null-good', phone: null })), JSON.stringify(aCandidate({ externalRef: 'bulk-null-bad', accessibilityNeeds: null }))];
+    const lines = [
+      JSON.stringify(aCandidate({ externalRef: 'bulk-null-good', phone: null })),
+      JSON.stringify(aCandidate({ externalRef: 'bulk-null-bad', accessibilityNeeds: null })),
+    ];
     const response = await bulk('application/x-ndjson', lines.join('\n'));
     expect(response.body).toEqual({ accepted: 1, rejected: [{ line: 2, details: [{ field: 'accessibilityNeeds', message: NOT_NULL }] }] });
     expect(await storedRefs('bulk-null-%')).toEqual(['bulk-null-good']);
@@ -372,18 +404,29 @@ describe('bytes that are not UTF-8 in a body', () => {
     { label: 'a code point above U+10FFFF', bytes: [0xf4, 0x90, 0x80, 0x80] },
   ];
   /** JSON text with the bytes put where `@@` stands. */
-  const withBytes = (text: string, bytes: number[]) => Buffer.concat([Buffer.from(text.split('@@')[0], 'utf8'), Buffer.from(bytes), Buffer.from(text.split('@@')[1], 'utf8')]);
+  const withBytes = (text: string, bytes: number[]) =>
+    Buffer.concat([Buffer.from(text.split('@@')[0], 'utf8'), Buffer.from(bytes), Buffer.from(text.split('@@')[1], 'utf8')]);
 
   it('are a 400 "not well-formed UTF-8" naming the field that holds them, never stored as U+FFFD', async () => {
     for (const { bytes } of NOT_UTF8) {
-      const response = await refused('post', '/v1/organizations', 'admin', withBytes('{"name":"pr@@oper","kind":"employer"}', bytes), [{ field: 'name', message: NOT_UNICODE }]);
+      const response = await refused('post', '/v1/organizations', 'admin', withBytes('{"name":"pr@@oper","kind":"employer"}', bytes), [
+        { field: 'name', message: NOT_UNICODE },
+      ]);
       expect(response.body.message).toBe('The body is not well-formed UTF-8.');
     }
-    await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', withBytes('{"skills":["ok","a@@b"]}', [0xe4, 0xb8]), [{ field: 'skills.1', message: NOT_UNICODE }]);
-    await refused('post', '/v1/openings', 'employer', withBytes(withMembers(anOpening(), '"ti@@tle":1'), [0xff]), [{ field: 'ti\ufffdtle', message: /not well-formed Unicode/ }]);
-    await refused('post', '/v1/caseworkers', 'admin', withBytes('{"name":"Desk","email":"a@@@example.org"}', [0xc3, 0x28]), [{ field: 'email', message: NOT_UNICODE }]);
+    await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', withBytes('{"skills":["ok","a@@b"]}', [0xe4, 0xb8]), [
+      { field: 'skills.1', message: NOT_UNICODE },
+    ]);
+    await refused('post', '/v1/openings', 'employer', withBytes(withMembers(anOpening(), '"ti@@tle":1'), [0xff]), [
+      { field: 'ti\ufffdtle', message: /not well-formed Unicode/ },
+    ]);
+    await refused('post', '/v1/caseworkers', 'admin', withBytes('{"name":"Desk","email":"a@@@example.org"}', [0xc3, 0x28]), [
+      { field: 'email', message: NOT_UNICODE },
+    ]);
     // Outside any string there is no field to name: the body as a whole.
-    await refused('patch', `/v1/openings/${target.opening}`, 'employer', withBytes('{"positions":3@@}', [0xff]), [{ field: '(body)', message: 'is not well-formed UTF-8' }]);
+    await refused('patch', `/v1/openings/${target.opening}`, 'employer', withBytes('{"positions":3@@}', [0xff]), [
+      { field: '(body)', message: 'is not well-formed UTF-8' },
+    ]);
     const { rows } = await world.db.query(`SELECT count(*)::int AS n FROM organizations WHERE name LIKE '%\ufffd%'`);
     expect(rows).toEqual([{ n: 0 }]);
   });
@@ -401,7 +444,10 @@ describe('bytes that are not UTF-8 in a body', () => {
         { line: 3, details: [{ field: '(line)', message: 'is not valid JSON' }] },
       ],
     });
-    const csv = withBytes('displayName,externalRef,groups,lat,lng,consentContact\nWang Fang,bulk-bytes-csv-good,rider,31.27,121.54,yes\nLi @@Na,bulk-bytes-csv-bad,rider,31.27,121.54,yes\n', [0xc0, 0xaf]);
+    const csv = withBytes(
+      'displayName,externalRef,groups,lat,lng,consentContact\nWang Fang,bulk-bytes-csv-good,rider,31.27,121.54,yes\nLi @@Na,bulk-bytes-csv-bad,rider,31.27,121.54,yes\n',
+      [0xc0, 0xaf],
+    );
     const fromCsv = await bulk('text/csv', csv);
     expect(fromCsv.body).toEqual({ accepted: 1, rejected: [{ line: 3, details: [{ field: 'displayName', message: expect.stringMatching(NOT_UNICODE) }] }] });
     expect(await storedRefs('bulk-bytes-%')).toEqual(['bulk-bytes-csv-good', 'bulk-bytes-good']);
@@ -431,8 +477,12 @@ describe('text that is white space only where the document wants some', () => {
     await refused('post', '/v1/slots', 'merchant', JSON.stringify(aSlot({ title: '\t' })), [{ field: 'title', message: BLANK }]);
     await refused('post', '/v1/organizations', 'admin', '{"name":" ","kind":"employer"}', [{ field: 'name', message: BLANK }]);
     await refused('post', '/v1/caseworkers', 'admin', '{"name":"\\ufeff"}', [{ field: 'name', message: BLANK }]);
-    await refused('post', '/v1/candidates', 'caseworker', JSON.stringify(aCandidate({ displayName: '\u2028\u2029' })), [{ field: 'displayName', message: BLANK }]);
-    await refused('patch', `/v1/openings/${target.opening}`, 'employer', '{"skills":["x"," "]}', [{ field: 'skills', message: 'must not contain blank skills' }]);
+    await refused('post', '/v1/candidates', 'caseworker', JSON.stringify(aCandidate({ displayName: '\u2028\u2029' })), [
+      { field: 'displayName', message: BLANK },
+    ]);
+    await refused('patch', `/v1/openings/${target.opening}`, 'employer', '{"skills":["x"," "]}', [
+      { field: 'skills', message: 'must not contain blank skills' },
+    ]);
     await refused('patch', `/v1/candidates/${target.candidate}`, 'caseworker', '{"displayName":"\\u3000"}', [{ field: 'displayName', message: BLANK }]);
     await refused('patch', NO_MATCH, 'caseworker', '{"status":"contacted","reason":" \\n "}', [{ field: 'reason', message: BLANK }]);
   });
@@ -482,16 +532,26 @@ describe('lengths counted in code points, as the document counts them', () => {
 
 describe('a NUL in a key of a bulk import kept for an Idempotency-Key replay', () => {
   it('names the field without the NUL, so that the answer is stored and replayed (it was a 500)', async () => {
-    const lines = [JSON.stringify(aCandidate({ externalRef: 'bulk-nul-good' })), withRaw(aCandidate({ externalRef: 'bulk-nul-bad' }), 'location', '{"lat":1,"lng":1,"a\\u0000b":true}')];
+    const lines = [
+      JSON.stringify(aCandidate({ externalRef: 'bulk-nul-good' })),
+      withRaw(aCandidate({ externalRef: 'bulk-nul-bad' }), 'location', '{"lat":1,"lng":1,"a\\u0000b":true}'),
+    ];
     const expected = { accepted: 1, rejected: [{ line: 2, details: [{ field: 'location.a\ufffdb', message: 'must not contain the NUL character' }] }] };
     const first = await bulk('application/x-ndjson', lines.join('\n'), { 'Idempotency-Key': 'bulk-nul' });
     expect({ status: first.status, body: first.body }).toEqual({ status: 200, body: expected });
     const again = await bulk('application/x-ndjson', lines.join('\n'), { 'Idempotency-Key': 'bulk-nul' });
-    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({ status: 200, body: expected, replayed: 'true' });
+    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({
+      status: 200,
+      body: expected,
+      replayed: 'true',
+    });
 
     const csv = 'displayName,externalRef,groups,lat,lng,consentContact,a\u0000b\nWang Fang,bulk-nul-csv,rider,31.27,121.54,yes,x\n';
     const fromCsv = await bulk('text/csv', csv, { 'Idempotency-Key': 'bulk-nul-csv' });
-    expect({ status: fromCsv.status, body: fromCsv.body }).toEqual({ status: 200, body: { accepted: 0, rejected: [{ line: 2, details: [{ field: 'a\ufffdb', message: NOT_ALLOWED }] }] } });
+    expect({ status: fromCsv.status, body: fromCsv.body }).toEqual({
+      status: 200,
+      body: { accepted: 0, rejected: [{ line: 2, details: [{ field: 'a\ufffdb', message: NOT_ALLOWED }] }] },
+    });
     expect(await storedRefs('bulk-nul-%')).toEqual(['bulk-nul-good']);
   });
 });

@@ -115,12 +115,18 @@ function csvRecord(record: Record<string, string>, line: number): ImportRecord {
       const consent = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : cell;
       plain.consent = { contact: consent };
     } else if (LIST_COLUMNS.has(column)) {
-      plain[column] = cell.split(';').map((item) => item.trim()).filter((item) => item !== '');
+      plain[column] = cell
+        .split(';')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     } else if (NUMBER_COLUMNS.has(column)) {
       plain[column] = toNumber(cell);
     } else if (WINDOW_COLUMNS.has(column)) {
       const windows = [];
-      for (const entry of cell.split(';').map((item) => item.trim()).filter((item) => item !== '')) {
+      for (const entry of cell
+        .split(';')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')) {
         const match = WINDOW_PATTERN.exec(entry);
         if (match === null) {
           details.push({ field: column, message: 'must be windows like "1 13:00-14:00" separated by ";"' });

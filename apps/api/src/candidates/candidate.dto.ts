@@ -63,7 +63,13 @@ export class CandidateDto {
   @Rules(locationRules())
   location: LocationDto;
 
-  @ApiPropertyOptional({ type: 'number', minimum: 0.1, maximum: 500, nullable: true, description: 'How far the person will travel; absent: no limit of their own.' })
+  @ApiPropertyOptional({
+    type: 'number',
+    minimum: 0.1,
+    maximum: 500,
+    nullable: true,
+    description: 'How far the person will travel; absent: no limit of their own.',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @Min(0.1, { message: 'must be between 0.1 and 500' })

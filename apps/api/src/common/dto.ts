@@ -211,7 +211,11 @@ export function WindowsProperty(options: { required: boolean; min: number; max: 
 }
 
 export function LocationProperty(options: { required: boolean; description?: string } = { required: true }): PropertyDecorator {
-  return ApiProperty({ type: () => LocationDto, required: options.required, ...(options.description === undefined ? {} : { description: options.description }) });
+  return ApiProperty({
+    type: () => LocationDto,
+    required: options.required,
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
 }
 
 /**

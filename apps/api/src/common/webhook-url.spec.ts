@@ -24,9 +24,17 @@ describe('webhook targets set through the API', () => {
   });
 
   it('accepts public hosts, and private ones the operator allowed', () => {
-    expect(() => { assertWebhookUrl('https://hooks.example.org/union', []); }).not.toThrow();
-    expect(() => { assertWebhookUrl('http://8.8.8.8/hook', []); }).not.toThrow();
-    expect(() => { assertWebhookUrl('http://localhost:8080/hook', ['localhost']); }).not.toThrow();
-    expect(() => { assertWebhookUrl(null, []); }).not.toThrow();
+    expect(() => {
+      assertWebhookUrl('https://hooks.example.org/union', []);
+    }).not.toThrow();
+    expect(() => {
+      assertWebhookUrl('http://8.8.8.8/hook', []);
+    }).not.toThrow();
+    expect(() => {
+      assertWebhookUrl('http://localhost:8080/hook', ['localhost']);
+    }).not.toThrow();
+    expect(() => {
+      assertWebhookUrl(null, []);
+    }).not.toThrow();
   });
 });

@@ -5,7 +5,8 @@ const MESSAGES = {
   invalid_url: 'must be an absolute http or https URL',
   unsupported_scheme: 'must be an absolute http or https URL',
   credentials_in_url: 'must not carry credentials',
-  non_public_address: 'must not point to a non-public address (private, loopback, link-local, shared, documentation, multicast or other special-purpose ranges)',
+  non_public_address:
+    'must not point to a non-public address (private, loopback, link-local, shared, documentation, multicast or other special-purpose ranges)',
   unresolvable: 'must name a host that resolves',
 } as const;
 

@@ -35,8 +35,9 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
   MatchStatus:
     'Job matches: proposed -> contacted -> interested -> interview -> hired, or declined / no_response; withdrawn when the offer closes or consent is withdrawn. Slot offers: proposed -> redeemed or expired.',
   SettableMatchStatus: 'The statuses a caseworker may set.',
-  NotificationType: 'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window).',
-  DeliveryStatus: 'pending, delivered, dead (gave up), disabled (the receiver answered 410), dropped (an offer outside the worker\'s budget).',
+  NotificationType:
+    'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window).',
+  DeliveryStatus: "pending, delivered, dead (gave up), disabled (the receiver answered 410), dropped (an offer outside the worker's budget).",
 };
 
 /** The OpenAPI document of the intake API, from the controllers' decorators. */

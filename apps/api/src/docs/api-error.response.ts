@@ -4,7 +4,11 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 /** One bad field: `{"field": "location.lat", "message": "must be between -90 and 90"}`. Values are never echoed. */
 @ApiSchema({ name: 'FieldError' })
 export class FieldErrorView implements FieldError {
-  @ApiProperty({ type: 'string', description: 'Dotted path of the bad field (`shifts.0.start`), or `(body)`, `(line)`, `(csv)`, `(record)`.', example: 'location.lat' })
+  @ApiProperty({
+    type: 'string',
+    description: 'Dotted path of the bad field (`shifts.0.start`), or `(body)`, `(line)`, `(csv)`, `(record)`.',
+    example: 'location.lat',
+  })
   field: string;
 
   @ApiProperty({ type: 'string', example: 'must be between -90 and 90' })

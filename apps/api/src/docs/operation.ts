@@ -71,7 +71,9 @@ export function ApiErrors(...sets: ErrorDescriptions[]): MethodDecorator & Class
         status,
         description: [...new Set(descriptions)].join(' '),
         type: ApiErrorResponse,
-        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } } : {}),
+        ...(status === 429 || status === 503
+          ? { headers: { 'Retry-After': { description: 'Seconds until requests are accepted again.', schema: { type: 'integer', minimum: 1 } } } }
+          : {}),
       }),
     );
   return applyDecorators(...decorators);

@@ -45,7 +45,12 @@ export const RULE_CHECK_SCHEMA = union('One hard rule of API v1, whether it pass
     { pass: boolean, coveredMinutes: integer, shiftMinutes: integer, coverage: number, requiredCoverage: number },
     "Availability covers enough of the opening's weekly shift minutes.",
   ),
-  variant('rule', 'break_overlap', { pass: boolean, bestOverlapMinutes: integer, requiredMinutes: integer }, "A break overlaps one of the slot's windows long enough."),
+  variant(
+    'rule',
+    'break_overlap',
+    { pass: boolean, bestOverlapMinutes: integer, requiredMinutes: integer },
+    "A break overlaps one of the slot's windows long enough.",
+  ),
 ]);
 
 export const CAP_CHECK_SCHEMA = union('A cap of API v1, counted now.', [

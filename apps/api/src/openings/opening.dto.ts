@@ -59,13 +59,24 @@ export class OpeningDto {
   @Rules(accessibilityRules())
   accessibilityFeatures?: AccessibilityFeature[];
 
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10000, description: 'How many people are hired; the shortlist holds max(10, 3 x positions), at most 200.', example: 20 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 10000,
+    description: 'How many people are hired; the shortlist holds max(10, 3 x positions), at most 200.',
+    example: 20,
+  })
   @IsInt({ message: 'must be a whole number from 1 to 10000' })
   @Min(1, { message: 'must be a whole number from 1 to 10000' })
   @Max(10000, { message: 'must be a whole number from 1 to 10000' })
   positions: number;
 
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'A future instant after which no one is matched; `null` in a PATCH clears it.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'A future instant after which no one is matched; `null` in a PATCH clears it.',
+  })
   @IsOptional()
   @IsFutureInstant()
   validUntil?: string | null;

@@ -64,7 +64,13 @@ export class SlotDto {
   windows: WindowDto[];
 
   /** Seats per occurrence of a window. */
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100_000, description: 'Seats per occurrence of a window; at most 2 x capacity offers are open at once.', example: 40 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Seats per occurrence of a window; at most 2 x capacity offers are open at once.',
+    example: 40,
+  })
   @IsInt({ message: 'must be a whole number of at least 1' })
   @Min(1, { message: 'must be a whole number of at least 1' })
   @Max(100_000, { message: 'must be at most 100000' })
@@ -91,7 +97,12 @@ export class SlotDto {
   @Rules(accessibilityRules())
   accessibilityFeatures?: AccessibilityFeature[];
 
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'A future instant after which no one is offered the slot; `null` in a PATCH clears it.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'A future instant after which no one is offered the slot; `null` in a PATCH clears it.',
+  })
   @IsOptional()
   @IsFutureInstant()
   validUntil?: string | null;

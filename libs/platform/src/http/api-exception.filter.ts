@@ -5,7 +5,10 @@ import { isDatabaseUnavailable } from './database-unavailable';
 
 /** Raised with the bad fields of a request; answered as 400 with `details`. */
 export class ValidationFailedException extends HttpException {
-  constructor(readonly details: FieldError[], message = 'The request has invalid fields.') {
+  constructor(
+    readonly details: FieldError[],
+    message = 'The request has invalid fields.',
+  ) {
     super(apiErrorBody(400, message, details), 400);
   }
 }

@@ -20,13 +20,17 @@ function hasBody(req: Request): boolean {
  */
 export function requireContentType(bulkPaths: RegExp) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody(req)) { next(); return; }
+    if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody(req)) {
+      next();
+      return;
+    }
     const allowed = bulkPaths.test(req.path) ? BULK_CONTENT_TYPES : ['application/json'];
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (allowed.includes(type)) { next(); return; }
-    res
-      .status(415)
-      .json(apiErrorBody(415, `Content-Type must be ${allowed.join(' or ')}${type === '' ? '; none was given' : `, not ${type}`}.`));
+    if (allowed.includes(type)) {
+      next();
+      return;
+    }
+    res.status(415).json(apiErrorBody(415, `Content-Type must be ${allowed.join(' or ')}${type === '' ? '; none was given' : `, not ${type}`}.`));
   };
 }
 
@@ -90,10 +94,16 @@ export function bodyParsers(bulkPaths: RegExp) {
         res.status(400).json(apiErrorBody(400, error.message, notUtf8Fields(error.bytes)));
         return;
       }
-      if (error !== undefined && error !== null) { next(error); return; }
+      if (error !== undefined && error !== null) {
+        next(error);
+        return;
+      }
       if (emptyBodies.has(req)) req.body = undefined;
       const unsafe = req.body === undefined ? [] : unsafeJsonFields(req.body);
-      if (unsafe.length === 0) { next(); return; }
+      if (unsafe.length === 0) {
+        next();
+        return;
+      }
       res.status(400).json(apiErrorBody(400, 'The request has invalid fields.', unsafe));
     });
   };

@@ -9,7 +9,11 @@ describe('telling a database outage from a fault', () => {
     expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Client was closed and is not queryable'))).toBe(true);
     // A transaction whose connection was cut: the next query on it says the runner was released.
-    expect(isDatabaseUnavailable(Object.assign(new Error('Database connection provided by a query runner was already released'), { name: 'QueryRunnerAlreadyReleasedError' }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error('Database connection provided by a query runner was already released'), { name: 'QueryRunnerAlreadyReleasedError' }),
+      ),
+    ).toBe(true);
   });
 
   it('leaves real faults alone', () => {

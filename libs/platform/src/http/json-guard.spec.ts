@@ -5,7 +5,9 @@ const nestedArrays = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.
 
 describe('unsafeJsonFields: what a parsed body may not hold', () => {
   it('passes an ordinary body, emoji and all', () => {
-    const body = JSON.parse('{"displayName":"Zhang \\ud83d\\ude00 Wei","availability":[{"day":1,"start":"08:00","end":"12:00"}],"location":{"lat":31.27,"lng":121.5},"x":null}') as unknown;
+    const body = JSON.parse(
+      '{"displayName":"Zhang \\ud83d\\ude00 Wei","availability":[{"day":1,"start":"08:00","end":"12:00"}],"location":{"lat":31.27,"lng":121.5},"x":null}',
+    ) as unknown;
     expect(unsafeJsonFields(body)).toEqual([]);
     expect(unsafeJsonFields('text')).toEqual([]);
     expect(unsafeJsonFields(12)).toEqual([]);
@@ -14,7 +16,9 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
 
   it(`refuses nesting past ${MAX_JSON_DEPTH} levels (the body is level 1), naming the path where it went too deep`, () => {
     expect(unsafeJsonFields({ skills: nestedArrays(MAX_JSON_DEPTH - 1) })).toEqual([]);
-    expect(unsafeJsonFields({ skills: nestedArrays(MAX_JSON_DEPTH) })).toEqual([{ field: `skills${'.0'.repeat(MAX_JSON_DEPTH - 1)}`, message: MESSAGES.tooDeep }]);
+    expect(unsafeJsonFields({ skills: nestedArrays(MAX_JSON_DEPTH) })).toEqual([
+      { field: `skills${'.0'.repeat(MAX_JSON_DEPTH - 1)}`, message: MESSAGES.tooDeep },
+    ]);
     expect(unsafeJsonFields(nestedArrays(MAX_JSON_DEPTH + 1))).toEqual([{ field: `0${'.0'.repeat(MAX_JSON_DEPTH - 1)}`, message: MESSAGES.tooDeep }]);
   });
 
@@ -66,9 +70,20 @@ describe('unsafeJsonFields: what a parsed body may not hold', () => {
   });
 
   it('refuses every key named like a member of Object.prototype, which class-transformer skips without a word', () => {
-    for (const name of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']) {
+    for (const name of [
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      '__defineGetter__',
+      '__lookupSetter__',
+    ]) {
       expect(RESERVED_KEYS.has(name)).toBe(true);
-      const body = JSON.parse(`{"name":"x",${JSON.stringify(name)}:{},"consent":{${JSON.stringify(name)}:1},"shifts":[{"day":1,${JSON.stringify(name)}:null}]}`) as unknown;
+      const body = JSON.parse(
+        `{"name":"x",${JSON.stringify(name)}:{},"consent":{${JSON.stringify(name)}:1},"shifts":[{"day":1,${JSON.stringify(name)}:null}]}`,
+      ) as unknown;
       expect(unsafeJsonFields(body)).toEqual([
         { field: name, message: 'is not allowed' },
         { field: `consent.${name}`, message: 'is not allowed' },
