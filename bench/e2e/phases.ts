@@ -129,13 +129,14 @@ export async function bulkImport(context: BenchContext, people: number, label: s
     Array.from({ length: options.bulkConcurrency }, async () => {
       for (let chunk = nextChunk(); chunk !== undefined; chunk = nextChunk()) {
         const desk = context.desks[chunk.desk];
+        // Numbered before sending: two requests in flight never share an Idempotency-Key.
+        const number = requests++;
         const answer = await api.postNdjson<{ accepted: number; rejected: unknown[] }>(
           '/v1/candidates/bulk',
           desk.apiKey,
           chunk.lines,
-          `bench-${tag}-bulk-${requests}`,
+          `bench-${tag}-bulk-${number}`,
         );
-        requests += 1;
         accepted += answer.accepted;
         rejected += answer.rejected.length;
         progress.update(`${label}: ${count(accepted)}/${count(people)} people accepted · ${((performance.now() - started) / 1000).toFixed(1)} s`);
