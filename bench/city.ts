@@ -24,23 +24,51 @@ const DISTRICTS = Array.from({ length: 30 }, (_, i) => {
 const TOTAL_WEIGHT = DISTRICTS.reduce((sum, d) => sum + d.weight, 0);
 
 const GROUP_SHARES: [TargetGroup, number][] = [
-  ['rider', 15], ['courier', 5], ['security_guard', 8], ['sanitation', 5], ['veteran', 5], ['rural_migrant', 15],
-  ['laid_off', 10], ['reassignment', 4], ['hardship', 5], ['disabled', 3], ['flexible', 10], ['new_form', 5], ['union_member', 10],
+  ['rider', 15],
+  ['courier', 5],
+  ['security_guard', 8],
+  ['sanitation', 5],
+  ['veteran', 5],
+  ['rural_migrant', 15],
+  ['laid_off', 10],
+  ['reassignment', 4],
+  ['hardship', 5],
+  ['disabled', 3],
+  ['flexible', 10],
+  ['new_form', 5],
+  ['union_member', 10],
 ];
 const SKILLS = Array.from({ length: 40 }, (_, i) => `skill-${i}`);
 const days = (list: number[], start: string, end: string): WeeklyWindow[] => list.map((day) => ({ day, start, end }));
 const WEEKDAYS = [1, 2, 3, 4, 5];
 const AVAILABILITY: WeeklyWindow[][] = [
-  days(WEEKDAYS, '08:00', '17:00'), days(WEEKDAYS, '07:00', '19:00'), days([1, 2, 3, 4, 5, 6, 7], '10:00', '22:00'),
-  days([5, 6, 7], '22:00', '06:00'), days([1, 2, 3, 4, 5, 6, 7], '18:00', '02:00'), days([6, 7], '08:00', '20:00'),
+  days(WEEKDAYS, '08:00', '17:00'),
+  days(WEEKDAYS, '07:00', '19:00'),
+  days([1, 2, 3, 4, 5, 6, 7], '10:00', '22:00'),
+  days([5, 6, 7], '22:00', '06:00'),
+  days([1, 2, 3, 4, 5, 6, 7], '18:00', '02:00'),
+  days([6, 7], '08:00', '20:00'),
 ];
 const BREAKS: WeeklyWindow[][] = [
-  days(WEEKDAYS, '13:00', '14:30'), days([1, 2, 3, 4, 5, 6, 7], '14:00', '15:00'), days(WEEKDAYS, '11:30', '12:30'), days([1, 2, 3, 4, 5, 6, 7], '02:00', '03:00'), [],
+  days(WEEKDAYS, '13:00', '14:30'),
+  days([1, 2, 3, 4, 5, 6, 7], '14:00', '15:00'),
+  days(WEEKDAYS, '11:30', '12:30'),
+  days([1, 2, 3, 4, 5, 6, 7], '02:00', '03:00'),
+  [],
 ];
 const SHIFTS: WeeklyWindow[][] = [
-  days(WEEKDAYS, '08:00', '16:00'), days(WEEKDAYS, '09:00', '18:00'), days([6, 7], '10:00', '20:00'), days([1, 3, 5], '22:00', '06:00'), days([1, 2, 3, 4, 5, 6, 7], '12:00', '20:00'),
+  days(WEEKDAYS, '08:00', '16:00'),
+  days(WEEKDAYS, '09:00', '18:00'),
+  days([6, 7], '10:00', '20:00'),
+  days([1, 3, 5], '22:00', '06:00'),
+  days([1, 2, 3, 4, 5, 6, 7], '12:00', '20:00'),
 ];
-const SLOT_WINDOWS: WeeklyWindow[][] = [days(WEEKDAYS, '13:00', '14:00'), days([1, 2, 3, 4, 5, 6, 7], '14:00', '16:00'), days(WEEKDAYS, '15:00', '17:00'), days([1, 2, 3, 4, 5, 6, 7], '02:00', '04:00')];
+const SLOT_WINDOWS: WeeklyWindow[][] = [
+  days(WEEKDAYS, '13:00', '14:00'),
+  days([1, 2, 3, 4, 5, 6, 7], '14:00', '16:00'),
+  days(WEEKDAYS, '15:00', '17:00'),
+  days([1, 2, 3, 4, 5, 6, 7], '02:00', '04:00'),
+];
 
 export class City {
   private readonly next: () => number;

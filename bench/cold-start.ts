@@ -49,9 +49,16 @@ export async function measureColdStart(city: City, people: number, now: number):
               AS t(g, s, lat, lng, mt, a, b, n, c, w)`,
       [
         caseworker,
-        rows.map((p) => p.groups.join(',')), rows.map((p) => p.skills.join(',')), rows.map((p) => p.location.lat), rows.map((p) => p.location.lng),
-        rows.map((p) => p.maxTravelKm), rows.map((p) => JSON.stringify(p.availability)), rows.map((p) => JSON.stringify(p.breaks)),
-        rows.map((p) => p.accessibilityNeeds.join(',')), rows.map((p) => p.consentContact), rows.map((p) => p.waitingSince),
+        rows.map((p) => p.groups.join(',')),
+        rows.map((p) => p.skills.join(',')),
+        rows.map((p) => p.location.lat),
+        rows.map((p) => p.location.lng),
+        rows.map((p) => p.maxTravelKm),
+        rows.map((p) => JSON.stringify(p.availability)),
+        rows.map((p) => JSON.stringify(p.breaks)),
+        rows.map((p) => p.accessibilityNeeds.join(',')),
+        rows.map((p) => p.consentContact),
+        rows.map((p) => p.waitingSince),
       ],
     );
   }

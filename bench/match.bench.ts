@@ -36,8 +36,12 @@ async function benchmark(people: number): Promise<void> {
   if (withColdStart) {
     // First, while this process holds nothing else: what a matcher starting on this city would do.
     const cold = await measureColdStart(new City(20261124), people, NOW);
-    console.log(`cold start from PostgreSQL: ${cold.people.toLocaleString('en')} people read, indexed and laid out in ${ms(cold.loadMs)}; RSS ${mb(cold.rssBytes)} (inserting them took ${ms(cold.insertedInMs)})`);
-    console.log(`  read in ${cold.pages.toLocaleString('en')} pages of 20,000 rows, each its own statement; the longest wait for one page ${ms(cold.slowestPageMs)}`);
+    console.log(
+      `cold start from PostgreSQL: ${cold.people.toLocaleString('en')} people read, indexed and laid out in ${ms(cold.loadMs)}; RSS ${mb(cold.rssBytes)} (inserting them took ${ms(cold.insertedInMs)})`,
+    );
+    console.log(
+      `  read in ${cold.pages.toLocaleString('en')} pages of 20,000 rows, each its own statement; the longest wait for one page ${ms(cold.slowestPageMs)}`,
+    );
     global.gc?.();
   }
 
@@ -87,7 +91,9 @@ async function benchmark(people: number): Promise<void> {
   }
   const row = (label: string, timings: number[]) => {
     const s = summarise(timings);
-    console.log(`${label.padEnd(14)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  max ${ms(s.max).padStart(9)}  ${Math.round(s.perSecond).toLocaleString('en').padStart(8)} events/s`);
+    console.log(
+      `${label.padEnd(14)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  max ${ms(s.max).padStart(9)}  ${Math.round(s.perSecond).toLocaleString('en').padStart(8)} events/s`,
+    );
   };
   row('new opening', openingTimes);
   row('new slot', slotTimes);

@@ -34,8 +34,17 @@ function payload(): Record<string, unknown> {
   return {
     offer: { kind: 'opening', id: randomUUID(), title: 'Assembly line operator' },
     matches: Array.from({ length: 10 }, (_, i) => ({
-      matchId: randomUUID(), candidateId: randomUUID(), displayName: `Worker ${i}`, score: 0.8123, status: 'proposed',
-      reasons: [{ code: 'distance', km: 1.23 }, { code: 'schedule', coverage: 1 }, { code: 'group', group: 'veteran', priority: 0.8 }, { code: 'waiting', days: 12 }],
+      matchId: randomUUID(),
+      candidateId: randomUUID(),
+      displayName: `Worker ${i}`,
+      score: 0.8123,
+      status: 'proposed',
+      reasons: [
+        { code: 'distance', km: 1.23 },
+        { code: 'schedule', coverage: 1 },
+        { code: 'group', group: 'veteran', priority: 0.8 },
+        { code: 'waiting', days: 12 },
+      ],
     })),
   };
 }
@@ -55,7 +64,9 @@ function signingPeer(): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}; ${DELIVERIES.toLocaleString('en')} deliveries of a 2 KB candidate list; ${PROCESSES} notifier process(es), ${BATCH} deliveries a job`);
+  console.log(
+    `node ${process.version}; ${DELIVERIES.toLocaleString('en')} deliveries of a 2 KB candidate list; ${PROCESSES} notifier process(es), ${BATCH} deliveries a job`,
+  );
   signingPeer();
 
   let received = 0;
@@ -77,13 +88,20 @@ async function main(): Promise<void> {
   url.pathname = `/${DATABASE}`;
   await runMigrations(url.toString());
   const config = loadConfig({
-    NODE_ENV: 'production', DATABASE_URL: url.toString(), ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
-    QUEUE_PREFIX: `bench-notify-${randomBytes(3).toString('hex')}`, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    NODE_ENV: 'production',
+    DATABASE_URL: url.toString(),
+    ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
+    QUEUE_PREFIX: `bench-notify-${randomBytes(3).toString('hex')}`,
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
   });
   const db = new pg.Client({ connectionString: config.databaseUrl });
   await db.connect();
   const caseworker = randomUUID();
-  await db.query(`INSERT INTO caseworkers (id, name, webhook_url, webhook_secret) VALUES ($1, 'Bench desk', $2, $3)`, [caseworker, sinkUrl, `whsec_${randomBytes(32).toString('base64')}`]);
+  await db.query(`INSERT INTO caseworkers (id, name, webhook_url, webhook_secret) VALUES ($1, 'Bench desk', $2, $3)`, [
+    caseworker,
+    sinkUrl,
+    `whsec_${randomBytes(32).toString('base64')}`,
+  ]);
   const notificationIds = Array.from({ length: DELIVERIES }, () => randomUUID());
   const deliveryIds = Array.from({ length: DELIVERIES }, () => randomUUID());
   await db.query(
@@ -111,8 +129,15 @@ async function main(): Promise<void> {
         spawn(process.execPath, [join(process.cwd(), 'dist/apps/notifier/src/main.js')], {
           stdio: ['ignore', 'ignore', 'inherit'],
           env: {
-            ...process.env, NODE_ENV: 'production', DATABASE_URL: config.databaseUrl, REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix,
-            ADMIN_API_KEY: config.adminApiKey, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn', NOTIFIER_OPS_PORT: String(39_200 + i),
+            ...process.env,
+            NODE_ENV: 'production',
+            DATABASE_URL: config.databaseUrl,
+            REDIS_URL: config.redisUrl,
+            QUEUE_PREFIX: config.queuePrefix,
+            ADMIN_API_KEY: config.adminApiKey,
+            WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+            LOG_LEVEL: 'warn',
+            NOTIFIER_OPS_PORT: String(39_200 + i),
           },
         }),
       );
@@ -128,25 +153,38 @@ async function main(): Promise<void> {
       const eventId = randomUUID();
       jobs.push({
         name: 'DeliveriesRequested',
-        data: { eventId, eventName: 'DeliveriesRequested', correlationId: 'bench', occurredAt: new Date().toISOString(), payload: { deliveryIds: deliveryIds.slice(at, at + BATCH) } },
+        data: {
+          eventId,
+          eventName: 'DeliveriesRequested',
+          correlationId: 'bench',
+          occurredAt: new Date().toISOString(),
+          payload: { deliveryIds: deliveryIds.slice(at, at + BATCH) },
+        },
         opts: { jobId: eventId, removeOnComplete: true },
       });
     }
     await queue.addBulk(jobs);
   }
   for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'delivered'`);
     if (rows[0].n >= DELIVERIES) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${PROCESSES} process(es): delivered ${DELIVERIES.toLocaleString('en')} signed webhooks in ${seconds.toFixed(1)} s: ${Math.round(DELIVERIES / seconds).toLocaleString('en')} deliveries/s (the sink saw ${received.toLocaleString('en')} requests)`);
+  console.log(
+    `${PROCESSES} process(es): delivered ${DELIVERIES.toLocaleString('en')} signed webhooks in ${seconds.toFixed(1)} s: ${Math.round(DELIVERIES / seconds).toLocaleString('en')} deliveries/s (the sink saw ${received.toLocaleString('en')} requests)`,
+  );
 
   await app?.close();
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   await queue.obliterate({ force: true });
   await queue.close();
   await db.end();

@@ -19,7 +19,9 @@ const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127
 const DATABASE = 'huigong_bench_peer';
 
 const multirange = (windows: CandidateProfile['availability']): string =>
-  `{${weekIntervals(windows).map(({ start, end }) => `[${start},${end})`).join(',')}}`;
+  `{${weekIntervals(windows)
+    .map(({ start, end }) => `[${start},${end})`)
+    .join(',')}}`;
 
 async function database(): Promise<pg.Client> {
   const admin = new pg.Client({ connectionString: SERVER });
@@ -35,7 +37,9 @@ async function database(): Promise<pg.Client> {
     await client.query('CREATE EXTENSION postgis');
   } catch (error) {
     await client.end();
-    throw new Error(`PostGIS is not installed on this PostgreSQL server (${(error as Error).message}). On Debian: apt-get install postgresql-15-postgis-3.`);
+    throw new Error(`PostGIS is not installed on this PostgreSQL server (${(error as Error).message}). On Debian: apt-get install postgresql-15-postgis-3.`, {
+      cause: error,
+    });
   }
   return client;
 }
@@ -48,7 +52,10 @@ async function load(client: pg.Client, people: readonly CandidateProfile[]): Pro
       groups text[] NOT NULL, skills text[] NOT NULL, needs text[] NOT NULL, consent boolean NOT NULL,
       max_travel_km float8, availability int4multirange NOT NULL, waiting_since float8 NOT NULL);
     CREATE TABLE priorities (grp text PRIMARY KEY, priority float8 NOT NULL);`);
-  await client.query(`INSERT INTO priorities SELECT * FROM unnest($1::text[], $2::float8[])`, [Object.keys(DEFAULT_GROUP_PRIORITY), Object.values(DEFAULT_GROUP_PRIORITY)]);
+  await client.query(`INSERT INTO priorities SELECT * FROM unnest($1::text[], $2::float8[])`, [
+    Object.keys(DEFAULT_GROUP_PRIORITY),
+    Object.values(DEFAULT_GROUP_PRIORITY),
+  ]);
   const batch = 20_000;
   for (let from = 0; from < people.length; from += batch) {
     const rows = people.slice(from, from + batch);
@@ -59,9 +66,16 @@ async function load(client: pg.Client, people: readonly CandidateProfile[]): Pro
          FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::float8[], $9::text[], $10::float8[])
               AS t(id, lat, lng, groups, skills, needs, consent, max_travel_km, availability, waiting_since)`,
       [
-        rows.map((p) => p.id), rows.map((p) => p.location.lat), rows.map((p) => p.location.lng),
-        rows.map((p) => p.groups.join(',')), rows.map((p) => p.skills.map((s) => s.toLowerCase()).join(',')), rows.map((p) => p.accessibilityNeeds.join(',')),
-        rows.map((p) => p.consentContact), rows.map((p) => p.maxTravelKm), rows.map((p) => multirange(p.availability)), rows.map((p) => p.waitingSince),
+        rows.map((p) => p.id),
+        rows.map((p) => p.location.lat),
+        rows.map((p) => p.location.lng),
+        rows.map((p) => p.groups.join(',')),
+        rows.map((p) => p.skills.map((s) => s.toLowerCase()).join(',')),
+        rows.map((p) => p.accessibilityNeeds.join(',')),
+        rows.map((p) => p.consentContact),
+        rows.map((p) => p.maxTravelKm),
+        rows.map((p) => multirange(p.availability)),
+        rows.map((p) => p.waitingSince),
       ],
     );
   }
@@ -108,14 +122,26 @@ function parameters(opening: OpeningOffer, now: number): unknown[] {
   const shifts = weekIntervals(opening.shifts);
   const minutes = shifts.reduce((sum, { start, end }) => sum + end - start, 0);
   return [
-    opening.location.lat, opening.location.lng, opening.radiusKm, opening.targetGroups, opening.accessibilityFeatures,
-    `{${shifts.map(({ start, end }) => `[${start},${end})`).join(',')}}`, minutes, opening.skills.map((s) => s.toLowerCase()), now,
+    opening.location.lat,
+    opening.location.lng,
+    opening.radiusKm,
+    opening.targetGroups,
+    opening.accessibilityFeatures,
+    `{${shifts.map(({ start, end }) => `[${start},${end})`).join(',')}}`,
+    minutes,
+    opening.skills.map((s) => s.toLowerCase()),
+    now,
     Math.min(50, shortlistSize(opening.positions)),
   ];
 }
 
 /** Loads the same people into PostGIS, answers the same openings, and compares the top 50 with the engine's. */
-export async function runPostgisPeer(people: readonly CandidateProfile[], openings: readonly OpeningOffer[], engineTop: string[][], now: number): Promise<PeerReport> {
+export async function runPostgisPeer(
+  people: readonly CandidateProfile[],
+  openings: readonly OpeningOffer[],
+  engineTop: string[][],
+  now: number,
+): Promise<PeerReport> {
   const client = await database();
   try {
     const loaded = await load(client, people);
@@ -123,7 +149,7 @@ export async function runPostgisPeer(people: readonly CandidateProfile[], openin
     let sameTop = 0;
     for (let i = 0; i < openings.length; i++) {
       const started = performance.now();
-      const { rows } = await client.query({ name: 'match-opening', text: QUERY, values: parameters(openings[i], now) });
+      const { rows } = await client.query<{ id: string }>({ name: 'match-opening', text: QUERY, values: parameters(openings[i], now) });
       timings.push(performance.now() - started);
       if (JSON.stringify(rows.map((row) => row.id)) === JSON.stringify(engineTop[i])) sameTop++;
     }

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { ReadinessChecks } from '@huigong/observability';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { StatementRowsProxy } from './support/statement-rows-proxy';
-import { type TestWorld, createTestWorld, eventually, startWorker } from './support/test-environment';
+import { Teardown, type TestWorld, createTestWorld, eventually, startWorker } from './support/test-environment';
 
 const PEOPLE = 100_000;
 
@@ -18,11 +18,12 @@ describe('the matcher cold start on a large city', () => {
   let world: TestWorld;
   let proxy: StatementRowsProxy;
   let matcher: INestApplicationContext | undefined;
+  const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = await createTestWorld();
+    world = teardown.add(await createTestWorld(), (started) => started.destroy());
     const databaseUrl = new URL(world.config.databaseUrl);
-    proxy = await StatementRowsProxy.start({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
+    proxy = teardown.add(await StatementRowsProxy.start({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) }), (started) => started.close());
     // Ids in a random order; those beginning 0-3 (a quarter, together at the start of the key order) are
     // erased tombstones, as people who withdrew consent leave; one in ten of the others has not consented
     // to be contacted. The rest (about 67,500) are matchable.
@@ -42,9 +43,9 @@ describe('the matcher cold start on a large city', () => {
   });
 
   afterAll(async () => {
+    // The matcher is started by the test itself, so it may not exist; it stops before the proxy and the database.
     await matcher?.close();
-    await proxy?.close();
-    await world?.destroy();
+    await teardown.run();
   });
 
   it('becomes ready with every matchable person, reading them in statements that stay small', async () => {

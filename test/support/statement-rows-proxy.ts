@@ -19,10 +19,14 @@ export class StatementRowsProxy {
 
   /** Listens on a free port of 127.0.0.1 and forwards every connection to `target` (host:port). */
   static async start(target: { host: string; port: number }): Promise<StatementRowsProxy> {
-    let proxy: StatementRowsProxy | undefined;
-    const server = createServer((client) => proxy?.forward(client, target));
+    // The connection handler needs the proxy, and the proxy needs the server's port: a holder ties the two.
+    const holder: { proxy?: StatementRowsProxy } = {};
+    const server = createServer((client) => {
+      holder.proxy?.forward(client, target);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new StatementRowsProxy(server, (server.address() as AddressInfo).port);
+    const proxy = new StatementRowsProxy(server, (server.address() as AddressInfo).port);
+    holder.proxy = proxy;
     return proxy;
   }
 
@@ -36,7 +40,11 @@ export class StatementRowsProxy {
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   private forward(client: Socket, target: { host: string; port: number }): void {

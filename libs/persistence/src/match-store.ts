@@ -170,7 +170,10 @@ export class MatchStore {
       [ids],
     );
     if (locked.length === 0) return result;
-    const open = await this.openJobMatchesOf(manager, locked.map((row) => row.id));
+    const open = await this.openJobMatchesOf(
+      manager,
+      locked.map((row) => row.id),
+    );
     for (const row of locked) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: open.get(row.id) ?? 0 });
     return result;
   }
@@ -210,7 +213,10 @@ export class MatchStore {
         WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now())`,
       [candidateId],
     );
-    return { openingIds: rows.filter((row) => row.kind === 'opening').map((row) => row.id), slotIds: rows.filter((row) => row.kind === 'slot').map((row) => row.id) };
+    return {
+      openingIds: rows.filter((row) => row.kind === 'opening').map((row) => row.id),
+      slotIds: rows.filter((row) => row.kind === 'slot').map((row) => row.id),
+    };
   }
 
   async openingHistory(manager: EntityManager, openingId: string): Promise<{ matched: Set<string>; openMatches: number }> {
@@ -352,8 +358,16 @@ export class MatchStore {
   }
 
   /** Proposed matches of an offer or a person, with what is needed to re-check them. */
-  proposedMatches(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string }): Promise<{ id: string; candidate_id: string; opening_id: string | null; slot_id: string | null }[]> {
-    const [column, value] = where.openingId !== undefined ? ['opening_id', where.openingId] : where.slotId !== undefined ? ['slot_id', where.slotId] : ['candidate_id', where.candidateId];
+  proposedMatches(
+    manager: EntityManager,
+    where: { openingId?: string; slotId?: string; candidateId?: string },
+  ): Promise<{ id: string; candidate_id: string; opening_id: string | null; slot_id: string | null }[]> {
+    const [column, value] =
+      where.openingId !== undefined
+        ? ['opening_id', where.openingId]
+        : where.slotId !== undefined
+          ? ['slot_id', where.slotId]
+          : ['candidate_id', where.candidateId];
     return manager.query(`SELECT id, candidate_id, opening_id, slot_id FROM matches WHERE ${column} = $1 AND status = 'proposed'`, [value]);
   }
 
