@@ -6,7 +6,7 @@
  * - a library is used through its index (`@huigong/<lib>`), never by reaching into its files.
  */
 const FRAMEWORK =
-  '(^|/)node_modules/(@nestjs|typeorm|bullmq|ioredis|pg|pg-query-stream|class-validator|class-transformer|express|@bull-board|nestjs-pino|pino|pino-http|prom-client|rxjs|reflect-metadata|undici|nodemailer)($|/)';
+  '(^|/)node_modules/(@nestjs|typeorm|bullmq|ioredis|pg|class-validator|class-transformer|express|@bull-board|nestjs-pino|pino|pino-http|prom-client|rxjs|reflect-metadata|undici|nodemailer)($|/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
