@@ -17,6 +17,7 @@ import request, { type Response } from 'supertest';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
+import { documentSchemas, toJsonSchema } from './support/openapi-schema';
 import { WebhookSink } from './support/webhook-sink';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -72,7 +73,6 @@ function expectedStatuses(row: (typeof CONTRACT)[number]): number[] {
 
 const toTemplate = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 const CONTRACT_FILE = resolve(process.cwd(), '../shared/API-v1.md');
-const DOC_ID = 'https://huigong.invalid/openapi.json';
 
 describe('the OpenAPI document', () => {
   let world: TestWorld;
@@ -99,38 +99,10 @@ describe('the OpenAPI document', () => {
     doc = JSON.parse(res.text);
     ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
-    ajv.addSchema({ $id: DOC_ID, components: { schemas: mapValues(doc.components?.schemas ?? {}, toJsonSchema) } });
+    ajv.addSchema(documentSchemas(doc));
   });
 
   afterAll(() => teardown.run());
-
-  // -------------------------------------------------------------------------------------------------------
-  // OpenAPI 3.0 to the JSON Schema ajv reads: `nullable` becomes a null type, `$ref`s point into the document,
-  // and an object schema that lists its properties admits no others (the document must describe every field).
-
-  function mapValues(record: Json, fn: (value: unknown) => unknown): Json {
-    return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
-  }
-
-  function toJsonSchema(node: unknown): unknown {
-    if (Array.isArray(node)) return node.map(toJsonSchema);
-    if (node === null || typeof node !== 'object') return node;
-    const out: Json = {};
-    for (const [key, value] of Object.entries(node as Json)) {
-      if (key === '$ref' && typeof value === 'string') out.$ref = value.startsWith('#/') ? `${DOC_ID}${value}` : value;
-      else if (key === 'properties') out.properties = mapValues(value as Json, toJsonSchema);
-      else out[key] = toJsonSchema(value);
-    }
-    const combined = 'allOf' in out || 'oneOf' in out || 'anyOf' in out || '$ref' in out;
-    if (out.properties !== undefined && out.additionalProperties === undefined && !combined) out.additionalProperties = false;
-    if (out.nullable === true) {
-      delete out.nullable;
-      if (combined || typeof out.type !== 'string') return { anyOf: [out, { type: 'null' }] };
-      out.type = [out.type, 'null'];
-      if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    }
-    return out;
-  }
 
   function validatorFor(label: string, schema: unknown): ValidateFunction {
     let validate = validators.get(label);

@@ -13,14 +13,13 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
+import { documentSchemas, toJsonSchema } from './openapi-schema';
 
 // The document and the answers are JSON of any shape, read field by field and held to their schemas by ajv.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape (see above)
 export type Json = any;
 export type Schema = Record<string, Json>;
 export type PathPart = string | number;
-
-const DOC_ID = 'https://huigong.invalid/openapi.json';
 
 // -----------------------------------------------------------------------------------------------------------
 // Raw pieces of JSON text, for what JSON.stringify cannot write: number tokens as typed (`1e-7`, `-0`,
@@ -146,7 +145,7 @@ export class ContractModel {
   constructor(readonly doc: Json) {
     this.ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(this.ajv);
-    this.ajv.addSchema({ $id: DOC_ID, components: { schemas: mapValues(doc.components?.schemas ?? {}, toJsonSchema) } });
+    this.ajv.addSchema(documentSchemas(doc));
   }
 
   /** A schema with its `$ref` followed and its `allOf` merged; the referring schema's own keys (description) win. */
@@ -875,33 +874,5 @@ function mergeSchemas(a: Schema, b: Schema): Schema {
   const out: Schema = { ...a, ...b };
   if (a.properties !== undefined || b.properties !== undefined) out.properties = { ...(a.properties ?? {}), ...(b.properties ?? {}) };
   if (a.required !== undefined || b.required !== undefined) out.required = [...new Set([...(a.required ?? []), ...(b.required ?? [])])];
-  return out;
-}
-
-function mapValues(record: Json, fn: (value: unknown) => unknown): Json {
-  return Object.fromEntries(Object.entries(record as object).map(([key, value]) => [key, fn(value)]));
-}
-
-/**
- * OpenAPI 3.0 to the JSON Schema ajv reads (as in openapi.e2e-spec.ts): `nullable` becomes a null type,
- * `$ref`s point into the document, and an object schema that lists its properties admits no others.
- */
-export function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(node as Json)) {
-    if (key === '$ref' && typeof value === 'string') out.$ref = value.startsWith('#/') ? `${DOC_ID}${value}` : value;
-    else if (key === 'properties') out.properties = mapValues(value, toJsonSchema);
-    else out[key] = toJsonSchema(value);
-  }
-  const combined = 'allOf' in out || 'oneOf' in out || 'anyOf' in out || '$ref' in out;
-  if (out.properties !== undefined && out.additionalProperties === undefined && !combined) out.additionalProperties = false;
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (combined || typeof out.type !== 'string') return { anyOf: [out, { type: 'null' }] };
-    out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-  }
   return out;
 }
