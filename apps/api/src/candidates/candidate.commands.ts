@@ -38,7 +38,10 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
     return this.unitOfWork.run(
       async (tx) => {
         const { manager } = tx;
-        const row = await manager.save(manager.create(CandidateEntity, newCandidateRow(randomUUID(), caseworkerId, input)));
+        // insert, not save: the id is new, so save's SELECT to tell insert from update was a statement per
+        // registration for nothing. The INSERT's RETURNING fills in the timestamps the view shows.
+        const row = manager.create(CandidateEntity, newCandidateRow(randomUUID(), caseworkerId, input));
+        await manager.insert(CandidateEntity, row);
         tx.emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
         return candidateView(row);
       },
