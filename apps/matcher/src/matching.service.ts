@@ -17,7 +17,17 @@ import {
   slotOfferLimit,
 } from '@huigong/matching';
 import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
-import { MatchStore, type NewMatchRow, type Withdrawn, candidateProfile, isMatchable, openingOffer, slotOffer } from '@huigong/persistence';
+import {
+  type CandidateEntity,
+  type CandidateHistory,
+  MatchStore,
+  type NewMatchRow,
+  type Withdrawn,
+  candidateProfile,
+  isMatchable,
+  openingOffer,
+  slotOffer,
+} from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -133,9 +143,7 @@ export class MatchingService {
     const manager = this.dataSource.manager;
     const now = Date.now();
     if (change.entity === 'candidate') {
-      const row = await this.store.candidate(manager, change.id);
-      if (isMatchable(row)) this.engine.people.upsert(candidateProfile(row));
-      else this.engine.people.remove(change.id);
+      await this.refreshCandidate(change.id);
     } else if (change.entity === 'opening') {
       const row = await this.store.opening(manager, change.id);
       if (row !== null && openingOffer(row, now).accepting) this.engine.openings.upsert(openingOffer(row, now));
@@ -147,6 +155,14 @@ export class MatchingService {
     } else {
       await this.recount([change.id]);
     }
+  }
+
+  /** Refreshes this process's copy of a person, and returns the row read (null: gone), for the caller to use rather than read again. */
+  private async refreshCandidate(id: string): Promise<CandidateEntity | null> {
+    const row = await this.store.candidate(this.dataSource.manager, id);
+    if (isMatchable(row)) this.engine.people.upsert(candidateProfile(row));
+    else this.engine.people.remove(id);
+    return row;
   }
 
   /**
@@ -165,13 +181,14 @@ export class MatchingService {
    * repeat is harmless: the writes are checked under locks, and an offer without room proposes no one.
    */
   async reconsider(change: IndexChange, correlationId: string): Promise<void> {
+    if (change.entity === 'candidate') {
+      const row = await this.refreshCandidate(change.id);
+      if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
+      return;
+    }
     await this.refresh(change);
     if (change.entity === 'opening') await this.proposeForOpening(change.id, correlationId);
     else if (change.entity === 'slot') await this.proposeForSlot(change.id, correlationId);
-    else if (change.entity === 'candidate') {
-      const row = await this.store.candidate(this.dataSource.manager, change.id);
-      if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
-    }
   }
 
   /** Slot offers whose occurrence has passed expire, and the next people in line are offered the seats. */
@@ -243,9 +260,9 @@ export class MatchingService {
   }
 
   private async candidateChanged(candidateId: string, correlationId: string): Promise<IndexChange[]> {
-    await this.refresh({ entity: 'candidate', id: candidateId });
+    // One read of the row: it refreshes the engine and decides what follows.
+    const row = await this.refreshCandidate(candidateId);
     const manager = this.dataSource.manager;
-    const row = await this.store.candidate(manager, candidateId);
     let freed: { openingIds: string[]; slotIds: string[] };
     let lostJobMatches: boolean;
     if (!isMatchable(row)) {
@@ -258,26 +275,26 @@ export class MatchingService {
       this.perCandidate.forget(candidateId);
     } else {
       const profile = candidateProfile(row);
-      const withdrawn = await this.unitOfWork.run(
-        async ({ manager: tx }) => {
-          const proposed = await this.store.proposedMatches(tx, { candidateId });
-          const misfits = proposed
-            .filter((match) => {
-              const opening = match.opening_id === null ? undefined : this.engine.openings.get(match.opening_id);
-              const slot = match.slot_id === null ? undefined : this.engine.slots.get(match.slot_id);
-              if (opening !== undefined) return !allPass(checkOpening(profile, opening, this.engine.policy));
-              if (slot !== undefined) return !allPass(checkSlot(profile, slot, this.engine.policy));
-              return false;
-            })
-            .map((match) => match.id);
-          return misfits.length === 0 ? null : this.store.withdraw(tx, { matchIds: misfits });
-        },
-        { correlationId },
-      );
+      // One read of the person's matches serves both the re-check of their proposals and, when none is
+      // withdrawn, the ranking below. It is outside a transaction (it takes no lock, so a transaction would
+      // add only its BEGIN and COMMIT); the withdrawal re-checks each status on the locked rows, so a match
+      // a caseworker moved meanwhile keeps its new status.
+      const before = await this.store.candidateHistory(manager, candidateId);
+      const misfits = before.proposed
+        .filter((match) => {
+          const opening = match.openingId === null ? undefined : this.engine.openings.get(match.openingId);
+          const slot = match.slotId === null ? undefined : this.engine.slots.get(match.slotId);
+          if (opening !== undefined) return !allPass(checkOpening(profile, opening, this.engine.policy));
+          if (slot !== undefined) return !allPass(checkSlot(profile, slot, this.engine.policy));
+          return false;
+        })
+        .map((match) => match.id);
+      const withdrawn =
+        misfits.length === 0 ? null : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
-      // Re-reads the person's own count first: any place freed above is theirs to fill.
-      await this.proposeForCandidate(profile, correlationId);
+      // Re-reads the person's own count when a place was freed above: it is theirs to fill.
+      await this.proposeForCandidate(profile, correlationId, withdrawn === null ? before : undefined);
     }
     for (const openingId of freed.openingIds) await this.proposeForOpening(openingId, correlationId);
     for (const slotId of freed.slotIds) await this.proposeForSlot(slotId, correlationId);
@@ -438,12 +455,13 @@ export class MatchingService {
    * to their cap. The counts of offers that say full and are not fresh are re-read before they may hide
    * an offer from the person (rankRechecked); the locked rows have the final word.
    */
-  async proposeForCandidate(profile: CandidateProfile, correlationId: string): Promise<void> {
+  async proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
     const now = Date.now();
     const id = profile.id;
     const policy = this.engine.policy;
     const manager = this.dataSource.manager;
-    const before = await this.store.candidateHistory(manager, id);
+    // The caller's read of the person's matches, when it has one just made; otherwise read now.
+    const before = known ?? (await this.store.candidateHistory(manager, id));
     this.perCandidate.set(id, before.openJobMatches);
     const toOpenings = await rankRechecked(
       (openMatches) =>
@@ -495,8 +513,10 @@ export class MatchingService {
           'slots',
           toSlots.map((match) => match.offerId),
         );
-        const person = (await this.store.lockCandidates(tx.manager, [id])).get(id);
-        if (person === undefined) return null;
+        // The person's count comes from the history read after the lock (a statement of its own, so its
+        // snapshot sees what the transaction it waited for committed): the lock need not count too.
+        const person = await this.store.lockCandidate(tx.manager, id);
+        if (person === null) return null;
         const history = await this.store.candidateHistory(tx.manager, id);
         const openingCounts = await this.store.openMatchesOf(tx.manager, 'opening', [...openOpenings]);
         let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;

@@ -32,6 +32,8 @@ export interface CandidateHistory {
   openJobMatches: number;
   /** Slots this person holds an offer of now: open, or redeemed for an occurrence not yet over. */
   openSlotOfferIds: Set<string>;
+  /** Their proposed matches (job matches and slot offers), to re-check against a changed profile. */
+  proposed: { id: string; openingId: string | null; slotId: string | null }[];
 }
 
 /** What a withdrawal ended: the offers that have room again, and the people whose caps do. */
@@ -178,6 +180,19 @@ export class MatchStore {
     return result;
   }
 
+  /**
+   * Locks one person if still active with consent, and returns their caseworker (null otherwise). It counts
+   * nothing: the caller reads the person's matches in a statement after it, which sees what the
+   * transaction it may have waited for committed (see lockCandidates).
+   */
+  async lockCandidate(manager: EntityManager, id: string): Promise<{ caseworkerId: string } | null> {
+    const locked: { caseworker_id: string }[] = await manager.query(
+      `SELECT caseworker_id FROM candidates WHERE id = $1 AND status = 'active' AND consent_contact FOR UPDATE`,
+      [id],
+    );
+    return locked.length === 0 ? null : { caseworkerId: locked[0].caseworker_id };
+  }
+
   /** Open job matches per person, for these people, in one statement (those holding none are absent). */
   async openJobMatchesOf(manager: EntityManager, candidateIds: string[]): Promise<Map<string, number>> {
     if (candidateIds.length === 0) return new Map();
@@ -242,12 +257,13 @@ export class MatchStore {
   }
 
   async candidateHistory(manager: EntityManager, candidateId: string): Promise<CandidateHistory> {
-    const rows: { opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] = await manager.query(
-      `SELECT opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`,
+    const rows: { id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] = await manager.query(
+      `SELECT id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`,
       [candidateId],
     );
-    const history: CandidateHistory = { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set() };
+    const history: CandidateHistory = { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set(), proposed: [] };
     for (const row of rows) {
+      if (row.status === 'proposed') history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id });
       if (row.opening_id !== null) {
         history.openingIds.add(row.opening_id);
         if (OPEN_JOB_STATUSES.includes(row.status)) history.openJobMatches++;
