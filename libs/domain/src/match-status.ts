@@ -38,6 +38,9 @@ const FORWARD: Record<JobMatchStatus, readonly JobMatchStatus[]> = {
 export const OPEN_JOB_MATCH_STATUSES = ['proposed', 'contacted', 'interested', 'interview'] as const satisfies readonly JobMatchStatus[];
 const OPEN_JOB_STATUSES: ReadonlySet<JobMatchStatus> = new Set(OPEN_JOB_MATCH_STATUSES);
 
+/** Slot-offer statuses that count against a slot's cap of open offers (2 x capacity). */
+export const OPEN_SLOT_OFFER_STATUSES = ['proposed'] as const satisfies readonly SlotOfferStatus[];
+
 /** Open matches count against caps and are withdrawn when the offer closes or the person leaves. */
 export function isOpenMatchStatus(status: MatchStatus): boolean {
   return OPEN_JOB_STATUSES.has(status as JobMatchStatus);

@@ -3,6 +3,7 @@ export * from './entities';
 export * from './migrate';
 export * from './persistence.module';
 export * from './match-store';
+export * from './candidate-store';
 export * from './notification-store';
 export * from './idempotency-store';
 export * from './api-key-store';

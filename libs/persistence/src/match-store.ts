@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import { OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES } from '@huigong/domain';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { OpeningEntity } from './entities/opening.entity';
@@ -7,6 +7,7 @@ import { SlotEntity } from './entities/slot.entity';
 
 /** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
+const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
 
 export interface NewMatchRow {
   id: string;
@@ -213,6 +214,29 @@ export class MatchStore {
       [matchId, OPEN_JOB_STATUSES],
     );
     return rows.length === 0 ? null : { candidateId: rows[0].candidate_id, open: rows[0].open, openJobMatches: rows[0].held };
+  }
+
+  /**
+   * For explaining a match, counted now outside any transaction: the open job matches this person holds, and
+   * the open matches of this opening (its shortlist).
+   */
+  async openJobMatchCounts(candidateId: string, openingId: string): Promise<{ person: number; opening: number }> {
+    // count(*) is a bigint, which pg hands over as text; an aggregate without GROUP BY is always one row.
+    const [counts] = await this.dataSource.query<{ person: string; opening: string }[]>(
+      `SELECT count(*) FILTER (WHERE candidate_id = $1 AND offer_kind = 'opening') AS person, count(*) FILTER (WHERE opening_id = $2) AS opening
+         FROM matches WHERE status = ANY($3::text[]) AND (candidate_id = $1 OR opening_id = $2)`,
+      [candidateId, openingId, OPEN_JOB_STATUSES],
+    );
+    return { person: Number(counts.person), opening: Number(counts.opening) };
+  }
+
+  /** For explaining a match, counted now outside any transaction: the open offers of this slot. */
+  async openSlotOfferCount(slotId: string): Promise<number> {
+    const [counts] = await this.dataSource.query<{ open: string }[]>(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = ANY($2::text[])`, [
+      slotId,
+      OPEN_SLOT_STATUSES,
+    ]);
+    return Number(counts.open);
   }
 
   /**

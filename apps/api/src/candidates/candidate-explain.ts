@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '@huigong/platform';
 import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
-import { type CandidateEntity, MatchEntity, OpeningEntity, SlotEntity, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
+import { type CandidateEntity, MatchEntity, MatchStore, OpeningEntity, SlotEntity, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { MATCH_STATUSES } from '../common/match-status';
@@ -59,7 +59,10 @@ export class ExplainView {
 /** Why this person is or is not matched to one opening or slot: each rule with pass/fail and figures. */
 @Injectable()
 export class CandidateExplainer {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly matches: MatchStore,
+  ) {}
 
   async explain(candidate: CandidateEntity, query: { openingId?: string; slotId?: string }): Promise<ExplainView> {
     if ((query.openingId === undefined) === (query.slotId === undefined)) {
@@ -72,17 +75,12 @@ export class CandidateExplainer {
       if (opening === null) throw new NotFoundException(`No opening ${query.openingId}.`);
       const rules = checkOpening(profile, openingOffer(opening, now.getTime()));
       const match = await this.dataSource.getRepository(MatchEntity).findOneBy({ openingId: opening.id, candidateId: candidate.id });
-      // count(*) is a bigint, which pg hands over as text; an aggregate without GROUP BY is always one row.
-      const [counts] = await this.dataSource.query<{ person: string; opening: string }[]>(
-        `SELECT count(*) FILTER (WHERE candidate_id = $1 AND offer_kind = 'opening') AS person, count(*) FILTER (WHERE opening_id = $2) AS opening
-           FROM matches WHERE status IN ('proposed', 'contacted', 'interested', 'interview') AND (candidate_id = $1 OR opening_id = $2)`,
-        [candidate.id, opening.id],
-      );
+      const counts = await this.matches.openJobMatchCounts(candidate.id, opening.id);
       const max = DEFAULT_MATCHING_POLICY.maxOpenJobMatchesPerPerson;
       const size = shortlistSize(opening.positions);
       const caps: CapCheck[] = [
-        { rule: 'person_cap', pass: Number(counts.person) < max, openJobMatches: Number(counts.person), max },
-        { rule: 'shortlist', pass: Number(counts.opening) < size, openMatches: Number(counts.opening), size },
+        { rule: 'person_cap', pass: counts.person < max, openJobMatches: counts.person, max },
+        { rule: 'shortlist', pass: counts.opening < size, openMatches: counts.opening, size },
       ];
       return this.view(candidate.id, 'opening', opening.id, rules, caps, match);
     }
@@ -93,11 +91,9 @@ export class CandidateExplainer {
       where: { slotId: slot.id, candidateId: candidate.id },
       order: { createdAt: 'DESC' },
     });
-    const [counts] = await this.dataSource.query<{ open: string }[]>(`SELECT count(*) AS open FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [
-      slot.id,
-    ]);
+    const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);
-    const caps: CapCheck[] = [{ rule: 'slot_offers', pass: Number(counts.open) < limit, openOffers: Number(counts.open), limit }];
+    const caps: CapCheck[] = [{ rule: 'slot_offers', pass: openOffers < limit, openOffers, limit }];
     return this.view(candidate.id, 'slot', slot.id, rules, caps, match);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { CandidateEntity } from '@huigong/persistence';
+import { CandidateEntity, CandidateStore } from '@huigong/persistence';
 import { type FieldError, validateRecord } from '@huigong/platform';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -90,49 +90,16 @@ export class EraseCandidateCommand {
 @Injectable()
 @CommandHandler(EraseCandidateCommand)
 export class EraseCandidateHandler implements ICommandHandler<EraseCandidateCommand, void> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly candidates: CandidateStore,
+  ) {}
 
   async execute({ caseworkerId, candidateId }: EraseCandidateCommand): Promise<void> {
     await this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
       await loadOwnCandidate(manager, candidateId, caseworkerId, true);
-      await manager.query(
-        `UPDATE candidates
-            SET status = 'erased', display_name = NULL, external_ref = NULL, phone = NULL, groups = '{}', skills = '{}',
-                lat = NULL, lng = NULL, max_travel_km = NULL, availability = '[]', breaks = '[]',
-                accessibility_needs = '{}', consent_contact = false, revision = revision + 1,
-                erased_at = now(), updated_at = now()
-          WHERE id = $1`,
-        [candidateId],
-      );
-      await manager.query(
-        `WITH before AS (SELECT id, status FROM matches WHERE candidate_id = $1 FOR UPDATE),
-         recorded AS (
-           INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
-           SELECT id, status, 'withdrawn', 'system' FROM before WHERE status IN ('proposed', 'contacted', 'interested', 'interview'))
-         UPDATE matches m
-            SET status = CASE WHEN m.status IN ('proposed', 'contacted', 'interested', 'interview') THEN 'withdrawn' ELSE m.status END,
-                reasons = '[]', note = NULL, status_reason = NULL, redemption_code = NULL, updated_at = now()
-           FROM before WHERE m.id = before.id`,
-        [candidateId],
-      );
-      // Reasons written by a caseworker may say anything about the person: they go too.
-      await manager.query(`UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`, [candidateId]);
-      await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
-      await manager.query(
-        `UPDATE notifications
-            SET payload = jsonb_set(payload, '{matches}', COALESCE(
-                  (SELECT jsonb_agg(entry) FROM jsonb_array_elements(payload->'matches') AS entry
-                    WHERE entry->>'candidateId' IS DISTINCT FROM $1::text), '[]'::jsonb)),
-                candidate_ids = array_remove(candidate_ids, $1::uuid)
-          WHERE candidate_ids @> ARRAY[$1::uuid]`,
-        [candidateId],
-      );
-      // The stored response held the profile; the record stays, blanked, so that a retry of the original
-      // POST cannot register the person again: it now meets a different request hash and gets 409.
-      await manager.query(`UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`, [
-        candidateId,
-      ]);
+      await this.candidates.erase(manager, candidateId);
       tx.emit(outboxEvent('CandidateErased', { candidateId }));
     });
   }

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import type { EntityManager } from 'typeorm';
+
+/** Statuses of a match that erasure withdraws: the open ones (a proposed slot offer among them). */
+const OPEN_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
+
+/** The writes about one person that reach beyond the candidates table, kept here rather than in the API's handlers. */
+@Injectable()
+export class CandidateStore {
+  /**
+   * Consent withdrawn: blanks the profile to a tombstone (ids and timestamps only), withdraws open matches
+   * (recording the change) and erases their reasons and notes, cuts the person out of every notification,
+   * and blanks stored idempotent responses about them. In the caller's transaction (`manager`), which has
+   * already locked the candidate row and emits CandidateErased.
+   */
+  async erase(manager: EntityManager, candidateId: string): Promise<void> {
+    await manager.query(
+      `UPDATE candidates
+          SET status = 'erased', display_name = NULL, external_ref = NULL, phone = NULL, groups = '{}', skills = '{}',
+              lat = NULL, lng = NULL, max_travel_km = NULL, availability = '[]', breaks = '[]',
+              accessibility_needs = '{}', consent_contact = false, revision = revision + 1,
+              erased_at = now(), updated_at = now()
+        WHERE id = $1`,
+      [candidateId],
+    );
+    await manager.query(
+      `WITH before AS (SELECT id, status FROM matches WHERE candidate_id = $1 FOR UPDATE),
+       recorded AS (
+         INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
+         SELECT id, status, 'withdrawn', 'system' FROM before WHERE status = ANY($2::text[]))
+       UPDATE matches m
+          SET status = CASE WHEN m.status = ANY($2::text[]) THEN 'withdrawn' ELSE m.status END,
+              reasons = '[]', note = NULL, status_reason = NULL, redemption_code = NULL, updated_at = now()
+         FROM before WHERE m.id = before.id`,
+      [candidateId, OPEN_STATUSES],
+    );
+    // Reasons written by a caseworker may say anything about the person: they go too.
+    await manager.query(`UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`, [candidateId]);
+    await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
+    await manager.query(
+      `UPDATE notifications
+          SET payload = jsonb_set(payload, '{matches}', COALESCE(
+                (SELECT jsonb_agg(entry) FROM jsonb_array_elements(payload->'matches') AS entry
+                  WHERE entry->>'candidateId' IS DISTINCT FROM $1::text), '[]'::jsonb)),
+              candidate_ids = array_remove(candidate_ids, $1::uuid)
+        WHERE candidate_ids @> ARRAY[$1::uuid]`,
+      [candidateId],
+    );
+    // The stored response held the profile; the record stays, blanked, so that a retry of the original
+    // POST cannot register the person again: it now meets a different request hash and gets 409.
+    await manager.query(`UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`, [
+      candidateId,
+    ]);
+  }
+}
