@@ -12,6 +12,10 @@ export type SlotOfferStatus = (typeof SLOT_OFFER_STATUSES)[number];
 
 export type MatchStatus = JobMatchStatus | SlotOfferStatus;
 
+/** The stages of the follow-up funnel, in order: a match that reached one has passed those before it. */
+export const FUNNEL_STAGES = ['proposed', 'contacted', 'interested', 'interview', 'hired'] as const satisfies readonly JobMatchStatus[];
+export type FunnelStage = (typeof FUNNEL_STAGES)[number];
+
 /** The statuses a caseworker may set through the API. */
 export const CASEWORKER_SETTABLE_STATUSES = [
   'contacted',

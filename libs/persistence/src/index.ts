@@ -4,6 +4,7 @@ export * from './migrate';
 export * from './persistence.module';
 export * from './match-store';
 export * from './candidate-store';
+export * from './report-store';
 export * from './notification-store';
 export * from './idempotency-store';
 export * from './api-key-store';
