@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES } from '@huigong/domain';
+import { type MatchStatus, OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES, type SlotOfferStatus } from '@huigong/domain';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { OpeningEntity } from './entities/opening.entity';
@@ -8,6 +8,7 @@ import { SlotEntity } from './entities/slot.entity';
 /** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
+const REDEEMED: SlotOfferStatus = 'redeemed';
 
 export interface NewMatchRow {
   id: string;
@@ -409,6 +410,28 @@ export class MatchStore {
           ? ['slot_id', where.slotId]
           : ['candidate_id', where.candidateId];
     return manager.query(`SELECT id, candidate_id, opening_id, slot_id FROM matches WHERE ${column} = $1 AND status = 'proposed'`, [value]);
+  }
+
+  /** How many offers of a slot were made, and how many of them were redeemed: counts, never people. */
+  async offerSummary(manager: EntityManager, slotId: string): Promise<{ offered: number; redeemed: number }> {
+    // count(*) is a bigint, which pg hands over as text; an aggregate without GROUP BY is always one row.
+    const [row]: { offered: string; redeemed: string }[] = await manager.query(
+      `SELECT count(*) AS offered, count(*) FILTER (WHERE status = $2) AS redeemed FROM matches WHERE slot_id = $1`,
+      [slotId, REDEEMED],
+    );
+    return { offered: Number(row.offered), redeemed: Number(row.redeemed) };
+  }
+
+  /** Records a match's move from one status to another, by whom (and why), in the caller's transaction. */
+  async recordStatusChange(
+    manager: EntityManager,
+    change: { matchId: string; from: MatchStatus; to: MatchStatus; reason?: string | null; by: { kind: 'caseworker' | 'organization'; id: string } },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind, changed_by_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [change.matchId, change.from, change.to, change.reason ?? null, change.by.kind, change.by.id],
+    );
   }
 
   /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */

@@ -2,7 +2,6 @@ import type { AccessibilityFeature, SlotKind, TargetGroup } from '@huigong/domai
 import { SLOT_KINDS } from '@huigong/domain';
 import type { SlotEntity, SlotStatus } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { EntityManager } from 'typeorm';
 import { AccessibilityProperty, LocationDto, LocationProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
 import { SlotOfferTermsDto } from './slot.dto';
 
@@ -64,14 +63,6 @@ export class SlotView {
 
   @ApiProperty({ type: () => OfferSummary })
   offerSummary: OfferSummary;
-}
-
-export async function offerSummaryOf(manager: EntityManager, slotId: string): Promise<OfferSummary> {
-  const [row]: { offered: string; redeemed: string }[] = await manager.query(
-    `SELECT count(*) AS offered, count(*) FILTER (WHERE status = 'redeemed') AS redeemed FROM matches WHERE slot_id = $1`,
-    [slotId],
-  );
-  return { offered: Number(row.offered), redeemed: Number(row.redeemed) };
 }
 
 export function slotView(row: SlotEntity, offerSummary: OfferSummary = { offered: 0, redeemed: 0 }): SlotView {

@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoun
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { MatchEntity, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
+import { MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
 import { RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
-import { SlotView, offerSummaryOf, slotView } from './slot.view';
+import { SlotView, slotView } from './slot.view';
 
 const NOT_YOURS = 'None of your slots has this id.';
 
@@ -93,7 +93,10 @@ export class UpdateSlotCommand {
 @Injectable()
 @CommandHandler(UpdateSlotCommand)
 export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, SlotView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ organizationId, slotId, patch }: UpdateSlotCommand): Promise<SlotView> {
     return this.unitOfWork.run(async (tx) => {
@@ -116,7 +119,7 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
       row.revision += 1;
       const saved = await manager.save(row);
       tx.emit(outboxEvent('SlotUpdated', { slotId }));
-      return slotView(saved, await offerSummaryOf(manager, slotId));
+      return slotView(saved, await this.matches.offerSummary(manager, slotId));
     });
   }
 }
@@ -132,7 +135,10 @@ export class WithdrawSlotCommand {
 @Injectable()
 @CommandHandler(WithdrawSlotCommand)
 export class WithdrawSlotHandler implements ICommandHandler<WithdrawSlotCommand, SlotView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ organizationId, slotId }: WithdrawSlotCommand): Promise<SlotView> {
     return this.unitOfWork.run(async (tx) => {
@@ -145,7 +151,7 @@ export class WithdrawSlotHandler implements ICommandHandler<WithdrawSlotCommand,
         await manager.save(row);
         tx.emit(outboxEvent('SlotWithdrawn', { slotId }));
       }
-      return slotView(row, await offerSummaryOf(manager, slotId));
+      return slotView(row, await this.matches.offerSummary(manager, slotId));
     });
   }
 }
@@ -177,7 +183,10 @@ export class RedeemOfferCommand {
 @Injectable()
 @CommandHandler(RedeemOfferCommand)
 export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, RedemptionView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
     return this.unitOfWork.run(async (tx) => {
@@ -189,11 +198,7 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
       });
       if (match === null) throw new NotFoundException('No offer of this slot has that code.');
       if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
-      await manager.query(
-        `INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind, changed_by_id)
-         VALUES ($1, 'proposed', 'redeemed', 'organization', $2)`,
-        [match.id, organizationId],
-      );
+      await this.matches.recordStatusChange(manager, { matchId: match.id, from: 'proposed', to: 'redeemed', by: { kind: 'organization', id: organizationId } });
       match.status = 'redeemed';
       const saved = await manager.save(match);
       tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));
@@ -210,6 +215,7 @@ export class SlotsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly dataSource: DataSource,
+    private readonly matches: MatchStore,
   ) {}
 
   @Post()
@@ -228,7 +234,7 @@ export class SlotsController {
   @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string): Promise<SlotView> {
     const row = await loadOwnSlot(this.dataSource.manager, id, caller.organizationId);
-    return slotView(row, await offerSummaryOf(this.dataSource.manager, id));
+    return slotView(row, await this.matches.offerSummary(this.dataSource.manager, id));
   }
 
   @Patch(':id')
