@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Injectable, NotFoundException, Par
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMatchStatus, canCaseworkerMoveJobMatch } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { MatchEntity } from '@huigong/persistence';
+import { MatchEntity, MatchStore } from '@huigong/persistence';
 import { CurrentPrincipal, MaxCodePoints, OptionalNotNull, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString } from 'class-validator';
@@ -77,7 +77,10 @@ export class RecordMatchOutcomeCommand {
 @Injectable()
 @CommandHandler(RecordMatchOutcomeCommand)
 export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOutcomeCommand, MatchView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ caseworkerId, matchId, input }: RecordMatchOutcomeCommand): Promise<MatchView> {
     // `reason: null` passes @IsOptional: it is no reason either (and has no trim()).
@@ -94,11 +97,13 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
       if (!canCaseworkerMoveJobMatch(match.status as JobMatchStatus, input.status)) {
         throw new ConflictException(`A match that is ${match.status} cannot become ${input.status}.`);
       }
-      await manager.query(
-        `INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind, changed_by_id)
-         VALUES ($1, $2, $3, $4, 'caseworker', $5)`,
-        [match.id, match.status, input.status, input.reason?.trim() ?? null, caseworkerId],
-      );
+      await this.matches.recordStatusChange(manager, {
+        matchId: match.id,
+        from: match.status,
+        to: input.status,
+        reason: input.reason?.trim() ?? null,
+        by: { kind: 'caseworker', id: caseworkerId },
+      });
       match.status = input.status;
       match.statusReason = input.reason?.trim() ?? null;
       if (input.note !== undefined) match.note = input.note;
