@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
 import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
-import { CandidateStore, MatchStore, PersistenceModule, ReportStore } from '@huigong/persistence';
+import { CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore } from '@huigong/persistence';
 import { ApiExceptionFilter, ApiKeyGuard, ApiValidationPipe, AppConfigModule, type AppConfig, IdempotencyInterceptor } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
@@ -70,6 +70,7 @@ export class ApiModule {
         CandidateStore,
         MatchStore,
         ReportStore,
+        NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         // The rate limit (RATE_LIMIT_PER_MINUTE; none at 0 or off) after the key guard, since global guards run in

@@ -35,6 +35,30 @@ export interface NewNotification {
 }
 
 /** The ways, besides the inbox, that a notification can go out. */
+/** A delivery as an admin sees it: where it was going and what happened, never the payload. */
+export interface DeliveryRow {
+  deliveryId: string;
+  notificationId: string;
+  type: string;
+  channel: string;
+  recipientKind: string;
+  recipientId: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A notification in its recipient's inbox. */
+export interface InboxRow {
+  id: string;
+  type: string;
+  createdAt: Date;
+  payload: Record<string, unknown>;
+}
+
 export const DELIVERY_CHANNELS = ['webhook', 'worker_gateway', 'email'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
@@ -285,5 +309,79 @@ export class NotificationStore {
   async disableWebhook(kind: NotificationRecipientKind, id: string): Promise<void> {
     if (kind === 'candidate') return;
     await this.dataSource.query(`UPDATE ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} SET webhook_disabled_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Makes a dead or switched-off delivery pending again (a new series of attempts), in the caller's
+   * transaction; false when there is no such delivery. Replaying after a 410 means the receiver is back:
+   * the webhook it was going to is switched on again.
+   */
+  async replayDelivery(manager: EntityManager, deliveryId: string): Promise<boolean> {
+    const rows: { id: string }[] = await manager
+      .query(
+        `UPDATE notification_deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = now()
+          WHERE id = $1 AND status IN ('dead', 'disabled') RETURNING id`,
+        [deliveryId],
+      )
+      .then((result: [{ id: string }[], number]) => result[0]);
+    if (rows.length === 0) return false;
+    await manager.query(
+      `UPDATE caseworkers SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'caseworker')`,
+      [deliveryId],
+    );
+    await manager.query(
+      `UPDATE organizations SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'organization')`,
+      [deliveryId],
+    );
+    return true;
+  }
+
+  /** Deliveries in this status, the last 500, most recently changed first: where each was going and what happened, never the payload. */
+  async deliveries(filter: { status: string }): Promise<DeliveryRow[]> {
+    const rows: {
+      id: string;
+      notification_id: string;
+      type: string;
+      channel: string;
+      recipient_kind: string;
+      recipient_id: string;
+      status: string;
+      attempts: number;
+      last_status_code: number | null;
+      last_error: string | null;
+      created_at: Date;
+      updated_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT d.id, d.notification_id, n.type, d.channel, n.recipient_kind, n.recipient_id, d.status, d.attempts,
+              d.last_status_code, d.last_error, d.created_at, d.updated_at
+         FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.status = $1 ORDER BY d.updated_at DESC LIMIT 500`,
+      [filter.status],
+    );
+    return rows.map((row) => ({
+      deliveryId: row.id,
+      notificationId: row.notification_id,
+      type: row.type,
+      channel: row.channel,
+      recipientKind: row.recipient_kind,
+      recipientId: row.recipient_id,
+      status: row.status,
+      attempts: row.attempts,
+      lastStatusCode: row.last_status_code ?? null,
+      lastError: row.last_error ?? null,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  /** The notifications of one recipient, newest first. */
+  async inbox(filter: { recipientKind: NotificationRecipientKind; recipientId: string; limit: number }): Promise<InboxRow[]> {
+    const rows: { id: string; type: string; created_at: Date; payload: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT id, type, created_at, payload FROM notifications
+        WHERE recipient_kind = $1 AND recipient_id = $2
+        ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [filter.recipientKind, filter.recipientId, filter.limit],
+    );
+    return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payload: row.payload }));
   }
 }

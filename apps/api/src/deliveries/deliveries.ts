@@ -1,11 +1,10 @@
 import { Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { DELIVERY_CHANNELS, NOTIFICATION_RECIPIENT_KINDS, NOTIFICATION_TYPES } from '@huigong/persistence';
+import { DELIVERY_CHANNELS, NOTIFICATION_RECIPIENT_KINDS, NOTIFICATION_TYPES, NotificationStore } from '@huigong/persistence';
 import { Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, OPTIONAL_JSON_BODY, QUERY } from '../docs/operation';
 
@@ -75,28 +74,16 @@ export class ReplayDeliveryCommand {
 @Injectable()
 @CommandHandler(ReplayDeliveryCommand)
 export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryCommand, { deliveryId: string; status: 'pending' }> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly notifications: NotificationStore,
+  ) {}
 
   execute({ deliveryId }: ReplayDeliveryCommand): Promise<{ deliveryId: string; status: 'pending' }> {
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
-      const rows: { id: string }[] = await manager
-        .query(
-          `UPDATE notification_deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = now()
-          WHERE id = $1 AND status IN ('dead', 'disabled') RETURNING id`,
-          [deliveryId],
-        )
-        .then((result: [{ id: string }[], number]) => result[0]);
-      if (rows.length === 0) throw new NotFoundException(`No dead delivery ${deliveryId}.`);
-      // Replaying after a 410 means the receiver is back: its webhook is switched on again.
-      await manager.query(
-        `UPDATE caseworkers SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'caseworker')`,
-        [deliveryId],
-      );
-      await manager.query(
-        `UPDATE organizations SET webhook_disabled_at = NULL WHERE id = (SELECT n.recipient_id FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 AND d.channel = 'webhook' AND n.recipient_kind = 'organization')`,
-        [deliveryId],
-      );
+      // Replaying after a 410 means the receiver is back: the store switches its webhook on again.
+      if (!(await this.notifications.replayDelivery(manager, deliveryId))) throw new NotFoundException(`No dead delivery ${deliveryId}.`);
       tx.emit(outboxEvent('DeliveryRequested', { deliveryId }));
       return { deliveryId, status: 'pending' as const };
     });
@@ -110,7 +97,7 @@ export class ReplayDeliveryHandler implements ICommandHandler<ReplayDeliveryComm
 @Roles('admin')
 export class DeliveriesController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly notifications: NotificationStore,
     private readonly commands: CommandBus,
   ) {}
 
@@ -119,27 +106,8 @@ export class DeliveriesController {
   @ApiOkResponse({ type: DeliveryView, isArray: true })
   @ApiErrors(QUERY)
   async list(@Query() query: DeliveriesQueryDto): Promise<DeliveryView[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT d.id, d.notification_id, n.type, d.channel, n.recipient_kind, n.recipient_id, d.status, d.attempts,
-              d.last_status_code, d.last_error, d.created_at, d.updated_at
-         FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE d.status = $1 ORDER BY d.updated_at DESC LIMIT 500`,
-      [query.status ?? 'dead'],
-    );
-    return rows.map((row) => ({
-      deliveryId: row.id as string,
-      notificationId: row.notification_id as string,
-      type: row.type as string,
-      channel: row.channel as string,
-      recipientKind: row.recipient_kind as string,
-      recipientId: row.recipient_id as string,
-      status: row.status as string,
-      attempts: row.attempts as number,
-      lastStatusCode: (row.last_status_code as number | null) ?? null,
-      lastError: (row.last_error as string | null) ?? null,
-      createdAt: (row.created_at as Date).toISOString(),
-      updatedAt: (row.updated_at as Date).toISOString(),
-    }));
+    const rows = await this.notifications.deliveries({ status: query.status ?? 'dead' });
+    return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() }));
   }
 
   @Post(':id/replay')

@@ -1,10 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { NOTIFICATION_TYPES } from '@huigong/persistence';
+import { NOTIFICATION_TYPES, NotificationStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 export class InboxQueryDto {
@@ -45,7 +44,7 @@ export class InboxEntry {
 @Controller('v1/inbox')
 @Roles('employer', 'merchant', 'caseworker')
 export class InboxController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly notifications: NotificationStore) {}
 
   @Get()
   @ApiOperation({ summary: 'Your inbox', description: 'Notifications delivered to the caller, newest first.' })
@@ -54,17 +53,12 @@ export class InboxController {
   async list(@CurrentPrincipal() caller: Principal, @Query() query: InboxQueryDto): Promise<InboxEntry[]> {
     const recipient =
       caller.role === 'caseworker'
-        ? { kind: 'caseworker', id: caller.caseworkerId }
+        ? { kind: 'caseworker' as const, id: caller.caseworkerId }
         : caller.role === 'admin'
           ? undefined
-          : { kind: 'organization', id: caller.organizationId };
+          : { kind: 'organization' as const, id: caller.organizationId };
     if (recipient === undefined) return [];
-    const rows: { id: string; type: string; created_at: Date; payload: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT id, type, created_at, payload FROM notifications
-        WHERE recipient_kind = $1 AND recipient_id = $2
-        ORDER BY created_at DESC, id DESC LIMIT $3`,
-      [recipient.kind, recipient.id, query.limit ?? 100],
-    );
-    return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at.toISOString(), payload: row.payload }));
+    const rows = await this.notifications.inbox({ recipientKind: recipient.kind, recipientId: recipient.id, limit: query.limit ?? 100 });
+    return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
   }
 }
