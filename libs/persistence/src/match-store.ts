@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type MatchStatus, OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES, type SlotOfferStatus } from '@huigong/domain';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
+import { MatchEntity } from './entities/match.entity';
 import { OpeningEntity } from './entities/opening.entity';
 import { SlotEntity } from './entities/slot.entity';
 
@@ -9,6 +10,7 @@ import { SlotEntity } from './entities/slot.entity';
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
 const REDEEMED: SlotOfferStatus = 'redeemed';
+const WITHDRAWN: MatchStatus = 'withdrawn';
 
 export interface NewMatchRow {
   id: string;
@@ -36,6 +38,19 @@ export interface CandidateHistory {
   openSlotOfferIds: Set<string>;
   /** Their proposed matches (job matches and slot offers), to re-check against a changed profile. */
   proposed: { id: string; openingId: string | null; slotId: string | null }[];
+}
+
+/** One of a caseworker's candidates matched to an offer, with the offer it belongs to. */
+export interface CandidateListRow {
+  kind: 'opening' | 'slot';
+  offerId: string;
+  title: string;
+  matchId: string;
+  candidateId: string;
+  displayName: string;
+  score: number;
+  reasons: unknown[];
+  status: MatchStatus;
 }
 
 /** What a withdrawal ended: the offers that have room again, and the people whose caps do. */
@@ -432,6 +447,56 @@ export class MatchStore {
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [change.matchId, change.from, change.to, change.reason ?? null, change.by.kind, change.by.id],
     );
+  }
+
+  /**
+   * A caseworker's own candidates per offer, best first: the offer with the newest match first, then by
+   * score. Withdrawn matches and erased (or inactive) people are left out.
+   */
+  async candidateLists(filter: { caseworkerId: string }): Promise<CandidateListRow[]> {
+    const rows: {
+      kind: 'opening' | 'slot';
+      offer_id: string;
+      title: string;
+      match_id: string;
+      candidate_id: string;
+      display_name: string;
+      score: number;
+      reasons: unknown[];
+      status: MatchStatus;
+    }[] = await this.dataSource.query(
+      `SELECT m.offer_kind AS kind, COALESCE(m.opening_id, m.slot_id) AS offer_id, COALESCE(o.title, s.title) AS title,
+              m.id AS match_id, m.candidate_id, c.display_name, m.score, m.reasons, m.status
+         FROM matches m
+         JOIN candidates c ON c.id = m.candidate_id AND c.status = 'active'
+         LEFT JOIN openings o ON o.id = m.opening_id
+         LEFT JOIN slots s ON s.id = m.slot_id
+        WHERE m.caseworker_id = $1 AND m.status <> $2
+        ORDER BY max(m.created_at) OVER (PARTITION BY COALESCE(m.opening_id, m.slot_id)) DESC,
+                 COALESCE(m.opening_id, m.slot_id), m.score DESC, m.id`,
+      [filter.caseworkerId, WITHDRAWN],
+    );
+    return rows.map((row) => ({
+      kind: row.kind,
+      offerId: row.offer_id,
+      title: row.title,
+      matchId: row.match_id,
+      candidateId: row.candidate_id,
+      displayName: row.display_name,
+      score: row.score,
+      reasons: row.reasons,
+      status: row.status,
+    }));
+  }
+
+  /** For explaining a match, read now outside any transaction: this person's match with this opening, if any. */
+  jobMatchOf(candidateId: string, openingId: string): Promise<MatchEntity | null> {
+    return this.dataSource.manager.findOneBy(MatchEntity, { openingId, candidateId });
+  }
+
+  /** For explaining an offer, read now outside any transaction: this person's latest offer of this slot, if any. */
+  latestSlotOfferOf(candidateId: string, slotId: string): Promise<MatchEntity | null> {
+    return this.dataSource.manager.findOne(MatchEntity, { where: { slotId, candidateId }, order: { createdAt: 'DESC' } });
   }
 
   /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */

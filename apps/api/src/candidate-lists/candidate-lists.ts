@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
+import { MatchStore } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { MATCH_STATUSES } from '../common/match-status';
 import { ApiKeyAuth } from '../docs/operation';
 import { unionRef } from '../docs/tagged-unions';
@@ -42,25 +42,13 @@ export class CandidateListView {
   matches: CandidateListEntry[];
 }
 
-interface Row {
-  kind: 'opening' | 'slot';
-  offer_id: string;
-  title: string;
-  match_id: string;
-  candidate_id: string;
-  display_name: string;
-  score: number;
-  reasons: unknown[];
-  status: string;
-}
-
 /** A caseworker's own candidates, per offer, best first. Withdrawn matches and erased people are left out. */
 @ApiTags('matches')
 @ApiKeyAuth('caseworker')
 @Controller('v1/candidate-lists')
 @Roles('caseworker')
 export class CandidateListsController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly matches: MatchStore) {}
 
   @Get()
   @ApiOperation({
@@ -69,29 +57,18 @@ export class CandidateListsController {
   })
   @ApiOkResponse({ type: CandidateListView, isArray: true })
   async list(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>): Promise<CandidateListView[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT m.offer_kind AS kind, COALESCE(m.opening_id, m.slot_id) AS offer_id, COALESCE(o.title, s.title) AS title,
-              m.id AS match_id, m.candidate_id, c.display_name, m.score, m.reasons, m.status
-         FROM matches m
-         JOIN candidates c ON c.id = m.candidate_id AND c.status = 'active'
-         LEFT JOIN openings o ON o.id = m.opening_id
-         LEFT JOIN slots s ON s.id = m.slot_id
-        WHERE m.caseworker_id = $1 AND m.status <> 'withdrawn'
-        ORDER BY max(m.created_at) OVER (PARTITION BY COALESCE(m.opening_id, m.slot_id)) DESC,
-                 COALESCE(m.opening_id, m.slot_id), m.score DESC, m.id`,
-      [caller.caseworkerId],
-    );
+    const rows = await this.matches.candidateLists({ caseworkerId: caller.caseworkerId });
     const lists = new Map<string, CandidateListView>();
     for (const row of rows) {
-      let list = lists.get(row.offer_id);
+      let list = lists.get(row.offerId);
       if (list === undefined) {
-        list = { kind: row.kind, offerId: row.offer_id, title: row.title, matches: [] };
-        lists.set(row.offer_id, list);
+        list = { kind: row.kind, offerId: row.offerId, title: row.title, matches: [] };
+        lists.set(row.offerId, list);
       }
       list.matches.push({
-        matchId: row.match_id,
-        candidateId: row.candidate_id,
-        displayName: row.display_name,
+        matchId: row.matchId,
+        candidateId: row.candidateId,
+        displayName: row.displayName,
         score: row.score,
         reasons: row.reasons,
         status: row.status,
