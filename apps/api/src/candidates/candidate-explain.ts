@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '@huigong/platform';
 import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
-import { type CandidateEntity, MatchEntity, MatchStore, OpeningEntity, SlotEntity, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
+import { type CandidateEntity, type MatchEntity, MatchStore, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { MATCH_STATUSES } from '../common/match-status';
@@ -71,10 +71,10 @@ export class CandidateExplainer {
     const now = new Date();
     const profile = candidateProfile(candidate);
     if (query.openingId !== undefined) {
-      const opening = await this.dataSource.getRepository(OpeningEntity).findOneBy({ id: query.openingId });
+      const opening = await this.matches.opening(this.dataSource.manager, query.openingId);
       if (opening === null) throw new NotFoundException(`No opening ${query.openingId}.`);
       const rules = checkOpening(profile, openingOffer(opening, now.getTime()));
-      const match = await this.dataSource.getRepository(MatchEntity).findOneBy({ openingId: opening.id, candidateId: candidate.id });
+      const match = await this.matches.jobMatchOf(candidate.id, opening.id);
       const counts = await this.matches.openJobMatchCounts(candidate.id, opening.id);
       const max = DEFAULT_MATCHING_POLICY.maxOpenJobMatchesPerPerson;
       const size = shortlistSize(opening.positions);
@@ -84,13 +84,11 @@ export class CandidateExplainer {
       ];
       return this.view(candidate.id, 'opening', opening.id, rules, caps, match);
     }
-    const slot = await this.dataSource.getRepository(SlotEntity).findOneBy({ id: query.slotId });
+    // Exactly one of openingId and slotId was given (checked above), and it is not openingId.
+    const slot = await this.matches.slot(this.dataSource.manager, query.slotId as string);
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
     const rules = checkSlot(profile, slotOffer(slot, now.getTime()));
-    const match = await this.dataSource.getRepository(MatchEntity).findOne({
-      where: { slotId: slot.id, candidateId: candidate.id },
-      order: { createdAt: 'DESC' },
-    });
+    const match = await this.matches.latestSlotOfferOf(candidate.id, slot.id);
     const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);
     const caps: CapCheck[] = [{ rule: 'slot_offers', pass: openOffers < limit, openOffers, limit }];
