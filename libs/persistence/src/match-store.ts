@@ -499,6 +499,16 @@ export class MatchStore {
     return this.dataSource.manager.findOne(MatchEntity, { where: { slotId, candidateId }, order: { createdAt: 'DESC' } });
   }
 
+  /** How many matches of an opening are in each status (statuses none is in are absent): counts, never people. */
+  async statusCountsOf(manager: EntityManager, openingId: string): Promise<{ status: MatchStatus; count: number }[]> {
+    // count(*) is a bigint, which pg hands over as text.
+    const rows: { status: MatchStatus; count: string }[] = await manager.query(
+      `SELECT status, count(*) AS count FROM matches WHERE opening_id = $1 GROUP BY status`,
+      [openingId],
+    );
+    return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+  }
+
   /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */
   async expireSlotOffers(): Promise<string[]> {
     const rows: { slot_id: string }[] = await this.dataSource.query(

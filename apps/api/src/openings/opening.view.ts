@@ -1,7 +1,6 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import type { OpeningEntity, OpeningStatus } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { EntityManager } from 'typeorm';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
 
 const COUNT = { type: 'integer', minimum: 0 } as const;
@@ -94,13 +93,10 @@ const emptySummary = (): MatchSummary => ({
   withdrawn: 0,
 });
 
-export async function matchSummaryOf(manager: EntityManager, openingId: string): Promise<MatchSummary> {
-  const rows: { status: keyof MatchSummary; count: string }[] = await manager.query(
-    `SELECT status, count(*) AS count FROM matches WHERE opening_id = $1 GROUP BY status`,
-    [openingId],
-  );
+/** The summary of an opening's matches, from its counts per status (MatchStore.statusCountsOf). */
+export function matchSummaryOf(counts: readonly { status: string; count: number }[]): MatchSummary {
   const summary = emptySummary();
-  for (const row of rows) if (row.status in summary) summary[row.status] = Number(row.count);
+  for (const row of counts) if (row.status in summary) summary[row.status as keyof MatchSummary] = row.count;
   return summary;
 }
 

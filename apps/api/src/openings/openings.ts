@@ -2,7 +2,7 @@ import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoun
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { OpeningEntity } from '@huigong/persistence';
+import { MatchStore, OpeningEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -81,7 +81,10 @@ export class UpdateOpeningCommand {
 @Injectable()
 @CommandHandler(UpdateOpeningCommand)
 export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningCommand, OpeningView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ organizationId, openingId, patch }: UpdateOpeningCommand): Promise<OpeningView> {
     return this.unitOfWork.run(async (tx) => {
@@ -103,7 +106,7 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
       row.revision += 1;
       const saved = await manager.save(row);
       tx.emit(outboxEvent('OpeningUpdated', { openingId }));
-      return openingView(saved, await matchSummaryOf(manager, openingId));
+      return openingView(saved, matchSummaryOf(await this.matches.statusCountsOf(manager, openingId)));
     });
   }
 }
@@ -119,7 +122,10 @@ export class CloseOpeningCommand {
 @Injectable()
 @CommandHandler(CloseOpeningCommand)
 export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand, OpeningView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
 
   execute({ organizationId, openingId }: CloseOpeningCommand): Promise<OpeningView> {
     return this.unitOfWork.run(async (tx) => {
@@ -132,7 +138,7 @@ export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand,
         await manager.save(row);
         tx.emit(outboxEvent('OpeningClosed', { openingId }));
       }
-      return openingView(row, await matchSummaryOf(manager, openingId));
+      return openingView(row, matchSummaryOf(await this.matches.statusCountsOf(manager, openingId)));
     });
   }
 }
@@ -145,6 +151,7 @@ export class OpeningsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly dataSource: DataSource,
+    private readonly matches: MatchStore,
   ) {}
 
   @Post()
@@ -164,7 +171,7 @@ export class OpeningsController {
   @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'employer'>, @Param('id', uuidParam()) id: string): Promise<OpeningView> {
     const row = await loadOwnOpening(this.dataSource.manager, id, caller.organizationId);
-    return openingView(row, await matchSummaryOf(this.dataSource.manager, id));
+    return openingView(row, matchSummaryOf(await this.matches.statusCountsOf(this.dataSource.manager, id)));
   }
 
   @Patch(':id')
