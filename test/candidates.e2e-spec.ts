@@ -330,20 +330,25 @@ describe('candidates', () => {
         expect(view.body).toMatchObject({ ...expected, externalRef: `${batch}-${n}`, accessibilityNeeds: [] });
       }
 
-      // One CandidateRegistered per accepted candidate, carrying only its id.
+      // The matcher hears of them in chunks: CandidatesImported events of at most 1,000 ids each, carrying
+      // only the ids, naming every accepted candidate exactly once and nobody else.
       const { rows: events } = await world.db.query(
-        `SELECT count(*)::int AS events, count(DISTINCT o.payload->>'candidateId')::int AS candidates,
-                count(*) FILTER (WHERE o.payload - 'candidateId' <> '{}'::jsonb)::int AS with_more
-           FROM outbox_events o JOIN candidates c ON c.id = (o.payload->>'candidateId')::uuid
-          WHERE o.event_name = 'CandidateRegistered' AND c.caseworker_id = $1`,
+        `SELECT o.id, jsonb_array_length(o.payload->'candidateIds')::int AS ids, (o.payload - 'candidateIds' = '{}'::jsonb) AS ids_only
+           FROM outbox_events o
+          WHERE o.event_name = 'CandidatesImported'
+            AND EXISTS (SELECT 1 FROM candidates c WHERE c.id = (o.payload->'candidateIds'->>0)::uuid AND c.caseworker_id = $1)`,
         [caseworker.id],
       );
-      expect(events).toEqual([{ events: 20_000, candidates: 20_000, with_more: 0 }]);
-      const { rows: orphans } = await world.db.query(
-        `SELECT count(*)::int AS n FROM outbox_events o LEFT JOIN candidates c ON c.id = (o.payload->>'candidateId')::uuid
-          WHERE o.event_name = 'CandidateRegistered' AND c.id IS NULL`,
+      expect(events).toHaveLength(20);
+      expect(events.every((event) => event.ids === 1_000 && event.ids_only === true)).toBe(true);
+      const { rows: named } = await world.db.query(
+        `SELECT count(*)::int AS names, count(DISTINCT c.id)::int AS candidates, count(*) FILTER (WHERE c.caseworker_id IS DISTINCT FROM $2)::int AS others
+           FROM outbox_events o CROSS JOIN jsonb_array_elements_text(o.payload->'candidateIds') AS named(id)
+           LEFT JOIN candidates c ON c.id = named.id::uuid
+          WHERE o.id = ANY($1)`,
+        [events.map((event) => event.id), caseworker.id],
       );
-      expect(orphans[0].n).toBe(0);
+      expect(named).toEqual([{ names: 20_000, candidates: 20_000, others: 0 }]);
     });
     it('refuses a single candidate without consent or location with 400 naming the field (the rule bulk lines share)', async () => {
       const caseworker = await aCaseworker('single');
@@ -590,11 +595,13 @@ describe('candidates', () => {
       expect(racing.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
       expect(await activeCandidatesOf(caseworker.id)).toBe(100);
       const { rows: events } = await world.db.query(
-        `SELECT count(*)::int AS n FROM outbox_events o JOIN candidates c ON c.id = (o.payload->>'candidateId')::uuid
-          WHERE o.event_name = 'CandidateRegistered' AND c.caseworker_id = $1`,
+        `SELECT count(*)::int AS n, count(DISTINCT c.id)::int AS candidates
+           FROM outbox_events o CROSS JOIN jsonb_array_elements_text(o.payload->'candidateIds') AS named(id)
+           JOIN candidates c ON c.id = named.id::uuid
+          WHERE o.event_name = 'CandidatesImported' AND c.caseworker_id = $1`,
         [caseworker.id],
       );
-      expect(events[0].n).toBe(100);
+      expect(events[0]).toEqual({ n: 100, candidates: 100 });
     });
   });
 

@@ -352,6 +352,90 @@ describe('matching: the scenarios of the brief', () => {
     expect(why.match).toBeNull();
   });
 
+  it('a registry imported in bulk is matched offer-side to the offers waiting: the nearest who fit, nobody who does not', async () => {
+    const employer = await organization('employer', 'Baise import employer');
+    const canteen = await organization('merchant', 'Baise import canteen');
+    const desk = await caseworker('Baise import desk');
+    // In Baise, far from every other test's people: only the imported can fit.
+    const BAISE = { lat: 23.9025, lng: 106.6186 };
+    const openings: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const opening = anOpening({
+        title: `Import job ${i}`,
+        targetGroups: ['laid_off'],
+        accessibilityFeatures: [],
+        positions: 2,
+        location: BAISE,
+        radiusKm: 10,
+      });
+      openings.push((await api.http.post('/v1/openings').set(bearer(employer)).send(opening).expect(201)).body.id);
+    }
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(canteen))
+        .send(aSlot({ title: 'Import lunch', eligibleGroups: ['sanitation'], capacity: 3, location: BAISE }))
+        .expect(201)
+    ).body.id;
+    await drained();
+
+    // 30 laid-off workers 0.3 km apart going north (alike but for distance: the nearest score best), 6
+    // beyond the openings' 10 km, 10 sanitation workers on lunch near the canteen, and 1,154 people whom
+    // nothing fits: 1,200 lines, two CandidatesImported events.
+    const north = (km: number) => ({ lat: BAISE.lat + km / 111.2, lng: BAISE.lng });
+    const people = [
+      ...Array.from({ length: 30 }, (_, i) => ({ ref: `IMP-LAID-${i}`, groups: ['laid_off'], location: north(0.3 * (i + 1)) })),
+      ...Array.from({ length: 6 }, (_, i) => ({ ref: `IMP-FAR-${i}`, groups: ['laid_off'], location: north(12 + i) })),
+      ...Array.from({ length: 10 }, (_, i) => ({ ref: `IMP-SAN-${i}`, groups: ['sanitation'], location: north(0.1 * (i + 1)) })),
+      ...Array.from({ length: 1_154 }, (_, i) => ({ ref: `IMP-OTHER-${i}`, groups: ['union_member'], location: north(0.001 * i) })),
+    ];
+    const lines = people.map(({ ref, groups, location }) =>
+      JSON.stringify(
+        aCandidate({
+          displayName: ref,
+          externalRef: ref,
+          groups,
+          location,
+          maxTravelKm: 30,
+          availability: weekdays('08:00', '16:00'),
+          breaks: weekdays('13:00', '14:00'),
+        }),
+      ),
+    );
+    const imported = await api.http
+      .post('/v1/candidates/bulk')
+      .set(bearer(desk))
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines.join('\n'))
+      .expect(200);
+    expect(imported.body).toEqual({ accepted: 1_200, rejected: [] });
+    await drained();
+
+    const { rows } = await world.db.query(
+      `SELECT c.external_ref AS ref, m.opening_id, m.slot_id FROM matches m JOIN candidates c ON c.id = m.candidate_id
+        WHERE m.opening_id = ANY($1) OR m.slot_id = $2`,
+      [openings, slot],
+    );
+    // Each opening's shortlist of 10 holds the 10 nearest laid-off workers within its radius.
+    const nearest = Array.from({ length: 10 }, (_, i) => `IMP-LAID-${i}`).sort();
+    for (const opening of openings) {
+      expect(
+        rows
+          .filter((row) => row.opening_id === opening)
+          .map((row) => row.ref as string)
+          .sort(),
+      ).toEqual(nearest);
+    }
+    // The canteen's 2 x 3 offers go to sanitation workers; nobody else is offered anything.
+    const offered = rows.filter((row) => row.slot_id === slot).map((row) => row.ref as string);
+    expect(offered).toHaveLength(6);
+    expect(offered.every((ref) => ref.startsWith('IMP-SAN-'))).toBe(true);
+    const { rows: others } = await world.db.query(
+      `SELECT count(*)::int AS n FROM matches m JOIN candidates c ON c.id = m.candidate_id WHERE c.external_ref LIKE 'IMP-OTHER-%' OR c.external_ref LIKE 'IMP-FAR-%'`,
+    );
+    expect(others[0].n).toBe(0);
+  });
+
   it('handles each event once: MatchesProposed is emitted once per offer and batch', async () => {
     await drained();
     const { rows } = await world.db.query(
@@ -421,6 +505,58 @@ describe('matching: two matchers competing for one queue', () => {
     expect(perPerson.every((row) => row.open <= 6)).toBe(true);
     // Two positions: a shortlist of max(10, 3 x 2) = 10, never more.
     expect(overfull).toEqual([]);
+    expect(doubled).toEqual([]);
+  });
+
+  it('fills every opening when imports and openings arrive at once on two matchers, within every cap', async () => {
+    const employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Import fair', kind: 'employer' }).expect(201)).body.apiKey;
+    const worker = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Import fair desk' }).expect(201)).body.apiKey;
+    // Veterans only: the earlier test's rural migrants fit none of these openings.
+    const chunk = (label: string) =>
+      Array.from({ length: 400 }, (_, i) =>
+        JSON.stringify(aCandidate({ displayName: `${label} ${i}`, groups: ['veteran'], availability: weekdays('07:00', '19:00') })),
+      ).join('\n');
+    const openings: Promise<string>[] = [];
+    const imports: Promise<unknown>[] = [];
+    for (let i = 0; i < 3; i++) {
+      imports.push(
+        api.http
+          .post('/v1/candidates/bulk')
+          .set(bearer(worker))
+          .set('Content-Type', 'application/x-ndjson')
+          .send(chunk(`Import ${i}`))
+          .expect(200),
+      );
+      for (let j = 0; j < 4; j++) {
+        openings.push(
+          api.http
+            .post('/v1/openings')
+            .set(bearer(employer))
+            .send(anOpening({ title: `Import fair job ${i}-${j}`, targetGroups: ['veteran'], accessibilityFeatures: [], positions: 2 }))
+            .expect(201)
+            .then((response) => response.body.id as string),
+        );
+      }
+    }
+    const ids = await Promise.all(openings);
+    await Promise.all(imports);
+    await matcherCaughtUp(world, 30_000);
+
+    // 12 openings x 10 places, 1,200 people who fit them all: every shortlist fills, whichever matcher
+    // learned of the people or the opening first.
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query(`SELECT opening_id, count(*)::int AS open FROM matches WHERE opening_id = ANY($1) GROUP BY opening_id`, [ids]);
+        return rows.length === 12 && rows.every((row) => row.open === 10) ? rows : undefined;
+      },
+      30_000,
+      'every opening to fill its shortlist',
+    );
+    const { rows: perPerson } = await world.db.query(
+      `SELECT max(n)::int AS most FROM (SELECT count(*) AS n FROM matches WHERE status = 'proposed' GROUP BY candidate_id) t`,
+    );
+    const { rows: doubled } = await world.db.query(`SELECT opening_id, candidate_id FROM matches GROUP BY 1, 2 HAVING count(*) > 1`);
+    expect(perPerson[0].most).toBeLessThanOrEqual(6);
     expect(doubled).toEqual([]);
   });
 });

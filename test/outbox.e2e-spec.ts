@@ -275,12 +275,16 @@ describe('outbox: Redis stopped during writes and started again', () => {
       { event: 'CandidateUpdated', payload: { candidateId: firstCandidate } },
     ];
     const whileDown = await outboxRows(world);
-    expect(whileDown).toHaveLength(8 + 8 + 20 + 1 + 1);
+    // The import's 20 people are one CandidatesImported event.
+    expect(whileDown).toHaveLength(8 + 8 + 1 + 1 + 1);
     expect(whileDown.filter((row) => row.published_at !== null).map((row) => row.id)).toEqual([]);
     const stored = whileDown.map((row) => ({ event: row.event_name, payload: row.payload }));
     for (const expected of expectedPayloads) expect(stored).toContainEqual(expected);
     const { rows: bulkRows } = await world.db.query(`SELECT count(*)::int AS n FROM candidates WHERE external_ref LIKE 'DOWN-%'`);
-    expect(whileDown.filter((row) => row.event_name === 'CandidateRegistered')).toHaveLength(8 + 20 + 1);
+    expect(whileDown.filter((row) => row.event_name === 'CandidateRegistered')).toHaveLength(8 + 1);
+    const imported = whileDown.filter((row) => row.event_name === 'CandidatesImported');
+    expect(imported).toHaveLength(1);
+    expect((imported[0].payload as { candidateIds: string[] }).candidateIds).toHaveLength(20);
     expect(bulkRows[0].n).toBe(20);
 
     await redis.start();
@@ -354,7 +358,8 @@ describe('outbox: several relays, a relay that lost its commit, and a matcher th
       { accepted: 150, rejected: [] },
       { accepted: 150, rejected: [] },
     ]);
-    burstSize = 150 + 150 + 200 + 50;
+    // Each import is one CandidatesImported event (up to 1,000 people each).
+    burstSize = 1 + 1 + 200 + 50;
 
     await allPublished(world, burstSize);
     const rows = await expectExactlyOneJobPerOutboxRow(world, inspector);

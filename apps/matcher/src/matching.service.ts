@@ -117,6 +117,11 @@ export class MatchingService {
     const correlationId = event.correlationId;
     const payload = event.payload as Record<string, string>;
     switch (event.eventName) {
+      case 'CandidatesImported': {
+        const ids = (event.payload as { candidateIds: string[] }).candidateIds;
+        await this.matchPeopleOfferSide(ids, correlationId);
+        return ids.map((id): IndexChange => ({ entity: 'candidate', id }));
+      }
       case 'OpeningPosted':
       case 'OpeningUpdated':
       case 'OpeningClosed':
@@ -171,7 +176,76 @@ export class MatchingService {
    */
   async heard(changes: readonly IndexChange[], correlationId: string): Promise<void> {
     await this.recount(changes.filter((change) => change.entity === 'open-job-matches').map((change) => change.id));
-    for (const change of changes) if (change.entity !== 'open-job-matches') await this.reconsider(change, correlationId);
+    // Many people at once (an imported chunk): read together and matched offer-side, as the matcher that
+    // handled the event did; one person: reconsidered as one.
+    const people = changes.filter((change) => change.entity === 'candidate').map((change) => change.id);
+    if (people.length > 1) await this.matchPeopleOfferSide(people, correlationId);
+    for (const change of changes) {
+      if (change.entity === 'open-job-matches' || (people.length > 1 && change.entity === 'candidate')) continue;
+      await this.reconsider(change, correlationId);
+    }
+  }
+
+  /**
+   * Many new (or changed) people at once, a bulk import's chunk: their rows are read in one statement and
+   * put in the engine, then they are matched offer-side. Every open opening and active slot within reach
+   * of any of them ranks only them (an engine of just these people), and one that has room and someone to
+   * propose does so under its locks, exactly as when it is posted: the caps and the shortlist are checked on
+   * the locked rows. An offer with room has already proposed everyone else who fits, so ranking only the
+   * newcomers gives it what ranking everyone would. Costs one transaction per offer that gains someone,
+   * rather than several statements per person.
+   */
+  async matchPeopleOfferSide(ids: readonly string[], correlationId: string): Promise<void> {
+    if (ids.length === 0) return;
+    const manager = this.dataSource.manager;
+    const rows = new Map((await this.store.candidates(manager, [...ids])).map((row) => [row.id, row]));
+    const newcomers = new MatchingEngine(this.engine.policy);
+    const arrived: CandidateEntity[] = [];
+    for (const id of ids) {
+      const row = rows.get(id) ?? null;
+      if (!isMatchable(row)) {
+        this.engine.people.remove(id);
+        continue;
+      }
+      const profile = candidateProfile(row);
+      this.engine.people.upsert(profile);
+      newcomers.people.upsert(profile);
+      arrived.push(row);
+    }
+    if (arrived.length === 0) return;
+    // The offers within reach of any of them (each offer's own radius is checked when it ranks them).
+    const openingIds = new Set<string>();
+    const slotIds = new Set<string>();
+    for (const row of arrived) {
+      const reachKm = row.maxTravelKm ?? Number.POSITIVE_INFINITY;
+      this.engine.openings.forEachReaching(row.lat as number, row.lng as number, reachKm, (opening) => openingIds.add(opening.id));
+      this.engine.slots.forEachReaching(row.lat as number, row.lng as number, reachKm, (slot) => slotIds.add(slot.id));
+    }
+    // Their counts and the offers', each one statement: fresh, so that offers without room cost nothing more.
+    const held = await this.store.openJobMatchesOf(
+      manager,
+      arrived.map((row) => row.id),
+    );
+    for (const row of arrived) this.perCandidate.set(row.id, held.get(row.id) ?? 0);
+    const now = Date.now();
+    const openingCounts = await this.store.openMatchesOf(manager, 'opening', [...openingIds]);
+    for (const openingId of openingIds) {
+      const offer = this.engine.openings.get(openingId);
+      if (offer === undefined) continue;
+      const openMatches = openingCounts.get(openingId) ?? 0;
+      this.perOpening.set(openingId, openMatches);
+      const fits = newcomers.matchOpening(offer, { matchedCandidateIds: NO_ONE, openMatches }, { openJobMatches: (id) => this.perCandidate.get(id) }, now);
+      if (fits.length > 0) await this.proposeForOpening(openingId, correlationId, newcomers);
+    }
+    const slotCounts = await this.store.openMatchesOf(manager, 'slot', [...slotIds]);
+    for (const slotId of slotIds) {
+      const offer = this.engine.slots.get(slotId);
+      if (offer === undefined) continue;
+      const openOffers = slotCounts.get(slotId) ?? 0;
+      this.perSlot.set(slotId, openOffers);
+      const fits = newcomers.matchSlot(offer, { offeredCandidateIds: NO_ONE, openOffers, lastOfferedAt: NEVER }, now);
+      if (fits.length > 0) await this.proposeForSlot(slotId, correlationId, newcomers);
+    }
   }
 
   /**
@@ -357,7 +431,7 @@ export class MatchingService {
    * hide anyone (rankRechecked), and the locked rows have the final word: anyone full after all is
    * skipped and the next in line asked for, a few rounds at most.
    */
-  async proposeForOpening(openingId: string, correlationId: string): Promise<string[]> {
+  async proposeForOpening(openingId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
     const now = Date.now();
     const max = this.engine.policy.maxOpenJobMatchesPerPerson;
     const written = await this.unitOfWork.run(
@@ -371,7 +445,7 @@ export class MatchingService {
         for (let round = 0; round < 3; round++) {
           const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
           const ranked = await rankRechecked(
-            (openJobMatches) => this.engine.matchOpening(offer, state, { openJobMatches }, now),
+            (openJobMatches) => among.matchOpening(offer, state, { openJobMatches }, now),
             this.perCandidate,
             (_id, held) => held >= max,
             (ids) => this.store.openJobMatchesOf(tx.manager, ids),
@@ -417,8 +491,8 @@ export class MatchingService {
     return written.matchIds;
   }
 
-  /** Offers a slot's free places to the people who fit, rotating among them. */
-  async proposeForSlot(slotId: string, correlationId: string): Promise<string[]> {
+  /** Offers a slot's free places to the people who fit (`among`: only these), rotating among them. */
+  async proposeForSlot(slotId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
     const now = Date.now();
     const written = await this.unitOfWork.run(
       async (tx) => {
@@ -427,7 +501,7 @@ export class MatchingService {
         const offer = slotOffer(row, now);
         const history = await this.store.slotHistory(tx.manager, slotId);
         const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
-        const ranked = this.engine.matchSlot(offer, state, now);
+        const ranked = among.matchSlot(offer, state, now);
         const locked = await this.store.lockCandidates(
           tx.manager,
           ranked.map((match) => match.candidateId),

@@ -28,11 +28,19 @@ export interface DomainEventPayloads {
   SlotUpdated: { slotId: string };
   SlotWithdrawn: { slotId: string };
   CandidateRegistered: { candidateId: string };
+  /**
+   * People registered together by a bulk import: one event per chunk of at most IMPORTED_PER_EVENT ids
+   * (ids only, as every payload), matched offer-side rather than one person at a time.
+   */
+  CandidatesImported: { candidateIds: string[] };
   CandidateUpdated: { candidateId: string };
   CandidateErased: { candidateId: string };
   /** A caseworker moved a job match, or a merchant redeemed an offer: a place may have opened. */
   MatchStatusChanged: { matchId: string; offerKind: 'opening' | 'slot'; offerId: string };
 }
+
+/** At most so many people per CandidatesImported: a job stays small in Redis, and one chunk is matched in well under its lock. */
+export const IMPORTED_PER_EVENT = 1_000;
 
 /** Events written by the matcher for the notifier. */
 export interface NotificationEventPayloads {
@@ -60,6 +68,7 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   SlotUpdated: QueueName.DomainEvents,
   SlotWithdrawn: QueueName.DomainEvents,
   CandidateRegistered: QueueName.DomainEvents,
+  CandidatesImported: QueueName.DomainEvents,
   CandidateUpdated: QueueName.DomainEvents,
   CandidateErased: QueueName.DomainEvents,
   MatchStatusChanged: QueueName.DomainEvents,

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { IMPORTED_PER_EVENT, type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { CandidateEntity, CandidateStore } from '@huigong/persistence';
 import { type FieldError, validateRecord } from '@huigong/platform';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
@@ -160,7 +160,12 @@ export class ImportCandidatesHandler implements ICommandHandler<ImportCandidates
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         await manager.insert(CandidateEntity, rows.slice(start, start + INSERT_CHUNK));
       }
-      const events: PendingEvent[] = rows.map((row) => outboxEvent('CandidateRegistered', { candidateId: row.id as string }));
+      // One event per chunk of people, not one per person: the matcher reads a chunk in one statement and
+      // matches it offer-side (each offer within reach ranks the newcomers once).
+      const events: PendingEvent[] = [];
+      for (let start = 0; start < rows.length; start += IMPORTED_PER_EVENT) {
+        events.push(outboxEvent('CandidatesImported', { candidateIds: rows.slice(start, start + IMPORTED_PER_EVENT).map((row) => row.id as string) }));
+      }
       tx.emit(events);
       return { accepted: rows.length, rejected };
     });
