@@ -1,6 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
+import type { CandidateEntity } from './entities/candidate.entity';
+
+/** The columns a caseworker gives for a new person; the rest (timestamps, erasure) PostgreSQL fills in. */
+export type NewCandidateRow = Pick<
+  CandidateEntity,
+  | 'id'
+  | 'caseworkerId'
+  | 'status'
+  | 'displayName'
+  | 'externalRef'
+  | 'phone'
+  | 'groups'
+  | 'skills'
+  | 'lat'
+  | 'lng'
+  | 'maxTravelKm'
+  | 'availability'
+  | 'breaks'
+  | 'accessibilityNeeds'
+  | 'consentContact'
+  | 'revision'
+>;
 
 /** Statuses of a match that erasure withdraws: the open ones (a proposed slot offer among them). */
 const OPEN_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
@@ -14,6 +36,49 @@ export class CandidateStore {
    * and blanks stored idempotent responses about them. In the caller's transaction (`manager`), which has
    * already locked the candidate row and emits CandidateErased.
    */
+  /**
+   * New people, in one statement however many (a bulk import's chunk): the rows travel as one JSON
+   * document that PostgreSQL unpacks (jsonb_to_recordset), not as 16 bound parameters a row. Returns the
+   * time they were created: the transaction's, every row's created_at and updated_at.
+   */
+  async insertNew(manager: EntityManager, rows: readonly NewCandidateRow[]): Promise<Date> {
+    const document = JSON.stringify(
+      rows.map((row) => ({
+        id: row.id,
+        caseworker_id: row.caseworkerId,
+        status: row.status,
+        display_name: row.displayName,
+        external_ref: row.externalRef,
+        phone: row.phone,
+        groups: row.groups,
+        skills: row.skills,
+        lat: row.lat,
+        lng: row.lng,
+        max_travel_km: row.maxTravelKm,
+        availability: row.availability,
+        breaks: row.breaks,
+        accessibility_needs: row.accessibilityNeeds,
+        consent_contact: row.consentContact,
+        revision: row.revision,
+      })),
+    );
+    const created: { at: Date }[] = await manager.query(
+      `WITH inserted AS (
+         INSERT INTO candidates (id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
+                                 max_travel_km, availability, breaks, accessibility_needs, consent_contact, revision)
+         SELECT id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
+                max_travel_km, availability, breaks, accessibility_needs, consent_contact, revision
+           FROM jsonb_to_recordset($1::jsonb) AS r(
+                id uuid, caseworker_id uuid, status text, display_name text, external_ref text, phone text, groups text[],
+                skills text[], lat double precision, lng double precision, max_travel_km double precision, availability jsonb,
+                breaks jsonb, accessibility_needs text[], consent_contact boolean, revision integer)
+         RETURNING 1)
+       SELECT now() AS at, (SELECT count(*) FROM inserted) AS n`,
+      [document],
+    );
+    return created[0].at;
+  }
+
   async erase(manager: EntityManager, candidateId: string): Promise<void> {
     await manager.query(
       `UPDATE candidates

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { IMPORTED_PER_EVENT, type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { CandidateEntity, CandidateStore } from '@huigong/persistence';
+import { CandidateEntity, CandidateStore, type NewCandidateRow } from '@huigong/persistence';
 import { type FieldError, validateRecord } from '@huigong/platform';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -32,18 +32,20 @@ export class RegisterCandidateCommand {
 @Injectable()
 @CommandHandler(RegisterCandidateCommand)
 export class RegisterCandidateHandler implements ICommandHandler<RegisterCandidateCommand, CandidateView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly candidates: CandidateStore,
+  ) {}
 
   execute({ caseworkerId, input }: RegisterCandidateCommand): Promise<CandidateView> {
     return this.unitOfWork.run(
       async (tx) => {
-        const { manager } = tx;
-        // insert, not save: the id is new, so save's SELECT to tell insert from update was a statement per
-        // registration for nothing. The INSERT's RETURNING fills in the timestamps the view shows.
-        const row = manager.create(CandidateEntity, newCandidateRow(randomUUID(), caseworkerId, input));
-        await manager.insert(CandidateEntity, row);
+        // One INSERT, no ORM save (whose SELECT asked whether the new id existed); it gives back the time
+        // the view shows as createdAt and updatedAt.
+        const row = newCandidateRow(randomUUID(), caseworkerId, input);
+        const createdAt = await this.candidates.insertNew(tx.manager, [row]);
         tx.emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
-        return candidateView(row);
+        return candidateView({ ...row, createdAt, updatedAt: createdAt, erasedAt: null });
       },
       { resourceId: (view) => view.id },
     );
@@ -131,13 +133,14 @@ export class ImportCandidatesCommand {
   ) {}
 }
 
-const INSERT_CHUNK = 1_000;
-
 /** Bulk import: valid lines are kept (in one transaction), bad lines reported by line number. */
 @Injectable()
 @CommandHandler(ImportCandidatesCommand)
 export class ImportCandidatesHandler implements ICommandHandler<ImportCandidatesCommand, BulkImportResult> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly candidates: CandidateStore,
+  ) {}
 
   async execute({ caseworkerId, format, body }: ImportCandidatesCommand): Promise<BulkImportResult> {
     const records: ImportRecord[] = format === 'csv' ? readCsv(body) : readNdjson(body);
@@ -145,7 +148,7 @@ export class ImportCandidatesHandler implements ICommandHandler<ImportCandidates
       throw new PayloadTooLargeException(`An import holds at most ${MAX_IMPORT_RECORDS} candidates; this one has ${records.length}.`);
     }
     const rejected: BulkImportResult['rejected'] = [];
-    const rows: Partial<CandidateEntity>[] = [];
+    const rows: NewCandidateRow[] = [];
     for (const record of records) {
       if ('details' in record) {
         rejected.push({ line: record.line, details: record.details });
@@ -157,14 +160,13 @@ export class ImportCandidatesHandler implements ICommandHandler<ImportCandidates
     }
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        await manager.insert(CandidateEntity, rows.slice(start, start + INSERT_CHUNK));
-      }
-      // One event per chunk of people, not one per person: the matcher reads a chunk in one statement and
-      // matches it offer-side (each offer within reach ranks the newcomers once).
+      // One INSERT and one event per chunk of people, not one per person: the matcher reads a chunk in one
+      // statement and matches it offer-side (each offer within reach ranks the newcomers once).
       const events: PendingEvent[] = [];
       for (let start = 0; start < rows.length; start += IMPORTED_PER_EVENT) {
-        events.push(outboxEvent('CandidatesImported', { candidateIds: rows.slice(start, start + IMPORTED_PER_EVENT).map((row) => row.id as string) }));
+        const chunk = rows.slice(start, start + IMPORTED_PER_EVENT);
+        await this.candidates.insertNew(manager, chunk);
+        events.push(outboxEvent('CandidatesImported', { candidateIds: chunk.map((row) => row.id) }));
       }
       tx.emit(events);
       return { accepted: rows.length, rejected };

@@ -1,5 +1,5 @@
 import type { WeeklyWindow } from '@huigong/domain';
-import type { CandidateEntity } from '@huigong/persistence';
+import type { CandidateEntity, NewCandidateRow } from '@huigong/persistence';
 import type { CandidateDto, UpdateCandidateDto } from './candidate.dto';
 
 const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>
@@ -8,7 +8,7 @@ const windows = (list: readonly { day: number; start: string; end: string }[] | 
 const skills = (list: readonly string[] | null | undefined): string[] => [...new Set((list ?? []).map((skill) => skill.trim()))];
 
 /** The columns of a new candidate. */
-export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto): Partial<CandidateEntity> {
+export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto): NewCandidateRow {
   return {
     id,
     caseworkerId,
