@@ -1,5 +1,6 @@
 import { EVENT_QUEUE, type EventName, QueueName, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { randomUUID } from 'node:crypto';
+import { runInRequestContext } from '@huigong/platform';
 import { ADMIN, type Keys, aCandidate, aSlot, bearer, createParties, weekdays } from './support/builders';
 import { QueueInspector } from './support/queue-inspection';
 import { DisposableRedis } from './support/redis-server';
@@ -196,6 +197,44 @@ describe('outbox: an event exists exactly when its write committed', () => {
     expect(await outboxRows(world)).toEqual(before);
     // Nothing reached the queue either: still exactly the one job of the committed write.
     await expectExactlyOneJobPerOutboxRow(world, inspector);
+  });
+
+  /** Grouped writes as six requests would make them at the same moment, each in its own request context. */
+  function groupedOpenings(label: string, failing: number | null) {
+    const unitOfWork = api.app.get(UnitOfWork);
+    return Array.from({ length: 6 }, (_, i) =>
+      runInRequestContext({ correlationId: `${label}-${i}` }, () =>
+        unitOfWork.runGrouped(async (tx) => {
+          const id = await insertOpening(tx, `${label} ${i}`);
+          tx.emit(outboxEvent('OpeningPosted', { openingId: id }));
+          if (i === failing) throw new Error(`write ${i} failed`);
+          const [{ txid }] = await tx.manager.query(`SELECT txid_current()::text AS txid`);
+          return { id, txid: txid as string };
+        }),
+      ),
+    );
+  }
+
+  it('commits writes of the same moment in one transaction, each event with its own request id', async () => {
+    const before = new Set((await outboxRows(world)).map((row) => row.id));
+    const written = await Promise.all(groupedOpenings('grouped', null));
+    // One group: one transaction, one flush to disk for the six.
+    expect(new Set(written.map((write) => write.txid)).size).toBe(1);
+    for (let i = 0; i < 6; i++) expect(await openingsTitled(`grouped ${i}`)).toBe(1);
+    const events = (await outboxRows(world)).filter((row) => !before.has(row.id));
+    expect(events.map((row) => [row.correlation_id, row.payload.openingId]).sort()).toEqual(written.map((write, i) => [`grouped-${i}`, write.id]).sort());
+  });
+
+  it('fails only the write that failed: the others of its group commit, alone, with their events', async () => {
+    const before = new Set((await outboxRows(world)).map((row) => row.id));
+    const settled = await Promise.allSettled(groupedOpenings('regrouped', 3));
+    expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(settled[3].status === 'rejected' && (settled[3].reason as Error).message).toBe('write 3 failed');
+    const kept = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    for (let i = 0; i < 6; i++) expect(await openingsTitled(`regrouped ${i}`)).toBe(i === 3 ? 0 : 1);
+    const events = (await outboxRows(world)).filter((row) => !before.has(row.id));
+    expect(events.map((row) => row.payload.openingId).sort()).toEqual(kept.map((write) => write.id).sort());
+    expect(events.map((row) => row.correlation_id).sort()).toEqual(['regrouped-0', 'regrouped-1', 'regrouped-2', 'regrouped-4', 'regrouped-5']);
   });
 });
 

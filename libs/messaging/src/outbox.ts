@@ -15,17 +15,26 @@ export function outboxEvent<N extends EventName>(name: N, payload: EventPayloads
 
 /**
  * Appends events to the outbox inside the caller's transaction, in one statement however many there are
- * (a bulk import appends tens of thousands). Returns the event ids.
+ * (a bulk import appends tens of thousands). `correlationId`: one for every event, or one per event (the
+ * writes of a group commit, each its own request's). Returns the event ids.
  */
-export async function appendToOutbox(manager: EntityManager, events: readonly PendingEvent[], correlationId: string): Promise<string[]> {
+export async function appendToOutbox(manager: EntityManager, events: readonly PendingEvent[], correlationId: string | readonly string[]): Promise<string[]> {
   if (events.length === 0) return [];
+  if (typeof correlationId !== 'string' && correlationId.length !== events.length) {
+    throw new Error(`${events.length} events with ${correlationId.length} correlation ids`);
+  }
   const ids = events.map(() => randomUUID());
   await manager.query(
     `INSERT INTO outbox_events (id, event_name, payload, correlation_id, created_at)
-     SELECT id, event_name, payload, $4, clock_timestamp()
-       FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS e(id, event_name, payload, position)
+     SELECT id, event_name, payload, correlation_id, clock_timestamp()
+       FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS e(id, event_name, payload, correlation_id, position)
       ORDER BY position`,
-    [ids, events.map((event) => event.name), events.map((event) => JSON.stringify(event.payload)), correlationId],
+    [
+      ids,
+      events.map((event) => event.name),
+      events.map((event) => JSON.stringify(event.payload)),
+      typeof correlationId === 'string' ? events.map(() => correlationId) : correlationId,
+    ],
   );
   return ids;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { IdempotencyStore } from '@huigong/persistence';
-import { currentRequestContext } from '@huigong/platform';
+import { GroupCommit, type RequestContext, type Settled, currentRequestContext, runInRequestContext } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PendingEvent, appendToOutbox } from './outbox';
@@ -32,6 +32,17 @@ export class OutboxEventsAppended {
   constructor(readonly count: number) {}
 }
 
+/** A write waiting in a group commit, with what it needs from its own request. */
+interface GroupedWrite {
+  work: (tx: WriteTransaction) => Promise<unknown>;
+  resourceId?: (result: unknown) => string | null;
+  context: RequestContext;
+}
+
+/** Group commits: at most so many writes a group, so many groups at once (of the API's 10 connections). */
+const GROUP_MAX_SIZE = 64;
+const GROUPS_IN_FLIGHT = 4;
+
 /**
  * One write of the intake API: the rows, the domain events they cause (outbox) and, for a POST with an
  * Idempotency-Key, the response to replay, all committed in one transaction. The value `work` returns is
@@ -39,35 +50,130 @@ export class OutboxEventsAppended {
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly groups = new GroupCommit<GroupedWrite, unknown>((writes) => this.commitGroup(writes), {
+    maxSize: GROUP_MAX_SIZE,
+    maxInFlight: GROUPS_IN_FLIGHT,
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly eventBus: EventBus,
     private readonly idempotency: IdempotencyStore,
   ) {}
 
-  async run<T>(work: (tx: WriteTransaction) => Promise<T>, options: UnitOfWorkOptions<T> = {}): Promise<T> {
+  run<T>(work: (tx: WriteTransaction) => Promise<T>, options: UnitOfWorkOptions<T> = {}): Promise<T> {
     const context = currentRequestContext();
-    const correlationId = context?.correlationId ?? options.correlationId ?? randomUUID();
+    return this.runAs(work, options.resourceId, {
+      correlationId: context?.correlationId ?? options.correlationId ?? randomUUID(),
+      idempotency: context?.idempotency,
+    });
+  }
+
+  /**
+   * Like `run`, but writes asked for at about the same moment share one transaction (group commit, see
+   * GroupCommit): one BEGIN, one multi-row outbox INSERT, one idempotency INSERT and one COMMIT for the
+   * group, and each write still answers only once the group has committed. For writes that only insert
+   * new rows and take no locks, so that one rarely fails; when one does (or an idempotency key was taken
+   * meanwhile), the group is rolled back and each write is done again alone, so it fails alone. `work` may
+   * then run twice: it must do nothing but its writes in the transaction. Each runs in its own request's
+   * context.
+   */
+  runGrouped<T>(work: (tx: WriteTransaction) => Promise<T>, options: Pick<UnitOfWorkOptions<T>, 'resourceId'> = {}): Promise<T> {
+    const context = currentRequestContext();
+    return this.groups.submit({
+      work,
+      resourceId: options.resourceId as GroupedWrite['resourceId'],
+      context: { correlationId: context?.correlationId ?? randomUUID(), idempotency: context?.idempotency },
+    }) as Promise<T>;
+  }
+
+  private async runAs<T>(
+    work: (tx: WriteTransaction) => Promise<T>,
+    resourceId: ((result: T) => string | null) | undefined,
+    context: RequestContext,
+  ): Promise<T> {
     let appended = 0;
     const result = await this.dataSource.transaction(async (manager) => {
       const events: PendingEvent[] = [];
       const value = await work({
         manager,
         emit: (more) => {
-          if (isEventList(more)) for (const event of more) events.push(event);
-          else events.push(more);
+          pushEvents(events, more);
         },
       });
-      await appendToOutbox(manager, events, correlationId);
+      await appendToOutbox(manager, events, context.correlationId);
       appended = events.length;
-      if (context?.idempotency !== undefined) {
-        await this.idempotency.record(manager, context.idempotency, value, options.resourceId?.(value) ?? null);
+      if (context.idempotency !== undefined) {
+        await this.idempotency.record(manager, context.idempotency, value, resourceId?.(value) ?? null);
       }
       return value;
     });
     if (appended > 0) this.eventBus.publish(new OutboxEventsAppended(appended));
     return result;
   }
+
+  private async commitGroup(writes: GroupedWrite[]): Promise<Settled<unknown>[]> {
+    if (writes.length > 1) {
+      // Set once every statement of the group succeeded: a failure after it is the COMMIT's, whose outcome
+      // is unknown (the connection may have dropped after PostgreSQL committed), so nothing is redone.
+      const group = { committing: false };
+      try {
+        let appended = 0;
+        const values = await this.dataSource.transaction(async (manager) => {
+          const events: PendingEvent[] = [];
+          const correlationIds: string[] = [];
+          const results: unknown[] = [];
+          for (const write of writes) {
+            const own: PendingEvent[] = [];
+            results.push(
+              await runInRequestContext(write.context, () =>
+                write.work({
+                  manager,
+                  emit: (more) => {
+                    pushEvents(own, more);
+                  },
+                }),
+              ),
+            );
+            for (const event of own) {
+              events.push(event);
+              correlationIds.push(write.context.correlationId);
+            }
+          }
+          await appendToOutbox(manager, events, correlationIds);
+          appended = events.length;
+          await this.idempotency.recordAll(
+            manager,
+            writes.flatMap((write, index) => {
+              const request = write.context.idempotency;
+              return request === undefined ? [] : [{ request, responseBody: results[index], resourceId: write.resourceId?.(results[index]) ?? null }];
+            }),
+          );
+          group.committing = true;
+          return results;
+        });
+        if (appended > 0) this.eventBus.publish(new OutboxEventsAppended(appended));
+        return values.map((value) => ({ ok: true, value }));
+      } catch (error) {
+        if (group.committing) return writes.map(() => ({ ok: false, error }));
+        // One of them failed (or lost an idempotency race) before the COMMIT: nothing of the group was
+        // kept. Each is done again alone below, and fails (or replays) alone.
+      }
+    }
+    return Promise.all(
+      writes.map((write) =>
+        runInRequestContext(write.context, () => this.runAs(write.work, write.resourceId, write.context)).then(
+          (value): Settled<unknown> => ({ ok: true, value }),
+          (error: unknown): Settled<unknown> => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+}
+
+function pushEvents(into: PendingEvent[], more: PendingEvent | readonly PendingEvent[]): void {
+  if (isEventList(more)) for (const event of more) into.push(event);
+  else into.push(more);
 }
 
 /** Wakes this process's relay as soon as new events are committed, instead of at its next poll. */

@@ -37,6 +37,39 @@ export class IdempotencyStore extends IdempotencyRecords {
     if (rows.length === 0) throw new IdempotencyRaceLost();
   }
 
+  /**
+   * The records of a group commit's writes, in one statement, in their transaction. Throws
+   * IdempotencyRaceLost when any key was taken meanwhile (the group is then redone one write at a time,
+   * where the loser replays the winner's answer).
+   */
+  async recordAll(
+    manager: EntityManager,
+    records: readonly { request: NonNullable<RequestContext['idempotency']>; responseBody: unknown; resourceId: string | null }[],
+  ): Promise<void> {
+    if (records.length === 0) return;
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO idempotency_records (scope, idempotency_key, request_hash, status_code, response_body, resource_id, created_at)
+       SELECT scope, idempotency_key, request_hash, status_code, response_body, resource_id, now()
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::uuid[])
+              AS r(scope, idempotency_key, request_hash, status_code, response_body, resource_id)
+       ON CONFLICT (scope, idempotency_key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
+              response_body = EXCLUDED.response_body, resource_id = EXCLUDED.resource_id, created_at = EXCLUDED.created_at
+        WHERE idempotency_records.created_at <= now() - make_interval(hours => $7)
+       RETURNING scope`,
+      [
+        records.map((record) => record.request.scope),
+        records.map((record) => record.request.key),
+        records.map((record) => record.request.requestHash),
+        records.map((record) => record.request.statusCode),
+        records.map((record) => JSON.stringify(record.responseBody ?? null)),
+        records.map((record) => record.resourceId),
+        IDEMPOTENCY_TTL_HOURS,
+      ],
+    );
+    if (rows.length < records.length) throw new IdempotencyRaceLost();
+  }
+
   /** Forgets records past the TTL. */
   async purgeExpired(): Promise<number> {
     const result: [unknown[], number] = await this.dataSource.query(`DELETE FROM idempotency_records WHERE created_at <= now() - make_interval(hours => $1)`, [

@@ -18,5 +18,6 @@ export * from './http/request-context.middleware';
 export * from './process/run-process';
 export * from './batching/micro-batch';
 export * from './batching/concurrency-limit';
+export * from './batching/group-commit';
 export * from './http/database-unavailable';
 export * from './process/listen-address';

@@ -38,7 +38,8 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
   ) {}
 
   execute({ caseworkerId, input }: RegisterCandidateCommand): Promise<CandidateView> {
-    return this.unitOfWork.run(
+    // Grouped with the registrations of the same moment: one transaction and one flush to disk for all.
+    return this.unitOfWork.runGrouped(
       async (tx) => {
         // One INSERT, no ORM save (whose SELECT asked whether the new id existed); it gives back the time
         // the view shows as createdAt and updatedAt.

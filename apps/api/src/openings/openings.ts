@@ -40,28 +40,29 @@ export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, O
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, input }: PostOpeningCommand): Promise<OpeningView> {
-    return this.unitOfWork.run(
+    // Grouped with the posts of the same moment: one transaction and one flush to disk for all of them.
+    return this.unitOfWork.runGrouped(
       async (tx) => {
         const { manager } = tx;
-        const row = await manager.save(
-          manager.create(OpeningEntity, {
-            id: randomUUID(),
-            organizationId,
-            status: 'open',
-            title: input.title.trim(),
-            skills: [...new Set((input.skills ?? []).map((skill) => skill.trim()))],
-            targetGroups: input.targetGroups ?? [],
-            lat: input.location.lat,
-            lng: input.location.lng,
-            radiusKm: input.radiusKm ?? DEFAULT_OPENING_RADIUS_KM,
-            shifts: windows(input.shifts),
-            accessibilityFeatures: input.accessibilityFeatures ?? [],
-            positions: input.positions,
-            validUntil: input.validUntil ? new Date(input.validUntil) : null,
-            revision: 1,
-            closedAt: null,
-          }),
-        );
+        // insert, not save: the id is new, and save would first SELECT it. RETURNING fills in the timestamps.
+        const row = manager.create(OpeningEntity, {
+          id: randomUUID(),
+          organizationId,
+          status: 'open',
+          title: input.title.trim(),
+          skills: [...new Set((input.skills ?? []).map((skill) => skill.trim()))],
+          targetGroups: input.targetGroups ?? [],
+          lat: input.location.lat,
+          lng: input.location.lng,
+          radiusKm: input.radiusKm ?? DEFAULT_OPENING_RADIUS_KM,
+          shifts: windows(input.shifts),
+          accessibilityFeatures: input.accessibilityFeatures ?? [],
+          positions: input.positions,
+          validUntil: input.validUntil ? new Date(input.validUntil) : null,
+          revision: 1,
+          closedAt: null,
+        });
+        await manager.insert(OpeningEntity, row);
         tx.emit(outboxEvent('OpeningPosted', { openingId: row.id }));
         return openingView(row);
       },

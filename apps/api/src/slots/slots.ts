@@ -51,29 +51,30 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   execute({ organizationId, input }: PublishSlotCommand): Promise<SlotView> {
-    return this.unitOfWork.run(
+    // Grouped with the posts of the same moment: one transaction and one flush to disk for all of them.
+    return this.unitOfWork.runGrouped(
       async (tx) => {
         const { manager } = tx;
-        const row = await manager.save(
-          manager.create(SlotEntity, {
-            id: randomUUID(),
-            organizationId,
-            status: 'active',
-            title: input.title.trim(),
-            kind: input.kind,
-            eligibleGroups: input.eligibleGroups,
-            windows: windows(input.windows),
-            capacity: input.capacity,
-            offer: offerTerms(input.offer),
-            lat: input.location.lat,
-            lng: input.location.lng,
-            radiusKm: input.radiusKm ?? DEFAULT_SLOT_RADIUS_KM,
-            accessibilityFeatures: input.accessibilityFeatures ?? [],
-            validUntil: input.validUntil ? new Date(input.validUntil) : null,
-            revision: 1,
-            withdrawnAt: null,
-          }),
-        );
+        // insert, not save: the id is new, and save would first SELECT it. RETURNING fills in the timestamps.
+        const row = manager.create(SlotEntity, {
+          id: randomUUID(),
+          organizationId,
+          status: 'active',
+          title: input.title.trim(),
+          kind: input.kind,
+          eligibleGroups: input.eligibleGroups,
+          windows: windows(input.windows),
+          capacity: input.capacity,
+          offer: offerTerms(input.offer),
+          lat: input.location.lat,
+          lng: input.location.lng,
+          radiusKm: input.radiusKm ?? DEFAULT_SLOT_RADIUS_KM,
+          accessibilityFeatures: input.accessibilityFeatures ?? [],
+          validUntil: input.validUntil ? new Date(input.validUntil) : null,
+          revision: 1,
+          withdrawnAt: null,
+        });
+        await manager.insert(SlotEntity, row);
         tx.emit(outboxEvent('SlotPublished', { slotId: row.id }));
         return slotView(row);
       },
