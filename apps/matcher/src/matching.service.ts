@@ -28,7 +28,7 @@ import {
   openingOffer,
   slotOffer,
 } from '@huigong/persistence';
-import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
@@ -79,6 +79,19 @@ export class MatchingService {
   private readonly perSlot = new CountHints(COUNT_TRUST_MS);
   /** Up to when (the database's clock) openings past their validUntil were swept; null: not yet since start. */
   private lapsedSweptUntil: Date | null = null;
+  /**
+   * Reads made outside a transaction by events handled at the same moment (the worker takes several at
+   * once) are gathered into one statement each: a burst of registrations reads its people and their
+   * matches in one round trip each rather than one per event.
+   */
+  private readonly candidateReads = new MicroBatch<string, CandidateEntity | null>(async (ids) => {
+    const rows = new Map((await this.store.candidates(this.dataSource.manager, [...new Set(ids)])).map((row) => [row.id, row]));
+    return ids.map((id) => rows.get(id) ?? null);
+  });
+  private readonly historyReads = new MicroBatch<string, CandidateHistory>(async (ids) => {
+    const histories = await this.store.candidateHistories(this.dataSource.manager, [...new Set(ids)]);
+    return ids.map((id) => histories.get(id) as CandidateHistory);
+  });
 
   constructor(
     private readonly store: MatchStore,
@@ -164,7 +177,7 @@ export class MatchingService {
 
   /** Refreshes this process's copy of a person, and returns the row read (null: gone), for the caller to use rather than read again. */
   private async refreshCandidate(id: string): Promise<CandidateEntity | null> {
-    const row = await this.store.candidate(this.dataSource.manager, id);
+    const row = await this.candidateReads.run(id);
     if (isMatchable(row)) this.engine.people.upsert(candidateProfile(row));
     else this.engine.people.remove(id);
     return row;
@@ -353,7 +366,7 @@ export class MatchingService {
       // withdrawn, the ranking below. It is outside a transaction (it takes no lock, so a transaction would
       // add only its BEGIN and COMMIT); the withdrawal re-checks each status on the locked rows, so a match
       // a caseworker moved meanwhile keeps its new status.
-      const before = await this.store.candidateHistory(manager, candidateId);
+      const before = await this.historyReads.run(candidateId);
       const misfits = before.proposed
         .filter((match) => {
           const opening = match.openingId === null ? undefined : this.engine.openings.get(match.openingId);
@@ -535,7 +548,7 @@ export class MatchingService {
     const policy = this.engine.policy;
     const manager = this.dataSource.manager;
     // The caller's read of the person's matches, when it has one just made; otherwise read now.
-    const before = known ?? (await this.store.candidateHistory(manager, id));
+    const before = known ?? (await this.historyReads.run(id));
     this.perCandidate.set(id, before.openJobMatches);
     const toOpenings = await rankRechecked(
       (openMatches) =>

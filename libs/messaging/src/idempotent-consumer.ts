@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { MicroBatch } from '@huigong/platform';
 import type { EventJobData } from './queues';
 
 /**
@@ -28,18 +29,34 @@ export class IdempotentConsumer {
   /**
    * For handlers that commit in transactions of their own and are idempotent by nature (the matcher's
    * writes are unique per offer and person): ask first, handle, then record. A crash between handling and
-   * recording repeats harmless work; recording first could lose the event.
+   * recording repeats harmless work; recording first could lose the event. The questions and the records of
+   * concurrent jobs are gathered into one statement each (MicroBatch): never call these inside a transaction.
    */
-  async alreadyHandled(consumer: string, eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
-    return rows.length > 0;
+  alreadyHandled(consumer: string, eventId: string): Promise<boolean> {
+    return this.questions.run({ consumer, eventId });
   }
 
-  async markHandled(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>): Promise<void> {
-    await this.dataSource.query(`INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-      consumer,
-      event.eventId,
-      event.eventName,
-    ]);
+  markHandled(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>): Promise<void> {
+    return this.records.run({ consumer, eventId: event.eventId, eventName: event.eventName });
   }
+
+  private readonly questions = new MicroBatch<{ consumer: string; eventId: string }, boolean>(async (asked) => {
+    const rows: { consumer: string; event_id: string }[] = await this.dataSource.query(
+      `SELECT p.consumer, p.event_id FROM processed_events p
+         JOIN unnest($1::text[], $2::uuid[]) AS asked(consumer, event_id) ON asked.consumer = p.consumer AND asked.event_id = p.event_id`,
+      [asked.map((question) => question.consumer), asked.map((question) => question.eventId)],
+    );
+    const handled = new Set(rows.map((row) => `${row.consumer} ${row.event_id}`));
+    return asked.map((question) => handled.has(`${question.consumer} ${question.eventId}`));
+  });
+
+  private readonly records = new MicroBatch<{ consumer: string; eventId: string; eventName: string }, undefined>(async (handled) => {
+    await this.dataSource.query(
+      `INSERT INTO processed_events (consumer, event_id, event_name)
+       SELECT consumer, event_id, event_name FROM unnest($1::text[], $2::uuid[], $3::text[]) AS handled(consumer, event_id, event_name)
+       ON CONFLICT DO NOTHING`,
+      [handled.map((record) => record.consumer), handled.map((record) => record.eventId), handled.map((record) => record.eventName)],
+    );
+    return handled.map(() => undefined);
+  });
 }

@@ -39,7 +39,7 @@ interface GroupedWrite {
   context: RequestContext;
 }
 
-/** Group commits: at most so many writes a group, so many groups at once (of the API's 10 connections). */
+/** Group commits: at most so many writes a group, so many groups at once (each holds one of the API's 20 connections). */
 const GROUP_MAX_SIZE = 64;
 const GROUPS_IN_FLIGHT = 4;
 

@@ -68,6 +68,10 @@ const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until >
  * The matcher's reads and writes. Writes take row locks in one order, offers before people, so that
  * several matchers working at once neither deadlock nor break a cap: PostgreSQL is the source of truth.
  */
+function emptyHistory(): CandidateHistory {
+  return { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set(), proposed: [] };
+}
+
 @Injectable()
 export class MatchStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -297,12 +301,23 @@ export class MatchStore {
   }
 
   async candidateHistory(manager: EntityManager, candidateId: string): Promise<CandidateHistory> {
-    const rows: { id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] = await manager.query(
-      `SELECT id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`,
-      [candidateId],
-    );
-    const history: CandidateHistory = { openingIds: new Set(), openJobMatches: 0, openSlotOfferIds: new Set(), proposed: [] };
+    return (await this.candidateHistories(manager, [candidateId])).get(candidateId) ?? emptyHistory();
+  }
+
+  /** The histories of several people in one statement (everyone asked for is in the map). */
+  async candidateHistories(manager: EntityManager, candidateIds: readonly string[]): Promise<Map<string, CandidateHistory>> {
+    const histories = new Map<string, CandidateHistory>(candidateIds.map((id) => [id, emptyHistory()]));
+    if (candidateIds.length === 0) return histories;
+    const rows: { id: string; candidate_id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] =
+      await manager.query(
+        candidateIds.length === 1
+          ? `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`
+          : `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = ANY($1::uuid[])`,
+        [candidateIds.length === 1 ? candidateIds[0] : candidateIds],
+      );
     for (const row of rows) {
+      const history = histories.get(row.candidate_id);
+      if (history === undefined) continue;
       if (row.status === 'proposed') history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id });
       if (row.opening_id !== null) {
         history.openingIds.add(row.opening_id);
@@ -311,7 +326,7 @@ export class MatchStore {
         history.openSlotOfferIds.add(row.slot_id);
       }
     }
-    return history;
+    return histories;
   }
 
   /** Open matches per opening, or open offers per slot, counted in the caller's transaction. */
