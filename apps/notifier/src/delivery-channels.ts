@@ -14,8 +14,17 @@ export async function deliveryChannels(
   recipientKind: NotificationRecipientKind,
   recipientId: string,
 ): Promise<DeliveryChannel[]> {
+  if (recipientKind === 'candidate') return channelsOf(config, recipientKind, { webhook: false, email: false });
+  return channelsOf(config, recipientKind, await store.contactsOf(manager, recipientKind, recipientId));
+}
+
+/** The same, from contacts already read (contactsOfAll). */
+export function channelsOf(
+  config: Pick<AppConfig, 'workerGatewayUrl' | 'email'>,
+  recipientKind: NotificationRecipientKind,
+  contacts: { webhook: boolean; email: boolean },
+): DeliveryChannel[] {
   if (recipientKind === 'candidate') return config.workerGatewayUrl === undefined ? [] : ['worker_gateway'];
-  const contacts = await store.contactsOf(manager, recipientKind, recipientId);
   const channels: DeliveryChannel[] = [];
   if (contacts.webhook) channels.push('webhook');
   if (contacts.email && config.email !== null) channels.push('email');

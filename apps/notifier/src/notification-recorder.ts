@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
 import { digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
-import { type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
+import { type DeliveryChannel, type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
-import { deliveryChannels } from './delivery-channels';
+import { channelsOf } from './delivery-channels';
 
 /**
  * Turns one MatchesProposed into the notifications it causes, recorded before anything is sent:
@@ -88,12 +88,20 @@ export class NotificationRecorder {
       }
     }
 
-    const deliveryIds: string[] = [];
+    // Recorded, their recipients' contacts read and their deliveries added in one statement each, however
+    // many (a slot's dozens of offers), rather than three per notification.
+    const recordedIds = await this.store.recordAll(manager, notifications);
+    const contacts = await this.store.contactsOfAll(
+      manager,
+      notifications.map((notification) => ({ kind: notification.recipientKind, id: notification.recipientId })),
+    );
+    const deliveries: { notificationId: string; channel: DeliveryChannel; notBefore?: Date | null }[] = [];
     const now = new Date();
-    for (const notification of notifications) {
-      const id = await this.store.record(manager, notification);
+    for (const [index, notification] of notifications.entries()) {
+      const id = recordedIds[index];
       if (id === undefined) continue;
-      const channels = await deliveryChannels(this.store, manager, this.config, notification.recipientKind, notification.recipientId);
+      const known = contacts.get(`${notification.recipientKind}:${notification.recipientId}`) ?? { webhook: false, email: false };
+      const channels = channelsOf(this.config, notification.recipientKind, known);
       if (channels.length === 0) continue;
       const digest = this.config.caseworkerDigest;
       if (notification.type === 'candidate_list' && digest !== null) {
@@ -103,12 +111,13 @@ export class NotificationRecorder {
           const window = digestWindow(now, digest.windowMinutes);
           const entry = { notificationId: id, offer: offerRef, candidates: notification.candidateIds.length };
           const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
-          if (recorded) for (const channel of channels) deliveryIds.push(await this.store.addDelivery(manager, digestId, channel, window.end));
+          if (recorded) for (const channel of channels) deliveries.push({ notificationId: digestId, channel, notBefore: window.end });
           continue;
         }
       }
-      for (const channel of channels) deliveryIds.push(await this.store.addDelivery(manager, id, channel));
+      for (const channel of channels) deliveries.push({ notificationId: id, channel });
     }
+    const deliveryIds = await this.store.addDeliveries(manager, deliveries);
     // One job delivers what was recorded together.
     return deliveryIds.length === 0 ? [] : [outboxEvent('DeliveriesRequested', { deliveryIds })];
   }

@@ -176,6 +176,73 @@ export class NotificationStore {
     return rows[0]?.id;
   }
 
+  /**
+   * Records notifications in one statement, each unless one with its dedupe key exists. Answers, in order,
+   * the id of each one recorded now (undefined: it existed).
+   */
+  async recordAll(manager: EntityManager, notifications: readonly NewNotification[]): Promise<(string | undefined)[]> {
+    if (notifications.length === 0) return [];
+    const document = JSON.stringify(
+      notifications.map((notification) => ({
+        id: randomUUID(),
+        recipient_kind: notification.recipientKind,
+        recipient_id: notification.recipientId,
+        type: notification.type,
+        dedupe_key: notification.dedupeKey,
+        payload: notification.payload,
+        candidate_ids: notification.candidateIds,
+      })),
+    );
+    const rows: { id: string; dedupe_key: string }[] = await manager.query(
+      `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload, candidate_ids)
+       SELECT id, recipient_kind, recipient_id, type, dedupe_key, payload, candidate_ids
+         FROM jsonb_to_recordset($1::jsonb) AS n(id uuid, recipient_kind text, recipient_id uuid, type text, dedupe_key text, payload jsonb, candidate_ids uuid[])
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`,
+      [document],
+    );
+    const recorded = new Map(rows.map((row) => [row.dedupe_key, row.id]));
+    return notifications.map((notification) => recorded.get(notification.dedupeKey));
+  }
+
+  /** How each of these caseworkers and organizations can be reached besides the inbox (contactsOf), one statement per kind. */
+  async contactsOfAll(
+    manager: EntityManager,
+    recipients: readonly { kind: NotificationRecipientKind; id: string }[],
+  ): Promise<Map<string, { webhook: boolean; email: boolean }>> {
+    const contacts = new Map<string, { webhook: boolean; email: boolean }>();
+    for (const kind of ['caseworker', 'organization'] as const) {
+      const ids = [...new Set(recipients.filter((recipient) => recipient.kind === kind).map((recipient) => recipient.id))];
+      if (ids.length === 0) continue;
+      const rows: { id: string; webhook: boolean; email: boolean }[] = await manager.query(
+        `SELECT id, webhook_url IS NOT NULL AND webhook_disabled_at IS NULL AS webhook, email IS NOT NULL AS email
+           FROM ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      for (const row of rows) contacts.set(`${kind}:${row.id}`, { webhook: row.webhook, email: row.email });
+    }
+    return contacts;
+  }
+
+  /** Pending deliveries of recorded notifications, one statement for all; answers their ids in order. */
+  async addDeliveries(
+    manager: EntityManager,
+    deliveries: readonly { notificationId: string; channel: DeliveryChannel; notBefore?: Date | null }[],
+  ): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const ids = deliveries.map(() => randomUUID());
+    await manager.query(
+      `INSERT INTO notification_deliveries (id, notification_id, channel, status, not_before)
+       SELECT id, notification_id, channel, 'pending', not_before FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) AS d(id, notification_id, channel, not_before)`,
+      [
+        ids,
+        deliveries.map((delivery) => delivery.notificationId),
+        deliveries.map((delivery) => delivery.channel),
+        deliveries.map((delivery) => delivery.notBefore ?? null),
+      ],
+    );
+    return ids;
+  }
+
   /** Proposed job matches of active people that have not moved for `days` days, per caseworker. */
   staleProposals(
     manager: EntityManager,
