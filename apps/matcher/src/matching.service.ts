@@ -320,27 +320,28 @@ export class MatchingService {
       allPass(
         kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy),
       );
-    const withdrawn = await this.unitOfWork.run(
-      async ({ manager }) => {
-        const proposed = await this.store.proposedMatches(manager, where);
-        const people = new Map(
-          (
-            await this.store.candidates(
-              manager,
-              proposed.map((match) => match.candidate_id),
-            )
-          ).map((row) => [row.id, row]),
-        );
-        const misfits = proposed
-          .filter((match) => {
-            const row = people.get(match.candidate_id) ?? null;
-            return !isMatchable(row) || !fits(candidateProfile(row));
-          })
-          .map((match) => match.id);
-        return misfits.length > 0 ? this.store.withdraw(manager, { matchIds: misfits }) : null;
-      },
-      { correlationId },
-    );
+    // Read outside a transaction (no lock is taken; a new offer has no proposals at all): the withdrawal
+    // re-checks each status on the locked rows, so a match a caseworker moved meanwhile keeps its new status.
+    const manager = this.dataSource.manager;
+    const proposed = await this.store.proposedMatches(manager, where);
+    let withdrawn: Withdrawn | null = null;
+    if (proposed.length > 0) {
+      const people = new Map(
+        (
+          await this.store.candidates(
+            manager,
+            proposed.map((match) => match.candidate_id),
+          )
+        ).map((row) => [row.id, row]),
+      );
+      const misfits = proposed
+        .filter((match) => {
+          const row = people.get(match.candidate_id) ?? null;
+          return !isMatchable(row) || !fits(candidateProfile(row));
+        })
+        .map((match) => match.id);
+      if (misfits.length > 0) withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
+    }
     if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
     else await this.proposeForSlot(offerId, correlationId);
     return withdrawn === null ? [] : this.release(withdrawn, correlationId);
