@@ -5,6 +5,7 @@
  * Matching is not built yet, so where a test needs matches or notifications it inserts the rows directly
  * (world.db) and then looks at them through the API, as a caseworker, merchant or employer would.
  */
+import { hashApiKey } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Response, Test } from 'supertest';
@@ -1003,6 +1004,15 @@ describe('401: no key, unknown key, malformed header', () => {
       if (method === 'post') test = test.send(aCandidate());
       expectApiError(await test, 401);
     }
+  });
+
+  it('a revoked key: 401, and a key that works again once it is no longer revoked', async () => {
+    const key = (await api.http.post('/v1/caseworkers').set(bearer(TEST_ADMIN_KEY)).send({ name: 'Desk about to leave' }).expect(201)).body.apiKey as string;
+    await api.http.get('/v1/candidate-lists').set(bearer(key)).expect(200);
+    await world.db.query(`UPDATE api_keys SET revoked_at = now() WHERE key_hash = $1`, [hashApiKey(key)]);
+    expectApiError(await api.http.get('/v1/candidate-lists').set(bearer(key)), 401);
+    await world.db.query(`UPDATE api_keys SET revoked_at = NULL WHERE key_hash = $1`, [hashApiKey(key)]);
+    await api.http.get('/v1/candidate-lists').set(bearer(key)).expect(200);
   });
 
   it('a request without a key creates nothing', async () => {
