@@ -2,8 +2,12 @@ import { plainToInstance } from 'class-transformer';
 import { ValidateBy, ValidateIf, type ValidationOptions, validate } from 'class-validator';
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { type FieldError } from './api-error';
+import { validInstance } from './compiled-validator';
 import { ValidationFailedException } from './api-exception.filter';
 import { unsafeJsonFields } from './json-guard';
+
+// Whether a valid body takes the fast path is asked by test/validation-fast-path.e2e-spec.ts.
+export { validInstance };
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths: `shifts.0.start`. */
 export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -60,22 +64,46 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const isDto = typeof metadata.metatype === 'function' && !isPrimitiveType(metadata.metatype);
-    // No body at all (none sent, or `Content-Length: 0`: see bodyParsers).
-    if (metadata.type === 'body' && isDto && value === undefined) {
-      throw new ValidationFailedException([{ field: '(body)', message: 'is required' }], 'The body is required: a JSON object.');
-    }
-    if (metadata.type === 'body' && isDto && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw new ValidationFailedException([{ field: '(body)', message: 'must be a JSON object' }], 'The body must be a JSON object.');
-    }
-    // Bodies were checked as they were parsed (bodyParsers); queries meet the same guard here, before
-    // class-transformer would drop a `__proto__` or `constructor` parameter without a word.
-    if (metadata.type === 'body' || metadata.type === 'query') {
-      const unsafe = unsafeJsonFields(value, metadata.type === 'body' ? '(body)' : '(query)');
-      if (unsafe.length > 0) throw new ValidationFailedException(unsafe);
+    refuseUnsafeInput(value, metadata);
+    // A body that is certainly valid skips class-transformer and class-validator, and gets the instance they
+    // would have made (compiled-validator.ts); anything else goes their way, which words every refusal.
+    if (metadata.type === 'body' && isDtoClass(metadata.metatype)) {
+      const instance = validInstance(metadata.metatype, value as object);
+      if (instance !== undefined) return instance;
     }
     return super.transform(value, metadata);
   }
+
+  /**
+   * The same, without the fast path: class-transformer and class-validator decide every body. What `transform`
+   * is held to, answer for answer (test/validation-fast-path.e2e-spec.ts).
+   */
+  async transformWithClassValidator(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    refuseUnsafeInput(value, metadata);
+    return super.transform(value, metadata);
+  }
+}
+
+/** Refusals said before any DTO rule: no body, a body that is not an object, unsafe JSON in a body or a query. */
+function refuseUnsafeInput(value: unknown, metadata: ArgumentMetadata): void {
+  const isDto = isDtoClass(metadata.metatype);
+  // No body at all (none sent, or `Content-Length: 0`: see bodyParsers).
+  if (metadata.type === 'body' && isDto && value === undefined) {
+    throw new ValidationFailedException([{ field: '(body)', message: 'is required' }], 'The body is required: a JSON object.');
+  }
+  if (metadata.type === 'body' && isDto && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ValidationFailedException([{ field: '(body)', message: 'must be a JSON object' }], 'The body must be a JSON object.');
+  }
+  // Bodies were checked as they were parsed (bodyParsers); queries meet the same guard here, before
+  // class-transformer would drop a `__proto__` or `constructor` parameter without a word.
+  if (metadata.type === 'body' || metadata.type === 'query') {
+    const unsafe = unsafeJsonFields(value, metadata.type === 'body' ? '(body)' : '(query)');
+    if (unsafe.length > 0) throw new ValidationFailedException(unsafe);
+  }
+}
+
+function isDtoClass(type: unknown): type is new () => object {
+  return typeof type === 'function' && !isPrimitiveType(type);
 }
 
 function isPrimitiveType(type: unknown): boolean {
@@ -89,20 +117,39 @@ const DTO_VALIDATION_OPTIONS = {
   validationError: { target: false, value: true },
 } as const;
 
+type RecordVerdict<T> = { value: T; errors: [] } | { value: undefined; errors: FieldError[] };
+
 /**
  * Validates one plain object against a DTO class with the same rules as request bodies; used where one
  * request carries many records (bulk import). Returns the instance, or the bad fields.
  */
-export async function validateRecord<T extends object>(
-  dto: new () => T,
-  plain: unknown,
-): Promise<{ value: T; errors: [] } | { value: undefined; errors: FieldError[] }> {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    return { value: undefined, errors: [{ field: '(record)', message: 'must be a JSON object' }] };
-  }
+export async function validateRecord<T extends object>(dto: new () => T, plain: unknown): Promise<RecordVerdict<T>> {
+  const refused = refusedRecord(plain);
+  if (refused !== undefined) return { value: undefined, errors: refused };
+  // A valid record (most of them) skips class-transformer and class-validator: see compiled-validator.ts.
+  const instance = validInstance(dto, plain as object);
+  if (instance !== undefined) return { value: instance, errors: [] };
+  return classValidatorVerdict(dto, plain as object);
+}
+
+/**
+ * The same, without the fast path: class-transformer and class-validator decide every record. What
+ * `validateRecord` is held to, answer for answer (test/validation-fast-path.e2e-spec.ts).
+ */
+export async function validateRecordWithClassValidator<T extends object>(dto: new () => T, plain: unknown): Promise<RecordVerdict<T>> {
+  const refused = refusedRecord(plain);
+  if (refused !== undefined) return { value: undefined, errors: refused };
+  return classValidatorVerdict(dto, plain as object);
+}
+
+function refusedRecord(plain: unknown): FieldError[] | undefined {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) return [{ field: '(record)', message: 'must be a JSON object' }];
   // Too deep, not well-formed Unicode, NUL, `__proto__`: refused before class-transformer walks it.
   const unsafe = unsafeJsonFields(plain, '(record)');
-  if (unsafe.length > 0) return { value: undefined, errors: unsafe };
+  return unsafe.length > 0 ? unsafe : undefined;
+}
+
+async function classValidatorVerdict<T extends object>(dto: new () => T, plain: object): Promise<RecordVerdict<T>> {
   const instance = plainToInstance(dto, plain, { enableImplicitConversion: false });
   const errors = await validate(instance, DTO_VALIDATION_OPTIONS);
   return errors.length === 0 ? { value: instance, errors: [] } : { value: undefined, errors: fieldErrors(errors) };
