@@ -3,6 +3,7 @@ export * from './count-hints';
 export * from './engine';
 export * from './offer-index';
 export * from './policy';
+export * from './proposals';
 export * from './reference';
 export * from './rules';
 export * from './score';

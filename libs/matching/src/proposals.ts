@@ -1,0 +1,483 @@
+/**
+ * The decisions a matcher makes around the engine: who is proposed for an opening (in rounds, within the
+ * shortlist and every person's cap), who is offered a slot (rotating, within its offer limit, with a
+ * redemption code and an expiry), which offers a person gets, and who is offered again when a place frees.
+ * The engine proposes; the rows decide: every write is checked under row locks in one transaction of the
+ * store (`ProposalStore`), so several matchers can run at once and no cap is ever checked against one
+ * process's memory alone. Plain TypeScript: the store is an interface, PostgreSQL's in the matcher.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } from '@huigong/domain';
+import { type CountHints, rankRechecked } from './count-hints';
+import { MatchingEngine } from './engine';
+import { type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
+import type { OpeningState, SlotState } from './reference';
+import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
+import type { MatchReason, ScoredMatch } from './score';
+
+const NO_ONE: ReadonlySet<string> = new Set();
+const NEVER: ReadonlyMap<string, number> = new Map();
+/** How many times an opening asks the engine for the next in line when the locked rows refuse someone. */
+const OPENING_ROUNDS = 3;
+
+/** The characters of a redemption code: no look-alikes (0/O, 1/I). */
+export const REDEMPTION_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A single-use code a worker shows at the counter: 8 characters, no look-alikes (0/O, 1/I). */
+export function redemptionCode(): string {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += REDEMPTION_CODE_ALPHABET[randomInt(REDEMPTION_CODE_ALPHABET.length)];
+  return code;
+}
+
+/**
+ * Until when a slot offer holds: the end of the next occurrence of a slot window that one of the person's
+ * breaks meets (by the policy's minutes), the earliest such end; undefined if none does. `breaks`: the
+ * person's break windows as week intervals (MatchingEngine.breakPiecesOf); `timeZone`: the zone the
+ * windows are written in.
+ */
+export function slotOfferExpiry(
+  breaks: readonly (readonly WeekInterval[])[],
+  windows: readonly WeeklyWindow[],
+  now: number,
+  timeZone: string,
+  policy: Pick<MatchingPolicy, 'minBreakOverlapMinutes'>,
+): Date | undefined {
+  let expiresAt: Date | undefined;
+  for (const window of windows) {
+    const pieces = weekIntervals([window]);
+    const meets = breaks.some((piecesOfBreak) => overlapMinutes(piecesOfBreak, pieces) >= policy.minBreakOverlapMinutes);
+    if (!meets) continue;
+    const end = nextOccurrenceEnd(window, new Date(now), timeZone);
+    if (expiresAt === undefined || end < expiresAt) expiresAt = end;
+  }
+  return expiresAt;
+}
+
+/** A match to write: a job match proposed, or a slot offer with its redemption code and expiry. */
+export interface NewMatch {
+  id: string;
+  candidateId: string;
+  caseworkerId: string;
+  score: number;
+  reasons: MatchReason[];
+  redemptionCode?: string;
+  expiresAt?: Date;
+}
+
+/** A person locked for a write: their caseworker, and the open job matches they hold (counted after the lock). */
+export interface LockedCandidate {
+  caseworkerId: string;
+  openJobMatches: number;
+}
+
+/** What an opening holds already: everyone it has (or had) a match with, and its open matches. */
+export interface OpeningHistory {
+  matched: ReadonlySet<string>;
+  openMatches: number;
+}
+
+/** What a slot holds already. */
+export interface SlotHistory {
+  /** People holding an offer of this slot now: an open one, or one redeemed for an occurrence not yet over. */
+  offered: ReadonlySet<string>;
+  /** Open offers, which the slot's offer limit counts. */
+  openOffers: number;
+  /** When each person was last offered this slot (epoch ms): rotation. */
+  lastOfferedAt: ReadonlyMap<string, number>;
+}
+
+/** What a person holds already, as the proposals read it. */
+export interface CandidateHistory {
+  /** Openings this person has (or had) a match with. */
+  openingIds: ReadonlySet<string>;
+  openJobMatches: number;
+  /** Slots this person holds an offer of now: open, or redeemed for an occurrence not yet over. */
+  openSlotOfferIds: ReadonlySet<string>;
+}
+
+/** The person a job match belongs to, whether it is still open, and how many open job matches they hold now. */
+export interface JobMatchHolder {
+  candidateId: string;
+  open: boolean;
+  openJobMatches: number;
+}
+
+/** Counts from the committed rows, read in a transaction (after its locks) or outside one. */
+export interface MatchCounts {
+  /** Open job matches per person (someone holding none is absent). */
+  openJobMatchesOf(candidateIds: string[]): Promise<ReadonlyMap<string, number>>;
+  /** Open matches per opening, or open offers per slot (one with none is absent). */
+  openMatchesOf(kind: OfferKind, offerIds: string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+/**
+ * What a proposal reads and writes in its one transaction. Locks are taken in one order by every matcher,
+ * offers before people (each list sorted), so matchers working at once never deadlock; counts read after a
+ * lock see what the transaction it waited for committed.
+ */
+export interface ProposalTransaction extends MatchCounts {
+  /** Locks an opening and returns it as the engine sees it at `now` (`accepting`: open, not lapsed); null: gone. */
+  lockOpening(openingId: string, now: number): Promise<OpeningOffer | null>;
+  /** Locks a slot and returns it as the engine sees it at `now` (`accepting`: active, not lapsed); null: gone. */
+  lockSlot(slotId: string, now: number): Promise<SlotOffer | null>;
+  openingHistory(openingId: string): Promise<OpeningHistory>;
+  slotHistory(slotId: string): Promise<SlotHistory>;
+  /** Locks offers (before any person); returns those still open or active. */
+  lockOffers(kind: OfferKind, offerIds: string[]): Promise<ReadonlySet<string>>;
+  /** Locks people and returns those still active with consent, with their caseworker and open job matches. */
+  lockCandidates(candidateIds: string[]): Promise<ReadonlyMap<string, LockedCandidate>>;
+  /** Locks one person if still active with consent (null otherwise); counts nothing (read candidateHistory after it). */
+  lockCandidate(candidateId: string): Promise<{ caseworkerId: string } | null>;
+  candidateHistory(candidateId: string): Promise<CandidateHistory>;
+  /** Writes matches of one offer, skipping a pair that exists already; returns the ids written. */
+  insertMatches(kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]>;
+  /** Announces matches written in this transaction (MatchesProposed, committed with them). */
+  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[]): void;
+}
+
+/** Where proposals read from and write to: reads outside a transaction, and a way to run one. */
+export interface ProposalStore extends MatchCounts {
+  candidateHistory(candidateId: string): Promise<CandidateHistory>;
+  /** Those of these people the engine may match at all (active, consenting, with a place), as profiles. */
+  matchableCandidates(candidateIds: string[]): Promise<CandidateProfile[]>;
+  jobMatchHolder(matchId: string): Promise<JobMatchHolder | null>;
+  /** Runs `work` in one transaction: its locks, writes and announcements commit together or not at all. */
+  withTransaction<T>(work: (tx: ProposalTransaction) => Promise<T>, correlationId: string): Promise<T>;
+}
+
+/**
+ * Hints kept in memory (the rows have the final word): open job matches per person, per opening, open
+ * offers per slot. Every path that ends a match sets them from the rows; a count that says "full" is
+ * re-read before it may hide anyone once its trust has passed (see rankRechecked).
+ */
+export interface ProposalCounts {
+  perCandidate: CountHints;
+  perOpening: CountHints;
+  perSlot: CountHints;
+}
+
+export interface ProposerOptions {
+  /** The zone slot windows are written in: an offer's expiry is the end of a window there. */
+  timeZone: string;
+  /** Epoch ms now; Date.now unless a test fixes it. */
+  clock?: () => number;
+}
+
+/**
+ * Turns the engine's answers into matches written under locks. The policy is the engine's, so that what
+ * the engine ranks and what the locked rows allow are judged by the same figures.
+ */
+export class Proposer {
+  private readonly policy: MatchingPolicy;
+  private readonly timeZone: string;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly engine: MatchingEngine,
+    private readonly counts: ProposalCounts,
+    private readonly store: ProposalStore,
+    options: ProposerOptions,
+  ) {
+    this.policy = engine.policy;
+    this.timeZone = options.timeZone;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Fills an opening's shortlist with the best people who fit, within every person's cap. The engine
+   * ranks with this process's counts; a count that says full and is not fresh is re-read before it may
+   * hide anyone (rankRechecked), and the locked rows have the final word: anyone full after all is
+   * skipped and the next in line asked for, a few rounds at most. `among`: only these people (an engine
+   * of newcomers); the ids of the matches written are returned.
+   */
+  async proposeForOpening(openingId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
+    const now = this.clock();
+    const max = this.policy.maxOpenJobMatchesPerPerson;
+    const { perCandidate, perOpening } = this.counts;
+    const written = await this.store.withTransaction(async (tx) => {
+      const offer = await tx.lockOpening(openingId, now);
+      if (offer === null || !offer.accepting) return null;
+      const history = await tx.openingHistory(openingId);
+      const excluded = new Set(history.matched);
+      const accepted: (NewMatch & { held: number })[] = [];
+      for (let round = 0; round < OPENING_ROUNDS; round++) {
+        const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
+        const ranked = await rankRechecked(
+          (openJobMatches) => among.matchOpening(offer, state, { openJobMatches }, now),
+          perCandidate,
+          (_id, held) => held >= max,
+          (ids) => tx.openJobMatchesOf(ids),
+        );
+        if (ranked.length === 0) break;
+        const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
+        let refused = 0;
+        for (const match of ranked) {
+          excluded.add(match.candidateId);
+          const person = locked.get(match.candidateId);
+          if (person === undefined || person.openJobMatches >= max) {
+            if (person !== undefined) perCandidate.set(match.candidateId, person.openJobMatches);
+            refused++;
+            continue;
+          }
+          accepted.push({
+            id: randomUUID(),
+            candidateId: match.candidateId,
+            caseworkerId: person.caseworkerId,
+            score: match.score,
+            reasons: match.reasons,
+            held: person.openJobMatches,
+          });
+        }
+        if (refused === 0) break;
+      }
+      const matchIds = await this.insert(tx, 'opening', openingId, accepted);
+      return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
+    }, correlationId);
+    if (written === null) {
+      perOpening.forget(openingId);
+      return [];
+    }
+    // Counted under the locks and committed: exact, so places freed since (declined, withdrawn) show.
+    perOpening.set(openingId, written.openMatches);
+    const inserted = new Set(written.matchIds);
+    for (const row of written.accepted) if (inserted.has(row.id)) perCandidate.set(row.candidateId, row.held + 1);
+    return written.matchIds;
+  }
+
+  /** Offers a slot's free places to the people who fit (`among`: only these), rotating among them. */
+  async proposeForSlot(slotId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
+    const now = this.clock();
+    const written = await this.store.withTransaction(async (tx) => {
+      const offer = await tx.lockSlot(slotId, now);
+      if (offer === null || !offer.accepting) return null;
+      const history = await tx.slotHistory(slotId);
+      const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
+      const ranked = among.matchSlot(offer, state, now);
+      const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
+      const accepted = ranked.flatMap((match) => {
+        const person = locked.get(match.candidateId);
+        return person === undefined ? [] : [this.slotOffer(match, person.caseworkerId, offer.windows, now)];
+      });
+      const matchIds = await this.insert(tx, 'slot', slotId, accepted);
+      return { openOffers: history.openOffers + matchIds.length, matchIds };
+    }, correlationId);
+    if (written === null) {
+      this.counts.perSlot.forget(slotId);
+      return [];
+    }
+    // The count just read under the lock: offers redeemed or expired since free their places here too.
+    this.counts.perSlot.set(slotId, written.openOffers);
+    return written.matchIds;
+  }
+
+  /**
+   * A new or changed person (or one with room again): the openings and slots they fit that have room, up
+   * to their cap. The counts of offers that say full and are not fresh are re-read before they may hide
+   * an offer from the person (rankRechecked); the locked rows have the final word. `known`: the caller's
+   * read of the person's matches, when it has one just made.
+   */
+  async proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
+    const now = this.clock();
+    const id = profile.id;
+    const policy = this.policy;
+    const engine = this.engine;
+    const { perCandidate, perOpening, perSlot } = this.counts;
+    const before = known ?? (await this.store.candidateHistory(id));
+    perCandidate.set(id, before.openJobMatches);
+    const toOpenings = await rankRechecked(
+      (openMatches) =>
+        engine.matchCandidateToOpenings(
+          profile,
+          (openingId): OpeningState => ({
+            matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE,
+            openMatches: openMatches(openingId),
+          }),
+          before.openJobMatches,
+          now,
+        ),
+      perOpening,
+      (openingId, open) => {
+        const opening = engine.openings.get(openingId);
+        return opening !== undefined && !before.openingIds.has(openingId) && open >= shortlistSize(opening.positions, policy);
+      },
+      (ids) => this.store.openMatchesOf('opening', ids),
+    );
+    const toSlots = await rankRechecked(
+      (openOffers) =>
+        engine.matchCandidateToSlots(
+          profile,
+          (slotId): SlotState => ({
+            offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE,
+            openOffers: openOffers(slotId),
+            lastOfferedAt: NEVER,
+          }),
+          now,
+        ),
+      perSlot,
+      (slotId, open) => {
+        const slot = engine.slots.get(slotId);
+        return slot !== undefined && !before.openSlotOfferIds.has(slotId) && open >= slotOfferLimit(slot.capacity, policy);
+      },
+      (ids) => this.store.openMatchesOf('slot', ids),
+    );
+    if (toOpenings.length === 0 && toSlots.length === 0) return;
+    const written = await this.store.withTransaction(async (tx) => {
+      // Offers first, then the person: the one lock order of every matcher.
+      const openOpenings = await tx.lockOffers(
+        'opening',
+        toOpenings.map((match) => match.offerId),
+      );
+      const activeSlots = await tx.lockOffers(
+        'slot',
+        toSlots.map((match) => match.offerId),
+      );
+      // The person's count comes from the history read after the lock (a statement of its own, so its
+      // snapshot sees what the transaction it waited for committed): the lock need not count too.
+      const person = await tx.lockCandidate(id);
+      if (person === null) return null;
+      const history = await tx.candidateHistory(id);
+      const openingCounts = new Map(await tx.openMatchesOf('opening', [...openOpenings]));
+      let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
+      for (const match of toOpenings) {
+        const opening = engine.openings.get(match.offerId);
+        if (room <= 0) break;
+        if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
+        if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
+        const inserted = await this.insert(tx, 'opening', match.offerId, [
+          { id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons },
+        ]);
+        if (inserted.length > 0) {
+          room--;
+          openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
+        }
+      }
+      const slotCounts = new Map(await tx.openMatchesOf('slot', [...activeSlots]));
+      for (const match of toSlots) {
+        const slot = engine.slots.get(match.offerId);
+        if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
+        if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
+        const offer = this.slotOffer({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
+        const inserted = await this.insert(tx, 'slot', match.offerId, [offer]);
+        if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
+      }
+      return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
+    }, correlationId);
+    if (written === null) return;
+    // Counted under the locks and committed: exact.
+    perCandidate.set(id, written.held);
+    for (const [openingId, open] of written.openingCounts) perOpening.set(openingId, open);
+    for (const [slotId, open] of written.slotCounts) perSlot.set(slotId, open);
+  }
+
+  /**
+   * Many new (or changed) people at once, a bulk import's chunk, already in the engine: they are matched
+   * offer-side. Every open opening and active slot within reach of any of them ranks only them (an engine
+   * of just these people), and one that has room and someone to propose does so under its locks, exactly
+   * as when it is posted: the caps and the shortlist are checked on the locked rows. An offer with room has
+   * already proposed everyone else who fits, so ranking only the newcomers gives it what ranking everyone
+   * would. Costs one transaction per offer that gains someone, rather than several statements per person.
+   */
+  async matchPeopleOfferSide(arrived: readonly CandidateProfile[], correlationId: string): Promise<void> {
+    if (arrived.length === 0) return;
+    const { perCandidate, perOpening, perSlot } = this.counts;
+    const newcomers = new MatchingEngine(this.policy);
+    for (const profile of arrived) newcomers.people.upsert(profile);
+    // The offers within reach of any of them (each offer's own radius is checked when it ranks them).
+    const openingIds = new Set<string>();
+    const slotIds = new Set<string>();
+    for (const person of arrived) {
+      const reachKm = person.maxTravelKm ?? Number.POSITIVE_INFINITY;
+      this.engine.openings.forEachReaching(person.location.lat, person.location.lng, reachKm, (opening) => openingIds.add(opening.id));
+      this.engine.slots.forEachReaching(person.location.lat, person.location.lng, reachKm, (slot) => slotIds.add(slot.id));
+    }
+    // Their counts and the offers', each one statement: fresh, so that offers without room cost nothing more.
+    const held = await this.store.openJobMatchesOf(arrived.map((person) => person.id));
+    for (const person of arrived) perCandidate.set(person.id, held.get(person.id) ?? 0);
+    const now = this.clock();
+    const openingCounts = await this.store.openMatchesOf('opening', [...openingIds]);
+    for (const openingId of openingIds) {
+      const offer = this.engine.openings.get(openingId);
+      if (offer === undefined) continue;
+      const openMatches = openingCounts.get(openingId) ?? 0;
+      perOpening.set(openingId, openMatches);
+      const fits = newcomers.matchOpening(offer, { matchedCandidateIds: NO_ONE, openMatches }, { openJobMatches: (id) => perCandidate.get(id) }, now);
+      if (fits.length > 0) await this.proposeForOpening(openingId, correlationId, newcomers);
+    }
+    const slotCounts = await this.store.openMatchesOf('slot', [...slotIds]);
+    for (const slotId of slotIds) {
+      const offer = this.engine.slots.get(slotId);
+      if (offer === undefined) continue;
+      const openOffers = slotCounts.get(slotId) ?? 0;
+      perSlot.set(slotId, openOffers);
+      const fits = newcomers.matchSlot(offer, { offeredCandidateIds: NO_ONE, openOffers, lastOfferedAt: NEVER }, now);
+      if (fits.length > 0) await this.proposeForSlot(slotId, correlationId, newcomers);
+    }
+  }
+
+  /**
+   * Places freed on people's caps by a withdrawal (`jobMatchesLost`: how many open job matches each lost):
+   * their counts are set from the rows (one query for all of them), and whoever was full and has room now
+   * is offered to the openings and slots that wait for them (their cap kept them from some).
+   */
+  async release(jobMatchesLost: ReadonlyMap<string, number>, correlationId: string): Promise<void> {
+    if (jobMatchesLost.size === 0) return;
+    const max = this.policy.maxOpenJobMatchesPerPerson;
+    const perCandidate = this.counts.perCandidate;
+    const held = await this.store.openJobMatchesOf([...jobMatchesLost.keys()]);
+    const freed: string[] = [];
+    for (const [id, count] of jobMatchesLost) {
+      const now = held.get(id) ?? 0;
+      const wasFull = now + count >= max || perCandidate.get(id) >= max;
+      perCandidate.set(id, now);
+      if (wasFull && now < max) freed.push(id);
+    }
+    await this.reconsiderPeople(freed, correlationId);
+  }
+
+  /**
+   * A caseworker moved a job match. Declined, no response or hired: the opening's place goes to the next
+   * in line, and the person's place on their cap is theirs again: their count is re-read, and they are
+   * offered to the openings that wait (ones their cap kept them from). Other moves change no count.
+   * Returns the person whose count went down (null: none), for the other matchers to re-read.
+   */
+  async jobMatchMoved(matchId: string, openingId: string, correlationId: string): Promise<string | null> {
+    const holder = await this.store.jobMatchHolder(matchId);
+    await this.proposeForOpening(openingId, correlationId);
+    if (holder === null || holder.open) return null;
+    this.counts.perCandidate.set(holder.candidateId, holder.openJobMatches);
+    if (holder.openJobMatches < this.policy.maxOpenJobMatchesPerPerson) await this.reconsiderPeople([holder.candidateId], correlationId);
+    return holder.candidateId;
+  }
+
+  /** People with room again, against the offers within their reach (one read of their rows). */
+  private async reconsiderPeople(ids: string[], correlationId: string): Promise<void> {
+    if (ids.length === 0) return;
+    for (const profile of await this.store.matchableCandidates(ids)) await this.proposeForCandidate(profile, correlationId);
+  }
+
+  /** Writes matches of one offer and, when any were new, announces them (one MatchesProposed for the notifier). */
+  private async insert(tx: ProposalTransaction, kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]> {
+    const matchIds = await tx.insertMatches(kind, offerId, matches);
+    if (matchIds.length > 0) tx.matchesProposed(kind, offerId, matchIds);
+    return matchIds;
+  }
+
+  /** A slot offer: a redemption code, valid until the end of the next window the person's break meets. */
+  private slotOffer(
+    match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>,
+    caseworkerId: string,
+    windows: readonly WeeklyWindow[],
+    now: number,
+  ): NewMatch {
+    return {
+      id: randomUUID(),
+      candidateId: match.candidateId,
+      caseworkerId,
+      score: match.score,
+      reasons: match.reasons,
+      redemptionCode: redemptionCode(),
+      expiresAt: slotOfferExpiry(this.engine.breakPiecesOf(match.candidateId), windows, now, this.timeZone, this.policy),
+    };
+  }
+}
