@@ -1,27 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } from '@huigong/domain';
+import type { OfferKind } from '@huigong/domain';
 import {
   type CandidateProfile,
   CountHints,
+  type JobMatchHolder,
+  type LockedCandidate,
   MatchingEngine,
+  type NewMatch,
+  type OpeningHistory,
   type OpeningOffer,
-  type OpeningState,
-  type ScoredMatch,
+  type ProposalStore,
+  type ProposalTransaction,
+  Proposer,
+  type SlotHistory,
   type SlotOffer,
-  type SlotState,
   allPass,
   checkOpening,
   checkSlot,
-  rankRechecked,
-  shortlistSize,
-  slotOfferLimit,
 } from '@huigong/matching';
 import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
   type CandidateEntity,
   type CandidateHistory,
   MatchStore,
-  type NewMatchRow,
   type Withdrawn,
   candidateProfile,
   isMatchable,
@@ -29,12 +30,9 @@ import {
   slotOffer,
 } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
-import { randomInt, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
 
-const NO_ONE: ReadonlySet<string> = new Set();
-const NEVER: ReadonlyMap<string, number> = new Map();
-const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 /**
  * How long a count read from PostgreSQL that says "full" is believed before whoever it hides is re-read.
  * Within it, a place freed where this matcher did not see it (a broadcast lost while it was disconnected)
@@ -43,13 +41,6 @@ const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 export const COUNT_TRUST_MS = 5_000;
 /** Lapsed openings are swept from a little before the last sweep: a write committed late is not missed. */
 const LAPSE_SWEEP_OVERLAP_MS = 5 * 60_000;
-
-/** A single-use code a worker shows at the counter: 8 characters, no look-alikes (0/O, 1/I). */
-export function redemptionCode(): string {
-  let code = '';
-  for (let i = 0; i < 8; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return code;
-}
 
 /**
  * What changed after an event: other matchers refresh these from PostgreSQL. `open-job-matches`: a person
@@ -63,7 +54,9 @@ export interface IndexChange {
 /**
  * The matcher's work: keeps its engine current from the events, and turns each change into matches in
  * both directions. The engine proposes; PostgreSQL decides, under row locks, so several matchers can
- * run at once: caps are checked against committed rows, never against this process's memory alone.
+ * run at once: caps are checked against committed rows, never against this process's memory alone. The
+ * decisions (rounds, caps, rotation, expiry, codes, who is offered again) are libs/matching's `Proposer`;
+ * this service reads the rows it needs, keeps the engine current and gives the proposer the store below.
  */
 @Injectable()
 export class MatchingService {
@@ -92,13 +85,18 @@ export class MatchingService {
     const histories = await this.store.candidateHistories(this.dataSource.manager, [...new Set(ids)]);
     return ids.map((id) => histories.get(id) as CandidateHistory);
   });
+  private readonly proposer: Proposer;
 
   constructor(
     private readonly store: MatchStore,
     private readonly unitOfWork: UnitOfWork,
     private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const counts = { perCandidate: this.perCandidate, perOpening: this.perOpening, perSlot: this.perSlot };
+    const rows = new PostgresProposalStore(store, unitOfWork, dataSource, (id) => this.historyReads.run(id));
+    this.proposer = new Proposer(this.engine, counts, rows, { timeZone: config.appTimezone });
+  }
 
   /** Builds the engine from PostgreSQL: every matchable person, open opening and active slot. */
   async load(): Promise<{ people: number; openings: number; slots: number; ms: number }> {
@@ -201,19 +199,13 @@ export class MatchingService {
 
   /**
    * Many new (or changed) people at once, a bulk import's chunk: their rows are read in one statement and
-   * put in the engine, then they are matched offer-side. Every open opening and active slot within reach
-   * of any of them ranks only them (an engine of just these people), and one that has room and someone to
-   * propose does so under its locks, exactly as when it is posted: the caps and the shortlist are checked on
-   * the locked rows. An offer with room has already proposed everyone else who fits, so ranking only the
-   * newcomers gives it what ranking everyone would. Costs one transaction per offer that gains someone,
-   * rather than several statements per person.
+   * put in the engine, then they are matched offer-side (Proposer.matchPeopleOfferSide): every offer with
+   * room that one of them fits ranks just them and proposes under its locks, exactly as when it is posted.
    */
   async matchPeopleOfferSide(ids: readonly string[], correlationId: string): Promise<void> {
     if (ids.length === 0) return;
-    const manager = this.dataSource.manager;
-    const rows = new Map((await this.store.candidates(manager, [...ids])).map((row) => [row.id, row]));
-    const newcomers = new MatchingEngine(this.engine.policy);
-    const arrived: CandidateEntity[] = [];
+    const rows = new Map((await this.store.candidates(this.dataSource.manager, [...ids])).map((row) => [row.id, row]));
+    const arrived: CandidateProfile[] = [];
     for (const id of ids) {
       const row = rows.get(id) ?? null;
       if (!isMatchable(row)) {
@@ -222,43 +214,9 @@ export class MatchingService {
       }
       const profile = candidateProfile(row);
       this.engine.people.upsert(profile);
-      newcomers.people.upsert(profile);
-      arrived.push(row);
+      arrived.push(profile);
     }
-    if (arrived.length === 0) return;
-    // The offers within reach of any of them (each offer's own radius is checked when it ranks them).
-    const openingIds = new Set<string>();
-    const slotIds = new Set<string>();
-    for (const row of arrived) {
-      const reachKm = row.maxTravelKm ?? Number.POSITIVE_INFINITY;
-      this.engine.openings.forEachReaching(row.lat as number, row.lng as number, reachKm, (opening) => openingIds.add(opening.id));
-      this.engine.slots.forEachReaching(row.lat as number, row.lng as number, reachKm, (slot) => slotIds.add(slot.id));
-    }
-    // Their counts and the offers', each one statement: fresh, so that offers without room cost nothing more.
-    const held = await this.store.openJobMatchesOf(
-      manager,
-      arrived.map((row) => row.id),
-    );
-    for (const row of arrived) this.perCandidate.set(row.id, held.get(row.id) ?? 0);
-    const now = Date.now();
-    const openingCounts = await this.store.openMatchesOf(manager, 'opening', [...openingIds]);
-    for (const openingId of openingIds) {
-      const offer = this.engine.openings.get(openingId);
-      if (offer === undefined) continue;
-      const openMatches = openingCounts.get(openingId) ?? 0;
-      this.perOpening.set(openingId, openMatches);
-      const fits = newcomers.matchOpening(offer, { matchedCandidateIds: NO_ONE, openMatches }, { openJobMatches: (id) => this.perCandidate.get(id) }, now);
-      if (fits.length > 0) await this.proposeForOpening(openingId, correlationId, newcomers);
-    }
-    const slotCounts = await this.store.openMatchesOf(manager, 'slot', [...slotIds]);
-    for (const slotId of slotIds) {
-      const offer = this.engine.slots.get(slotId);
-      if (offer === undefined) continue;
-      const openOffers = slotCounts.get(slotId) ?? 0;
-      this.perSlot.set(slotId, openOffers);
-      const fits = newcomers.matchSlot(offer, { offeredCandidateIds: NO_ONE, openOffers, lastOfferedAt: NEVER }, now);
-      if (fits.length > 0) await this.proposeForSlot(slotId, correlationId, newcomers);
-    }
+    await this.proposer.matchPeopleOfferSide(arrived, correlationId);
   }
 
   /**
@@ -390,46 +348,24 @@ export class MatchingService {
   }
 
   /**
-   * A caseworker moved a job match. Declined, no response or hired: the opening's place goes to the next
-   * in line, and the person's place on their cap is theirs again: their count is re-read, and they are
-   * offered to the openings that wait (ones their cap kept them from). Other moves change no count.
+   * A caseworker moved a job match: the opening's place goes to the next in line, and a person whose
+   * match ended has their place back (Proposer.jobMatchMoved). Returns them, for the other matchers.
    */
   private async jobMatchMoved(matchId: string, openingId: string, correlationId: string): Promise<IndexChange[]> {
-    const holder = await this.store.jobMatchHolder(this.dataSource.manager, matchId);
-    await this.proposeForOpening(openingId, correlationId);
-    if (holder === null || holder.open) return [];
-    this.perCandidate.set(holder.candidateId, holder.openJobMatches);
-    if (holder.openJobMatches < this.engine.policy.maxOpenJobMatchesPerPerson) await this.reconsiderPeople([holder.candidateId], correlationId);
-    return [{ entity: 'open-job-matches', id: holder.candidateId }];
+    const released = await this.proposer.jobMatchMoved(matchId, openingId, correlationId);
+    return released === null ? [] : [{ entity: 'open-job-matches', id: released }];
   }
 
   /**
-   * Places freed on people's caps by a withdrawal: their counts are set from the rows (one query for all
-   * of them), and whoever was full and has room now is offered to the openings and slots that wait for
-   * them (their cap kept them from some). Returns the people, for the other matchers to re-read.
+   * Places freed on people's caps by a withdrawal: whoever was full and has room now is offered to the
+   * openings and slots that wait for them (Proposer.release). Returns the people, for the other matchers
+   * to re-read.
    */
   private async release(withdrawn: Withdrawn, correlationId: string): Promise<IndexChange[]> {
     const lost = withdrawn.jobMatchesLost;
     if (lost.size === 0) return [];
-    const max = this.engine.policy.maxOpenJobMatchesPerPerson;
-    const held = await this.store.openJobMatchesOf(this.dataSource.manager, [...lost.keys()]);
-    const freed: string[] = [];
-    for (const [id, count] of lost) {
-      const now = held.get(id) ?? 0;
-      const wasFull = now + count >= max || this.perCandidate.get(id) >= max;
-      this.perCandidate.set(id, now);
-      if (wasFull && now < max) freed.push(id);
-    }
-    await this.reconsiderPeople(freed, correlationId);
+    await this.proposer.release(lost, correlationId);
     return [...lost.keys()].map((id): IndexChange => ({ entity: 'open-job-matches', id }));
-  }
-
-  /** People with room again, against the offers within their reach (one read of their rows). */
-  private async reconsiderPeople(ids: string[], correlationId: string): Promise<void> {
-    if (ids.length === 0) return;
-    for (const row of await this.store.candidates(this.dataSource.manager, ids)) {
-      if (isMatchable(row)) await this.proposeForCandidate(candidateProfile(row), correlationId);
-    }
   }
 
   /** Sets people's counts from PostgreSQL, one query for all of them (another matcher freed their places). */
@@ -439,239 +375,115 @@ export class MatchingService {
     for (const id of ids) this.perCandidate.set(id, held.get(id) ?? 0);
   }
 
-  /**
-   * Fills an opening's shortlist with the best people who fit, within every person's cap. The engine
-   * ranks with this process's counts; a count that says full and is not fresh is re-read before it may
-   * hide anyone (rankRechecked), and the locked rows have the final word: anyone full after all is
-   * skipped and the next in line asked for, a few rounds at most.
-   */
-  async proposeForOpening(openingId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
-    const now = Date.now();
-    const max = this.engine.policy.maxOpenJobMatchesPerPerson;
-    const written = await this.unitOfWork.run(
-      async (tx) => {
-        const row = await this.store.opening(tx.manager, openingId, true);
-        if (row === null || !openingOffer(row, now).accepting) return null;
-        const offer = openingOffer(row, now);
-        const history = await this.store.openingHistory(tx.manager, openingId);
-        const excluded = new Set(history.matched);
-        const accepted: (NewMatchRow & { held: number })[] = [];
-        for (let round = 0; round < 3; round++) {
-          const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
-          const ranked = await rankRechecked(
-            (openJobMatches) => among.matchOpening(offer, state, { openJobMatches }, now),
-            this.perCandidate,
-            (_id, held) => held >= max,
-            (ids) => this.store.openJobMatchesOf(tx.manager, ids),
-          );
-          if (ranked.length === 0) break;
-          const locked = await this.store.lockCandidates(
-            tx.manager,
-            ranked.map((match) => match.candidateId),
-          );
-          let refused = 0;
-          for (const match of ranked) {
-            excluded.add(match.candidateId);
-            const person = locked.get(match.candidateId);
-            if (person === undefined || person.openJobMatches >= max) {
-              if (person !== undefined) this.perCandidate.set(match.candidateId, person.openJobMatches);
-              refused++;
-              continue;
-            }
-            accepted.push({
-              id: randomUUID(),
-              candidateId: match.candidateId,
-              caseworkerId: person.caseworkerId,
-              score: match.score,
-              reasons: match.reasons,
-              held: person.openJobMatches,
-            });
-          }
-          if (refused === 0) break;
-        }
-        const matchIds = await this.insert(tx, 'opening', openingId, accepted);
-        return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
-      },
-      { correlationId },
-    );
-    if (written === null) {
-      this.perOpening.forget(openingId);
-      return [];
-    }
-    // Counted under the locks and committed: exact, so places freed since (declined, withdrawn) show.
-    this.perOpening.set(openingId, written.openMatches);
-    const inserted = new Set(written.matchIds);
-    for (const row of written.accepted) if (inserted.has(row.id)) this.perCandidate.set(row.candidateId, row.held + 1);
-    return written.matchIds;
+  /** Fills an opening's shortlist with the best people who fit (`among`: only these), within every person's cap. */
+  proposeForOpening(openingId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
+    return this.proposer.proposeForOpening(openingId, correlationId, among);
   }
 
   /** Offers a slot's free places to the people who fit (`among`: only these), rotating among them. */
-  async proposeForSlot(slotId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
-    const now = Date.now();
-    const written = await this.unitOfWork.run(
-      async (tx) => {
-        const row = await this.store.slot(tx.manager, slotId, true);
-        if (row === null || !slotOffer(row, now).accepting) return null;
-        const offer = slotOffer(row, now);
-        const history = await this.store.slotHistory(tx.manager, slotId);
-        const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
-        const ranked = among.matchSlot(offer, state, now);
-        const locked = await this.store.lockCandidates(
-          tx.manager,
-          ranked.map((match) => match.candidateId),
-        );
-        const accepted = ranked.flatMap((match) => {
-          const person = locked.get(match.candidateId);
-          return person === undefined ? [] : [this.slotOfferRow(match, person.caseworkerId, offer.windows, now)];
-        });
-        const matchIds = await this.insert(tx, 'slot', slotId, accepted);
-        return { openOffers: history.openOffers + matchIds.length, matchIds };
-      },
-      { correlationId },
-    );
-    if (written === null) {
-      this.perSlot.forget(slotId);
-      return [];
-    }
-    // The count just read under the lock: offers redeemed or expired since free their places here too.
-    this.perSlot.set(slotId, written.openOffers);
-    return written.matchIds;
+  proposeForSlot(slotId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
+    return this.proposer.proposeForSlot(slotId, correlationId, among);
   }
 
-  /**
-   * A new or changed person (or one with room again): the openings and slots they fit that have room, up
-   * to their cap. The counts of offers that say full and are not fresh are re-read before they may hide
-   * an offer from the person (rankRechecked); the locked rows have the final word.
-   */
-  async proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
-    const now = Date.now();
-    const id = profile.id;
-    const policy = this.engine.policy;
-    const manager = this.dataSource.manager;
-    // The caller's read of the person's matches, when it has one just made; otherwise read now.
-    const before = known ?? (await this.historyReads.run(id));
-    this.perCandidate.set(id, before.openJobMatches);
-    const toOpenings = await rankRechecked(
-      (openMatches) =>
-        this.engine.matchCandidateToOpenings(
-          profile,
-          (openingId): OpeningState => ({
-            matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE,
-            openMatches: openMatches(openingId),
-          }),
-          before.openJobMatches,
-          now,
-        ),
-      this.perOpening,
-      (openingId, open) => {
-        const opening = this.engine.openings.get(openingId);
-        return opening !== undefined && !before.openingIds.has(openingId) && open >= shortlistSize(opening.positions, policy);
-      },
-      (ids) => this.store.openMatchesOf(manager, 'opening', ids),
-    );
-    const toSlots = await rankRechecked(
-      (openOffers) =>
-        this.engine.matchCandidateToSlots(
-          profile,
-          (slotId): SlotState => ({
-            offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE,
-            openOffers: openOffers(slotId),
-            lastOfferedAt: NEVER,
-          }),
-          now,
-        ),
-      this.perSlot,
-      (slotId, open) => {
-        const slot = this.engine.slots.get(slotId);
-        return slot !== undefined && !before.openSlotOfferIds.has(slotId) && open >= slotOfferLimit(slot.capacity, policy);
-      },
-      (ids) => this.store.openMatchesOf(manager, 'slot', ids),
-    );
-    if (toOpenings.length === 0 && toSlots.length === 0) return;
-    const written = await this.unitOfWork.run(
-      async (tx) => {
-        // Offers first, then the person: the one lock order of every matcher.
-        const openOpenings = await this.store.lockOffers(
-          tx.manager,
-          'openings',
-          toOpenings.map((match) => match.offerId),
-        );
-        const activeSlots = await this.store.lockOffers(
-          tx.manager,
-          'slots',
-          toSlots.map((match) => match.offerId),
-        );
-        // The person's count comes from the history read after the lock (a statement of its own, so its
-        // snapshot sees what the transaction it waited for committed): the lock need not count too.
-        const person = await this.store.lockCandidate(tx.manager, id);
-        if (person === null) return null;
-        const history = await this.store.candidateHistory(tx.manager, id);
-        const openingCounts = await this.store.openMatchesOf(tx.manager, 'opening', [...openOpenings]);
-        let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
-        for (const match of toOpenings) {
-          const opening = this.engine.openings.get(match.offerId);
-          if (room <= 0) break;
-          if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
-          if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
-          const inserted = await this.insert(tx, 'opening', match.offerId, [
-            { id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons },
-          ]);
-          if (inserted.length > 0) {
-            room--;
-            openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
-          }
-        }
-        const slotCounts = await this.store.openMatchesOf(tx.manager, 'slot', [...activeSlots]);
-        for (const match of toSlots) {
-          const slot = this.engine.slots.get(match.offerId);
-          if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
-          if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
-          const row = this.slotOfferRow({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
-          const inserted = await this.insert(tx, 'slot', match.offerId, [row]);
-          if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
-        }
-        return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
-      },
-      { correlationId },
-    );
-    if (written === null) return;
-    // Counted under the locks and committed: exact.
-    this.perCandidate.set(id, written.held);
-    for (const [openingId, open] of written.openingCounts) this.perOpening.set(openingId, open);
-    for (const [slotId, open] of written.slotCounts) this.perSlot.set(slotId, open);
+  /** A new or changed person (or one with room again): the openings and slots they fit that have room, up to their cap. */
+  proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
+    return this.proposer.proposeForCandidate(profile, correlationId, known);
+  }
+}
+
+/**
+ * The proposals' store on PostgreSQL: MatchStore's statements, outside a transaction (the pool's manager)
+ * or in a unit of work's, which commits the matches and their MatchesProposed in the outbox together.
+ */
+class PostgresProposalStore implements ProposalStore {
+  constructor(
+    private readonly store: MatchStore,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly dataSource: DataSource,
+    /** A person's matches, read together with those of the events handled at the same moment. */
+    readonly candidateHistory: (candidateId: string) => Promise<CandidateHistory>,
+  ) {}
+
+  openJobMatchesOf(candidateIds: string[]): Promise<Map<string, number>> {
+    return this.store.openJobMatchesOf(this.dataSource.manager, candidateIds);
   }
 
-  /** Writes matches of one offer and, when any were new, one MatchesProposed for the notifier. */
-  private async insert(tx: WriteTransaction, kind: 'opening' | 'slot', offerId: string, rows: NewMatchRow[]): Promise<string[]> {
-    const matchIds = await this.store.insertMatches(tx.manager, kind, offerId, rows);
-    if (matchIds.length > 0) tx.emit(outboxEvent('MatchesProposed', { offerKind: kind, offerId, matchIds }));
-    return matchIds;
+  openMatchesOf(kind: OfferKind, offerIds: string[]): Promise<Map<string, number>> {
+    return this.store.openMatchesOf(this.dataSource.manager, kind, offerIds);
   }
 
-  /** A slot offer: a redemption code, valid until the end of the next window the person's break meets. */
-  private slotOfferRow(
-    match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>,
-    caseworkerId: string,
-    windows: readonly WeeklyWindow[],
-    now: number,
-  ): NewMatchRow {
-    const breaks = this.engine.breakPiecesOf(match.candidateId);
-    let expiresAt: Date | undefined;
-    for (const window of windows) {
-      const pieces = weekIntervals([window]);
-      const meets = breaks.some((piecesOfBreak) => overlapMinutes(piecesOfBreak, pieces) >= this.engine.policy.minBreakOverlapMinutes);
-      if (!meets) continue;
-      const end = nextOccurrenceEnd(window, new Date(now), this.config.appTimezone);
-      if (expiresAt === undefined || end < expiresAt) expiresAt = end;
-    }
-    return {
-      id: randomUUID(),
-      candidateId: match.candidateId,
-      caseworkerId,
-      score: match.score,
-      reasons: match.reasons,
-      redemptionCode: redemptionCode(),
-      expiresAt,
-    };
+  async matchableCandidates(candidateIds: string[]): Promise<CandidateProfile[]> {
+    const rows = await this.store.candidates(this.dataSource.manager, candidateIds);
+    return rows.filter((row) => isMatchable(row)).map((row) => candidateProfile(row));
+  }
+
+  jobMatchHolder(matchId: string): Promise<JobMatchHolder | null> {
+    return this.store.jobMatchHolder(this.dataSource.manager, matchId);
+  }
+
+  withTransaction<T>(work: (tx: ProposalTransaction) => Promise<T>, correlationId: string): Promise<T> {
+    return this.unitOfWork.run((tx) => work(new PostgresProposalTransaction(this.store, tx)), { correlationId });
+  }
+}
+
+/** One proposal's transaction: rows locked with FOR UPDATE, mapped to what the engine sees. */
+class PostgresProposalTransaction implements ProposalTransaction {
+  private readonly manager: EntityManager;
+
+  constructor(
+    private readonly store: MatchStore,
+    private readonly tx: WriteTransaction,
+  ) {
+    this.manager = tx.manager;
+  }
+
+  async lockOpening(openingId: string, now: number): Promise<OpeningOffer | null> {
+    const row = await this.store.opening(this.manager, openingId, true);
+    return row === null ? null : openingOffer(row, now);
+  }
+
+  async lockSlot(slotId: string, now: number): Promise<SlotOffer | null> {
+    const row = await this.store.slot(this.manager, slotId, true);
+    return row === null ? null : slotOffer(row, now);
+  }
+
+  openingHistory(openingId: string): Promise<OpeningHistory> {
+    return this.store.openingHistory(this.manager, openingId);
+  }
+
+  slotHistory(slotId: string): Promise<SlotHistory> {
+    return this.store.slotHistory(this.manager, slotId);
+  }
+
+  lockOffers(kind: OfferKind, offerIds: string[]): Promise<Set<string>> {
+    return this.store.lockOffers(this.manager, kind === 'opening' ? 'openings' : 'slots', offerIds);
+  }
+
+  lockCandidates(candidateIds: string[]): Promise<Map<string, LockedCandidate>> {
+    return this.store.lockCandidates(this.manager, candidateIds);
+  }
+
+  lockCandidate(candidateId: string): Promise<{ caseworkerId: string } | null> {
+    return this.store.lockCandidate(this.manager, candidateId);
+  }
+
+  candidateHistory(candidateId: string): Promise<CandidateHistory> {
+    return this.store.candidateHistory(this.manager, candidateId);
+  }
+
+  openJobMatchesOf(candidateIds: string[]): Promise<Map<string, number>> {
+    return this.store.openJobMatchesOf(this.manager, candidateIds);
+  }
+
+  openMatchesOf(kind: OfferKind, offerIds: string[]): Promise<Map<string, number>> {
+    return this.store.openMatchesOf(this.manager, kind, offerIds);
+  }
+
+  insertMatches(kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]> {
+    return this.store.insertMatches(this.manager, kind, offerId, matches);
+  }
+
+  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[]): void {
+    this.tx.emit(outboxEvent('MatchesProposed', { offerKind: kind, offerId, matchIds }));
   }
 }
