@@ -4,6 +4,7 @@
  * caseworkers import their people in NDJSON chunks with `POST /v1/candidates/bulk`.
  */
 import type { WeeklyWindow } from '@huigong/domain';
+import { IMPORTED_PER_EVENT } from '@huigong/messaging';
 import { type ApiClient, inParallel } from './api-client';
 import { Progress, count, seconds } from './progress';
 import type { Scenario } from './scenarios';
@@ -124,7 +125,8 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
         );
         caseworker.accepted += result.accepted;
         world.accepted += result.accepted;
-        world.events += result.accepted;
+        // The matcher hears of an import in chunks: one CandidatesImported per IMPORTED_PER_EVENT people.
+        world.events += Math.ceil(result.accepted / IMPORTED_PER_EVENT);
         world.rejected += result.rejected.length;
         if (result.rejected.length > 0) {
           const first = result.rejected[0];
