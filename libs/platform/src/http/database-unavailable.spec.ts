@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 describe('telling a database outage from a fault', () => {
@@ -11,9 +12,12 @@ describe('telling a database outage from a fault', () => {
     // A transaction whose connection was cut: the next query on it says the runner was released.
     expect(
       isDatabaseUnavailable(
-        Object.assign(new Error('Database connection provided by a query runner was already released'), { name: 'QueryRunnerAlreadyReleasedError' }),
+        Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' }),
       ),
     ).toBe(true);
+    // The same, met by a plain statement sent through the transaction's manager (`manager.query`).
+    expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
   });
 
   it('leaves real faults alone', () => {

@@ -21,8 +21,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     seen.add(current);
     const { code, message, name } = current as { code?: unknown; message?: unknown; name?: unknown };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATES.test(code))) return true;
-    // A transaction whose connection died under it: TypeORM has released it, and says so on the next query.
-    if (name === 'QueryRunnerAlreadyReleasedError') return true;
+    // A transaction whose connection died under it: TypeORM has released it, and says so on the next query,
+    // through the query runner (QueryRunnerAlreadyReleasedError) or through `manager.query`, which a store's
+    // plain statements use (QueryRunnerProviderAlreadyReleasedError).
+    if (name === 'QueryRunnerAlreadyReleasedError' || name === 'QueryRunnerProviderAlreadyReleasedError') return true;
     if (typeof message === 'string' && MESSAGES.some((pattern) => pattern.test(message))) return true;
     const inner = current as { driverError?: unknown; cause?: unknown };
     current = inner.driverError ?? inner.cause;
