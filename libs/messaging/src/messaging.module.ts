@@ -37,8 +37,10 @@ export class MessagingModule {
       ],
       providers: [
         {
+          // Each process wakes its own relay when it commits events (and a wake during a pass is kept), so the
+          // idle poll is only the safety net: rows whose writer died before waking it, or another instance's.
           provide: OUTBOX_RELAY_OPTIONS,
-          useValue: { batchSize: 500, idleMs: 250, maxBackoffMs: 5_000, ...options.relayOptions, enabled: options.relay } satisfies OutboxRelayOptions,
+          useValue: { batchSize: 500, idleMs: 1_000, maxBackoffMs: 5_000, ...options.relayOptions, enabled: options.relay } satisfies OutboxRelayOptions,
         },
         OutboxRelay,
         IdempotentConsumer,

@@ -40,6 +40,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
+  /** Set by a wake that came while a pass was running: rows committed after its SELECT go in the next pass at once. */
+  private woken = false;
   private failing = false;
 
   constructor(
@@ -73,8 +75,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
 
-  /** Ends the idle sleep early: called after a transaction that appended events commits. */
+  /**
+   * Ends the idle sleep early: called after a transaction that appended events commits. A wake during a
+   * pass is not lost: the relay goes round again instead of sleeping (the rows may have committed after
+   * the pass claimed its batch).
+   */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -121,6 +128,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private async run(): Promise<void> {
     let backoffMs = 0;
     while (this.running) {
+      this.woken = false;
       try {
         const relayed = await this.relayBatch();
         if (this.failing) {
@@ -128,7 +136,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           this.failing = false;
         }
         backoffMs = 0;
-        if (relayed < this.options.batchSize) await this.sleep(this.options.idleMs);
+        if (relayed < this.options.batchSize && !this.isWoken()) await this.sleep(this.options.idleMs);
       } catch (error) {
         if (!this.failing) {
           this.logger.warn(`Outbox relay paused: ${(error as Error).message}. Events stay in the outbox and will be retried.`);
@@ -138,6 +146,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         await this.sleep(backoffMs);
       }
     }
+  }
+
+  /** Read through a method: a wake may set the flag during any await, which narrowing cannot see. */
+  private isWoken(): boolean {
+    return this.woken;
   }
 
   private sleep(ms: number): Promise<void> {
