@@ -1,4 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import { OPEN_JOB_MATCH } from '@huigong/persistence';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
@@ -434,6 +436,30 @@ describe('matching: the scenarios of the brief', () => {
       `SELECT count(*)::int AS n FROM matches m JOIN candidates c ON c.id = m.candidate_id WHERE c.external_ref LIKE 'IMP-OTHER-%' OR c.external_ref LIKE 'IMP-FAR-%'`,
     );
     expect(others[0].n).toBe(0);
+  });
+
+  it('counts open job matches from indexes of the open ones only, whose predicate is exactly the open statuses', async () => {
+    const { rows } = await world.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'matches_open_job_matches_of_%'`);
+    expect(rows).toHaveLength(2);
+    for (const { indexdef } of rows) {
+      const statuses = [...indexdef.matchAll(/'([a-z_]+)'::text/g)].map((found) => found[1]).filter((value) => value !== 'opening');
+      expect(statuses.sort()).toEqual([...OPEN_JOB_MATCH_STATUSES].sort());
+    }
+    // As the matcher's statements run once prepared and generic: the partial index, not every match ever made.
+    const client = await world.db.connect();
+    try {
+      await client.query(`SET plan_cache_mode = force_generic_plan`);
+      await client.query(
+        `PREPARE held(uuid[]) AS SELECT candidate_id, count(*) FROM matches WHERE candidate_id = ANY($1) AND ${OPEN_JOB_MATCH} GROUP BY candidate_id`,
+      );
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE held('{}')`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      // Which of the two the planner picks depends on the table's statistics; that it may use either shows
+      // the statement's condition implies their predicate (a bound list of statuses would not).
+      expect(plan).toMatch(/matches_open_job_matches_of_(candidate|opening)_idx/);
+    } finally {
+      await client.query('DEALLOCATE ALL; RESET plan_cache_mode');
+      client.release();
+    }
   });
 
   it('handles each event once: MatchesProposed is emitted once per offer and batch', async () => {

@@ -8,6 +8,12 @@ import { SlotEntity } from './entities/slot.entity';
 
 /** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
+/**
+ * "An open job match", written out in SQL: the predicate of the partial indexes of open job matches
+ * (migration 1764700000000), which PostgreSQL uses only for a condition it can see implies it (a bound
+ * parameter hides the list). The statuses are libs/domain's constants, never input.
+ */
+export const OPEN_JOB_MATCH = `offer_kind = 'opening' AND status IN (${OPEN_JOB_MATCH_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
 const REDEEMED: SlotOfferStatus = 'redeemed';
 const WITHDRAWN: MatchStatus = 'withdrawn';
@@ -235,18 +241,18 @@ export class MatchStore {
   async openJobMatchesOf(manager: EntityManager, candidateIds: string[]): Promise<Map<string, number>> {
     if (candidateIds.length === 0) return new Map();
     const rows: { candidate_id: string; open: string }[] = await manager.query(
-      `SELECT candidate_id, count(*) AS open FROM matches
-        WHERE candidate_id = ANY($1::uuid[]) AND offer_kind = 'opening' AND status = ANY($2) GROUP BY candidate_id`,
-      [candidateIds, OPEN_JOB_STATUSES],
+      `SELECT candidate_id, count(*) AS open FROM matches WHERE candidate_id = ANY($1::uuid[]) AND ${OPEN_JOB_MATCH} GROUP BY candidate_id`,
+      [candidateIds],
     );
     return new Map(rows.map((row) => [row.candidate_id, Number(row.open)]));
   }
 
   /** The person a job match belongs to, whether it is still open, and how many open job matches they hold now. */
   async jobMatchHolder(manager: EntityManager, matchId: string): Promise<{ candidateId: string; open: boolean; openJobMatches: number } | null> {
+    // OPEN_JOB_MATCH's unqualified columns are the subquery's own (c), the nearest scope.
     const rows: { candidate_id: string; open: boolean; held: number }[] = await manager.query(
       `SELECT m.candidate_id, m.status = ANY($2) AS open,
-              (SELECT count(*) FROM matches c WHERE c.candidate_id = m.candidate_id AND c.offer_kind = 'opening' AND c.status = ANY($2))::int AS held
+              (SELECT count(*) FROM matches c WHERE c.candidate_id = m.candidate_id AND ${OPEN_JOB_MATCH})::int AS held
          FROM matches m WHERE m.id = $1 AND m.offer_kind = 'opening'`,
       [matchId, OPEN_JOB_STATUSES],
     );
@@ -348,11 +354,11 @@ export class MatchStore {
 
   /** Open matches per opening, or open offers per slot, counted in the caller's transaction. */
   async openMatchesOf(manager: EntityManager, kind: 'opening' | 'slot', ids: string[]): Promise<Map<string, number>> {
-    const column = kind === 'opening' ? 'opening_id' : 'slot_id';
-    const statuses = kind === 'opening' ? OPEN_JOB_STATUSES : ['proposed'];
     const rows: { id: string; count: string }[] = await manager.query(
-      `SELECT ${column} AS id, count(*) AS count FROM matches WHERE ${column} = ANY($1::uuid[]) AND status = ANY($2) GROUP BY ${column}`,
-      [ids, statuses],
+      kind === 'opening'
+        ? `SELECT opening_id AS id, count(*) AS count FROM matches WHERE opening_id = ANY($1::uuid[]) AND ${OPEN_JOB_MATCH} GROUP BY opening_id`
+        : `SELECT slot_id AS id, count(*) AS count FROM matches WHERE slot_id = ANY($1::uuid[]) AND status = 'proposed' GROUP BY slot_id`,
+      [ids],
     );
     return new Map(rows.map((row) => [row.id, Number(row.count)]));
   }
