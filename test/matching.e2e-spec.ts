@@ -438,9 +438,11 @@ describe('matching: the scenarios of the brief', () => {
     expect(others[0].n).toBe(0);
   });
 
-  it('counts open job matches from indexes of the open ones only, whose predicate is exactly the open statuses', async () => {
-    const { rows } = await world.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'matches_open_job_matches_of_%'`);
-    expect(rows).toHaveLength(2);
+  it("counts a person's open job matches from an index of the open ones only, whose predicate is exactly the open statuses", async () => {
+    const { rows } = await world.db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE indexname = 'matches_open_job_matches_of_candidate_idx'`,
+    );
+    expect(rows).toHaveLength(1);
     for (const { indexdef } of rows) {
       const statuses = [...indexdef.matchAll(/'([a-z_]+)'::text/g)].map((found) => found[1]).filter((value) => value !== 'opening');
       expect(statuses.sort()).toEqual([...OPEN_JOB_MATCH_STATUSES].sort());
@@ -453,9 +455,9 @@ describe('matching: the scenarios of the brief', () => {
         `PREPARE held(uuid[]) AS SELECT candidate_id, count(*) FROM matches WHERE candidate_id = ANY($1) AND ${OPEN_JOB_MATCH} GROUP BY candidate_id`,
       );
       const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE held('{}')`)).rows.map((row) => row['QUERY PLAN']).join('\n');
-      // Which of the two the planner picks depends on the table's statistics; that it may use either shows
-      // the statement's condition implies their predicate (a bound list of statuses would not).
-      expect(plan).toMatch(/matches_open_job_matches_of_(candidate|opening)_idx/);
+      // That the planner may use it shows the statement's condition implies its predicate (a bound list of
+      // statuses would not).
+      expect(plan).toContain('matches_open_job_matches_of_candidate_idx');
     } finally {
       await client.query('DEALLOCATE ALL; RESET plan_cache_mode');
       client.release();
