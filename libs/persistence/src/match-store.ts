@@ -9,9 +9,9 @@ import { SlotEntity } from './entities/slot.entity';
 /** Statuses of a job match that hold a place on the shortlist and count against the person's cap. */
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 /**
- * "An open job match", written out in SQL: the predicate of the partial index of a person's open job
- * matches (migration 1764700000000), which PostgreSQL uses only for a condition it can see implies it (a
- * bound parameter hides the list). The statuses are libs/domain's constants, never input.
+ * "An open job match", written out in SQL: the predicate of the partial indexes of open job matches by
+ * person and by opening (migration 1764700000000), which PostgreSQL uses only for a condition it can see
+ * implies it (a bound parameter hides the list). The statuses are libs/domain's constants, never input.
  */
 export const OPEN_JOB_MATCH = `offer_kind = 'opening' AND status IN (${OPEN_JOB_MATCH_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;

@@ -5,7 +5,7 @@ import { DroppedDeliveries1764300000000 } from './1764300000000-dropped-deliveri
 import { ReminderNotifications1764400000000 } from './1764400000000-reminder-notifications';
 import { CaseworkerDigests1764500000000 } from './1764500000000-caseworker-digests';
 import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
-import { OpenJobMatchIndex1764700000000 } from './1764700000000-open-job-match-index';
+import { OpenJobMatchIndexes1764700000000 } from './1764700000000-open-job-match-indexes';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -16,5 +16,5 @@ export const MIGRATIONS = [
   ReminderNotifications1764400000000,
   CaseworkerDigests1764500000000,
   EmailAddresses1764600000000,
-  OpenJobMatchIndex1764700000000,
+  OpenJobMatchIndexes1764700000000,
 ];
