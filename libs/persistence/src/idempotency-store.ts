@@ -24,17 +24,7 @@ export class IdempotencyStore extends IdempotencyRecords {
    * commit together or not at all. A record older than the TTL is replaced.
    */
   async record(manager: EntityManager, request: NonNullable<RequestContext['idempotency']>, responseBody: unknown, resourceId: string | null): Promise<void> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO idempotency_records (scope, idempotency_key, request_hash, status_code, response_body, resource_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
-       ON CONFLICT (scope, idempotency_key) DO UPDATE
-          SET request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
-              response_body = EXCLUDED.response_body, resource_id = EXCLUDED.resource_id, created_at = EXCLUDED.created_at
-        WHERE idempotency_records.created_at <= now() - make_interval(hours => $7)
-       RETURNING scope`,
-      [request.scope, request.key, request.requestHash, request.statusCode, JSON.stringify(responseBody ?? null), resourceId, IDEMPOTENCY_TTL_HOURS],
-    );
-    if (rows.length === 0) throw new IdempotencyRaceLost();
+    await this.recordAll(manager, [{ request, responseBody, resourceId }]);
   }
 
   /**

@@ -169,11 +169,6 @@ export class MatchStore {
     return { perCandidate: maps.candidate, perOpening: maps.opening, perSlot: maps.slot };
   }
 
-  async candidate(manager: EntityManager, id: string): Promise<CandidateEntity | null> {
-    const rows: CandidateEntity[] = await manager.query(`SELECT ${CANDIDATE_COLUMNS} FROM candidates WHERE id = $1`, [id]);
-    return rows[0] ?? null;
-  }
-
   candidates(manager: EntityManager, ids: string[]): Promise<CandidateEntity[]> {
     return ids.length === 0 ? Promise.resolve([]) : manager.query(`SELECT ${CANDIDATE_COLUMNS} FROM candidates WHERE id = ANY($1::uuid[])`, [ids]);
   }
@@ -333,10 +328,8 @@ export class MatchStore {
     if (candidateIds.length === 0) return histories;
     const rows: { id: string; candidate_id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] =
       await manager.query(
-        candidateIds.length === 1
-          ? `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = $1`
-          : `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = ANY($1::uuid[])`,
-        [candidateIds.length === 1 ? candidateIds[0] : candidateIds],
+        `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = ANY($1::uuid[])`,
+        [candidateIds],
       );
     for (const row of rows) {
       const history = histories.get(row.candidate_id);

@@ -160,20 +160,8 @@ export class NotificationStore {
 
   /** Records a notification unless one with the same dedupe key exists; returns its id when new. */
   async record(manager: EntityManager, notification: NewNotification): Promise<string | undefined> {
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO notifications (id, recipient_kind, recipient_id, type, dedupe_key, payload, candidate_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [
-        randomUUID(),
-        notification.recipientKind,
-        notification.recipientId,
-        notification.type,
-        notification.dedupeKey,
-        JSON.stringify(notification.payload),
-        notification.candidateIds,
-      ],
-    );
-    return rows[0]?.id;
+    const [id] = await this.recordAll(manager, [notification]);
+    return id;
   }
 
   /**
@@ -261,23 +249,11 @@ export class NotificationStore {
 
   /** How a caseworker or organization can be reached besides the inbox: a webhook that is on, an email address. */
   async contactsOf(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<{ webhook: boolean; email: boolean }> {
-    if (kind === 'candidate') return { webhook: false, email: false };
-    const rows: { webhook: boolean; email: boolean }[] = await manager.query(
-      `SELECT webhook_url IS NOT NULL AND webhook_disabled_at IS NULL AS webhook, email IS NOT NULL AS email
-         FROM ${kind === 'caseworker' ? 'caseworkers' : 'organizations'} WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? { webhook: false, email: false };
+    return (await this.contactsOfAll(manager, [{ kind, id }])).get(`${kind}:${id}`) ?? { webhook: false, email: false };
   }
 
   async addDelivery(manager: EntityManager, notificationId: string, channel: DeliveryChannel, notBefore: Date | null = null): Promise<string> {
-    const id = randomUUID();
-    await manager.query(`INSERT INTO notification_deliveries (id, notification_id, channel, status, not_before) VALUES ($1, $2, $3, 'pending', $4)`, [
-      id,
-      notificationId,
-      channel,
-      notBefore,
-    ]);
+    const [id] = await this.addDeliveries(manager, [{ notificationId, channel, notBefore }]);
     return id;
   }
 
