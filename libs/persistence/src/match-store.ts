@@ -10,8 +10,9 @@ import { SlotEntity } from './entities/slot.entity';
 const OPEN_JOB_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 /**
  * "An open job match", written out in SQL: the predicate of the partial indexes of open job matches by
- * person and by opening (migration 1764700000000), which PostgreSQL uses only for a condition it can see
- * implies it (a bound parameter hides the list). The statuses are libs/domain's constants, never input.
+ * person and by opening (migrations 1764700000000 and 1764800000000; each index's predicate also names its
+ * key, so a query picking by the other key cannot use it), which PostgreSQL uses only for a condition it
+ * can see implies it (a bound parameter hides the list). The statuses are libs/domain's constants, never input.
  */
 export const OPEN_JOB_MATCH = `offer_kind = 'opening' AND status IN (${OPEN_JOB_MATCH_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
@@ -389,11 +390,11 @@ export class MatchStore {
       parameters.push(value);
       conditions.push(sql.replace('?', `$${parameters.length}`));
     };
-    if (where.openingId !== undefined) add('opening_id = ?', where.openingId);
-    if (where.slotId !== undefined) add('slot_id = ?', where.slotId);
-    if (where.candidateId !== undefined) add('candidate_id = ?', where.candidateId);
-    if (where.matchIds !== undefined) add('id = ANY(?::uuid[])', where.matchIds);
-    return this.withdrawPicked(manager, `SELECT id FROM matches WHERE ${conditions.join(' AND ')}`, parameters);
+    if (where.openingId !== undefined) add('m.opening_id = ?', where.openingId);
+    if (where.slotId !== undefined) add('m.slot_id = ?', where.slotId);
+    if (where.candidateId !== undefined) add('m.candidate_id = ?', where.candidateId);
+    if (where.matchIds !== undefined) add('m.id = ANY(?::uuid[])', where.matchIds);
+    return this.withdrawPicked(manager, `matches m WHERE ${conditions.join(' AND ')}`, parameters);
   }
 
   /**
@@ -407,7 +408,7 @@ export class MatchStore {
     const [{ now }]: { now: Date }[] = await manager.query(`SELECT now() AS now`);
     const withdrawn = await this.withdrawPicked(
       manager,
-      `SELECT m.id FROM openings o JOIN matches m ON m.opening_id = o.id
+      `openings o JOIN matches m ON m.opening_id = o.id
         WHERE o.valid_until <= now() AND ($2::timestamptz IS NULL OR o.valid_until > $2)`,
       [OPEN_JOB_STATUSES, since],
     );
@@ -415,20 +416,23 @@ export class MatchStore {
   }
 
   /**
-   * Withdraws those of the matches `picked` names (a query of ids; $1 is the open job statuses) that are
-   * still open, with their history, in one statement. The open statuses are checked on the locked rows,
-   * so a match a caseworker moved meanwhile keeps its new status.
+   * Withdraws those of the matches `picked` names (a FROM clause and its WHERE, in which `m` is matches; $1
+   * is the open job statuses) that are still open, with their history, in one statement. The picked rows
+   * are locked first, whatever their status, and the open statuses are checked on the locked rows, so a
+   * match a caseworker moved meanwhile keeps its new status. The status is not part of the pick on
+   * purpose: with it, the planner may read the matches through an index of statuses (every open match of
+   * the city) instead of the one on the column picked by, and does when its statistics say the table is
+   * small, as on a new deployment (test/query-plans.e2e-spec.ts).
    */
   private async withdrawPicked(manager: EntityManager, picked: string, parameters: unknown[]): Promise<Withdrawn> {
     const rows: { opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: string }[] = await manager.query(
-      `WITH before AS (
-         SELECT id, status FROM matches
-          WHERE id IN (${picked})
-            AND ((offer_kind = 'opening' AND status = ANY($1)) OR (offer_kind = 'slot' AND status = 'proposed'))
-          FOR UPDATE),
+      `WITH picked AS (
+         SELECT m.id, m.offer_kind, m.status FROM ${picked} FOR UPDATE OF m),
        changed AS (
-         UPDATE matches m SET status = 'withdrawn', updated_at = now() FROM before WHERE m.id = before.id
-         RETURNING m.id, m.opening_id, m.slot_id, m.candidate_id, m.offer_kind, before.status AS from_status),
+         UPDATE matches m SET status = 'withdrawn', updated_at = now() FROM picked
+          WHERE m.id = picked.id
+            AND ((picked.offer_kind = 'opening' AND picked.status = ANY($1)) OR (picked.offer_kind = 'slot' AND picked.status = 'proposed'))
+         RETURNING m.id, m.opening_id, m.slot_id, m.candidate_id, m.offer_kind, picked.status AS from_status),
        recorded AS (
          INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
          SELECT id, from_status, 'withdrawn', 'system' FROM changed)

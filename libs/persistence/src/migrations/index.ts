@@ -6,6 +6,7 @@ import { ReminderNotifications1764400000000 } from './1764400000000-reminder-not
 import { CaseworkerDigests1764500000000 } from './1764500000000-caseworker-digests';
 import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
 import { OpenJobMatchIndexes1764700000000 } from './1764700000000-open-job-match-indexes';
+import { PartialIndexKeys1764800000000 } from './1764800000000-partial-index-keys';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CaseworkerDigests1764500000000,
   EmailAddresses1764600000000,
   OpenJobMatchIndexes1764700000000,
+  PartialIndexKeys1764800000000,
 ];

@@ -1,0 +1,146 @@
+import { MatchStore, NotificationStore } from '@huigong/persistence';
+import type { DataSource, EntityManager } from 'typeorm';
+import { type TestWorld, createTestWorld } from './support/test-environment';
+
+/**
+ * The matcher's and the notifier's statements on `matches` reach their rows through an index on the column
+ * they pick by, whatever PostgreSQL's statistics say. A new deployment is the case that matters: its tables
+ * were analyzed while empty, then a bulk import and a morning's openings write tens of thousands of matches
+ * before autovacuum analyzes again (a minute at the soonest). With statistics that say "empty", the planner
+ * once read a person's open job matches by scanning the whole index of every opening's open matches (it
+ * believed that index empty), 10-25 ms a statement instead of 0.5, on the path of every new opening.
+ */
+
+/** Records the statements a store method sends, with their parameters, instead of running them. */
+function recordingManager(statements: { sql: string; parameters: unknown[] }[]): EntityManager {
+  return {
+    query: (sql: string, parameters: unknown[] = []) => {
+      statements.push({ sql, parameters });
+      return Promise.resolve([]);
+    },
+  } as unknown as EntityManager;
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** How a plan reads a table: the indexes it uses on it (their names begin with the table's), and whether it scans it whole. */
+function readsOf(table: string, node: PlanNode, found = { indexes: new Set<string>(), seqScan: false }): { indexes: Set<string>; seqScan: boolean } {
+  if (node['Index Name']?.startsWith(`${table}_`)) found.indexes.add(node['Index Name']);
+  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === table) found.seqScan = true;
+  for (const child of node.Plans ?? []) readsOf(table, child, found);
+  return found;
+}
+
+const BY_CANDIDATE = ['matches_open_job_matches_of_candidate_idx', 'matches_candidate_idx'];
+const BY_OPENING = ['matches_open_job_matches_of_opening_idx', 'matches_opening_candidate_key'];
+const BY_SLOT = ['matches_slot_idx', 'matches_open_slot_offer_key'];
+const BY_ID = ['matches_pkey'];
+
+describe('query plans on matches, with statistics taken while the tables were empty', () => {
+  let world: TestWorld;
+  const people = (n: number) => `00000000-0000-4000-8002-${String(n).padStart(12, '0')}`;
+  const opening = (n: number) => `00000000-0000-4000-8003-${String(n).padStart(12, '0')}`;
+  const slot = (n: number) => `00000000-0000-4000-8004-${String(n).padStart(12, '0')}`;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    // Statistics taken while the tables are empty, as on a new deployment, kept stale for the test.
+    await world.db.query(`ANALYZE`);
+    for (const table of ['candidates', 'openings', 'slots', 'matches']) await world.db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    // Then a city's first hour: 10,000 people, 1,500 openings with 20 matches each (a fifth withdrawn
+    // again), 20 slots with 100 offers each.
+    await world.db.query(`
+      CREATE FUNCTION pg_temp.id(prefix text, n int) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$ SELECT (prefix || lpad(n::text, 12, '0'))::uuid $$;
+      INSERT INTO organizations (id, name, kind) VALUES ('00000000-0000-4000-8000-000000000001', 'employer', 'employer'),
+                                                       ('00000000-0000-4000-8000-000000000002', 'canteen', 'merchant');
+      INSERT INTO caseworkers (id, name) SELECT pg_temp.id('00000000-0000-4000-8001-', n), 'desk ' || n FROM generate_series(1, 10) n;
+      INSERT INTO candidates (id, caseworker_id, status, display_name, lat, lng, consent_contact)
+        SELECT pg_temp.id('00000000-0000-4000-8002-', n), pg_temp.id('00000000-0000-4000-8001-', 1 + n % 10), 'active', 'person ' || n, 23.9, 106.6, true
+          FROM generate_series(1, 10000) n;
+      INSERT INTO openings (id, organization_id, status, title, lat, lng, radius_km, shifts, positions)
+        SELECT pg_temp.id('00000000-0000-4000-8003-', n), '00000000-0000-4000-8000-000000000001', 'open', 'opening ' || n, 23.9, 106.6, 10, '[]', 10
+          FROM generate_series(1, 1500) n;
+      INSERT INTO slots (id, organization_id, status, title, kind, eligible_groups, windows, capacity, offer, lat, lng, radius_km)
+        SELECT pg_temp.id('00000000-0000-4000-8004-', n), '00000000-0000-4000-8000-000000000002', 'active', 'lunch ' || n, 'meal', '{delivery_rider}', '[]', 40, '{}', 23.9, 106.6, 3
+          FROM generate_series(1, 20) n;
+      INSERT INTO matches (id, offer_kind, opening_id, candidate_id, caseworker_id, score, status)
+        SELECT gen_random_uuid(), 'opening', pg_temp.id('00000000-0000-4000-8003-', o), pg_temp.id('00000000-0000-4000-8002-', 1 + (o * 37 + k * 101) % 10000),
+               pg_temp.id('00000000-0000-4000-8001-', 1 + k % 10), 0.5, CASE WHEN k % 5 = 0 THEN 'withdrawn' ELSE 'proposed' END
+          FROM generate_series(1, 1500) o, generate_series(1, 20) k;
+      INSERT INTO matches (id, offer_kind, slot_id, candidate_id, caseworker_id, score, status, redemption_code)
+        SELECT gen_random_uuid(), 'slot', pg_temp.id('00000000-0000-4000-8004-', s), pg_temp.id('00000000-0000-4000-8002-', 1 + (s * 53 + k * 7) % 10000),
+               pg_temp.id('00000000-0000-4000-8001-', 1 + k % 10), 0.5, 'proposed', 'C' || s || '-' || k
+          FROM generate_series(1, 20) s, generate_series(1, 100) k;
+    `);
+    // A batch of matches as the notifier reads them: an opening's shortlist (for 10 positions, 25 people).
+    const { rows } = await world.db.query<{ id: string }>(`SELECT id FROM matches WHERE opening_id IS NOT NULL ORDER BY opening_id LIMIT 25`);
+    aBatch.push(...rows.map((row) => row.id));
+  }, 120_000);
+
+  afterAll(async () => {
+    await world.destroy();
+  });
+
+  const store = new MatchStore(null as unknown as DataSource);
+  const notifications = new NotificationStore(null as unknown as DataSource);
+  const somePeople = Array.from({ length: 30 }, (_, i) => people(100 + i * 331));
+  const aBatch: string[] = [];
+  const someOpenings = Array.from({ length: 80 }, (_, i) => opening(10 + i * 17));
+
+  /** Each statement, with the indexes that pick by its column: nothing else may read matches. */
+  const statements: [string, (manager: EntityManager) => Promise<unknown>, string[]][] = [
+    ["a proposal's count of people's open job matches", (m) => store.openJobMatchesOf(m, somePeople), BY_CANDIDATE],
+    ["an import's count of the openings' open matches", (m) => store.openMatchesOf(m, 'opening', someOpenings), BY_OPENING],
+    ["an import's count of the slots' open offers", (m) => store.openMatchesOf(m, 'slot', [slot(3), slot(7)]), BY_SLOT],
+    ["an opening's history", (m) => store.openingHistory(m, opening(700)), BY_OPENING],
+    ["a slot's history", (m) => store.slotHistory(m, slot(5)), BY_SLOT],
+    ["people's histories", (m) => store.candidateHistories(m, somePeople), BY_CANDIDATE],
+    ["an opening's proposed matches", (m) => store.proposedMatches(m, { openingId: opening(700) }), BY_OPENING],
+    ["a person's proposed matches", (m) => store.proposedMatches(m, { candidateId: people(4242) }), BY_CANDIDATE],
+    ['withdrawing a closed opening’s matches', (m) => store.withdraw(m, { openingId: opening(700) }), [...BY_OPENING, ...BY_ID]],
+    ['withdrawing a withdrawn slot’s offers', (m) => store.withdraw(m, { slotId: slot(5) }), [...BY_SLOT, ...BY_ID]],
+    ['withdrawing an erased person’s matches', (m) => store.withdraw(m, { candidateId: people(4242) }), [...BY_CANDIDATE, ...BY_ID]],
+    ['withdrawing misfits by id', (m) => store.withdraw(m, { matchIds: aBatch.slice(0, 12) }), BY_ID],
+    ["an opening's counts per status", (m) => store.statusCountsOf(m, opening(700)), BY_OPENING],
+    ['the notifier’s read of a batch of matches', (m) => notifications.proposedMatches(m, aBatch), BY_ID],
+  ];
+
+  it.each(statements)('%s reads matches through an index on the column it picks by', async (_what, run, allowed) => {
+    const sent: { sql: string; parameters: unknown[] }[] = [];
+    await run(recordingManager(sent));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const { sql, parameters } of sent) {
+      // Planned with its parameters, as the product's unnamed statements are (a custom plan).
+      const { rows } = await world.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+      const plan = rows[0]['QUERY PLAN'][0].Plan;
+      const matches = readsOf('matches', plan);
+      expect({ sql, seqScan: matches.seqScan, indexes: [...matches.indexes].filter((index) => !allowed.includes(index)) }).toEqual({ sql, seqScan: false, indexes: [] });
+      expect(matches.indexes.size).toBeGreaterThan(0);
+      // People, where a statement reads them, by id: never every active person of the city.
+      const people = readsOf('candidates', plan);
+      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes].filter((index) => index !== 'candidates_pkey') }).toEqual({ sql, seqScan: false, indexes: [] });
+    }
+  });
+
+  const peopleStatements: [string, (manager: EntityManager) => Promise<unknown>][] = [
+    ['a proposal locking its people', (m) => store.lockCandidates(m, somePeople)],
+    ['a person locked for their own proposals', (m) => store.lockCandidate(m, people(4242))],
+    ["the matcher's read of people's rows", (m) => store.candidates(m, somePeople)],
+  ];
+
+  it.each(peopleStatements)('%s reads people by id', async (_what, run) => {
+    const sent: { sql: string; parameters: unknown[] }[] = [];
+    await run(recordingManager(sent));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const { sql, parameters } of sent) {
+      const { rows } = await world.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+      const people = readsOf('candidates', rows[0]['QUERY PLAN'][0].Plan);
+      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes] }).toEqual({ sql, seqScan: false, indexes: ['candidates_pkey'] });
+    }
+  });
+});
