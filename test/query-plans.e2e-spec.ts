@@ -119,11 +119,19 @@ describe('query plans on matches, with statistics taken while the tables were em
       const { rows } = await world.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
       const plan = rows[0]['QUERY PLAN'][0].Plan;
       const matches = readsOf('matches', plan);
-      expect({ sql, seqScan: matches.seqScan, indexes: [...matches.indexes].filter((index) => !allowed.includes(index)) }).toEqual({ sql, seqScan: false, indexes: [] });
+      expect({ sql, seqScan: matches.seqScan, indexes: [...matches.indexes].filter((index) => !allowed.includes(index)) }).toEqual({
+        sql,
+        seqScan: false,
+        indexes: [],
+      });
       expect(matches.indexes.size).toBeGreaterThan(0);
       // People, where a statement reads them, by id: never every active person of the city.
       const people = readsOf('candidates', plan);
-      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes].filter((index) => index !== 'candidates_pkey') }).toEqual({ sql, seqScan: false, indexes: [] });
+      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes].filter((index) => index !== 'candidates_pkey') }).toEqual({
+        sql,
+        seqScan: false,
+        indexes: [],
+      });
     }
   });
 
