@@ -1,5 +1,7 @@
-import { MatchStore, NotificationStore } from '@huigong/persistence';
-import type { DataSource, EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { MatchStore, NotificationStore, dataSourceOptions } from '@huigong/persistence';
+import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
 import { type TestWorld, createTestWorld } from './support/test-environment';
 
 /**
@@ -34,6 +36,40 @@ function readsOf(table: string, node: PlanNode, found = { indexes: new Set<strin
   if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === table) found.seqScan = true;
   for (const child of node.Plans ?? []) readsOf(table, child, found);
   return found;
+}
+
+/** A parameter written as an SQL literal, for EXECUTE of a statement prepared by name. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value)) return pg.escapeLiteral(`{${value.map((item: unknown) => JSON.stringify(item)).join(',')}}`);
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  if (typeof value === 'string' || typeof value === 'number') return pg.escapeLiteral(String(value));
+  throw new Error(`No literal for ${JSON.stringify(value)}`);
+}
+
+/**
+ * The plans a statement gets: planned with its parameters (a custom plan, as for its first runs), and
+ * generic (as PostgreSQL may keep for a prepared statement after five runs: the product prepares what it
+ * sends again, libs/persistence's PreparingClient).
+ */
+async function plansOf(db: pg.Pool, sql: string, parameters: unknown[]): Promise<{ mode: string; plan: PlanNode }[]> {
+  const custom = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+  const client = await db.connect();
+  try {
+    await client.query(`SET plan_cache_mode = force_generic_plan`);
+    await client.query(`PREPARE planned AS ${sql}`);
+    const generic = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `EXPLAIN (FORMAT JSON) EXECUTE planned${parameters.length === 0 ? '' : `(${parameters.map(literal).join(', ')})`}`,
+    );
+    return [
+      { mode: 'custom', plan: custom.rows[0]['QUERY PLAN'][0].Plan },
+      { mode: 'generic', plan: generic.rows[0]['QUERY PLAN'][0].Plan },
+    ];
+  } finally {
+    await client.query('DEALLOCATE ALL');
+    await client.query('RESET plan_cache_mode');
+    client.release();
+  }
 }
 
 const BY_CANDIDATE = ['matches_open_job_matches_of_candidate_idx', 'matches_candidate_idx'];
@@ -115,23 +151,24 @@ describe('query plans on matches, with statistics taken while the tables were em
     await run(recordingManager(sent));
     expect(sent.length).toBeGreaterThan(0);
     for (const { sql, parameters } of sent) {
-      // Planned with its parameters, as the product's unnamed statements are (a custom plan).
-      const { rows } = await world.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
-      const plan = rows[0]['QUERY PLAN'][0].Plan;
-      const matches = readsOf('matches', plan);
-      expect({ sql, seqScan: matches.seqScan, indexes: [...matches.indexes].filter((index) => !allowed.includes(index)) }).toEqual({
-        sql,
-        seqScan: false,
-        indexes: [],
-      });
-      expect(matches.indexes.size).toBeGreaterThan(0);
-      // People, where a statement reads them, by id: never every active person of the city.
-      const people = readsOf('candidates', plan);
-      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes].filter((index) => index !== 'candidates_pkey') }).toEqual({
-        sql,
-        seqScan: false,
-        indexes: [],
-      });
+      for (const { mode, plan } of await plansOf(world.db, sql, parameters)) {
+        const matches = readsOf('matches', plan);
+        expect({ mode, sql, seqScan: matches.seqScan, indexes: [...matches.indexes].filter((index) => !allowed.includes(index)) }).toEqual({
+          mode,
+          sql,
+          seqScan: false,
+          indexes: [],
+        });
+        expect(matches.indexes.size).toBeGreaterThan(0);
+        // People, where a statement reads them, by id: never every active person of the city.
+        const people = readsOf('candidates', plan);
+        expect({ mode, sql, seqScan: people.seqScan, indexes: [...people.indexes].filter((index) => index !== 'candidates_pkey') }).toEqual({
+          mode,
+          sql,
+          seqScan: false,
+          indexes: [],
+        });
+      }
     }
   });
 
@@ -146,9 +183,46 @@ describe('query plans on matches, with statistics taken while the tables were em
     await run(recordingManager(sent));
     expect(sent.length).toBeGreaterThan(0);
     for (const { sql, parameters } of sent) {
-      const { rows } = await world.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
-      const people = readsOf('candidates', rows[0]['QUERY PLAN'][0].Plan);
-      expect({ sql, seqScan: people.seqScan, indexes: [...people.indexes] }).toEqual({ sql, seqScan: false, indexes: ['candidates_pkey'] });
+      for (const { mode, plan } of await plansOf(world.db, sql, parameters)) {
+        const people = readsOf('candidates', plan);
+        expect({ mode, sql, seqScan: people.seqScan, indexes: [...people.indexes] }).toEqual({ mode, sql, seqScan: false, indexes: ['candidates_pkey'] });
+      }
     }
+  });
+});
+
+describe('statements sent again are prepared once per connection', () => {
+  let world: TestWorld;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+  });
+
+  afterAll(async () => {
+    await world.destroy();
+  });
+
+  /** What one connection of a process's pool has prepared, after the same statement was sent three times. */
+  async function preparedAfterRepeats(preparedStatements: boolean): Promise<{ name: string; statement: string }[]> {
+    const dataSource = new DataSource(dataSourceOptions({ databaseUrl: world.config.databaseUrl, poolSize: 1, preparedStatements }));
+    await dataSource.initialize();
+    try {
+      const text = `SELECT count(*) AS n FROM candidates WHERE id = ANY($1::uuid[]) /* prepared-statements test ${String(preparedStatements)} */`;
+      for (let i = 0; i < 3; i++) expect(await dataSource.query(text, [[randomUUID()]])).toEqual([{ n: '0' }]);
+      // One connection in the pool: this is the connection that ran them.
+      return await dataSource.query(`SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%prepared-statements test%'`);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  it('names a statement with parameters on its second sighting, and the connection keeps it', async () => {
+    const prepared = await preparedAfterRepeats(true);
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0].name).toMatch(/^hg_[0-9a-f]{24}$/);
+  });
+
+  it('prepares nothing when DATABASE_PREPARED_STATEMENTS is off', async () => {
+    expect(await preparedAfterRepeats(false)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { PreparingClient } from './prepared-statements';
 import { RedactingQueryLogger } from './redacting-query-logger';
 import { SnakeCaseNamingStrategy } from './snake-case-naming.strategy';
 
@@ -9,6 +10,8 @@ export interface DatabaseSettings {
   /** Connections in this process's pool. */
   poolSize?: number;
   applicationName?: string;
+  /** Statements sent again are prepared once per connection (PreparingClient); true unless said otherwise. */
+  preparedStatements?: boolean;
 }
 
 /** The one description of how this product talks to PostgreSQL: no synchronize, migrations as files. */
@@ -27,6 +30,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     maxQueryExecutionTime: 2_000,
     applicationName: settings.applicationName ?? 'huigong',
     extra: {
+      ...(settings.preparedStatements === false ? {} : { Client: PreparingClient }),
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       // A statement that hangs should fail the request, not hold a connection forever.

@@ -19,7 +19,8 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => dataSourceOptions({ databaseUrl: config.databaseUrl, ...settings }),
+          useFactory: (config: AppConfig) =>
+            dataSourceOptions({ databaseUrl: config.databaseUrl, preparedStatements: config.databasePreparedStatements, ...settings }),
         }),
       ],
       providers: [

@@ -30,6 +30,13 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'APP_TIMEZONE', 'REDIS_URL', 'DATABASE_URL']) expect(message).toContain(name);
   });
 
+  it('prepares statements unless DATABASE_PREPARED_STATEMENTS is off, and refuses anything but on or off', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }).databasePreparedStatements).toBe(false);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'On' }).databasePreparedStatements).toBe(true);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DATABASE_PREPARED_STATEMENTS must be on or off, got "sometimes"/);
+  });
+
   it('requires the gateway secret with the gateway URL', () => {
     expect(() => loadConfig({ WORKER_GATEWAY_URL: 'https://sms.example.org/hook' })).toThrow(/WORKER_GATEWAY_SECRET/);
   });

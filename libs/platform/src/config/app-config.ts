@@ -4,6 +4,11 @@ import { randomBytes } from 'node:crypto';
 export interface AppConfig {
   environment: 'development' | 'test' | 'production';
   databaseUrl: string;
+  /**
+   * Statements sent again are prepared once per connection (libs/persistence's PreparingClient). Off for a
+   * connection pooler that cannot keep them between transactions (PgBouncer before 1.21 in transaction mode).
+   */
+  databasePreparedStatements: boolean;
   redisUrl: string;
   port: number;
   /** The bootstrap admin key; generated (and printed once) in development when unset. */
@@ -101,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   else problems.push(`NODE_ENV must be development, test or production, got "${nodeEnv}".`);
 
   const databaseUrl = parseUrl('DATABASE_URL', read('DATABASE_URL'), ['postgres:', 'postgresql:'], problems);
+  const preparedText = (env.DATABASE_PREPARED_STATEMENTS?.trim() || 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false'].includes(preparedText)) problems.push(`DATABASE_PREPARED_STATEMENTS must be on or off, got "${preparedText}".`);
+  const databasePreparedStatements = preparedText !== 'off' && preparedText !== 'false';
   const redisUrl = parseUrl('REDIS_URL', read('REDIS_URL'), ['redis:', 'rediss:'], problems);
 
   const portText = read('PORT');
@@ -223,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     environment,
     databaseUrl,
+    databasePreparedStatements,
     redisUrl,
     port,
     adminApiKey,
