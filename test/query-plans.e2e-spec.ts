@@ -133,7 +133,7 @@ describe('query plans on matches, with statistics taken while the tables were em
     ["a proposal's count of people's open job matches", (m) => store.openJobMatchesOf(m, somePeople), BY_CANDIDATE],
     ["an import's count of the openings' open matches", (m) => store.openMatchesOf(m, 'opening', someOpenings), BY_OPENING],
     ["an import's count of the slots' open offers", (m) => store.openMatchesOf(m, 'slot', [slot(3), slot(7)]), BY_SLOT],
-    ["an opening's history", (m) => store.openingHistory(m, opening(700)), BY_OPENING],
+    ["openings' histories", (m) => store.openingHistories(m, someOpenings.slice(0, 8)), BY_OPENING],
     ["a slot's history", (m) => store.slotHistory(m, slot(5)), BY_SLOT],
     ["people's histories", (m) => store.candidateHistories(m, somePeople), BY_CANDIDATE],
     ["an opening's proposed matches", (m) => store.proposedMatches(m, { openingId: opening(700) }), BY_OPENING],

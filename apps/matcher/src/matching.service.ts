@@ -29,7 +29,7 @@ import {
   openingOffer,
   slotOffer,
 } from '@huigong/persistence';
-import { APP_CONFIG, type AppConfig, MicroBatch } from '@huigong/platform';
+import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, type Settled } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -39,6 +39,8 @@ import { DataSource, type EntityManager } from 'typeorm';
  * may hide someone from the offers it ranks; past it, never. Longer saves queries in bursts.
  */
 export const COUNT_TRUST_MS = 5_000;
+/** New openings filled in one transaction at most: a group's locks are held until all of it is written. */
+const POSTED_OPENINGS_PER_GROUP = 32;
 /** Lapsed openings are swept from a little before the last sweep: a write committed late is not missed. */
 const LAPSE_SWEEP_OVERLAP_MS = 5 * 60_000;
 
@@ -86,6 +88,34 @@ export class MatchingService {
     return ids.map((id) => histories.get(id) as CandidateHistory);
   });
   private readonly proposer: Proposer;
+  /**
+   * New openings filled together: those that arrive while a group is being written form the next one, so
+   * a burst of postings costs a transaction per group rather than per opening, and a lone posting waits for
+   * nothing. One group at a time, so that this matcher's groups never wait for each other's locks. If a
+   * group fails, each of its openings is tried again alone and fails (its job is retried) alone.
+   */
+  private readonly postedOpenings = new GroupCommit<{ openingId: string; correlationId: string }, undefined>(
+    async (requests) => {
+      try {
+        await this.proposer.proposeForOpenings(requests);
+        return requests.map(() => ({ ok: true, value: undefined }));
+      } catch (error) {
+        if (requests.length === 1) return [{ ok: false, error }];
+        // One after the other, as the group was: alone, they never wait for each other's locks.
+        const settled: Settled<undefined>[] = [];
+        for (const request of requests) {
+          try {
+            await this.proposer.proposeForOpenings([request]);
+            settled.push({ ok: true, value: undefined });
+          } catch (alone) {
+            settled.push({ ok: false, error: alone });
+          }
+        }
+        return settled;
+      }
+    },
+    { maxSize: POSTED_OPENINGS_PER_GROUP, maxInFlight: 1 },
+  );
 
   constructor(
     private readonly store: MatchStore,
@@ -134,6 +164,7 @@ export class MatchingService {
         return ids.map((id): IndexChange => ({ entity: 'candidate', id }));
       }
       case 'OpeningPosted':
+        return [{ entity: 'opening', id: payload.openingId }, ...(await this.openingPosted(payload.openingId, correlationId))];
       case 'OpeningUpdated':
       case 'OpeningClosed':
         return [{ entity: 'opening', id: payload.openingId }, ...(await this.offerChanged('opening', payload.openingId, correlationId))];
@@ -152,6 +183,17 @@ export class MatchingService {
       default:
         return [];
     }
+  }
+
+  /**
+   * A new opening: it has no proposals to re-check, so it is only filled, together with the other openings
+   * posted at about the same moment (one transaction for a group: see Proposer.proposeForOpenings). The
+   * engine's copy is set from the locked row. Returns nothing more to tell the other matchers: nobody
+   * lost a match.
+   */
+  private async openingPosted(openingId: string, correlationId: string): Promise<IndexChange[]> {
+    await this.postedOpenings.submit({ openingId, correlationId });
+    return [];
   }
 
   /** Refreshes this process's copy of an entity from PostgreSQL (a change another matcher handled). */
@@ -437,9 +479,8 @@ class PostgresProposalTransaction implements ProposalTransaction {
     this.manager = tx.manager;
   }
 
-  async lockOpening(openingId: string, now: number): Promise<OpeningOffer | null> {
-    const row = await this.store.opening(this.manager, openingId, true);
-    return row === null ? null : openingOffer(row, now);
+  async lockOpenings(openingIds: string[], now: number): Promise<Map<string, OpeningOffer>> {
+    return new Map((await this.store.openings(this.manager, openingIds, true)).map((row) => [row.id, openingOffer(row, now)]));
   }
 
   async lockSlot(slotId: string, now: number): Promise<SlotOffer | null> {
@@ -447,8 +488,8 @@ class PostgresProposalTransaction implements ProposalTransaction {
     return row === null ? null : slotOffer(row, now);
   }
 
-  openingHistory(openingId: string): Promise<OpeningHistory> {
-    return this.store.openingHistory(this.manager, openingId);
+  openingHistories(openingIds: string[]): Promise<Map<string, OpeningHistory>> {
+    return this.store.openingHistories(this.manager, openingIds);
   }
 
   slotHistory(slotId: string): Promise<SlotHistory> {
@@ -483,7 +524,7 @@ class PostgresProposalTransaction implements ProposalTransaction {
     return this.store.insertMatches(this.manager, kind, offerId, matches);
   }
 
-  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[]): void {
-    this.tx.emit(outboxEvent('MatchesProposed', { offerKind: kind, offerId, matchIds }));
+  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[], correlationId?: string): void {
+    this.tx.emit({ ...outboxEvent('MatchesProposed', { offerKind: kind, offerId, matchIds }), ...(correlationId === undefined ? {} : { correlationId }) });
   }
 }

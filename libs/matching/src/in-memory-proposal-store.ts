@@ -39,6 +39,8 @@ export interface Announcement {
   kind: OfferKind;
   offerId: string;
   matchIds: string[];
+  /** The request it answers, when its transaction answered several. */
+  correlationId?: string;
 }
 
 export class InMemoryProposalStore implements ProposalStore {
@@ -159,9 +161,10 @@ export class InMemoryProposalStore implements ProposalStore {
       openJobMatchesOf: (ids) => this.openJobMatchesOf(ids),
       openMatchesOf: (kind, ids) => this.openMatchesOf(kind, ids),
       candidateHistory: (id) => this.candidateHistory(id),
-      lockOpening: (id) => Promise.resolve(this.openings.get(id) ?? null),
+      lockOpenings: (ids) =>
+        Promise.resolve(new Map(ids.flatMap((id) => (this.openings.has(id) ? [[id, this.openings.get(id) as OpeningOffer] as const] : [])))),
       lockSlot: (id) => Promise.resolve(this.slots.get(id) ?? null),
-      openingHistory: (id) => Promise.resolve(this.openingHistory(id)),
+      openingHistories: (ids) => Promise.resolve(new Map(ids.map((id) => [id, this.openingHistory(id)]))),
       slotHistory: (id) => Promise.resolve(this.slotHistory(id)),
       lockOffers: (kind, ids) => {
         const offers: ReadonlyMap<string, { accepting: boolean }> = kind === 'opening' ? this.openings : this.slots;
@@ -173,8 +176,8 @@ export class InMemoryProposalStore implements ProposalStore {
         return Promise.resolve(person !== undefined && person.active && person.profile.consentContact ? { caseworkerId: person.caseworkerId } : null);
       },
       insertMatches: (kind, offerId, matches) => Promise.resolve(this.insert(kind, offerId, matches)),
-      matchesProposed: (kind, offerId, matchIds) => {
-        announced.push({ kind, offerId, matchIds });
+      matchesProposed: (kind, offerId, matchIds, correlationId) => {
+        announced.push({ kind, offerId, matchIds, ...(correlationId === undefined ? {} : { correlationId }) });
       },
     };
   }

@@ -132,8 +132,57 @@ describe('an opening', () => {
     const written = await w.proposer.proposeForOpening('o1', 'c1');
 
     expect(w.store.proposedFor('o1')).toEqual(['p1', 'p2', 'p3']);
-    expect(w.store.announcements).toEqual([{ kind: 'opening', offerId: 'o1', matchIds: written }]);
+    expect(w.store.announcements).toEqual([{ kind: 'opening', offerId: 'o1', matchIds: written, correlationId: 'c1' }]);
     expect(w.store.matchesOf('o1').map((match) => match.caseworkerId)).toEqual(['cw-of-p1', 'cw-of-p2', 'cw-of-p3']);
+  });
+
+  it('posted together with others, fills each in one transaction, each announced with its own request, and caps hold across them', async () => {
+    const w = world();
+    // Four people for three openings of three places each: with a cap of 2, nobody may be on all three.
+    w.register(person('p1', 90), person('p2', 80), person('p3', 70), person('p4', 60));
+    w.post(opening('o1'), opening('o2'), opening('o3'));
+    const before = w.store.transactions;
+
+    const written = await w.proposer.proposeForOpenings([
+      { openingId: 'o2', correlationId: 'request-2' },
+      { openingId: 'o1', correlationId: 'request-1' },
+      { openingId: 'o3', correlationId: 'request-3' },
+    ]);
+
+    expect(w.store.transactions - before).toBe(1);
+    // In the order of their ids: o1 and o2 take the three who waited longest, o3 has only p4 left with room.
+    expect(w.store.proposedFor('o1')).toEqual(['p1', 'p2', 'p3']);
+    expect(w.store.proposedFor('o2')).toEqual(['p1', 'p2', 'p3']);
+    expect(w.store.proposedFor('o3')).toEqual(['p4']);
+    for (const id of ['p1', 'p2', 'p3', 'p4']) {
+      expect(w.store.matches.filter((match) => match.candidateId === id && match.status === 'proposed').length).toBeLessThanOrEqual(CAP);
+    }
+    expect(w.store.announcements).toEqual([
+      { kind: 'opening', offerId: 'o1', matchIds: written.get('o1'), correlationId: 'request-1' },
+      { kind: 'opening', offerId: 'o2', matchIds: written.get('o2'), correlationId: 'request-2' },
+      { kind: 'opening', offerId: 'o3', matchIds: written.get('o3'), correlationId: 'request-3' },
+    ]);
+  });
+
+  it('posted together with one closed meanwhile, fills the others, and the engine forgets the closed one', async () => {
+    const w = world();
+    w.register(person('p1', 90), person('p2', 80));
+    w.post(opening('o1'), opening('o2'));
+    // Closed after this matcher heard of it: the locked row says so.
+    w.store.openings.set('o2', opening('o2', 0, { accepting: false }));
+
+    const written = await w.proposer.proposeForOpenings([
+      { openingId: 'o1', correlationId: 'request-1' },
+      { openingId: 'o2', correlationId: 'request-2' },
+      { openingId: 'gone', correlationId: 'request-3' },
+    ]);
+
+    expect(w.store.proposedFor('o1')).toEqual(['p1', 'p2']);
+    expect(written.get('o2')).toEqual([]);
+    expect(written.get('gone')).toEqual([]);
+    expect(w.engine.openings.get('o2')).toBeUndefined();
+    expect(w.engine.openings.get('o1')).toBeDefined();
+    expect(w.store.announcements.map((announcement) => announcement.offerId)).toEqual(['o1']);
   });
 
   it('fills only the room left on its shortlist, and never proposes someone it had a match with before', async () => {

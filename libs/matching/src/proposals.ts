@@ -117,11 +117,15 @@ export interface MatchCounts {
  * lock see what the transaction it waited for committed.
  */
 export interface ProposalTransaction extends MatchCounts {
-  /** Locks an opening and returns it as the engine sees it at `now` (`accepting`: open, not lapsed); null: gone. */
-  lockOpening(openingId: string, now: number): Promise<OpeningOffer | null>;
+  /**
+   * Locks openings (in the order of their ids) and returns each as the engine sees it at `now`
+   * (`accepting`: open, not lapsed); one that is gone is absent.
+   */
+  lockOpenings(openingIds: string[], now: number): Promise<ReadonlyMap<string, OpeningOffer>>;
   /** Locks a slot and returns it as the engine sees it at `now` (`accepting`: active, not lapsed); null: gone. */
   lockSlot(slotId: string, now: number): Promise<SlotOffer | null>;
-  openingHistory(openingId: string): Promise<OpeningHistory>;
+  /** What each of these openings holds already (everyone asked for is in the map). */
+  openingHistories(openingIds: string[]): Promise<ReadonlyMap<string, OpeningHistory>>;
   slotHistory(slotId: string): Promise<SlotHistory>;
   /** Locks offers (before any person); returns those still open or active. */
   lockOffers(kind: OfferKind, offerIds: string[]): Promise<ReadonlySet<string>>;
@@ -132,8 +136,11 @@ export interface ProposalTransaction extends MatchCounts {
   candidateHistory(candidateId: string): Promise<CandidateHistory>;
   /** Writes matches of one offer, skipping a pair that exists already; returns the ids written. */
   insertMatches(kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]>;
-  /** Announces matches written in this transaction (MatchesProposed, committed with them). */
-  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[]): void;
+  /**
+   * Announces matches written in this transaction (MatchesProposed, committed with them). `correlationId`:
+   * the request the proposal answers, when the transaction answers several (openings proposed together).
+   */
+  matchesProposed(kind: OfferKind, offerId: string, matchIds: string[], correlationId?: string): void;
 }
 
 /** Where proposals read from and write to: reads outside a transaction, and a way to run one. */
@@ -192,57 +199,89 @@ export class Proposer {
    * of newcomers); the ids of the matches written are returned.
    */
   async proposeForOpening(openingId: string, correlationId: string, among: MatchingEngine = this.engine): Promise<string[]> {
+    return (await this.proposeForOpenings([{ openingId, correlationId }], among)).get(openingId) ?? [];
+  }
+
+  /**
+   * Several openings at once (openings posted at about the same moment), in one transaction: the openings
+   * locked and their histories read in one statement each, then each filled in turn as proposeForOpening
+   * says, and every MatchesProposed committed together, each with the correlation id of its own request.
+   * A person proposed to one of them counts against their cap for the next: the counts are read in the
+   * same transaction, after its own writes. The engine's copy of each opening is set from its locked row,
+   * the freshest there is. Returns the ids of the matches written, per opening.
+   */
+  async proposeForOpenings(
+    requests: readonly { openingId: string; correlationId: string }[],
+    among: MatchingEngine = this.engine,
+  ): Promise<Map<string, string[]>> {
     const now = this.clock();
     const max = this.policy.maxOpenJobMatchesPerPerson;
     const { perCandidate, perOpening } = this.counts;
+    const correlationOf = new Map(requests.map((request) => [request.openingId, request.correlationId]));
+    const openingIds = [...correlationOf.keys()].sort();
     const written = await this.store.withTransaction(async (tx) => {
-      const offer = await tx.lockOpening(openingId, now);
-      if (offer === null || !offer.accepting) return null;
-      const history = await tx.openingHistory(openingId);
-      const excluded = new Set(history.matched);
-      const accepted: (NewMatch & { held: number })[] = [];
-      for (let round = 0; round < OPENING_ROUNDS; round++) {
-        const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
-        const ranked = await rankRechecked(
-          (openJobMatches) => among.matchOpening(offer, state, { openJobMatches }, now),
-          perCandidate,
-          (_id, held) => held >= max,
-          (ids) => tx.openJobMatchesOf(ids),
-        );
-        if (ranked.length === 0) break;
-        const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
-        let refused = 0;
-        for (const match of ranked) {
-          excluded.add(match.candidateId);
-          const person = locked.get(match.candidateId);
-          if (person === undefined || person.openJobMatches >= max) {
-            if (person !== undefined) perCandidate.set(match.candidateId, person.openJobMatches);
-            refused++;
-            continue;
+      const offers = await tx.lockOpenings(openingIds, now);
+      const accepting = openingIds.filter((id) => offers.get(id)?.accepting === true);
+      const histories = await tx.openingHistories(accepting);
+      const filled = new Map<string, { openMatches: number; matchIds: string[]; accepted: (NewMatch & { held: number })[] }>();
+      for (const openingId of accepting) {
+        const offer = offers.get(openingId) as OpeningOffer;
+        const history = histories.get(openingId) as OpeningHistory;
+        const excluded = new Set(history.matched);
+        const accepted: (NewMatch & { held: number })[] = [];
+        for (let round = 0; round < OPENING_ROUNDS; round++) {
+          const state: OpeningState = { matchedCandidateIds: excluded, openMatches: history.openMatches + accepted.length };
+          const ranked = await rankRechecked(
+            (openJobMatches) => among.matchOpening(offer, state, { openJobMatches }, now),
+            perCandidate,
+            (_id, held) => held >= max,
+            (ids) => tx.openJobMatchesOf(ids),
+          );
+          if (ranked.length === 0) break;
+          const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
+          let refused = 0;
+          for (const match of ranked) {
+            excluded.add(match.candidateId);
+            const person = locked.get(match.candidateId);
+            if (person === undefined || person.openJobMatches >= max) {
+              if (person !== undefined) perCandidate.set(match.candidateId, person.openJobMatches);
+              refused++;
+              continue;
+            }
+            accepted.push({
+              id: randomUUID(),
+              candidateId: match.candidateId,
+              caseworkerId: person.caseworkerId,
+              score: match.score,
+              reasons: match.reasons,
+              held: person.openJobMatches,
+            });
           }
-          accepted.push({
-            id: randomUUID(),
-            candidateId: match.candidateId,
-            caseworkerId: person.caseworkerId,
-            score: match.score,
-            reasons: match.reasons,
-            held: person.openJobMatches,
-          });
+          if (refused === 0) break;
         }
-        if (refused === 0) break;
+        const matchIds = await this.insert(tx, 'opening', openingId, accepted, correlationOf.get(openingId));
+        filled.set(openingId, { openMatches: history.openMatches + matchIds.length, matchIds, accepted });
       }
-      const matchIds = await this.insert(tx, 'opening', openingId, accepted);
-      return { openMatches: history.openMatches + matchIds.length, matchIds, accepted };
-    }, correlationId);
-    if (written === null) {
-      perOpening.forget(openingId);
-      return [];
+      return { offers, filled };
+    }, requests[0].correlationId);
+    const result = new Map<string, string[]>();
+    for (const openingId of openingIds) {
+      const offer = written.offers.get(openingId);
+      const done = written.filled.get(openingId);
+      if (offer?.accepting === true) this.engine.openings.upsert(offer);
+      else this.engine.openings.remove(openingId);
+      if (done === undefined) {
+        perOpening.forget(openingId);
+        result.set(openingId, []);
+        continue;
+      }
+      // Counted under the locks and committed: exact, so places freed since (declined, withdrawn) show.
+      perOpening.set(openingId, done.openMatches);
+      const inserted = new Set(done.matchIds);
+      for (const row of done.accepted) if (inserted.has(row.id)) perCandidate.set(row.candidateId, row.held + 1);
+      result.set(openingId, done.matchIds);
     }
-    // Counted under the locks and committed: exact, so places freed since (declined, withdrawn) show.
-    perOpening.set(openingId, written.openMatches);
-    const inserted = new Set(written.matchIds);
-    for (const row of written.accepted) if (inserted.has(row.id)) perCandidate.set(row.candidateId, row.held + 1);
-    return written.matchIds;
+    return result;
   }
 
   /** Offers a slot's free places to the people who fit (`among`: only these), rotating among them. */
@@ -457,9 +496,9 @@ export class Proposer {
   }
 
   /** Writes matches of one offer and, when any were new, announces them (one MatchesProposed for the notifier). */
-  private async insert(tx: ProposalTransaction, kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]> {
+  private async insert(tx: ProposalTransaction, kind: OfferKind, offerId: string, matches: NewMatch[], correlationId?: string): Promise<string[]> {
     const matchIds = await tx.insertMatches(kind, offerId, matches);
-    if (matchIds.length > 0) tx.matchesProposed(kind, offerId, matchIds);
+    if (matchIds.length > 0) tx.matchesProposed(kind, offerId, matchIds, correlationId);
     return matchIds;
   }
 

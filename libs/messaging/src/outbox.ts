@@ -6,6 +6,11 @@ import type { EventName, EventPayloads } from './queues';
 export interface PendingEvent<N extends EventName = EventName> {
   name: N;
   payload: EventPayloads[N];
+  /**
+   * The request that caused this event, when its transaction carries the events of several (openings
+   * proposed together in one transaction of the matcher); otherwise the transaction's.
+   */
+  correlationId?: string;
 }
 
 /** Builds a typed pending event: `outboxEvent('OpeningPosted', { openingId })`. */
@@ -16,7 +21,8 @@ export function outboxEvent<N extends EventName>(name: N, payload: EventPayloads
 /**
  * Appends events to the outbox inside the caller's transaction, in one statement however many there are
  * (a bulk import appends tens of thousands). `correlationId`: one for every event, or one per event (the
- * writes of a group commit, each its own request's). Returns the event ids.
+ * writes of a group commit, each its own request's); an event's own `correlationId` comes first. Returns
+ * the event ids.
  */
 export async function appendToOutbox(manager: EntityManager, events: readonly PendingEvent[], correlationId: string | readonly string[]): Promise<string[]> {
   if (events.length === 0) return [];
@@ -33,7 +39,7 @@ export async function appendToOutbox(manager: EntityManager, events: readonly Pe
       ids,
       events.map((event) => event.name),
       events.map((event) => JSON.stringify(event.payload)),
-      typeof correlationId === 'string' ? events.map(() => correlationId) : correlationId,
+      events.map((event, index) => event.correlationId ?? (typeof correlationId === 'string' ? correlationId : correlationId[index])),
     ],
   );
   return ids;

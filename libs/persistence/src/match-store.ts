@@ -174,8 +174,8 @@ export class MatchStore {
     return ids.length === 0 ? Promise.resolve([]) : manager.query(`SELECT ${CANDIDATE_COLUMNS} FROM candidates WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  async opening(manager: EntityManager, id: string, lock = false): Promise<OpeningEntity | null> {
-    const rows: OpeningEntity[] = await manager.query(`SELECT ${OPENING_COLUMNS} FROM openings WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  async opening(manager: EntityManager, id: string): Promise<OpeningEntity | null> {
+    const rows: OpeningEntity[] = await manager.query(`SELECT ${OPENING_COLUMNS} FROM openings WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
@@ -297,12 +297,27 @@ export class MatchStore {
     };
   }
 
-  async openingHistory(manager: EntityManager, openingId: string): Promise<{ matched: Set<string>; openMatches: number }> {
-    const rows: { candidate_id: string; open: boolean }[] = await manager.query(
-      `SELECT candidate_id, status = ANY($2) AS open FROM matches WHERE opening_id = $1`,
-      [openingId, OPEN_JOB_STATUSES],
+  /** Openings by id, locked (in the order of their ids) when asked; one that is gone is absent. */
+  openings(manager: EntityManager, ids: string[], lock = false): Promise<OpeningEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return manager.query(`SELECT ${OPENING_COLUMNS} FROM openings WHERE id = ANY($1::uuid[])${lock ? ' ORDER BY id FOR UPDATE' : ''}`, [ids]);
+  }
+
+  /** Everyone each opening has (or had) a match with, and its open matches; every opening asked for is in the map. */
+  async openingHistories(manager: EntityManager, openingIds: string[]): Promise<Map<string, { matched: Set<string>; openMatches: number }>> {
+    const histories = new Map(openingIds.map((id) => [id, { matched: new Set<string>(), openMatches: 0 }]));
+    if (openingIds.length === 0) return histories;
+    const rows: { opening_id: string; candidate_id: string; open: boolean }[] = await manager.query(
+      `SELECT opening_id, candidate_id, status = ANY($2) AS open FROM matches WHERE opening_id = ANY($1::uuid[])`,
+      [openingIds, OPEN_JOB_STATUSES],
     );
-    return { matched: new Set(rows.map((row) => row.candidate_id)), openMatches: rows.filter((row) => row.open).length };
+    for (const row of rows) {
+      const history = histories.get(row.opening_id);
+      if (history === undefined) continue;
+      history.matched.add(row.candidate_id);
+      if (row.open) history.openMatches++;
+    }
+    return histories;
   }
 
   async slotHistory(manager: EntityManager, slotId: string): Promise<SlotHistory> {
