@@ -1,18 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
 import { digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
-import { type DeliveryChannel, type NewNotification, NotificationStore, type ProposedMatchRow } from '@huigong/persistence';
+import { type DeliveryChannel, type NewNotification, NotificationStore, type OfferRow, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
 import { channelsOf } from './delivery-channels';
 
 /**
- * Turns one MatchesProposed into the notifications it causes, recorded before anything is sent:
+ * Turns MatchesProposed events into the notifications they cause, recorded before anything is sent:
  * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
- * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling the
+ * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling an
  * event again records nothing new; each gets a delivery per channel of its recipient (webhook, email, or the
- * worker gateway), announced through the outbox in the same transaction. A caseworker's candidate lists beyond a burst go out as one digest
- * (`candidate_digest`) at the end of the window; the inbox has each list at once.
+ * worker gateway), announced through the outbox in the same transaction. A caseworker's candidate lists
+ * beyond a burst go out as one digest (`candidate_digest`) at the end of the window; the inbox has each list
+ * at once. The events handled together (NotificationsProcessor's groups) are read and written in one
+ * statement each, however many.
  */
 @Injectable()
 export class NotificationRecorder {
@@ -21,15 +23,102 @@ export class NotificationRecorder {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async record(manager: EntityManager, event: EventJobData<'MatchesProposed'>): Promise<PendingEvent[]> {
-    const { offerKind, offerId, matchIds } = event.payload;
-    const offer = await this.store.offer(manager, offerKind, offerId);
-    if (offer === undefined) return [];
-    const matches = await this.store.proposedMatches(manager, matchIds);
-    if (matches.length === 0) return [];
-    const notifications: NewNotification[] = [];
-    const offerRef = { kind: offerKind, id: offer.id, title: offer.title };
+  /** One event's notifications (see recordAll). */
+  record(manager: EntityManager, event: EventJobData<'MatchesProposed'>): Promise<PendingEvent[]> {
+    return this.recordAll(manager, [event]);
+  }
 
+  /**
+   * The notifications of several events, in the caller's transaction. Returns the outbox events that
+   * announce their deliveries: one DeliveriesRequested per event that has any, with that event's
+   * correlation id.
+   */
+  async recordAll(manager: EntityManager, events: readonly EventJobData<'MatchesProposed'>[]): Promise<PendingEvent[]> {
+    if (events.length === 0) return [];
+    const offers = new Map<string, OfferRow>();
+    const summaries = new Map<string, Record<string, number>>();
+    for (const kind of ['opening', 'slot'] as const) {
+      const ids = [...new Set(events.filter((event) => event.payload.offerKind === kind).map((event) => event.payload.offerId))];
+      if (ids.length === 0) continue;
+      for (const [id, offer] of await this.store.offers(manager, kind, ids)) offers.set(`${kind}:${id}`, offer);
+      for (const [id, summary] of await this.store.summaries(manager, kind, ids)) summaries.set(`${kind}:${id}`, summary);
+    }
+    // Every event's matches in one read, best first; each event takes its own, in that order.
+    const eventOf = new Map<string, number>();
+    events.forEach((event, index) => {
+      for (const matchId of event.payload.matchIds) eventOf.set(matchId, index);
+    });
+    const matchesOf = events.map((): ProposedMatchRow[] => []);
+    for (const match of await this.store.proposedMatches(manager, [...eventOf.keys()])) matchesOf[eventOf.get(match.id) as number].push(match);
+
+    const notifications: (NewNotification & { event: number; offerRef: OfferRef })[] = [];
+    events.forEach((event, index) => {
+      const offer = offers.get(`${event.payload.offerKind}:${event.payload.offerId}`);
+      const matches = matchesOf[index];
+      if (offer === undefined || matches.length === 0) return;
+      const summary = summaries.get(`${event.payload.offerKind}:${event.payload.offerId}`) ?? {};
+      for (const notification of this.notificationsOf(event, offer, matches, summary)) notifications.push({ ...notification, event: index });
+    });
+
+    // Recorded, their recipients' contacts read and their deliveries added in one statement each, however
+    // many (a slot's dozens of offers, a group's events), rather than three per notification.
+    const recordedIds = await this.store.recordAll(manager, notifications);
+    const contacts = await this.store.contactsOfAll(
+      manager,
+      notifications.map((notification) => ({ kind: notification.recipientKind, id: notification.recipientId })),
+    );
+    // The candidate lists of each caseworker recorded now, in order: a list is counted for the digest
+    // against those recorded before it, as if the events had been handled one after the other.
+    const listsNow = new Map<string, string[]>();
+    for (const [index, notification] of notifications.entries()) {
+      const id = recordedIds[index];
+      if (id !== undefined && notification.type === 'candidate_list')
+        listsNow.set(notification.recipientId, [...(listsNow.get(notification.recipientId) ?? []), id]);
+    }
+    const deliveries: { notificationId: string; channel: DeliveryChannel; notBefore?: Date | null; event: number }[] = [];
+    const now = new Date();
+    for (const [index, notification] of notifications.entries()) {
+      const id = recordedIds[index];
+      if (id === undefined) continue;
+      const known = contacts.get(`${notification.recipientKind}:${notification.recipientId}`) ?? { webhook: false, email: false };
+      const channels = channelsOf(this.config, notification.recipientKind, known);
+      if (channels.length === 0) continue;
+      const digest = this.config.caseworkerDigest;
+      if (notification.type === 'candidate_list' && digest !== null) {
+        // A burst of lists (a job fair posting): the inbox has this one now; webhook and mail get one digest later.
+        const since = new Date(now.getTime() - digest.windowMinutes * 60_000);
+        const own = listsNow.get(notification.recipientId) ?? [id];
+        const notYet = own.slice(own.indexOf(id));
+        if (goesIntoDigest(await this.store.candidateListsSince(manager, notification.recipientId, since, notYet), digest)) {
+          const window = digestWindow(now, digest.windowMinutes);
+          const entry = { notificationId: id, offer: notification.offerRef, candidates: notification.candidateIds.length };
+          const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
+          if (recorded)
+            for (const channel of channels) deliveries.push({ notificationId: digestId, channel, notBefore: window.end, event: notification.event });
+          continue;
+        }
+      }
+      for (const channel of channels) deliveries.push({ notificationId: id, channel, event: notification.event });
+    }
+    const deliveryIds = await this.store.addDeliveries(manager, deliveries);
+    // One job per event delivers what it recorded, under its own correlation id.
+    const perEvent = events.map((): string[] => []);
+    deliveries.forEach((delivery, index) => perEvent[delivery.event].push(deliveryIds[index]));
+    return perEvent.flatMap((ids, index) =>
+      ids.length === 0 ? [] : [{ ...outboxEvent('DeliveriesRequested', { deliveryIds: ids }), correlationId: events[index].correlationId }],
+    );
+  }
+
+  /** What one event causes, before anything is recorded. */
+  private notificationsOf(
+    event: EventJobData<'MatchesProposed'>,
+    offer: OfferRow,
+    matches: readonly ProposedMatchRow[],
+    summary: Record<string, number>,
+  ): (NewNotification & { offerRef: OfferRef })[] {
+    const { offerKind } = event.payload;
+    const offerRef: OfferRef = { kind: offerKind, id: offer.id, title: offer.title };
+    const notifications: (NewNotification & { offerRef: OfferRef })[] = [];
     const byCaseworker = new Map<string, ProposedMatchRow[]>();
     for (const match of matches) byCaseworker.set(match.caseworker_id, [...(byCaseworker.get(match.caseworker_id) ?? []), match]);
     for (const [caseworkerId, own] of byCaseworker) {
@@ -50,6 +139,7 @@ export class NotificationRecorder {
           })),
         },
         candidateIds: own.map((match) => match.candidate_id),
+        offerRef,
       });
     }
 
@@ -59,8 +149,9 @@ export class NotificationRecorder {
       recipientId: offer.organization_id,
       type: 'match_summary',
       dedupeKey: `match_summary:${event.eventId}`,
-      payload: { offer: offerRef, newMatches: matches.length, summary: await this.store.summary(manager, offerKind, offerId) },
+      payload: { offer: offerRef, newMatches: matches.length, summary },
       candidateIds: [],
+      offerRef,
     });
 
     if (offerKind === 'slot') {
@@ -84,41 +175,16 @@ export class NotificationRecorder {
             text: offerText({ title: offer.title, windows, terms: offer.offer ?? {}, distanceKm: km, code }, this.config.noticeLocale),
           },
           candidateIds: [match.candidate_id],
+          offerRef,
         });
       }
     }
-
-    // Recorded, their recipients' contacts read and their deliveries added in one statement each, however
-    // many (a slot's dozens of offers), rather than three per notification.
-    const recordedIds = await this.store.recordAll(manager, notifications);
-    const contacts = await this.store.contactsOfAll(
-      manager,
-      notifications.map((notification) => ({ kind: notification.recipientKind, id: notification.recipientId })),
-    );
-    const deliveries: { notificationId: string; channel: DeliveryChannel; notBefore?: Date | null }[] = [];
-    const now = new Date();
-    for (const [index, notification] of notifications.entries()) {
-      const id = recordedIds[index];
-      if (id === undefined) continue;
-      const known = contacts.get(`${notification.recipientKind}:${notification.recipientId}`) ?? { webhook: false, email: false };
-      const channels = channelsOf(this.config, notification.recipientKind, known);
-      if (channels.length === 0) continue;
-      const digest = this.config.caseworkerDigest;
-      if (notification.type === 'candidate_list' && digest !== null) {
-        // A burst of lists (a job fair posting): the inbox has this one now; webhook and mail get one digest later.
-        const since = new Date(now.getTime() - digest.windowMinutes * 60_000);
-        if (goesIntoDigest(await this.store.candidateListsSince(manager, notification.recipientId, since, id), digest)) {
-          const window = digestWindow(now, digest.windowMinutes);
-          const entry = { notificationId: id, offer: offerRef, candidates: notification.candidateIds.length };
-          const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
-          if (recorded) for (const channel of channels) deliveries.push({ notificationId: digestId, channel, notBefore: window.end });
-          continue;
-        }
-      }
-      for (const channel of channels) deliveries.push({ notificationId: id, channel });
-    }
-    const deliveryIds = await this.store.addDeliveries(manager, deliveries);
-    // One job delivers what was recorded together.
-    return deliveryIds.length === 0 ? [] : [outboxEvent('DeliveriesRequested', { deliveryIds })];
+    return notifications;
   }
+}
+
+interface OfferRef {
+  kind: 'opening' | 'slot';
+  id: string;
+  title: string;
 }

@@ -1,19 +1,30 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { type EventJobData, IdempotentConsumer, type NotificationEventPayloads, OutboxRelay, QueueName, appendToOutbox } from '@huigong/messaging';
+import { type EventJobData, IdempotentConsumer, OutboxRelay, QueueName, appendToOutbox } from '@huigong/messaging';
+import { GroupCommit, type Settled } from '@huigong/platform';
 import type { Job } from 'bullmq';
 import { NotificationRecorder } from './notification-recorder';
 
 export const NOTIFIER_CONSUMER = 'notifier';
 
+/** Events handled in one transaction at most. */
+const EVENTS_PER_GROUP = 32;
+
 /**
- * Consumes what the matcher decided (MatchesProposed). In one transaction per event: the event is marked
- * handled, its notifications are recorded (each once, by dedupe key) and their deliveries announced in the
- * outbox; a redelivered event changes nothing. Errors are thrown, so BullMQ retries them.
+ * Consumes what the matcher decided (MatchesProposed). The events taken at about the same moment (the
+ * worker takes several at once) are handled together, in one transaction: they are marked handled, their
+ * notifications are recorded (each once, by dedupe key) and their deliveries announced in the outbox, in
+ * one statement each however many (NotificationRecorder.recordAll); a redelivered event changes nothing.
+ * Events that arrive while a group is written form the next one. If a group fails, its events are handled
+ * again one at a time, so each fails alone; errors are thrown, so BullMQ retries them.
  */
 @Processor(QueueName.Notifications, { concurrency: 8 })
 export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger(NotificationsProcessor.name);
+  private readonly groups = new GroupCommit<EventJobData<'MatchesProposed'>, boolean>((events) => this.handleGroup(events), {
+    maxSize: EVENTS_PER_GROUP,
+    maxInFlight: 1,
+  });
 
   constructor(
     private readonly consumer: IdempotentConsumer,
@@ -23,15 +34,39 @@ export class NotificationsProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<EventJobData<keyof NotificationEventPayloads>>): Promise<{ handled: boolean }> {
-    let deliveries = 0;
-    const handled = await this.consumer.handleOnce(NOTIFIER_CONSUMER, job.data, async (manager) => {
-      const events = await this.recorder.record(manager, job.data);
-      await appendToOutbox(manager, events, job.data.correlationId);
-      deliveries = events.length;
-    });
-    if (deliveries > 0) this.relay.wake();
+  async process(job: Job<EventJobData<'MatchesProposed'>>): Promise<{ handled: boolean }> {
+    const handled = await this.groups.submit(job.data);
     if (!handled) this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
     return { handled };
+  }
+
+  private async handleGroup(events: EventJobData<'MatchesProposed'>[]): Promise<Settled<boolean>[]> {
+    try {
+      return (await this.handle(events)).map((handled) => ({ ok: true, value: handled }));
+    } catch (error) {
+      if (events.length === 1) return [{ ok: false, error }];
+      const settled: Settled<boolean>[] = [];
+      for (const event of events) {
+        try {
+          const [handled] = await this.handle([event]);
+          settled.push({ ok: true, value: handled });
+        } catch (alone) {
+          settled.push({ ok: false, error: alone });
+        }
+      }
+      return settled;
+    }
+  }
+
+  private async handle(events: EventJobData<'MatchesProposed'>[]): Promise<boolean[]> {
+    let deliveries = 0;
+    const handled = await this.consumer.handleEachOnce(NOTIFIER_CONSUMER, events, async (manager, fresh) => {
+      const announced = await this.recorder.recordAll(manager, fresh);
+      // Each DeliveriesRequested carries its own event's correlation id.
+      await appendToOutbox(manager, announced, fresh[0].correlationId);
+      deliveries = announced.length;
+    });
+    if (deliveries > 0) this.relay.wake();
+    return handled;
   }
 }

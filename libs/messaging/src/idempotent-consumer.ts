@@ -14,15 +14,32 @@ export class IdempotentConsumer {
 
   /** Returns false when the event had already been handled by this consumer. */
   async handleOnce(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>, handler: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+    const [handled] = await this.handleEachOnce(consumer, [event], (manager) => handler(manager));
+    return handled;
+  }
+
+  /**
+   * Several events in one transaction: all are recorded in one statement, and `handler` gets those this
+   * consumer had not handled yet, in their order (an event listed twice, once). Answers, per event listed,
+   * whether it was handled now (for an event listed twice, its first place).
+   */
+  async handleEachOnce<E extends Pick<EventJobData, 'eventId' | 'eventName'>>(
+    consumer: string,
+    events: readonly E[],
+    handler: (manager: EntityManager, fresh: E[]) => Promise<void>,
+  ): Promise<boolean[]> {
     return this.dataSource.transaction(async (manager) => {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO processed_events (consumer, event_id, event_name) VALUES ($1, $2, $3)
+      const inserted: { event_id: string }[] = await manager.query(
+        `INSERT INTO processed_events (consumer, event_id, event_name)
+         SELECT $1, event_id, event_name FROM unnest($2::uuid[], $3::text[]) AS e(event_id, event_name)
          ON CONFLICT DO NOTHING RETURNING event_id`,
-        [consumer, event.eventId, event.eventName],
+        [consumer, events.map((event) => event.eventId), events.map((event) => event.eventName)],
       );
-      if (inserted.length === 0) return false;
-      await handler(manager);
-      return true;
+      const recordedNow = new Set(inserted.map((row) => row.event_id));
+      const handled = events.map((event, index) => recordedNow.has(event.eventId) && events.findIndex((other) => other.eventId === event.eventId) === index);
+      const fresh = events.filter((_event, index) => handled[index]);
+      if (fresh.length > 0) await handler(manager, fresh);
+      return handled;
     });
   }
 

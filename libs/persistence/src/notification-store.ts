@@ -148,23 +148,27 @@ export class NotificationStore {
     return rows.filter((row): row is ProposedMatchRow => row.status === 'proposed' && row.display_name !== null);
   }
 
-  async offer(manager: EntityManager, kind: 'opening' | 'slot', id: string): Promise<OfferRow | undefined> {
+  /** Offers by id (one that is gone is absent). */
+  async offers(manager: EntityManager, kind: 'opening' | 'slot', ids: readonly string[]): Promise<Map<string, OfferRow>> {
     const rows: OfferRow[] = await manager.query(
       kind === 'opening'
-        ? `SELECT id, organization_id, title, lat, lng FROM openings WHERE id = $1`
-        : `SELECT id, organization_id, title, lat, lng, windows, offer FROM slots WHERE id = $1`,
-      [id],
+        ? `SELECT id, organization_id, title, lat, lng FROM openings WHERE id = ANY($1::uuid[])`
+        : `SELECT id, organization_id, title, lat, lng, windows, offer FROM slots WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
-    return rows[0];
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /** Counts of an offer's matches by status: what its owner may see. */
-  async summary(manager: EntityManager, kind: 'opening' | 'slot', id: string): Promise<Record<string, number>> {
-    const rows: { status: string; count: string }[] = await manager.query(
-      `SELECT status, count(*) AS count FROM matches WHERE ${kind === 'opening' ? 'opening_id' : 'slot_id'} = $1 GROUP BY status`,
-      [id],
+  /** Counts of each offer's matches by status: what its owner may see (an offer without matches is absent). */
+  async summaries(manager: EntityManager, kind: 'opening' | 'slot', ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
+    const column = kind === 'opening' ? 'opening_id' : 'slot_id';
+    const rows: { offer_id: string; status: string; count: string }[] = await manager.query(
+      `SELECT ${column} AS offer_id, status, count(*) AS count FROM matches WHERE ${column} = ANY($1::uuid[]) GROUP BY ${column}, status`,
+      [ids],
     );
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+    const summaries = new Map<string, Record<string, number>>();
+    for (const row of rows) summaries.set(row.offer_id, { ...summaries.get(row.offer_id), [row.status]: Number(row.count) });
+    return summaries;
   }
 
   /** Records a notification unless one with the same dedupe key exists; returns its id when new. */
@@ -266,10 +270,11 @@ export class NotificationStore {
     return id;
   }
 
-  /** Candidate lists recorded for a caseworker since `since`, other than `except`. */
-  async candidateListsSince(manager: EntityManager, caseworkerId: string, since: Date, except: string): Promise<number> {
+  /** Candidate lists recorded for a caseworker since `since`, other than those of `except`. */
+  async candidateListsSince(manager: EntityManager, caseworkerId: string, since: Date, except: readonly string[]): Promise<number> {
     const [row]: { n: number }[] = await manager.query(
-      `SELECT count(*)::int AS n FROM notifications WHERE type = 'candidate_list' AND recipient_id = $1 AND created_at >= $2 AND id <> $3`,
+      `SELECT count(*)::int AS n FROM notifications
+        WHERE type = 'candidate_list' AND recipient_id = $1 AND created_at >= $2 AND id <> ALL($3::uuid[])`,
       [caseworkerId, since, except],
     );
     return row.n;
