@@ -74,7 +74,7 @@ describe('the notifier, several events at once', () => {
     let waiting: Job<EventJobData<'MatchesProposed'>>[] = [];
     await eventually(
       async () => {
-        waiting = (await queue.getJobs(['waiting', 'paused'])) as Job<EventJobData<'MatchesProposed'>>[];
+        waiting = (await queue.getWaiting()) as Job<EventJobData<'MatchesProposed'>>[];
         return new Set(waiting.map((job) => job.data.payload.offerId)).size === openings.length;
       },
       20_000,

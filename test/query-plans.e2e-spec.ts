@@ -174,7 +174,7 @@ describe('query plans on matches, with statistics taken while the tables were em
 
   const peopleStatements: [string, (manager: EntityManager) => Promise<unknown>][] = [
     ['a proposal locking its people', (m) => store.lockCandidates(m, somePeople)],
-    ['a person locked for their own proposals', (m) => store.lockCandidate(m, people(4242))],
+    ['people locked for their own proposals', (m) => store.lockCandidateRows(m, somePeople)],
     ["the matcher's read of people's rows", (m) => store.candidates(m, somePeople)],
   ];
 

@@ -41,6 +41,31 @@ import { DataSource, type EntityManager } from 'typeorm';
 export const COUNT_TRUST_MS = 5_000;
 /** New openings filled in one transaction at most: a group's locks are held until all of it is written. */
 const POSTED_OPENINGS_PER_GROUP = 32;
+/** New or changed people given their offers in one transaction at most. */
+const CHANGED_PEOPLE_PER_GROUP = 32;
+
+/**
+ * Does `work` for a group in one go; if that fails, for each of its requests alone, one after the other (as
+ * the group was: alone they never wait for each other's locks), so that each fails, and is retried, alone.
+ */
+async function settleTogether<R>(requests: R[], work: (some: R[]) => Promise<unknown>): Promise<Settled<undefined>[]> {
+  try {
+    await work(requests);
+    return requests.map(() => ({ ok: true, value: undefined }));
+  } catch (error) {
+    if (requests.length === 1) return [{ ok: false, error }];
+    const settled: Settled<undefined>[] = [];
+    for (const request of requests) {
+      try {
+        await work([request]);
+        settled.push({ ok: true, value: undefined });
+      } catch (alone) {
+        settled.push({ ok: false, error: alone });
+      }
+    }
+    return settled;
+  }
+}
 /** Lapsed openings are swept from a little before the last sweep: a write committed late is not missed. */
 const LAPSE_SWEEP_OVERLAP_MS = 5 * 60_000;
 
@@ -89,31 +114,22 @@ export class MatchingService {
   });
   private readonly proposer: Proposer;
   /**
+   * New and changed people given their offers together (Proposer.proposeForCandidates): a burst of
+   * registrations costs a transaction per group rather than per person. As for new openings, one group at
+   * a time, and a failed group is redone one person at a time.
+   */
+  private readonly changedPeople = new GroupCommit<{ profile: CandidateProfile; correlationId: string; known?: CandidateHistory }, undefined>(
+    (requests) => settleTogether(requests, (some) => this.proposer.proposeForCandidates(some)),
+    { maxSize: CHANGED_PEOPLE_PER_GROUP, maxInFlight: 1 },
+  );
+  /**
    * New openings filled together: those that arrive while a group is being written form the next one, so
    * a burst of postings costs a transaction per group rather than per opening, and a lone posting waits for
    * nothing. One group at a time, so that this matcher's groups never wait for each other's locks. If a
    * group fails, each of its openings is tried again alone and fails (its job is retried) alone.
    */
   private readonly postedOpenings = new GroupCommit<{ openingId: string; correlationId: string }, undefined>(
-    async (requests) => {
-      try {
-        await this.proposer.proposeForOpenings(requests);
-        return requests.map(() => ({ ok: true, value: undefined }));
-      } catch (error) {
-        if (requests.length === 1) return [{ ok: false, error }];
-        // One after the other, as the group was: alone, they never wait for each other's locks.
-        const settled: Settled<undefined>[] = [];
-        for (const request of requests) {
-          try {
-            await this.proposer.proposeForOpenings([request]);
-            settled.push({ ok: true, value: undefined });
-          } catch (alone) {
-            settled.push({ ok: false, error: alone });
-          }
-        }
-        return settled;
-      }
-    },
+    (requests) => settleTogether(requests, (some) => this.proposer.proposeForOpenings(some)),
     { maxSize: POSTED_OPENINGS_PER_GROUP, maxInFlight: 1 },
   );
 
@@ -381,8 +397,9 @@ export class MatchingService {
         misfits.length === 0 ? null : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
-      // Re-reads the person's own count when a place was freed above: it is theirs to fill.
-      await this.proposeForCandidate(profile, correlationId, withdrawn === null ? before : undefined);
+      // Re-reads the person's own count when a place was freed above: it is theirs to fill. Together with
+      // the other people handled at about the same moment (see changedPeople).
+      await this.changedPeople.submit({ profile, correlationId, known: withdrawn === null ? before : undefined });
     }
     for (const openingId of freed.openingIds) await this.proposeForOpening(openingId, correlationId);
     for (const slotId of freed.slotIds) await this.proposeForSlot(slotId, correlationId);
@@ -504,12 +521,12 @@ class PostgresProposalTransaction implements ProposalTransaction {
     return this.store.lockCandidates(this.manager, candidateIds);
   }
 
-  lockCandidate(candidateId: string): Promise<{ caseworkerId: string } | null> {
-    return this.store.lockCandidate(this.manager, candidateId);
+  lockCandidateRows(candidateIds: string[]): Promise<Map<string, string>> {
+    return this.store.lockCandidateRows(this.manager, candidateIds);
   }
 
-  candidateHistory(candidateId: string): Promise<CandidateHistory> {
-    return this.store.candidateHistory(this.manager, candidateId);
+  candidateHistories(candidateIds: string[]): Promise<Map<string, CandidateHistory>> {
+    return this.store.candidateHistories(this.manager, candidateIds);
   }
 
   openJobMatchesOf(candidateIds: string[]): Promise<Map<string, number>> {
@@ -522,6 +539,10 @@ class PostgresProposalTransaction implements ProposalTransaction {
 
   insertMatches(kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]> {
     return this.store.insertMatches(this.manager, kind, offerId, matches);
+  }
+
+  insertMatchesAcross(kind: OfferKind, matches: (NewMatch & { offerId: string })[]): Promise<string[]> {
+    return this.store.insertMatchesAcross(this.manager, kind, matches);
   }
 
   matchesProposed(kind: OfferKind, offerId: string, matchIds: string[], correlationId?: string): void {

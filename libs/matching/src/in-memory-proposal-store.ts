@@ -160,7 +160,6 @@ export class InMemoryProposalStore implements ProposalStore {
     return {
       openJobMatchesOf: (ids) => this.openJobMatchesOf(ids),
       openMatchesOf: (kind, ids) => this.openMatchesOf(kind, ids),
-      candidateHistory: (id) => this.candidateHistory(id),
       lockOpenings: (ids) =>
         Promise.resolve(new Map(ids.flatMap((id) => (this.openings.has(id) ? [[id, this.openings.get(id) as OpeningOffer] as const] : [])))),
       lockSlot: (id) => Promise.resolve(this.slots.get(id) ?? null),
@@ -171,11 +170,18 @@ export class InMemoryProposalStore implements ProposalStore {
         return Promise.resolve(new Set(ids.filter((id) => offers.get(id)?.accepting === true)));
       },
       lockCandidates: (ids) => Promise.resolve(this.lockCandidates(ids)),
-      lockCandidate: (id) => {
-        const person = this.people.get(id);
-        return Promise.resolve(person !== undefined && person.active && person.profile.consentContact ? { caseworkerId: person.caseworkerId } : null);
-      },
+      lockCandidateRows: (ids) =>
+        Promise.resolve(
+          new Map(
+            ids.flatMap((id) => {
+              const person = this.people.get(id);
+              return person !== undefined && person.active && person.profile.consentContact ? [[id, person.caseworkerId] as const] : [];
+            }),
+          ),
+        ),
+      candidateHistories: async (ids) => new Map(await Promise.all(ids.map(async (id) => [id, await this.candidateHistory(id)] as const))),
       insertMatches: (kind, offerId, matches) => Promise.resolve(this.insert(kind, offerId, matches)),
+      insertMatchesAcross: (kind, matches) => Promise.resolve(matches.flatMap((match) => this.insert(kind, match.offerId, [match]))),
       matchesProposed: (kind, offerId, matchIds, correlationId) => {
         announced.push({ kind, offerId, matchIds, ...(correlationId === undefined ? {} : { correlationId }) });
       },

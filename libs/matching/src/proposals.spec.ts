@@ -2,7 +2,7 @@ import type { WeeklyWindow } from '@huigong/domain';
 import { CountHints } from './count-hints';
 import { MatchingEngine } from './engine';
 import { InMemoryProposalStore } from './in-memory-proposal-store';
-import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
+import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, slotOfferLimit } from './policy';
 import { REDEMPTION_CODE_ALPHABET, Proposer, redemptionCode, slotOfferExpiry } from './proposals';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
 
@@ -281,6 +281,53 @@ describe("a person's cap of open job matches", () => {
     expect(w.store.matches.filter((match) => match.candidateId === 'p1' && !match.offerId.startsWith('elsewhere')).map((match) => match.offerId)).toEqual([
       'nearest',
     ]);
+  });
+});
+
+describe('people registered together', () => {
+  it('are given their offers in one transaction, in turn: an opening or a seat filled by one is full for the next, each announced with its own request', async () => {
+    const w = world();
+    // One position: a shortlist of 3. Two already proposed, so one place left; a canteen with one seat.
+    w.post(opening('o1'));
+    w.publish(slot('lunch'));
+    for (const other of ['a', 'b']) w.store.seedMatch({ id: `o1-${other}`, kind: 'opening', offerId: 'o1', candidateId: other, status: 'proposed' });
+    // The canteen's offers: one short of its limit.
+    const seated = Array.from({ length: slotOfferLimit(1, POLICY) - 1 }, (_, i) => `seated-${i}`);
+    for (const other of seated) w.store.seedMatch({ id: `lunch-${other}`, kind: 'slot', offerId: 'lunch', candidateId: other, status: 'proposed' });
+    const first = person('first', 90);
+    const second = person('second', 80);
+    w.register(first, second);
+    const before = w.store.transactions;
+
+    await w.proposer.proposeForCandidates([
+      { profile: first, correlationId: 'register-first' },
+      { profile: second, correlationId: 'register-second' },
+    ]);
+
+    expect(w.store.transactions - before).toBe(1);
+    expect(w.store.proposedFor('o1')).toEqual(['a', 'b', 'first']);
+    expect(w.store.proposedFor('lunch')).toEqual([...seated, 'first']);
+    const firstMatches = w.store.matches.filter((match) => match.candidateId === 'first').map((match) => match.id);
+    expect(w.store.announcements).toEqual([
+      { kind: 'opening', offerId: 'o1', matchIds: [firstMatches[0]], correlationId: 'register-first' },
+      { kind: 'slot', offerId: 'lunch', matchIds: [firstMatches[1]], correlationId: 'register-first' },
+    ]);
+  });
+
+  it('keep every cap: a person offered several openings in the group holds at most their cap', async () => {
+    const w = world();
+    w.post(opening('o1', 0), opening('o2', 1), opening('o3', 2));
+    const people = [person('p1', 90), person('p2', 80), person('p3', 70)];
+    w.register(...people);
+    w.holding('p2', CAP - 1);
+
+    await w.proposer.proposeForCandidates(people.map((profile) => ({ profile, correlationId: `register-${profile.id}` })));
+
+    const open = (id: string) => w.store.matches.filter((match) => match.candidateId === id && match.status === 'proposed').length;
+    expect(open('p1')).toBe(CAP);
+    expect(open('p2')).toBe(CAP);
+    expect(open('p3')).toBe(CAP);
+    for (const id of ['o1', 'o2', 'o3']) expect(w.store.proposedFor(id).length).toBeLessThanOrEqual(SHORTLIST);
   });
 });
 

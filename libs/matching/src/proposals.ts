@@ -11,7 +11,7 @@ import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd
 import { type CountHints, rankRechecked } from './count-hints';
 import { MatchingEngine } from './engine';
 import { type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
-import type { OpeningState, SlotState } from './reference';
+import type { OfferMatch, OpeningState, SlotState } from './reference';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
 import type { MatchReason, ScoredMatch } from './score';
 
@@ -131,11 +131,17 @@ export interface ProposalTransaction extends MatchCounts {
   lockOffers(kind: OfferKind, offerIds: string[]): Promise<ReadonlySet<string>>;
   /** Locks people and returns those still active with consent, with their caseworker and open job matches. */
   lockCandidates(candidateIds: string[]): Promise<ReadonlyMap<string, LockedCandidate>>;
-  /** Locks one person if still active with consent (null otherwise); counts nothing (read candidateHistory after it). */
-  lockCandidate(candidateId: string): Promise<{ caseworkerId: string } | null>;
-  candidateHistory(candidateId: string): Promise<CandidateHistory>;
+  /**
+   * Locks people (in the order of their ids) and returns those still active with consent, each with their
+   * caseworker; counts nothing (read candidateHistories after it).
+   */
+  lockCandidateRows(candidateIds: string[]): Promise<ReadonlyMap<string, string>>;
+  /** The matches of each of these people (everyone asked for is in the map). */
+  candidateHistories(candidateIds: string[]): Promise<ReadonlyMap<string, CandidateHistory>>;
   /** Writes matches of one offer, skipping a pair that exists already; returns the ids written. */
   insertMatches(kind: OfferKind, offerId: string, matches: NewMatch[]): Promise<string[]>;
+  /** Writes matches of several offers of one kind, in one statement, skipping pairs that exist already; returns the ids written. */
+  insertMatchesAcross(kind: OfferKind, matches: (NewMatch & { offerId: string })[]): Promise<string[]>;
   /**
    * Announces matches written in this transaction (MatchesProposed, committed with them). `correlationId`:
    * the request the proposal answers, when the transaction answers several (openings proposed together).
@@ -317,94 +323,134 @@ export class Proposer {
    * read of the person's matches, when it has one just made.
    */
   async proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
+    await this.proposeForCandidates([{ profile, correlationId, known }]);
+  }
+
+  /**
+   * Several people at once (registrations handled at about the same moment), in one transaction: each is
+   * ranked as proposeForCandidate says, then the offers of all of them are locked (in the order of their
+   * ids, offers before people, as every matcher does), the people locked and their matches and the
+   * offers' counts read in one statement each, each person given their offers in turn (an offer filled by
+   * one counts full for the next), the matches written in one statement per kind, and a MatchesProposed per
+   * offer and request committed with them, each under that request's correlation id.
+   */
+  async proposeForCandidates(requests: readonly { profile: CandidateProfile; correlationId: string; known?: CandidateHistory }[]): Promise<void> {
     const now = this.clock();
-    const id = profile.id;
     const policy = this.policy;
     const engine = this.engine;
     const { perCandidate, perOpening, perSlot } = this.counts;
-    const before = known ?? (await this.store.candidateHistory(id));
-    perCandidate.set(id, before.openJobMatches);
-    const toOpenings = await rankRechecked(
-      (openMatches) =>
-        engine.matchCandidateToOpenings(
-          profile,
-          (openingId): OpeningState => ({
-            matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE,
-            openMatches: openMatches(openingId),
-          }),
-          before.openJobMatches,
-          now,
-        ),
-      perOpening,
-      (openingId, open) => {
-        const opening = engine.openings.get(openingId);
-        return opening !== undefined && !before.openingIds.has(openingId) && open >= shortlistSize(opening.positions, policy);
-      },
-      (ids) => this.store.openMatchesOf('opening', ids),
-    );
-    const toSlots = await rankRechecked(
-      (openOffers) =>
-        engine.matchCandidateToSlots(
-          profile,
-          (slotId): SlotState => ({
-            offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE,
-            openOffers: openOffers(slotId),
-            lastOfferedAt: NEVER,
-          }),
-          now,
-        ),
-      perSlot,
-      (slotId, open) => {
-        const slot = engine.slots.get(slotId);
-        return slot !== undefined && !before.openSlotOfferIds.has(slotId) && open >= slotOfferLimit(slot.capacity, policy);
-      },
-      (ids) => this.store.openMatchesOf('slot', ids),
-    );
-    if (toOpenings.length === 0 && toSlots.length === 0) return;
+    const ranked: { profile: CandidateProfile; correlationId: string; toOpenings: OfferMatch[]; toSlots: OfferMatch[] }[] = [];
+    for (const { profile, correlationId, known } of requests) {
+      const id = profile.id;
+      const before = known ?? (await this.store.candidateHistory(id));
+      perCandidate.set(id, before.openJobMatches);
+      const toOpenings = await rankRechecked(
+        (openMatches) =>
+          engine.matchCandidateToOpenings(
+            profile,
+            (openingId): OpeningState => ({
+              matchedCandidateIds: before.openingIds.has(openingId) ? new Set([id]) : NO_ONE,
+              openMatches: openMatches(openingId),
+            }),
+            before.openJobMatches,
+            now,
+          ),
+        perOpening,
+        (openingId, open) => {
+          const opening = engine.openings.get(openingId);
+          return opening !== undefined && !before.openingIds.has(openingId) && open >= shortlistSize(opening.positions, policy);
+        },
+        (ids) => this.store.openMatchesOf('opening', ids),
+      );
+      const toSlots = await rankRechecked(
+        (openOffers) =>
+          engine.matchCandidateToSlots(
+            profile,
+            (slotId): SlotState => ({
+              offeredCandidateIds: before.openSlotOfferIds.has(slotId) ? new Set([id]) : NO_ONE,
+              openOffers: openOffers(slotId),
+              lastOfferedAt: NEVER,
+            }),
+            now,
+          ),
+        perSlot,
+        (slotId, open) => {
+          const slot = engine.slots.get(slotId);
+          return slot !== undefined && !before.openSlotOfferIds.has(slotId) && open >= slotOfferLimit(slot.capacity, policy);
+        },
+        (ids) => this.store.openMatchesOf('slot', ids),
+      );
+      if (toOpenings.length > 0 || toSlots.length > 0) ranked.push({ profile, correlationId, toOpenings, toSlots });
+    }
+    if (ranked.length === 0) return;
     const written = await this.store.withTransaction(async (tx) => {
-      // Offers first, then the person: the one lock order of every matcher.
-      const openOpenings = await tx.lockOffers(
-        'opening',
-        toOpenings.map((match) => match.offerId),
-      );
-      const activeSlots = await tx.lockOffers(
-        'slot',
-        toSlots.map((match) => match.offerId),
-      );
-      // The person's count comes from the history read after the lock (a statement of its own, so its
-      // snapshot sees what the transaction it waited for committed): the lock need not count too.
-      const person = await tx.lockCandidate(id);
-      if (person === null) return null;
-      const history = await tx.candidateHistory(id);
+      // Offers first, then the people: the one lock order of every matcher.
+      const openOpenings = await tx.lockOffers('opening', [...new Set(ranked.flatMap((one) => one.toOpenings.map((match) => match.offerId)))].sort());
+      const activeSlots = await tx.lockOffers('slot', [...new Set(ranked.flatMap((one) => one.toSlots.map((match) => match.offerId)))].sort());
+      const peopleIds = ranked.map((one) => one.profile.id).sort();
+      // The people's counts come from their matches read after the lock (a statement of its own, so its
+      // snapshot sees what the transaction it may have waited for committed): the lock need not count too.
+      const locked = await tx.lockCandidateRows(peopleIds);
+      const histories = await tx.candidateHistories(peopleIds.filter((id) => locked.has(id)));
       const openingCounts = new Map(await tx.openMatchesOf('opening', [...openOpenings]));
-      let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
-      for (const match of toOpenings) {
-        const opening = engine.openings.get(match.offerId);
-        if (room <= 0) break;
-        if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
-        if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
-        const inserted = await this.insert(tx, 'opening', match.offerId, [
-          { id: randomUUID(), candidateId: id, caseworkerId: person.caseworkerId, score: match.score, reasons: match.reasons },
-        ]);
-        if (inserted.length > 0) {
+      const slotCounts = new Map(await tx.openMatchesOf('slot', [...activeSlots]));
+      const jobMatches: (NewMatch & { offerId: string; correlationId: string })[] = [];
+      const slotOffers: (NewMatch & { offerId: string; correlationId: string })[] = [];
+      const held = new Map<string, number>();
+      for (const { profile, correlationId, toOpenings, toSlots } of ranked) {
+        const id = profile.id;
+        const caseworkerId = locked.get(id);
+        const history = histories.get(id);
+        if (caseworkerId === undefined || history === undefined) continue;
+        let room = policy.maxOpenJobMatchesPerPerson - history.openJobMatches;
+        for (const match of toOpenings) {
+          const opening = engine.openings.get(match.offerId);
+          if (room <= 0) break;
+          if (opening === undefined || !openOpenings.has(match.offerId) || history.openingIds.has(match.offerId)) continue;
+          if ((openingCounts.get(match.offerId) ?? 0) >= shortlistSize(opening.positions, policy)) continue;
+          jobMatches.push({
+            id: randomUUID(),
+            offerId: match.offerId,
+            correlationId,
+            candidateId: id,
+            caseworkerId,
+            score: match.score,
+            reasons: match.reasons,
+          });
           room--;
           openingCounts.set(match.offerId, (openingCounts.get(match.offerId) ?? 0) + 1);
         }
+        held.set(id, policy.maxOpenJobMatchesPerPerson - room);
+        for (const match of toSlots) {
+          const slot = engine.slots.get(match.offerId);
+          if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
+          if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
+          const offer = this.slotOffer({ candidateId: id, score: match.score, reasons: match.reasons }, caseworkerId, slot.windows, now);
+          slotOffers.push({ ...offer, offerId: match.offerId, correlationId });
+          slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
+        }
       }
-      const slotCounts = new Map(await tx.openMatchesOf('slot', [...activeSlots]));
-      for (const match of toSlots) {
-        const slot = engine.slots.get(match.offerId);
-        if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
-        if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
-        const offer = this.slotOffer({ candidateId: id, score: match.score, reasons: match.reasons }, person.caseworkerId, slot.windows, now);
-        const inserted = await this.insert(tx, 'slot', match.offerId, [offer]);
-        if (inserted.length > 0) slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
+      // A pair that exists already (another matcher wrote it since) is skipped by the insert: the counts
+      // then say one too many, which costs that offer a place until they are next read, never a cap.
+      for (const [kind, rows] of [
+        ['opening', jobMatches],
+        ['slot', slotOffers],
+      ] as const) {
+        const inserted = new Set(await tx.insertMatchesAcross(kind, rows));
+        const announced = new Map<string, { offerId: string; correlationId: string; matchIds: string[] }>();
+        for (const row of rows) {
+          if (!inserted.has(row.id)) continue;
+          const key = `${row.offerId} ${row.correlationId}`;
+          const entry = announced.get(key) ?? { offerId: row.offerId, correlationId: row.correlationId, matchIds: [] };
+          entry.matchIds.push(row.id);
+          announced.set(key, entry);
+        }
+        for (const entry of announced.values()) tx.matchesProposed(kind, entry.offerId, entry.matchIds, entry.correlationId);
       }
-      return { held: policy.maxOpenJobMatchesPerPerson - room, openingCounts, slotCounts };
-    }, correlationId);
-    if (written === null) return;
+      return { held, openingCounts, slotCounts };
+    }, ranked[0].correlationId);
     // Counted under the locks and committed: exact.
-    perCandidate.set(id, written.held);
+    for (const [id, count] of written.held) perCandidate.set(id, count);
     for (const [openingId, open] of written.openingCounts) perOpening.set(openingId, open);
     for (const [slotId, open] of written.slotCounts) perSlot.set(slotId, open);
   }

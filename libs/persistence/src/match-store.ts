@@ -221,16 +221,17 @@ export class MatchStore {
   }
 
   /**
-   * Locks one person if still active with consent, and returns their caseworker (null otherwise). It counts
-   * nothing: the caller reads the person's matches in a statement after it, which sees what the
-   * transaction it may have waited for committed (see lockCandidates).
+   * Locks people (in the order of their ids) if still active with consent, and answers each one's
+   * caseworker. It counts nothing: the caller reads their matches in a statement after it, which sees what
+   * the transaction it may have waited for committed (see lockCandidates).
    */
-  async lockCandidate(manager: EntityManager, id: string): Promise<{ caseworkerId: string } | null> {
-    const locked: { caseworker_id: string }[] = await manager.query(
-      `SELECT caseworker_id FROM candidates WHERE id = $1 AND status = 'active' AND consent_contact FOR UPDATE`,
-      [id],
+  async lockCandidateRows(manager: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const locked: { id: string; caseworker_id: string }[] = await manager.query(
+      `SELECT id, caseworker_id FROM candidates WHERE id = ANY($1::uuid[]) AND status = 'active' AND consent_contact ORDER BY id FOR UPDATE`,
+      [ids],
     );
-    return locked.length === 0 ? null : { caseworkerId: locked[0].caseworker_id };
+    return new Map(locked.map((row) => [row.id, row.caseworker_id]));
   }
 
   /** Open job matches per person, for these people, in one statement (those holding none are absent). */
@@ -372,19 +373,28 @@ export class MatchStore {
     return new Map(rows.map((row) => [row.id, Number(row.count)]));
   }
 
-  async insertMatches(manager: EntityManager, kind: 'opening' | 'slot', offerId: string, rows: NewMatchRow[]): Promise<string[]> {
+  insertMatches(manager: EntityManager, kind: 'opening' | 'slot', offerId: string, rows: NewMatchRow[]): Promise<string[]> {
+    return this.insertMatchesAcross(
+      manager,
+      kind,
+      rows.map((row) => ({ ...row, offerId })),
+    );
+  }
+
+  /** Matches of several offers of one kind, in one statement; a pair that exists already is skipped. Returns the ids written. */
+  async insertMatchesAcross(manager: EntityManager, kind: 'opening' | 'slot', rows: (NewMatchRow & { offerId: string })[]): Promise<string[]> {
     if (rows.length === 0) return [];
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code, expires_at)
-       SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN $2::uuid END, CASE WHEN $1 = 'slot' THEN $2::uuid END,
+       SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN m.offer_id END, CASE WHEN $1 = 'slot' THEN m.offer_id END,
               m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.expires_at
-         FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[])
-              AS m(id, candidate_id, caseworker_id, score, reasons, code, expires_at)
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[])
+              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, expires_at)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
         kind,
-        offerId,
+        rows.map((row) => row.offerId),
         rows.map((row) => row.id),
         rows.map((row) => row.candidateId),
         rows.map((row) => row.caseworkerId),
