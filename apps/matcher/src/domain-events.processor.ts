@@ -15,7 +15,9 @@ export const MATCHER_CONSUMER = 'matcher';
  * Errors are thrown, so BullMQ retries with backoff.
  */
 @Processor(QueueName.DomainEvents, {
-  concurrency: 4,
+  // Eight at once: new openings and new people handled at the same moment are written in one group
+  // (MatchingService), so more in hand make bigger groups; a job waiting for its group holds no connection.
+  concurrency: 8,
   autorun: false,
   // A matcher that died mid-event gives its events back within about 20 s (the lock is renewed while it works).
   lockDuration: 15_000,
