@@ -14,9 +14,9 @@ import {
   Proposer,
   type SlotHistory,
   type SlotOffer,
-  allPass,
-  checkOpening,
-  checkSlot,
+  type ChangedOffer,
+  misfitsOfOffer,
+  misfitsOfPerson,
 } from '@huigong/matching';
 import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
@@ -332,10 +332,7 @@ export class MatchingService {
       (kind === 'opening' ? this.perOpening : this.perSlot).forget(offerId);
       return this.release(withdrawn, correlationId);
     }
-    const fits = (profile: CandidateProfile): boolean =>
-      allPass(
-        kind === 'opening' ? checkOpening(profile, offer as OpeningOffer, this.engine.policy) : checkSlot(profile, offer as SlotOffer, this.engine.policy),
-      );
+    const changed: ChangedOffer = kind === 'opening' ? { kind, offer: offer as OpeningOffer } : { kind, offer: offer as SlotOffer };
     // Read outside a transaction (no lock is taken; a new offer has no proposals at all): the withdrawal
     // re-checks each status on the locked rows, so a match a caseworker moved meanwhile keeps its new status.
     const manager = this.dataSource.manager;
@@ -350,12 +347,14 @@ export class MatchingService {
           )
         ).map((row) => [row.id, row]),
       );
-      const misfits = proposed
-        .filter((match) => {
+      const misfits = misfitsOfOffer(
+        changed,
+        proposed.map((match) => {
           const row = people.get(match.candidate_id) ?? null;
-          return !isMatchable(row) || !fits(candidateProfile(row));
-        })
-        .map((match) => match.id);
+          return { matchId: match.id, person: isMatchable(row) ? candidateProfile(row) : null };
+        }),
+        this.engine.policy,
+      );
       if (misfits.length > 0) withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
     }
     if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
@@ -384,15 +383,12 @@ export class MatchingService {
       // add only its BEGIN and COMMIT); the withdrawal re-checks each status on the locked rows, so a match
       // a caseworker moved meanwhile keeps its new status.
       const before = await this.historyReads.run(candidateId);
-      const misfits = before.proposed
-        .filter((match) => {
-          const opening = match.openingId === null ? undefined : this.engine.openings.get(match.openingId);
-          const slot = match.slotId === null ? undefined : this.engine.slots.get(match.slotId);
-          if (opening !== undefined) return !allPass(checkOpening(profile, opening, this.engine.policy));
-          if (slot !== undefined) return !allPass(checkSlot(profile, slot, this.engine.policy));
-          return false;
-        })
-        .map((match) => match.id);
+      const misfits = misfitsOfPerson(
+        profile,
+        before.proposed,
+        { opening: (id) => this.engine.openings.get(id), slot: (id) => this.engine.slots.get(id) },
+        this.engine.policy,
+      );
       const withdrawn =
         misfits.length === 0 ? null : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
       freed = withdrawn ?? { openingIds: [], slotIds: [] };

@@ -7,3 +7,4 @@ export * from './proposals';
 export * from './reference';
 export * from './rules';
 export * from './score';
+export * from './misfits';
