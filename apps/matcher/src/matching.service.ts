@@ -29,7 +29,7 @@ import {
   openingOffer,
   slotOffer,
 } from '@huigong/persistence';
-import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, type Settled } from '@huigong/platform';
+import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, settleTogether } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -44,28 +44,6 @@ const POSTED_OPENINGS_PER_GROUP = 32;
 /** New or changed people given their offers in one transaction at most. */
 const CHANGED_PEOPLE_PER_GROUP = 32;
 
-/**
- * Does `work` for a group in one go; if that fails, for each of its requests alone, one after the other (as
- * the group was: alone they never wait for each other's locks), so that each fails, and is retried, alone.
- */
-async function settleTogether<R>(requests: R[], work: (some: R[]) => Promise<unknown>): Promise<Settled<undefined>[]> {
-  try {
-    await work(requests);
-    return requests.map(() => ({ ok: true, value: undefined }));
-  } catch (error) {
-    if (requests.length === 1) return [{ ok: false, error }];
-    const settled: Settled<undefined>[] = [];
-    for (const request of requests) {
-      try {
-        await work([request]);
-        settled.push({ ok: true, value: undefined });
-      } catch (alone) {
-        settled.push({ ok: false, error: alone });
-      }
-    }
-    return settled;
-  }
-}
 /** Lapsed openings are swept from a little before the last sweep: a write committed late is not missed. */
 const LAPSE_SWEEP_OVERLAP_MS = 5 * 60_000;
 
@@ -119,7 +97,11 @@ export class MatchingService {
    * a time, and a failed group is redone one person at a time.
    */
   private readonly changedPeople = new GroupCommit<{ profile: CandidateProfile; correlationId: string; known?: CandidateHistory }, undefined>(
-    (requests) => settleTogether(requests, (some) => this.proposer.proposeForCandidates(some)),
+    (requests) =>
+      settleTogether(requests, async (some) => {
+        await this.proposer.proposeForCandidates(some);
+        return some.map(() => undefined);
+      }),
     { maxSize: CHANGED_PEOPLE_PER_GROUP, maxInFlight: 1 },
   );
   /**
@@ -129,7 +111,11 @@ export class MatchingService {
    * group fails, each of its openings is tried again alone and fails (its job is retried) alone.
    */
   private readonly postedOpenings = new GroupCommit<{ openingId: string; correlationId: string }, undefined>(
-    (requests) => settleTogether(requests, (some) => this.proposer.proposeForOpenings(some)),
+    (requests) =>
+      settleTogether(requests, async (some) => {
+        await this.proposer.proposeForOpenings(some);
+        return some.map(() => undefined);
+      }),
     { maxSize: POSTED_OPENINGS_PER_GROUP, maxInFlight: 1 },
   );
 
@@ -493,7 +479,7 @@ class PostgresProposalTransaction implements ProposalTransaction {
   }
 
   async lockOpenings(openingIds: string[], now: number): Promise<Map<string, OpeningOffer>> {
-    return new Map((await this.store.openings(this.manager, openingIds, true)).map((row) => [row.id, openingOffer(row, now)]));
+    return new Map((await this.store.lockOpenings(this.manager, openingIds)).map((row) => [row.id, openingOffer(row, now)]));
   }
 
   async lockSlot(slotId: string, now: number): Promise<SlotOffer | null> {

@@ -23,11 +23,6 @@ export class NotificationRecorder {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** One event's notifications (see recordAll). */
-  record(manager: EntityManager, event: EventJobData<'MatchesProposed'>): Promise<PendingEvent[]> {
-    return this.recordAll(manager, [event]);
-  }
-
   /**
    * The notifications of several events, in the caller's transaction. Returns the outbox events that
    * announce their deliveries: one DeliveriesRequested per event that has any, with that event's

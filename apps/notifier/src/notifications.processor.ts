@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { type EventJobData, IdempotentConsumer, OutboxRelay, QueueName, appendToOutbox } from '@huigong/messaging';
-import { GroupCommit, type Settled } from '@huigong/platform';
+import { GroupCommit, settleTogether } from '@huigong/platform';
 import type { Job } from 'bullmq';
 import { NotificationRecorder } from './notification-recorder';
 
@@ -21,7 +21,7 @@ const EVENTS_PER_GROUP = 32;
 @Processor(QueueName.Notifications, { concurrency: 8 })
 export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger(NotificationsProcessor.name);
-  private readonly groups = new GroupCommit<EventJobData<'MatchesProposed'>, boolean>((events) => this.handleGroup(events), {
+  private readonly groups = new GroupCommit<EventJobData<'MatchesProposed'>, boolean>((events) => settleTogether(events, (some) => this.handle(some)), {
     maxSize: EVENTS_PER_GROUP,
     maxInFlight: 1,
   });
@@ -38,24 +38,6 @@ export class NotificationsProcessor extends WorkerHost {
     const handled = await this.groups.submit(job.data);
     if (!handled) this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
     return { handled };
-  }
-
-  private async handleGroup(events: EventJobData<'MatchesProposed'>[]): Promise<Settled<boolean>[]> {
-    try {
-      return (await this.handle(events)).map((handled) => ({ ok: true, value: handled }));
-    } catch (error) {
-      if (events.length === 1) return [{ ok: false, error }];
-      const settled: Settled<boolean>[] = [];
-      for (const event of events) {
-        try {
-          const [handled] = await this.handle([event]);
-          settled.push({ ok: true, value: handled });
-        } catch (alone) {
-          settled.push({ ok: false, error: alone });
-        }
-      }
-      return settled;
-    }
   }
 
   private async handle(events: EventJobData<'MatchesProposed'>[]): Promise<boolean[]> {

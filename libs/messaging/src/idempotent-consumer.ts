@@ -12,12 +12,6 @@ import type { EventJobData } from './queues';
 export class IdempotentConsumer {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Returns false when the event had already been handled by this consumer. */
-  async handleOnce(consumer: string, event: Pick<EventJobData, 'eventId' | 'eventName'>, handler: (manager: EntityManager) => Promise<void>): Promise<boolean> {
-    const [handled] = await this.handleEachOnce(consumer, [event], (manager) => handler(manager));
-    return handled;
-  }
-
   /**
    * Several events in one transaction: all are recorded in one statement, and `handler` gets those this
    * consumer had not handled yet, in their order (an event listed twice, once). Answers, per event listed,

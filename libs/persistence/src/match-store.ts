@@ -205,18 +205,10 @@ export class MatchStore {
    */
   async lockCandidates(manager: EntityManager, ids: string[]): Promise<Map<string, { caseworkerId: string; openJobMatches: number }>> {
     const result = new Map<string, { caseworkerId: string; openJobMatches: number }>();
-    if (ids.length === 0) return result;
-    const locked: { id: string; caseworker_id: string }[] = await manager.query(
-      `SELECT id, caseworker_id FROM candidates
-        WHERE id = ANY($1::uuid[]) AND status = 'active' AND consent_contact ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    if (locked.length === 0) return result;
-    const open = await this.openJobMatchesOf(
-      manager,
-      locked.map((row) => row.id),
-    );
-    for (const row of locked) result.set(row.id, { caseworkerId: row.caseworker_id, openJobMatches: open.get(row.id) ?? 0 });
+    const locked = await this.lockCandidateRows(manager, ids);
+    if (locked.size === 0) return result;
+    const open = await this.openJobMatchesOf(manager, [...locked.keys()]);
+    for (const [id, caseworkerId] of locked) result.set(id, { caseworkerId, openJobMatches: open.get(id) ?? 0 });
     return result;
   }
 
@@ -298,10 +290,10 @@ export class MatchStore {
     };
   }
 
-  /** Openings by id, locked (in the order of their ids) when asked; one that is gone is absent. */
-  openings(manager: EntityManager, ids: string[], lock = false): Promise<OpeningEntity[]> {
+  /** Locks openings by id (in the order of their ids) and reads them; one that is gone is absent. */
+  lockOpenings(manager: EntityManager, ids: string[]): Promise<OpeningEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return manager.query(`SELECT ${OPENING_COLUMNS} FROM openings WHERE id = ANY($1::uuid[])${lock ? ' ORDER BY id FOR UPDATE' : ''}`, [ids]);
+    return manager.query(`SELECT ${OPENING_COLUMNS} FROM openings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
   }
 
   /** Everyone each opening has (or had) a match with, and its open matches; every opening asked for is in the map. */

@@ -1,4 +1,4 @@
-import { GroupCommit, type Settled } from './group-commit';
+import { GroupCommit, type Settled, settleTogether } from './group-commit';
 
 /** A commit whose groups finish when the test says so. */
 function controlledCommit() {
@@ -102,5 +102,40 @@ describe('GroupCommit', () => {
     const miscounting = new GroupCommit<number, number>(() => Promise.resolve([{ ok: true, value: 1 }]), { maxSize: 64, maxInFlight: 1 });
     const settled = await Promise.allSettled([miscounting.submit(1), miscounting.submit(2)]);
     expect(settled.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('settleTogether', () => {
+  it('does the group at once when it can', async () => {
+    const calls: number[][] = [];
+    const settled = await settleTogether([1, 2, 3], (some) => {
+      calls.push(some);
+      return Promise.resolve(some.map((n) => n * 10));
+    });
+    expect(settled).toEqual([
+      { ok: true, value: 10 },
+      { ok: true, value: 20 },
+      { ok: true, value: 30 },
+    ]);
+    expect(calls).toEqual([[1, 2, 3]]);
+  });
+
+  it('when the group fails, does each alone, one after the other, and only the bad one fails', async () => {
+    const calls: number[][] = [];
+    let running = 0;
+    const settled = await settleTogether([1, 2, 3], async (some) => {
+      calls.push(some);
+      expect(++running).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+      if (some.includes(2)) throw new Error(`bad ${some.join(',')}`);
+      return some.map((n) => n * 10);
+    });
+    expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
+    expect(settled).toEqual([
+      { ok: true, value: 10 },
+      { ok: false, error: new Error('bad 2') },
+      { ok: true, value: 30 },
+    ]);
   });
 });

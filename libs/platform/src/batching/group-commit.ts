@@ -83,3 +83,27 @@ export class GroupCommit<I, O> {
     }
   }
 }
+
+/**
+ * The usual `commit` of a GroupCommit whose items each take one request: `work` does the whole group at
+ * once (one transaction) and answers one value per item, in order. If it fails, it is done again for each
+ * item alone, one after the other (as the group was, so that they never wait for each other's locks), and
+ * each item settles with its own outcome: one bad item fails alone.
+ */
+export async function settleTogether<I, O>(items: I[], work: (some: I[]) => Promise<O[]>): Promise<Settled<O>[]> {
+  try {
+    return (await work(items)).map((value) => ({ ok: true, value }));
+  } catch (error) {
+    if (items.length === 1) return [{ ok: false, error }];
+    const settled: Settled<O>[] = [];
+    for (const item of items) {
+      try {
+        const [value] = await work([item]);
+        settled.push({ ok: true, value });
+      } catch (alone) {
+        settled.push({ ok: false, error: alone });
+      }
+    }
+    return settled;
+  }
+}
