@@ -561,6 +561,18 @@ export class MatchStore {
     return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
   }
 
+  /**
+   * Offers of a slot redeemed for the occurrence that ends at `occurrenceEnd` (an offer's expiry is the end
+   * of the occurrence it is for). Read under the slot's lock, it is exact: redemptions of one slot queue on it.
+   */
+  async redeemedForOccurrence(manager: EntityManager, slotId: string, occurrenceEnd: Date): Promise<number> {
+    const [{ count }]: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM matches WHERE slot_id = $1 AND expires_at = $2 AND status = 'redeemed'`,
+      [slotId, occurrenceEnd],
+    );
+    return count;
+  }
+
   /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */
   async expireSlotOffers(): Promise<string[]> {
     const rows: { slot_id: string }[] = await this.dataSource.query(

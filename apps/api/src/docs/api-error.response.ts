@@ -29,4 +29,11 @@ export class ApiErrorResponse implements ApiErrorBody {
 
   @ApiPropertyOptional({ type: () => FieldErrorView, isArray: true, description: 'On validation errors (400): every bad field.' })
   details?: FieldErrorView[];
+
+  @ApiPropertyOptional({
+    type: 'string',
+    description: 'On some conflicts (409), a stable name to act on: `occurrence_full` (every seat of the occurrence is taken).',
+    example: 'occurrence_full',
+  })
+  code?: string;
 }

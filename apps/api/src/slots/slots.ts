@@ -3,7 +3,7 @@ import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
-import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -192,13 +192,21 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
   execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
-      await loadOwnSlot(manager, slotId, organizationId);
+      // The slot's lock queues the redemptions of one slot, so that the seats taken are counted exactly.
+      const slot = await loadOwnSlot(manager, slotId, organizationId, true);
       const match = await manager.findOne(MatchEntity, {
         where: { slotId, redemptionCode: code.trim().toUpperCase() },
         lock: { mode: 'pessimistic_write' },
       });
       if (match === null) throw new NotFoundException('No offer of this slot has that code.');
       if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
+      // Offers are made to more people than there are seats (not everyone comes): the seats go first come.
+      if (match.expiresAt !== null && (await this.matches.redeemedForOccurrence(manager, slotId, match.expiresAt)) >= slot.capacity) {
+        throw new NamedConflictException(
+          'occurrence_full',
+          `All ${slot.capacity} seats of this occurrence (until ${match.expiresAt.toISOString()}) are taken; the offer stays open until then.`,
+        );
+      }
       await this.matches.recordStatusChange(manager, { matchId: match.id, from: 'proposed', to: 'redeemed', by: { kind: 'organization', id: organizationId } });
       match.status = 'redeemed';
       const saved = await manager.save(match);
@@ -265,7 +273,7 @@ export class SlotsController {
   @ApiCreatedResponse({ type: RedemptionView, description: 'Redeemed.' })
   @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, {
     404: `${NOT_YOURS} Or no offer of this slot has that code.`,
-    409: 'The code was already used, or its offer expired or was withdrawn.',
+    409: 'The code was already used, or its offer expired or was withdrawn; or every seat of its occurrence is taken (`code: "occurrence_full"`).',
   })
   redeem(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Param('id', uuidParam()) id: string, @Body() body: RedemptionDto): Promise<RedemptionView> {
     return this.commands.execute(new RedeemOfferCommand(caller.organizationId, id, body.code));

@@ -12,10 +12,13 @@ export interface ApiErrorBody {
   error: string;
   message: string;
   details?: FieldError[];
+  /** A stable name for a conflict a client acts on (`occurrence_full`); absent on most errors. */
+  code?: string;
 }
 
-export function apiErrorBody(statusCode: number, message: string, details?: FieldError[]): ApiErrorBody {
+export function apiErrorBody(statusCode: number, message: string, details?: FieldError[], code?: string): ApiErrorBody {
   const body: ApiErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
   if (details !== undefined) body.details = details;
+  if (code !== undefined) body.code = code;
   return body;
 }

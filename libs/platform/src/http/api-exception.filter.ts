@@ -13,13 +13,31 @@ export class ValidationFailedException extends HttpException {
   }
 }
 
+/**
+ * A 409 that a client tells apart by its `code` (`occurrence_full`: every seat of the occurrence is taken)
+ * rather than by parsing the message.
+ */
+export class NamedConflictException extends HttpException {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(apiErrorBody(409, message, undefined, code), 409);
+  }
+}
+
 /** Turns an HttpException's response into the API's error shape. */
 export function errorBodyOf(exception: HttpException): ApiErrorBody {
   const status = exception.getStatus();
   const response = exception.getResponse();
   if (typeof response === 'object' && 'statusCode' in response && 'error' in response && 'message' in response) {
-    const { statusCode, error, message, details } = response as ApiErrorBody;
-    if (typeof message === 'string') return details === undefined ? { statusCode, error, message } : { statusCode, error, message, details };
+    const { statusCode, error, message, details, code } = response as ApiErrorBody;
+    if (typeof message === 'string') {
+      const body: ApiErrorBody = { statusCode, error, message };
+      if (details !== undefined) body.details = details;
+      if (code !== undefined) body.code = code;
+      return body;
+    }
   }
   // Nest's own exceptions say `message` as text, or as a list (one per problem); anything else says the exception's.
   const said = typeof response === 'string' ? response : (response as { message?: unknown }).message;
