@@ -1,4 +1,4 @@
-import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays } from './support/builders';
+import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 /**
@@ -14,6 +14,7 @@ describe('after the match', () => {
     world = teardown.add(await createTestWorld(), (started) => started.destroy());
     api = teardown.add(await startApi(world), (started) => started.close());
     teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
   });
 
   afterAll(() => teardown.run());
@@ -22,7 +23,11 @@ describe('after the match', () => {
     return (await api.http.post('/v1/organizations').set(ADMIN).send({ name, kind }).expect(201)).body.apiKey;
   }
   async function caseworker(name: string): Promise<string> {
-    return (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name }).expect(201)).body.apiKey;
+    return (await desk(name)).key;
+  }
+  async function desk(name: string): Promise<{ id: string; key: string }> {
+    const { body } = await api.http.post('/v1/caseworkers').set(ADMIN).send({ name }).expect(201);
+    return { id: body.id, key: body.apiKey };
   }
   /** People through the bulk import, as a street union loads its riders. */
   async function importPeople(key: string, people: Record<string, unknown>[]): Promise<void> {
@@ -44,11 +49,19 @@ describe('after the match', () => {
         ),
       );
       await matcherCaughtUp(world);
-      const slot = (await api.http.post('/v1/slots').set(bearer(canteen)).send(aSlot({ capacity: 40, location: canteenAt })).expect(201)).body;
+      const slot = (
+        await api.http
+          .post('/v1/slots')
+          .set(bearer(canteen))
+          .send(aSlot({ capacity: 40, location: canteenAt }))
+          .expect(201)
+      ).body;
       // Offers go to twice as many people as there are seats: not everyone comes.
       const offers = await eventually(
         async () => {
-          const { rows } = await world.db.query(`SELECT redemption_code AS code, expires_at FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [slot.id]);
+          const { rows } = await world.db.query(`SELECT redemption_code AS code, expires_at FROM matches WHERE slot_id = $1 AND status = 'proposed'`, [
+            slot.id,
+          ]);
           return rows.length === 80 ? (rows as { code: string; expires_at: Date }[]) : undefined;
         },
         30_000,
@@ -62,7 +75,9 @@ describe('after the match', () => {
       const atOnce = await Promise.all(offers.slice(39, 59).map((offer) => redeem(offer.code)));
       expect(atOnce.map((response) => response.status).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
       for (const response of atOnce.filter((response) => response.status === 409)) {
-        expect(response.body).toEqual(expect.objectContaining({ statusCode: 409, error: 'Conflict', code: 'occurrence_full', message: expect.stringContaining('40 seats') }));
+        expect(response.body).toEqual(
+          expect.objectContaining({ statusCode: 409, error: 'Conflict', code: 'occurrence_full', message: expect.stringContaining('40 seats') }),
+        );
       }
       // The 41st, after them.
       const late = await redeem(offers[59].code);
@@ -77,6 +92,148 @@ describe('after the match', () => {
       ]);
       const summary = (await api.http.get(`/v1/slots/${slot.id}`).set(bearer(canteen)).expect(200)).body.offerSummary;
       expect(summary.redeemed).toBe(40);
+    });
+  });
+
+  describe('positions that fill', () => {
+    it('an opening whose positions are all hired fills: the rest are withdrawn as filled, newcomers get nothing; a reverted hire or one more position opens it again', async () => {
+      const employer = await organization('employer', 'Yangpu property services');
+      const sanitation = await desk('Sanitation desk');
+      const otherDesk = await desk('Street office desk');
+      const siteAt = { lat: DINGHAI_ROAD.lat + 0.15, lng: DINGHAI_ROAD.lng - 0.15 };
+      const near = { lat: siteAt.lat + 0.003, lng: siteAt.lng + 0.001 };
+      const cleaner = (label: string) =>
+        aCandidate({
+          displayName: `Cleaner ${label}`,
+          groups: ['sanitation'],
+          location: near,
+          availability: weekdays('08:00', '17:00'),
+          accessibilityNeeds: [],
+        });
+      await importPeople(
+        sanitation.key,
+        Array.from({ length: 5 }, (_, i) => cleaner(`first ${i}`)),
+      );
+      await importPeople(otherDesk.key, [cleaner('of the street office')]);
+      await matcherCaughtUp(world);
+      const opening = (
+        await api.http
+          .post('/v1/openings')
+          .set(bearer(employer))
+          .send(
+            anOpening({
+              title: 'Estate cleaner',
+              targetGroups: ['sanitation'],
+              skills: [],
+              location: siteAt,
+              shifts: weekdays('09:00', '17:00'),
+              positions: 2,
+            }),
+          )
+          .expect(201)
+      ).body;
+      const matchesOfOpening = async () =>
+        (
+          await world.db.query(`SELECT id, candidate_id, caseworker_id, status, status_reason FROM matches WHERE opening_id = $1 ORDER BY score DESC, id`, [
+            opening.id,
+          ])
+        ).rows as {
+          id: string;
+          candidate_id: string;
+          caseworker_id: string;
+          status: string;
+          status_reason: string | null;
+        }[];
+      const everyone = await eventually(async () => ((await matchesOfOpening()).length === 6 ? matchesOfOpening() : undefined), 15_000, 'a shortlist of 6');
+      const shortlist = everyone.filter((match) => match.caseworker_id === sanitation.id);
+      const move = (matchId: string, status: string, extra: Record<string, unknown> = {}) =>
+        api.http
+          .patch(`/v1/matches/${matchId}`)
+          .set(bearer(sanitation.key))
+          .send({ status, ...extra });
+      const hire = async (matchId: string) => {
+        for (const status of ['contacted', 'interested', 'interview', 'hired']) await move(matchId, status).expect(200);
+      };
+      const statusOf = async () => (await api.http.get(`/v1/openings/${opening.id}`).set(bearer(employer)).expect(200)).body.status;
+
+      await hire(shortlist[0].id);
+      expect(await statusOf()).toBe('open');
+      await move(shortlist[2].id, 'contacted').expect(200);
+      await hire(shortlist[1].id);
+      expect(await statusOf()).toBe('filled');
+      // The three others, whatever step they were at, are withdrawn with the reason.
+      const withdrawnAsFilled = async () => (await matchesOfOpening()).filter((match) => match.status === 'withdrawn' && match.status_reason === 'filled');
+      await eventually(async () => (await withdrawnAsFilled()).length === 4, 15_000, 'four matches withdrawn as filled');
+      expect((await matchesOfOpening()).filter((match) => match.status === 'hired')).toHaveLength(2);
+      // Each caseworker hears which of their own people the filled opening no longer goes on with.
+      const noticeOf = async (key: string) =>
+        eventually(
+          async () =>
+            ((await api.http.get('/v1/inbox').set(bearer(key)).expect(200)).body as { type: string; payload: Record<string, unknown> }[]).find(
+              (item) => item.type === 'matches_withdrawn',
+            ),
+          15_000,
+          'a matches_withdrawn notice',
+        );
+      const ours = (await noticeOf(sanitation.key)).payload as { offer: { id: string }; reason: string; matches: { matchId: string }[] };
+      expect(ours.offer.id).toBe(opening.id);
+      expect(ours.reason).toBe('filled');
+      expect(ours.matches.map((match) => match.matchId).sort()).toEqual(
+        shortlist
+          .slice(2)
+          .map((match) => match.id)
+          .sort(),
+      );
+      const theirs = (await noticeOf(otherDesk.key)).payload as { matches: { matchId: string }[] };
+      expect(theirs.matches.map((match) => match.matchId)).toEqual(everyone.filter((match) => match.caseworker_id === otherDesk.id).map((match) => match.id));
+
+      // 100 people who fit register afterwards: the filled opening proposes none of them.
+      await importPeople(
+        sanitation.key,
+        Array.from({ length: 100 }, (_, i) => cleaner(`later ${i}`)),
+      );
+      await matcherCaughtUp(world);
+      expect(await matchesOfOpening()).toHaveLength(6);
+      const lists = (await api.http.get('/v1/candidate-lists').set(bearer(sanitation.key)).expect(200)).body as {
+        offerId: string;
+        matches: { status: string }[];
+      }[];
+      expect(lists.find((list) => list.offerId === opening.id)?.matches.map((match) => match.status)).toEqual(['hired', 'hired']);
+
+      // The second hire falls through before the first day: the position opens, and newcomers are proposed.
+      // PATCH keeps a hire final (the contract); reverting it is its own action, back to interview.
+      expect((await move(shortlist[1].id, 'declined', { reason: 'did not start' })).status).toBe(409);
+      const reverted = await api.http
+        .post(`/v1/matches/${shortlist[1].id}/revert-hire`)
+        .set(bearer(sanitation.key))
+        .send({ reason: 'did not start' })
+        .expect(200);
+      expect(reverted.body).toEqual(expect.objectContaining({ status: 'interview', reason: 'did not start' }));
+      expect(await statusOf()).toBe('open');
+      // Reverting what is not a hire: 409; without a reason: 400 naming the field.
+      expect((await api.http.post(`/v1/matches/${shortlist[1].id}/revert-hire`).set(bearer(sanitation.key)).send({ reason: 'again' })).status).toBe(409);
+      const noReason = await api.http.post(`/v1/matches/${shortlist[0].id}/revert-hire`).set(bearer(sanitation.key)).send({});
+      expect(noReason.status).toBe(400);
+      expect(noReason.body.details).toEqual([expect.objectContaining({ field: 'reason' })]);
+      await move(shortlist[1].id, 'declined', { reason: 'did not start' }).expect(200);
+      await eventually(async () => (await matchesOfOpening()).filter((match) => match.status === 'proposed').length > 0, 15_000, 'new proposals');
+      const proposedNow = (await matchesOfOpening()).filter((match) => match.status === 'proposed');
+      expect(proposedNow.every((match) => !everyone.some((first) => first.candidate_id === match.candidate_id))).toBe(true);
+
+      // Hired again: filled again; then the employer adds a position: open again.
+      await hire(proposedNow[0].id);
+      expect(await statusOf()).toBe('filled');
+      await matcherCaughtUp(world);
+      expect((await matchesOfOpening()).filter((match) => match.status === 'proposed')).toHaveLength(0);
+      const patched = (await api.http.patch(`/v1/openings/${opening.id}`).set(bearer(employer)).send({ positions: 3 }).expect(200)).body;
+      expect(patched.status).toBe('open');
+      await eventually(
+        async () => (await matchesOfOpening()).filter((match) => match.status === 'proposed').length > 0,
+        15_000,
+        'proposals for the third position',
+      );
+      // Closing works from any status, and is final.
+      expect((await api.http.post(`/v1/openings/${opening.id}/close`).set(bearer(employer)).expect(200)).body.status).toBe('closed');
     });
   });
 });

@@ -143,7 +143,7 @@ describe('query plans on matches, with statistics taken while the tables were em
     ['withdrawing an erased person’s matches', (m) => store.withdraw(m, { candidateId: people(4242) }), [...BY_CANDIDATE, ...BY_ID]],
     ['withdrawing misfits by id', (m) => store.withdraw(m, { matchIds: aBatch.slice(0, 12) }), BY_ID],
     ["an opening's counts per status", (m) => store.statusCountsOf(m, opening(700)), BY_OPENING],
-    ['the notifier’s read of a batch of matches', (m) => notifications.proposedMatches(m, aBatch), BY_ID],
+    ['the notifier’s read of a batch of matches', (m) => notifications.matchesToTell(m, aBatch), BY_ID],
   ];
 
   it.each(statements)('%s reads matches through an index on the column it picks by', async (_what, run, allowed) => {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import request from 'supertest';
+import { EVENT_QUEUE, QueueName } from '@huigong/messaging';
 import { runMigrations } from '@huigong/persistence';
 import { type AppConfig, loadConfig } from '@huigong/platform';
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -166,14 +167,20 @@ export async function eventually<T>(
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
+/** The events the matcher consumes: those of the domain-events queue. */
+const MATCHER_EVENTS = Object.entries(EVENT_QUEUE)
+  .filter(([, queue]) => queue === QueueName.DomainEvents)
+  .map(([name]) => name);
+
 /** Waits until the matcher has handled every domain event the API wrote and the outbox is empty. */
 export async function matcherCaughtUp(world: TestWorld, timeoutMs = 20_000): Promise<void> {
   await eventually(
     async () => {
       const { rows } = await world.db.query(
-        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name NOT IN ('MatchesProposed', 'DeliveriesRequested', 'DeliveryRequested')) AS events,
+        `SELECT (SELECT count(*) FROM outbox_events WHERE event_name = ANY($1)) AS events,
               (SELECT count(*) FROM processed_events WHERE consumer = 'matcher') AS handled,
               (SELECT count(*) FROM outbox_events WHERE published_at IS NULL) AS pending`,
+        [MATCHER_EVENTS],
       );
       return rows[0].events === rows[0].handled && rows[0].pending === '0';
     },

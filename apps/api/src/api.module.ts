@@ -11,7 +11,7 @@ import { CandidatesController } from './candidates/candidates.controller';
 import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/caseworkers';
 import { IdempotencyPurger } from './idempotency-purger';
 import { InboxController } from './inbox/inbox';
-import { MatchesController, RecordMatchOutcomeHandler } from './matches/matches';
+import { MatchesController, RecordMatchOutcomeHandler, RevertHireHandler } from './matches/matches';
 import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
 import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/deliveries';
@@ -34,6 +34,7 @@ const COMMAND_HANDLERS = [
   WithdrawSlotHandler,
   RedeemOfferHandler,
   RecordMatchOutcomeHandler,
+  RevertHireHandler,
   ReplayDeliveryHandler,
 ];
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OfferKind } from '@huigong/domain';
+import { type OfferKind, whyOpeningTakesNoOne } from '@huigong/domain';
 import {
   type CandidateProfile,
   CountHints,
@@ -169,6 +169,8 @@ export class MatchingService {
         return [{ entity: 'opening', id: payload.openingId }, ...(await this.openingPosted(payload.openingId, correlationId))];
       case 'OpeningUpdated':
       case 'OpeningClosed':
+      case 'OpeningFilled':
+      case 'OpeningReopened':
         return [{ entity: 'opening', id: payload.openingId }, ...(await this.offerChanged('opening', payload.openingId, correlationId))];
       case 'SlotPublished':
       case 'SlotUpdated':
@@ -200,21 +202,31 @@ export class MatchingService {
 
   /** Refreshes this process's copy of an entity from PostgreSQL (a change another matcher handled). */
   async refresh(change: IndexChange): Promise<void> {
+    if (change.entity === 'candidate') await this.refreshCandidate(change.id);
+    else if (change.entity === 'opening' || change.entity === 'slot') await this.refreshOffer(change.entity, change.id);
+    else await this.recount([change.id]);
+  }
+
+  /**
+   * Refreshes this process's copy of an opening or slot; returns null while it takes people, else why it
+   * does not (the reason its open matches are withdrawn with): `filled`, `closed` or `expired` for an
+   * opening, `withdrawn` or `expired` for a slot, `gone` for a row that is not there.
+   */
+  private async refreshOffer(kind: OfferKind, id: string): Promise<string | null> {
     const manager = this.dataSource.manager;
     const now = Date.now();
-    if (change.entity === 'candidate') {
-      await this.refreshCandidate(change.id);
-    } else if (change.entity === 'opening') {
-      const row = await this.store.opening(manager, change.id);
-      if (row !== null && openingOffer(row, now).accepting) this.engine.openings.upsert(openingOffer(row, now));
-      else this.engine.openings.remove(change.id);
-    } else if (change.entity === 'slot') {
-      const row = await this.store.slot(manager, change.id);
-      if (row !== null && slotOffer(row, now).accepting) this.engine.slots.upsert(slotOffer(row, now));
-      else this.engine.slots.remove(change.id);
-    } else {
-      await this.recount([change.id]);
+    if (kind === 'opening') {
+      const row = await this.store.opening(manager, id);
+      const offer = row === null ? null : openingOffer(row, now);
+      if (offer?.accepting === true) this.engine.openings.upsert(offer);
+      else this.engine.openings.remove(id);
+      return row === null ? 'gone' : whyOpeningTakesNoOne(row, now);
     }
+    const row = await this.store.slot(manager, id);
+    const offer = row === null ? null : slotOffer(row, now);
+    if (offer?.accepting === true) this.engine.slots.upsert(offer);
+    else this.engine.slots.remove(id);
+    return row === null ? 'gone' : offer?.accepting === true ? null : row.status === 'withdrawn' ? 'withdrawn' : 'expired';
   }
 
   /** Refreshes this process's copy of a person, and returns the row read (null: gone), for the caller to use rather than read again. */
@@ -310,11 +322,20 @@ export class MatchingService {
    * Either way the people who lost a match are released. Returns them, for the other matchers.
    */
   private async offerChanged(kind: 'opening' | 'slot', offerId: string, correlationId: string): Promise<IndexChange[]> {
-    await this.refresh({ entity: kind, id: offerId });
+    const whyNot = await this.refreshOffer(kind, offerId);
     const offer = kind === 'opening' ? this.engine.openings.get(offerId) : this.engine.slots.get(offerId);
     const where = kind === 'opening' ? { openingId: offerId } : { slotId: offerId };
     if (offer === undefined) {
-      const withdrawn = await this.unitOfWork.run(({ manager }) => this.store.withdraw(manager, where), { correlationId });
+      const withdrawn = await this.unitOfWork.run(
+        async (tx) => {
+          const gone = await this.store.withdraw(tx.manager, where, whyNot);
+          // Positions filled: the caseworkers of the people still in line hear that it is over for them.
+          if (whyNot === 'filled' && gone.jobMatchIds.length > 0)
+            tx.emit(outboxEvent('MatchesWithdrawn', { offerKind: 'opening', offerId, reason: 'filled', matchIds: gone.jobMatchIds }));
+          return gone;
+        },
+        { correlationId },
+      );
       (kind === 'opening' ? this.perOpening : this.perSlot).forget(offerId);
       return this.release(withdrawn, correlationId);
     }
@@ -341,7 +362,8 @@ export class MatchingService {
         }),
         this.engine.policy,
       );
-      if (misfits.length > 0) withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
+      if (misfits.length > 0)
+        withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }, 'no_longer_fits'), { correlationId });
     }
     if (kind === 'opening') await this.proposeForOpening(offerId, correlationId);
     else await this.proposeForSlot(offerId, correlationId);
@@ -357,7 +379,7 @@ export class MatchingService {
     if (!isMatchable(row)) {
       // Erased or no longer consenting: every open match goes, and the places go to the next people. The
       // API's erasure has withdrawn them already, in its own transaction: the offers they held are read back.
-      const withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { candidateId }), { correlationId });
+      const withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { candidateId }, 'consent_withdrawn'), { correlationId });
       const left = await this.store.offersLeftBy(manager, candidateId);
       freed = { openingIds: [...new Set([...withdrawn.openingIds, ...left.openingIds])], slotIds: [...new Set([...withdrawn.slotIds, ...left.slotIds])] };
       lostJobMatches = withdrawn.jobMatchesLost.size > 0 || this.perCandidate.get(candidateId) > 0 || left.openingIds.length > 0;
@@ -376,7 +398,9 @@ export class MatchingService {
         this.engine.policy,
       );
       const withdrawn =
-        misfits.length === 0 ? null : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }), { correlationId });
+        misfits.length === 0
+          ? null
+          : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }, 'no_longer_fits'), { correlationId });
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
       // Re-reads the person's own count when a place was freed above: it is theirs to fill. Together with

@@ -9,7 +9,8 @@ import { channelsOf } from './delivery-channels';
 /**
  * Turns MatchesProposed events into the notifications they cause, recorded before anything is sent:
  * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
- * the employer or merchant, and for a slot an offer to each worker. Each has a dedupe key, so handling an
+ * the employer or merchant, and for a slot an offer to each worker; and MatchesWithdrawn (an opening
+ * filled) into a matches_withdrawn to each caseworker with their own people only. Each has a dedupe key, so handling an
  * event again records nothing new; each gets a delivery per channel of its recipient (webhook, email, or the
  * worker gateway), announced through the outbox in the same transaction. A caseworker's candidate lists
  * beyond a burst go out as one digest (`candidate_digest`) at the end of the window; the inbox has each list
@@ -28,7 +29,7 @@ export class NotificationRecorder {
    * announce their deliveries: one DeliveriesRequested per event that has any, with that event's
    * correlation id.
    */
-  async recordAll(manager: EntityManager, events: readonly EventJobData<'MatchesProposed'>[]): Promise<PendingEvent[]> {
+  async recordAll(manager: EntityManager, events: readonly NotifierEvent[]): Promise<PendingEvent[]> {
     if (events.length === 0) return [];
     const offers = new Map<string, OfferRow>();
     const summaries = new Map<string, Record<string, number>>();
@@ -44,13 +45,21 @@ export class NotificationRecorder {
       for (const matchId of event.payload.matchIds) eventOf.set(matchId, index);
     });
     const matchesOf = events.map((): ProposedMatchRow[] => []);
-    for (const match of await this.store.proposedMatches(manager, [...eventOf.keys()])) matchesOf[eventOf.get(match.id) as number].push(match);
+    for (const match of await this.store.matchesToTell(manager, [...eventOf.keys()])) {
+      const index = eventOf.get(match.id) as number;
+      // Each event tells of the matches still as it left them: proposed, or withdrawn.
+      if (match.status === (events[index].eventName === 'MatchesWithdrawn' ? 'withdrawn' : 'proposed')) matchesOf[index].push(match);
+    }
 
     const notifications: (NewNotification & { event: number; offerRef: OfferRef })[] = [];
     events.forEach((event, index) => {
       const offer = offers.get(`${event.payload.offerKind}:${event.payload.offerId}`);
       const matches = matchesOf[index];
       if (offer === undefined || matches.length === 0) return;
+      if (event.eventName === 'MatchesWithdrawn') {
+        for (const notification of withdrawalNotices(event, offer, matches)) notifications.push({ ...notification, event: index });
+        return;
+      }
       const summary = summaries.get(`${event.payload.offerKind}:${event.payload.offerId}`) ?? {};
       for (const notification of this.notificationsOf(event, offer, matches, summary)) notifications.push({ ...notification, event: index });
     });
@@ -182,4 +191,34 @@ interface OfferRef {
   kind: 'opening' | 'slot';
   id: string;
   title: string;
+}
+
+/** What the notifier consumes: the matcher's decisions. */
+export type NotifierEvent = EventJobData<'MatchesProposed'> | EventJobData<'MatchesWithdrawn'>;
+
+/**
+ * An opening filled: each caseworker hears which of their own people it no longer goes on with (ids and
+ * names, as in their candidate lists), and why. The employer hears nothing new: its summary shows the hires.
+ */
+function withdrawalNotices(
+  event: EventJobData<'MatchesWithdrawn'>,
+  offer: OfferRow,
+  matches: readonly ProposedMatchRow[],
+): (NewNotification & { offerRef: OfferRef })[] {
+  const offerRef: OfferRef = { kind: 'opening', id: offer.id, title: offer.title };
+  const byCaseworker = new Map<string, ProposedMatchRow[]>();
+  for (const match of matches) byCaseworker.set(match.caseworker_id, [...(byCaseworker.get(match.caseworker_id) ?? []), match]);
+  return [...byCaseworker].map(([caseworkerId, own]) => ({
+    recipientKind: 'caseworker',
+    recipientId: caseworkerId,
+    type: 'matches_withdrawn',
+    dedupeKey: `matches_withdrawn:${event.eventId}:${caseworkerId}`,
+    payload: {
+      offer: offerRef,
+      reason: event.payload.reason,
+      matches: own.map((match) => ({ matchId: match.id, candidateId: match.candidate_id, displayName: match.display_name })),
+    },
+    candidateIds: own.map((match) => match.candidate_id),
+    offerRef,
+  }));
 }

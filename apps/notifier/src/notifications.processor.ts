@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { type EventJobData, IdempotentConsumer, OutboxRelay, QueueName, appendToOutbox } from '@huigong/messaging';
+import { IdempotentConsumer, OutboxRelay, QueueName, appendToOutbox } from '@huigong/messaging';
 import { GroupCommit, settleTogether } from '@huigong/platform';
 import type { Job } from 'bullmq';
-import { NotificationRecorder } from './notification-recorder';
+import { type NotifierEvent, NotificationRecorder } from './notification-recorder';
 
 export const NOTIFIER_CONSUMER = 'notifier';
 
@@ -11,7 +11,7 @@ export const NOTIFIER_CONSUMER = 'notifier';
 const EVENTS_PER_GROUP = 32;
 
 /**
- * Consumes what the matcher decided (MatchesProposed). The events taken at about the same moment (the
+ * Consumes what the matcher decided (MatchesProposed, MatchesWithdrawn). The events taken at about the same moment (the
  * worker takes several at once) are handled together, in one transaction: they are marked handled, their
  * notifications are recorded (each once, by dedupe key) and their deliveries announced in the outbox, in
  * one statement each however many (NotificationRecorder.recordAll); a redelivered event changes nothing.
@@ -21,7 +21,7 @@ const EVENTS_PER_GROUP = 32;
 @Processor(QueueName.Notifications, { concurrency: 8 })
 export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger(NotificationsProcessor.name);
-  private readonly groups = new GroupCommit<EventJobData<'MatchesProposed'>, boolean>((events) => settleTogether(events, (some) => this.handle(some)), {
+  private readonly groups = new GroupCommit<NotifierEvent, boolean>((events) => settleTogether(events, (some) => this.handle(some)), {
     maxSize: EVENTS_PER_GROUP,
     maxInFlight: 1,
   });
@@ -34,13 +34,13 @@ export class NotificationsProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<EventJobData<'MatchesProposed'>>): Promise<{ handled: boolean }> {
+  async process(job: Job<NotifierEvent>): Promise<{ handled: boolean }> {
     const handled = await this.groups.submit(job.data);
     if (!handled) this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
     return { handled };
   }
 
-  private async handle(events: EventJobData<'MatchesProposed'>[]): Promise<boolean[]> {
+  private async handle(events: NotifierEvent[]): Promise<boolean[]> {
     let deliveries = 0;
     const handled = await this.consumer.handleEachOnce(NOTIFIER_CONSUMER, events, async (manager, fresh) => {
       const announced = await this.recorder.recordAll(manager, fresh);

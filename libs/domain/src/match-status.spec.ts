@@ -1,4 +1,4 @@
-import { canCaseworkerMoveJobMatch, isOpenMatchStatus } from './match-status';
+import { canCaseworkerMoveJobMatch, changesHires, isOpenMatchStatus } from './match-status';
 
 describe('the follow-up of a job match', () => {
   it('moves forward one step at a time', () => {
@@ -19,6 +19,18 @@ describe('the follow-up of a job match', () => {
       expect(canCaseworkerMoveJobMatch(from, 'declined')).toBe(false);
       expect(canCaseworkerMoveJobMatch(from, 'contacted')).toBe(false);
     }
+  });
+
+  it('keeps a hire final for PATCH moves (reverting it is an action of its own)', () => {
+    for (const to of ['contacted', 'interested', 'interview', 'hired', 'declined', 'no_response'] as const)
+      expect(canCaseworkerMoveJobMatch('hired', to)).toBe(false);
+  });
+
+  it('takes or frees a position only on the way into or out of hired', () => {
+    expect(changesHires('interview', 'hired')).toBe(true);
+    expect(changesHires('hired', 'interview')).toBe(true);
+    expect(changesHires('interview', 'declined')).toBe(false);
+    expect(changesHires('proposed', 'contacted')).toBe(false);
   });
 
   it('counts only live statuses as open', () => {

@@ -1,6 +1,8 @@
 /**
  * The follow-up of a match. Job matches move proposed -> contacted -> interested -> interview -> hired;
- * from any of the first four a caseworker may record `declined` (with a reason) or `no_response`.
+ * from any of the first four a caseworker may record `declined` (with a reason) or `no_response`. A hire
+ * is final for PATCH; it may be reverted by its own action (recorded by mistake, or fallen through before
+ * the first day): the match goes back to `interview`, and the position it took is free again.
  * `withdrawn` is set by the system only (offer closed, consent withdrawn).
  * Slot offers move proposed (offered) -> redeemed or expired.
  */
@@ -54,4 +56,12 @@ export function isOpenMatchStatus(status: MatchStatus): boolean {
 export function canCaseworkerMoveJobMatch(from: JobMatchStatus, to: CaseworkerSettableStatus): boolean {
   if (to === 'declined' || to === 'no_response') return OPEN_JOB_STATUSES.has(from);
   return FORWARD[from].includes(to);
+}
+
+/** Where a reverted hire goes back to: the step before it, from which the caseworker goes on. */
+export const REVERTED_HIRE_STATUS = 'interview' satisfies JobMatchStatus;
+
+/** Whether a move takes or frees one of the opening's positions. */
+export function changesHires(from: JobMatchStatus, to: JobMatchStatus): boolean {
+  return (from === 'hired') !== (to === 'hired');
 }

@@ -24,6 +24,10 @@ export interface DomainEventPayloads {
   OpeningPosted: { openingId: string };
   OpeningUpdated: { openingId: string };
   OpeningClosed: { openingId: string };
+  /** Hires took every position: the opening proposes no one, and its open matches are withdrawn (`filled`). */
+  OpeningFilled: { openingId: string };
+  /** A hire of a filled opening was reverted: it proposes people again. */
+  OpeningReopened: { openingId: string };
   SlotPublished: { slotId: string };
   SlotUpdated: { slotId: string };
   SlotWithdrawn: { slotId: string };
@@ -46,6 +50,8 @@ export const IMPORTED_PER_EVENT = 1_000;
 export interface NotificationEventPayloads {
   /** New matches of one offer, written in one batch: the notifier tells each caseworker and the owner. */
   MatchesProposed: { offerKind: 'opening' | 'slot'; offerId: string; matchIds: string[] };
+  /** Job matches of an opening withdrawn because it filled: each caseworker hears which of theirs. */
+  MatchesWithdrawn: { offerKind: 'opening'; offerId: string; reason: 'filled'; matchIds: string[] };
 }
 
 /** Events written by the notifier for its own delivery workers. */
@@ -64,6 +70,8 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   OpeningPosted: QueueName.DomainEvents,
   OpeningUpdated: QueueName.DomainEvents,
   OpeningClosed: QueueName.DomainEvents,
+  OpeningFilled: QueueName.DomainEvents,
+  OpeningReopened: QueueName.DomainEvents,
   SlotPublished: QueueName.DomainEvents,
   SlotUpdated: QueueName.DomainEvents,
   SlotWithdrawn: QueueName.DomainEvents,
@@ -73,6 +81,7 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   CandidateErased: QueueName.DomainEvents,
   MatchStatusChanged: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
+  MatchesWithdrawn: QueueName.Notifications,
   DeliveriesRequested: QueueName.Deliveries,
   DeliveryRequested: QueueName.Deliveries,
 };

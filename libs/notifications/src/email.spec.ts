@@ -184,3 +184,28 @@ describe('what an SMTP answer means for the retry schedule', () => {
     expect(smtpOutcome({ accepted: false, code: 'ESOCKET' })).toEqual({ error: 'network error' });
   });
 });
+
+describe('the mail of a matches_withdrawn', () => {
+  const payload = {
+    offer: { kind: 'opening', id: 'o1', title: 'Estate cleaner' },
+    reason: 'filled',
+    matches: [
+      { matchId: 'm1', candidateId: 'c1', displayName: 'Wang Fang' },
+      { matchId: 'm2', candidateId: 'c2', displayName: 'Li Wei' },
+    ],
+  };
+
+  it('names the filled opening and each of the caseworker’s people, in Chinese by default and in English', () => {
+    const zh = notificationEmail('matches_withdrawn', payload) as { subject: string; text: string };
+    expect(zh.subject).toBe('岗位已招满：Estate cleaner');
+    expect(zh.text).toContain('- Wang Fang\n- Li Wei');
+    const en = notificationEmail('matches_withdrawn', payload, { locale: 'en' }) as { subject: string; text: string };
+    expect(en.subject).toBe('Estate cleaner is filled');
+    expect(en.text).toContain('"Estate cleaner" is filled');
+  });
+
+  it('has nothing left to tell once erasure took everyone out of it', () => {
+    expect(hasNewsLeft('matches_withdrawn', payload)).toBe(true);
+    expect(hasNewsLeft('matches_withdrawn', { ...payload, matches: [] })).toBe(false);
+  });
+});

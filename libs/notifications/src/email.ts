@@ -268,6 +268,35 @@ export function reminderEmail(input: ReminderEmailInput, options: EmailOptions =
   };
 }
 
+export interface MatchesWithdrawnEmailInput {
+  offer: OfferRef;
+  matches: { displayName: string }[];
+}
+
+/** An opening filled: the caseworker's people it no longer goes on with. */
+export function matchesWithdrawnEmail(input: MatchesWithdrawnEmailInput, locale: NoticeLocale = 'zh-CN'): EmailMessage {
+  const title = oneLine(input.offer.title);
+  const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}`);
+  if (locale === 'en') {
+    return {
+      subject: `${title} is filled`,
+      text: [
+        `Every position of the job opening "${title}" is filled. It no longer goes on with:`,
+        '',
+        ...lines,
+        '',
+        'They are free for other openings; the engine goes on matching them.',
+        '',
+        footer(locale),
+      ].join('\n'),
+    };
+  }
+  return {
+    subject: `岗位已招满：${title}`,
+    text: [`岗位「${title}」已全部招满，以下人员的推荐已结束：`, '', ...lines, '', '他们可继续匹配其他岗位。', '', footer(locale)].join('\n'),
+  };
+}
+
 /** Counts only, for the employer or merchant: never who. */
 export function matchSummaryEmail(input: MatchSummaryEmailInput, locale: NoticeLocale = 'zh-CN'): EmailMessage {
   const en = locale === 'en';
@@ -354,6 +383,11 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
         },
         options,
       );
+    case 'matches_withdrawn':
+      return matchesWithdrawnEmail(
+        { offer: offerRef(payload.offer), matches: list(payload.matches).map((match) => ({ displayName: text(match.displayName) })) },
+        locale,
+      );
     case 'match_summary': {
       const summary = (payload.summary ?? {}) as Record<string, unknown>;
       return matchSummaryEmail(
@@ -372,7 +406,7 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
 
 /** Whether a notification still tells its recipient something: erasure may have emptied a list. */
 export function hasNewsLeft(type: string, payload: Record<string, unknown>): boolean {
-  if (type === 'candidate_list' || type === 'reminder') return list(payload.matches).length > 0;
+  if (type === 'candidate_list' || type === 'reminder' || type === 'matches_withdrawn') return list(payload.matches).length > 0;
   return true;
 }
 

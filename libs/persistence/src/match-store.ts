@@ -62,6 +62,8 @@ export interface CandidateListRow {
 
 /** What a withdrawal ended: the offers that have room again, and the people whose caps do. */
 export interface Withdrawn {
+  /** The job matches withdrawn (slot offers are not listed). */
+  jobMatchIds: string[];
   openingIds: string[];
   slotIds: string[];
   /** People who lost open job matches, with how many each. */
@@ -400,7 +402,11 @@ export class MatchStore {
   }
 
   /** Withdraws open matches; returns the offers that lost one and the people, so that places go to the next in line. */
-  async withdraw(manager: EntityManager, where: { openingId?: string; slotId?: string; candidateId?: string; matchIds?: string[] }): Promise<Withdrawn> {
+  async withdraw(
+    manager: EntityManager,
+    where: { openingId?: string; slotId?: string; candidateId?: string; matchIds?: string[] },
+    reason: string | null = null,
+  ): Promise<Withdrawn> {
     const conditions: string[] = [];
     const parameters: unknown[] = [OPEN_JOB_STATUSES];
     const add = (sql: string, value: unknown) => {
@@ -411,7 +417,7 @@ export class MatchStore {
     if (where.slotId !== undefined) add('m.slot_id = ?', where.slotId);
     if (where.candidateId !== undefined) add('m.candidate_id = ?', where.candidateId);
     if (where.matchIds !== undefined) add('m.id = ANY(?::uuid[])', where.matchIds);
-    return this.withdrawPicked(manager, `matches m WHERE ${conditions.join(' AND ')}`, parameters);
+    return this.withdrawPicked(manager, `matches m WHERE ${conditions.join(' AND ')}`, parameters, reason);
   }
 
   /**
@@ -428,6 +434,7 @@ export class MatchStore {
       `openings o JOIN matches m ON m.opening_id = o.id
         WHERE o.valid_until <= now() AND ($2::timestamptz IS NULL OR o.valid_until > $2)`,
       [OPEN_JOB_STATUSES, since],
+      'expired',
     );
     return { ...withdrawn, sweptAt: new Date(now) };
   }
@@ -441,24 +448,26 @@ export class MatchStore {
    * the city) instead of the one on the column picked by, and does when its statistics say the table is
    * small, as on a new deployment (test/query-plans.e2e-spec.ts).
    */
-  private async withdrawPicked(manager: EntityManager, picked: string, parameters: unknown[]): Promise<Withdrawn> {
-    const rows: { opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: string }[] = await manager.query(
+  private async withdrawPicked(manager: EntityManager, picked: string, parameters: unknown[], reason: string | null): Promise<Withdrawn> {
+    const reasonAt = `$${parameters.length + 1}::text`;
+    const rows: { id: string; opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: string }[] = await manager.query(
       `WITH picked AS (
          SELECT m.id, m.offer_kind, m.status FROM ${picked} FOR UPDATE OF m),
        changed AS (
-         UPDATE matches m SET status = 'withdrawn', updated_at = now() FROM picked
+         UPDATE matches m SET status = 'withdrawn', status_reason = ${reasonAt}, updated_at = now() FROM picked
           WHERE m.id = picked.id
             AND ((picked.offer_kind = 'opening' AND picked.status = ANY($1)) OR (picked.offer_kind = 'slot' AND picked.status = 'proposed'))
          RETURNING m.id, m.opening_id, m.slot_id, m.candidate_id, m.offer_kind, picked.status AS from_status),
        recorded AS (
-         INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
-         SELECT id, from_status, 'withdrawn', 'system' FROM changed)
-       SELECT opening_id, slot_id, candidate_id, offer_kind FROM changed`,
-      parameters,
+         INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind)
+         SELECT id, from_status, 'withdrawn', ${reasonAt}, 'system' FROM changed)
+       SELECT id, opening_id, slot_id, candidate_id, offer_kind FROM changed`,
+      [...parameters, reason],
     );
     const jobMatchesLost = new Map<string, number>();
     for (const row of rows) if (row.offer_kind === 'opening') jobMatchesLost.set(row.candidate_id, (jobMatchesLost.get(row.candidate_id) ?? 0) + 1);
     return {
+      jobMatchIds: rows.filter((row) => row.offer_kind === 'opening').map((row) => row.id),
       openingIds: [...new Set(rows.map((row) => row.opening_id).filter((id): id is string => id !== null))],
       slotIds: [...new Set(rows.map((row) => row.slot_id).filter((id): id is string => id !== null))],
       jobMatchesLost,

@@ -129,14 +129,15 @@ export class NotificationStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The matches of a batch still worth telling about: proposed, of people still active and consenting.
+   * The matches of a batch still worth telling about: proposed (or withdrawn, for the caseworkers told of it),
+   * of people still active and consenting; the caller keeps the status it tells of.
    * Read by id, and each person by id, whatever the statistics say: with the status in the WHERE the
    * planner may read every proposed match of the city through the index of statuses, and with a join it
    * may hash every active person, and does both when its statistics say the tables are small, as on a new
    * deployment (test/query-plans.e2e-spec.ts). So the status is checked here, and the person is a
    * subquery per match (null when no longer active or consenting: an active person always has a name).
    */
-  async proposedMatches(manager: EntityManager, matchIds: string[]): Promise<ProposedMatchRow[]> {
+  async matchesToTell(manager: EntityManager, matchIds: string[]): Promise<ProposedMatchRow[]> {
     const rows: (Omit<ProposedMatchRow, 'display_name'> & { display_name: string | null })[] = await manager.query(
       `SELECT m.id, m.candidate_id, m.caseworker_id, m.score, m.reasons, m.redemption_code, m.expires_at, m.status,
               (SELECT c.display_name FROM candidates c WHERE c.id = m.candidate_id AND c.status = 'active' AND c.consent_contact) AS display_name
@@ -145,7 +146,7 @@ export class NotificationStore {
         ORDER BY m.score DESC, m.candidate_id`,
       [matchIds],
     );
-    return rows.filter((row): row is ProposedMatchRow => row.status === 'proposed' && row.display_name !== null);
+    return rows.filter((row): row is ProposedMatchRow => (row.status === 'proposed' || row.status === 'withdrawn') && row.display_name !== null);
   }
 
   /** Offers by id (one that is gone is absent). */

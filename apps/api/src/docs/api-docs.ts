@@ -30,13 +30,14 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
   SlotKind: 'What a slot offers.',
   OrganizationKind: 'Employers post openings; merchants publish slots.',
   OfferKind: 'An opening (job) or a slot (off-peak capacity).',
-  OpeningStatus: 'An opening is open until its employer closes it.',
+  OpeningStatus:
+    'open: people are proposed to it. filled: hires have taken every position; it proposes no one until a hire is reverted or positions are added. closed: by its employer, for good.',
   SlotStatus: 'A slot is active until its merchant withdraws it.',
   MatchStatus:
-    'Job matches: proposed -> contacted -> interested -> interview -> hired, or declined / no_response; withdrawn when the offer closes or consent is withdrawn. Slot offers: proposed -> redeemed or expired.',
+    'Job matches: proposed -> contacted -> interested -> interview -> hired, or declined / no_response; a hire may be reverted (POST /v1/matches/:id/revert-hire: back to interview); withdrawn when the offer closes or fills or consent is withdrawn. Slot offers: proposed -> redeemed or expired.',
   SettableMatchStatus: 'The statuses a caseworker may set.',
   NotificationType:
-    'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window).',
+    'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window), matches_withdrawn (caseworkers: an opening filled, and which of their people it no longer goes on with).',
   DeliveryStatus: "pending, delivered, dead (gave up), disabled (the receiver answered 410), dropped (an offer outside the worker's budget).",
 };
 

@@ -33,7 +33,8 @@ export class InboxEntry {
     description:
       'What the webhook carried. `candidate_list` (caseworkers): the offer, and your candidates with score and reasons; ' +
       '`match_summary` (employers, merchants): the offer and counts only; `reminder` (caseworkers): proposals that have not moved for a week; ' +
-      '`candidate_digest` (caseworkers): the window, and per list of a burst its offer and number of candidates (each list is in the inbox too).',
+      '`candidate_digest` (caseworkers): the window, and per list of a burst its offer and number of candidates (each list is in the inbox too); ' +
+      '`matches_withdrawn` (caseworkers): an opening filled, `reason: "filled"`, and the caseworker\'s own people it no longer goes on with.',
   })
   payload: Record<string, unknown>;
 }

@@ -1,15 +1,23 @@
-import { Body, ConflictException, Controller, Injectable, NotFoundException, Param, Patch } from '@nestjs/common';
+import { Body, ConflictException, Controller, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { CASEWORKER_SETTABLE_STATUSES, type CaseworkerSettableStatus, type JobMatchStatus, canCaseworkerMoveJobMatch } from '@huigong/domain';
-import { UnitOfWork, outboxEvent } from '@huigong/messaging';
+import {
+  CASEWORKER_SETTABLE_STATUSES,
+  type CaseworkerSettableStatus,
+  type JobMatchStatus,
+  REVERTED_HIRE_STATUS,
+  canCaseworkerMoveJobMatch,
+  changesHires,
+} from '@huigong/domain';
+import { UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { MatchEntity, MatchStore } from '@huigong/persistence';
 import { CurrentPrincipal, MaxCodePoints, OptionalNotNull, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString } from 'class-validator';
 import { NOT_BLANK, Rules, textRules } from '../common/dto';
 import { MATCH_STATUSES } from '../common/match-status';
-import { ApiErrors, ApiIdParam, ApiKeyAuth, ID_PARAM, JSON_BODY } from '../docs/operation';
+import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY } from '../docs/operation';
 import { uuidParam } from '../common/params';
+import { settleOpeningPositions } from '../openings/openings';
 
 @ApiSchema({ name: 'MatchOutcome', description: 'The next step of the follow-up of a job match.' })
 export class UpdateMatchDto {
@@ -73,6 +81,61 @@ export class RecordMatchOutcomeCommand {
   ) {}
 }
 
+@ApiSchema({ name: 'HireReverted', description: 'Why a hire is reverted.' })
+export class RevertHireDto {
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: 500, ...NOT_BLANK, description: 'Why: recorded by mistake, did not start, ...' })
+  @IsString({ message: 'must be text' })
+  @Rules(textRules({ min: 1, max: 500, tooLong: 'must be at most 500 characters' }))
+  reason: string;
+}
+
+export class RevertHireCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly matchId: string,
+    readonly reason: string,
+  ) {}
+}
+
+/**
+ * Moves one of the caseworker's job matches to `to`, if `allowed` from where it is, with its history and
+ * MatchStatusChanged (the matcher gives the place to the next in line). A move into or out of `hired`
+ * settles the opening: filled when hires reach its positions, open again below them.
+ */
+async function moveJobMatch(
+  tx: WriteTransaction,
+  matches: MatchStore,
+  move: { caseworkerId: string; matchId: string; to: JobMatchStatus; reason: string | null; note?: string; allowed: (from: JobMatchStatus) => boolean },
+): Promise<MatchView> {
+  const { manager } = tx;
+  const match = await manager.findOne(MatchEntity, { where: { id: move.matchId, caseworkerId: move.caseworkerId }, lock: { mode: 'pessimistic_write' } });
+  if (match === null) throw new NotFoundException(`No match ${move.matchId}.`);
+  if (match.offerKind !== 'opening') {
+    throw new ConflictException('Slot offers are redeemed by the merchant or expire; their status is not set by hand.');
+  }
+  const from = match.status as JobMatchStatus;
+  if (!move.allowed(from)) throw new ConflictException(`A match that is ${match.status} cannot become ${move.to}.`);
+  await matches.recordStatusChange(manager, { matchId: match.id, from, to: move.to, reason: move.reason, by: { kind: 'caseworker', id: move.caseworkerId } });
+  match.status = move.to;
+  match.statusReason = move.reason;
+  if (move.note !== undefined) match.note = move.note;
+  const saved = await manager.save(match);
+  tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
+  // A hire takes a position, a reverted hire frees it: the opening may fill, or open again.
+  if (changesHires(from, move.to)) await settleOpeningPositions(tx, matches, saved.openingId as string);
+  return {
+    matchId: saved.id,
+    offerKind: saved.offerKind,
+    offerId: (saved.openingId ?? saved.slotId) as string,
+    candidateId: saved.candidateId,
+    status: saved.status,
+    reason: saved.statusReason,
+    note: saved.note,
+    score: saved.score,
+    updatedAt: saved.updatedAt.toISOString(),
+  };
+}
+
 /** A caseworker records the follow-up: contacted, interested, interview, hired, declined, no response. */
 @Injectable()
 @CommandHandler(RecordMatchOutcomeCommand)
@@ -87,40 +150,33 @@ export class RecordMatchOutcomeHandler implements ICommandHandler<RecordMatchOut
     if (input.status === 'declined' && (typeof input.reason !== 'string' || input.reason.trim() === '')) {
       throw new ValidationFailedException([{ field: 'reason', message: 'is required when the status is declined' }]);
     }
-    return this.unitOfWork.run(async (tx) => {
-      const { manager } = tx;
-      const match = await manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
-      if (match === null) throw new NotFoundException(`No match ${matchId}.`);
-      if (match.offerKind !== 'opening') {
-        throw new ConflictException('Slot offers are redeemed by the merchant or expire; their status is not set by hand.');
-      }
-      if (!canCaseworkerMoveJobMatch(match.status as JobMatchStatus, input.status)) {
-        throw new ConflictException(`A match that is ${match.status} cannot become ${input.status}.`);
-      }
-      await this.matches.recordStatusChange(manager, {
-        matchId: match.id,
-        from: match.status,
-        to: input.status,
+    const to = input.status;
+    return this.unitOfWork.run((tx) =>
+      moveJobMatch(tx, this.matches, {
+        caseworkerId,
+        matchId,
+        to,
         reason: input.reason?.trim() ?? null,
-        by: { kind: 'caseworker', id: caseworkerId },
-      });
-      match.status = input.status;
-      match.statusReason = input.reason?.trim() ?? null;
-      if (input.note !== undefined) match.note = input.note;
-      const saved = await manager.save(match);
-      tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
-      return {
-        matchId: saved.id,
-        offerKind: saved.offerKind,
-        offerId: (saved.openingId ?? saved.slotId) as string,
-        candidateId: saved.candidateId,
-        status: saved.status,
-        reason: saved.statusReason,
-        note: saved.note,
-        score: saved.score,
-        updatedAt: saved.updatedAt.toISOString(),
-      };
-    });
+        note: input.note,
+        allowed: (from) => canCaseworkerMoveJobMatch(from, to),
+      }),
+    );
+  }
+}
+
+/** A hire recorded by mistake, or fallen through before the first day: back to interview, the position free again. */
+@Injectable()
+@CommandHandler(RevertHireCommand)
+export class RevertHireHandler implements ICommandHandler<RevertHireCommand, MatchView> {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
+
+  execute({ caseworkerId, matchId, reason }: RevertHireCommand): Promise<MatchView> {
+    return this.unitOfWork.run((tx) =>
+      moveJobMatch(tx, this.matches, { caseworkerId, matchId, to: REVERTED_HIRE_STATUS, reason: reason.trim(), allowed: (from) => from === 'hired' }),
+    );
   }
 }
 
@@ -143,5 +199,20 @@ export class MatchesController {
   })
   update(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string, @Body() body: UpdateMatchDto): Promise<MatchView> {
     return this.commands.execute(new RecordMatchOutcomeCommand(caller.caseworkerId, id, body));
+  }
+
+  @Post(':id/revert-hire')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Revert a hire',
+    description:
+      'A hire recorded by mistake, or one that fell through before the first day: the match goes back to `interview` (decline it from there if it is over), and the position it took is free again: a filled opening opens, and the engine proposes people to it.',
+  })
+  @ApiIdParam('The hired match.')
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: MatchView, description: 'The match, `status: "interview"`.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: 'No match of your candidates has this id.', 409: 'The match is not hired.' })
+  revertHire(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string, @Body() body: RevertHireDto): Promise<MatchView> {
+    return this.commands.execute(new RevertHireCommand(caller.caseworkerId, id, body.reason));
   }
 }

@@ -1,5 +1,5 @@
-import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
-import type { OpeningEntity, OpeningStatus } from '@huigong/persistence';
+import { type AccessibilityFeature, OPENING_STATUSES, type OpeningStatus, type TargetGroup } from '@huigong/domain';
+import type { OpeningEntity } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
 
@@ -38,7 +38,7 @@ export class OpeningView {
   @ApiProperty({ type: 'string', format: 'uuid' })
   id: string;
 
-  @ApiProperty({ enum: ['open', 'closed'], enumName: 'OpeningStatus' })
+  @ApiProperty({ enum: OPENING_STATUSES, enumName: 'OpeningStatus' })
   status: OpeningStatus;
 
   @ApiProperty({ type: 'string' })

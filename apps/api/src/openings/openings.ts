@@ -1,7 +1,7 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { WeeklyWindow } from '@huigong/domain';
-import { UnitOfWork, outboxEvent } from '@huigong/messaging';
+import { type WeeklyWindow, openingStatusWithHires } from '@huigong/domain';
+import { UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { MatchStore, OpeningEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -13,6 +13,26 @@ import { OpeningDto, UpdateOpeningDto } from './opening.dto';
 import { OpeningView, matchSummaryOf, openingView } from './opening.view';
 
 const NOT_YOURS = 'None of your openings has this id.';
+
+const hiresIn = (counts: readonly { status: string; count: number }[]): number => counts.find((entry) => entry.status === 'hired')?.count ?? 0;
+
+/**
+ * A job match moved into or out of `hired`, in the caller's transaction: the opening is locked, and becomes
+ * filled when its hires reach its positions, or open again when a hire is reverted. The matcher hears of
+ * either (OpeningFilled withdraws the other open matches with the reason `filled`; OpeningReopened fills the
+ * shortlist again).
+ */
+export async function settleOpeningPositions(tx: WriteTransaction, matches: MatchStore, openingId: string): Promise<void> {
+  const { manager } = tx;
+  const row = await manager.findOne(OpeningEntity, { where: { id: openingId }, lock: { mode: 'pessimistic_write' } });
+  if (row === null) return;
+  const status = openingStatusWithHires(row.status, hiresIn(await matches.statusCountsOf(manager, openingId)), row.positions);
+  if (status === row.status) return;
+  row.status = status;
+  row.revision += 1;
+  await manager.save(row);
+  tx.emit(outboxEvent(status === 'filled' ? 'OpeningFilled' : 'OpeningReopened', { openingId }));
+}
 
 export const DEFAULT_OPENING_RADIUS_KM = 10;
 
@@ -104,10 +124,13 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
       if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
       if (patch.positions !== undefined) row.positions = patch.positions;
       if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);
+      const counts = await this.matches.statusCountsOf(manager, openingId);
+      // More positions open a filled opening again; fewer than its hires fill it (the matcher acts on either).
+      row.status = openingStatusWithHires(row.status, hiresIn(counts), row.positions);
       row.revision += 1;
       const saved = await manager.save(row);
       tx.emit(outboxEvent('OpeningUpdated', { openingId }));
-      return openingView(saved, matchSummaryOf(await this.matches.statusCountsOf(manager, openingId)));
+      return openingView(saved, matchSummaryOf(counts));
     });
   }
 }
@@ -132,7 +155,7 @@ export class CloseOpeningHandler implements ICommandHandler<CloseOpeningCommand,
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
       const row = await loadOwnOpening(manager, openingId, organizationId, true);
-      if (row.status === 'open') {
+      if (row.status !== 'closed') {
         row.status = 'closed';
         row.closedAt = new Date();
         row.revision += 1;
@@ -176,7 +199,10 @@ export class OpeningsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change an opening', description: 'Any subset of the fields of `Opening`; matches are recomputed.' })
+  @ApiOperation({
+    summary: 'Change an opening',
+    description: 'Any subset of the fields of `Opening`; matches are recomputed. More `positions` than hires open a filled opening again; fewer fill it.',
+  })
   @ApiIdParam('The opening.')
   @ApiOkResponse({ type: OpeningView, description: 'The opening as stored.' })
   @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS, 409: 'The opening is closed: it cannot be changed.' })
@@ -186,7 +212,10 @@ export class OpeningsController {
 
   @Post(':id/close')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Close an opening', description: 'Open matches become `withdrawn`. Closing a closed opening changes nothing.' })
+  @ApiOperation({
+    summary: 'Close an opening',
+    description: 'Open or filled: it becomes `closed`, for good, and its open matches `withdrawn`. Closing a closed opening changes nothing.',
+  })
   @ApiIdParam('The opening.')
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: OpeningView, description: 'The opening, `status: "closed"`.' })

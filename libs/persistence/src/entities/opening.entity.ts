@@ -1,7 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AccessibilityFeature, TargetGroup, WeeklyWindow } from '@huigong/domain';
-
-export type OpeningStatus = 'open' | 'closed';
+import type { AccessibilityFeature, OpeningStatus, TargetGroup, WeeklyWindow } from '@huigong/domain';
 
 /** A job opening posted by an employer. */
 @Entity('openings')

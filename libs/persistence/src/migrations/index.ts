@@ -7,6 +7,7 @@ import { CaseworkerDigests1764500000000 } from './1764500000000-caseworker-diges
 import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
 import { OpenJobMatchIndexes1764700000000 } from './1764700000000-open-job-match-indexes';
 import { PartialIndexKeys1764800000000 } from './1764800000000-partial-index-keys';
+import { FilledOpenings1764900000000 } from './1764900000000-filled-openings';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EmailAddresses1764600000000,
   OpenJobMatchIndexes1764700000000,
   PartialIndexKeys1764800000000,
+  FilledOpenings1764900000000,
 ];
