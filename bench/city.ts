@@ -133,6 +133,7 @@ export class City {
       breaks: this.pick(BREAKS),
       accessibilityNeeds: this.next() < 0.03 ? [this.pick(ACCESSIBILITY_FEATURES)] : [],
       consentContact: this.next() < 0.97,
+      takesJobProposals: true,
       waitingSince: now - Math.floor(this.next() * 180) * 86_400_000,
     };
   }

@@ -236,4 +236,84 @@ describe('after the match', () => {
       expect((await api.http.post(`/v1/openings/${opening.id}/close`).set(bearer(employer)).expect(200)).body.status).toBe('closed');
     });
   });
+
+  describe('employment', () => {
+    it('a hire makes the person employed: no new job is proposed to them, a meal still is; open to job offers, or a reverted hire, and jobs come again', async () => {
+      const employer = await organization('employer', 'Minhang logistics park');
+      const canteen = await organization('merchant', 'Minhang workers canteen');
+      const sanitation = await desk('Minhang desk');
+      const parkAt = { lat: DINGHAI_ROAD.lat - 0.15, lng: DINGHAI_ROAD.lng + 0.15 };
+      const near = { lat: parkAt.lat + 0.002, lng: parkAt.lng + 0.002 };
+      const person = (
+        await api.http
+          .post('/v1/candidates')
+          .set(bearer(sanitation.key))
+          .send(
+            aCandidate({
+              displayName: 'Zhao Lei',
+              groups: ['sanitation', 'rider'],
+              location: near,
+              availability: weekdays('08:00', '17:00'),
+              breaks: weekdays('12:45', '14:15'),
+              accessibilityNeeds: [],
+            }),
+          )
+          .expect(201)
+      ).body;
+      expect(person).toEqual(expect.objectContaining({ employment: 'seeking', employedSince: null, openToJobOffers: false }));
+      const postOpening = async (title: string) =>
+        (
+          await api.http
+            .post('/v1/openings')
+            .set(bearer(employer))
+            .send(anOpening({ title, targetGroups: ['sanitation'], skills: [], location: parkAt, shifts: weekdays('09:00', '17:00'), positions: 1 }))
+            .expect(201)
+        ).body.id as string;
+      const matchOf = async (offer: { openingId?: string; slotId?: string }) => {
+        const { rows } = await world.db.query(`SELECT id, status, status_reason FROM matches WHERE candidate_id = $1 AND (opening_id = $2 OR slot_id = $3)`, [
+          person.id,
+          offer.openingId ?? null,
+          offer.slotId ?? null,
+        ]);
+        return rows[0] as { id: string; status: string; status_reason: string | null } | undefined;
+      };
+      const profile = async () => (await api.http.get(`/v1/candidates/${person.id}`).set(bearer(sanitation.key)).expect(200)).body;
+
+      const first = await postOpening('Warehouse cleaner');
+      const proposal = await eventually(() => matchOf({ openingId: first }), 15_000, 'a proposal of the first opening');
+      for (const status of ['contacted', 'interested', 'interview', 'hired'])
+        await api.http.patch(`/v1/matches/${proposal.id}`).set(bearer(sanitation.key)).send({ status }).expect(200);
+      const employed = await eventually(async () => ((await profile()).employment === 'employed' ? profile() : undefined), 15_000, 'employed');
+      expect(employed.employedSince).toEqual(expect.any(String));
+
+      // A meal nearby is still offered; a new job they fit is not, and explain says why.
+      const slot = (
+        await api.http
+          .post('/v1/slots')
+          .set(bearer(canteen))
+          .send(aSlot({ capacity: 5, location: parkAt }))
+          .expect(201)
+      ).body;
+      await eventually(async () => (await matchOf({ slotId: slot.id }))?.status === 'proposed', 15_000, 'a meal offered');
+      const second = await postOpening('Loading bay sweeper');
+      await matcherCaughtUp(world);
+      expect(await matchOf({ openingId: second })).toBeUndefined();
+      const why = (await api.http.get(`/v1/candidates/${person.id}/explain?openingId=${second}`).set(bearer(sanitation.key)).expect(200)).body;
+      expect(why.eligible).toBe(false);
+      expect(why.rules.filter((check: { pass: boolean }) => !check.pass)).toEqual([{ rule: 'seeking_work', pass: false }]);
+
+      // Their caseworker marks them open to job offers: the new job comes.
+      await api.http.patch(`/v1/candidates/${person.id}`).set(bearer(sanitation.key)).send({ openToJobOffers: true }).expect(200);
+      await eventually(async () => (await matchOf({ openingId: second }))?.status === 'proposed', 15_000, 'the second opening proposed');
+      await api.http.patch(`/v1/candidates/${person.id}`).set(bearer(sanitation.key)).send({ openToJobOffers: false }).expect(200);
+      await eventually(async () => (await matchOf({ openingId: second }))?.status_reason === 'no_longer_fits', 15_000, 'the proposal withdrawn');
+
+      // The hire is reverted: seeking again, and matched to the open openings at once.
+      await api.http.post(`/v1/matches/${proposal.id}/revert-hire`).set(bearer(sanitation.key)).send({ reason: 'did not start' }).expect(200);
+      await eventually(async () => (await profile()).employment === 'seeking', 15_000, 'seeking again');
+      expect((await profile()).employedSince).toBeNull();
+      const third = await postOpening('Night sweeper');
+      await eventually(async () => (await matchOf({ openingId: third }))?.status === 'proposed', 15_000, 'the third opening proposed');
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type OfferKind, whyOpeningTakesNoOne } from '@huigong/domain';
+import { type OfferKind, employmentWithHires, whyOpeningTakesNoOne } from '@huigong/domain';
 import {
   type CandidateProfile,
   CountHints,
@@ -18,7 +18,7 @@ import {
   misfitsOfOffer,
   misfitsOfPerson,
 } from '@huigong/matching';
-import { type EventJobData, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
+import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
   type CandidateEntity,
   type CandidateHistory,
@@ -181,7 +181,10 @@ export class MatchingService {
       case 'CandidateErased':
         return [{ entity: 'candidate', id: payload.candidateId }, ...(await this.candidateChanged(payload.candidateId, correlationId))];
       case 'MatchStatusChanged':
-        if (payload.offerKind === 'opening') return this.jobMatchMoved(payload.matchId, payload.offerId, correlationId);
+        if (payload.offerKind === 'opening') {
+          const moved = event.payload as EventPayloads['MatchStatusChanged'];
+          return this.jobMatchMoved(moved.matchId, moved.offerId, moved.hiresChanged === true, correlationId);
+        }
         await this.proposeForSlot(payload.offerId, correlationId);
         return [];
       default:
@@ -416,9 +419,32 @@ export class MatchingService {
    * A caseworker moved a job match: the opening's place goes to the next in line, and a person whose
    * match ended has their place back (Proposer.jobMatchMoved). Returns them, for the other matchers.
    */
-  private async jobMatchMoved(matchId: string, openingId: string, correlationId: string): Promise<IndexChange[]> {
+  private async jobMatchMoved(matchId: string, openingId: string, hiresChanged: boolean, correlationId: string): Promise<IndexChange[]> {
+    // A hire made the person employed, or a reverted one seeking again: set first, so that the places
+    // offered to them below already see it.
+    const employmentChanged = hiresChanged ? await this.settleEmployment(matchId, correlationId) : null;
     const released = await this.proposer.jobMatchMoved(matchId, openingId, correlationId);
-    return released === null ? [] : [{ entity: 'open-job-matches', id: released }];
+    const changes: IndexChange[] = released === null ? [] : [{ entity: 'open-job-matches', id: released }];
+    // Their proposals that no longer fit (no job proposals while employed) are withdrawn, and a person
+    // seeking again is matched to the open openings at once.
+    if (employmentChanged !== null)
+      changes.push({ entity: 'candidate', id: employmentChanged }, ...(await this.candidateChanged(employmentChanged, correlationId)));
+    return changes;
+  }
+
+  /** Sets the employment of a job match's person from the hires that stand; returns the person if it changed. */
+  private settleEmployment(matchId: string, correlationId: string): Promise<string | null> {
+    return this.unitOfWork.run(
+      async ({ manager }) => {
+        const person = await this.store.lockEmploymentOf(manager, matchId);
+        if (person === null) return null;
+        const employment = employmentWithHires(person.hires);
+        if (employment === person.employment) return null;
+        await this.store.setEmployment(manager, person.candidateId, employment, employment === 'employed' ? person.lastHireAt : null);
+        return person.candidateId;
+      },
+      { correlationId },
+    );
   }
 
   /**

@@ -40,9 +40,13 @@ class Pool {
   }
 }
 
+/** Bits of CandidateIndex.proposable: slot offers (benefits) may be made; job openings may be proposed. */
+export const PROPOSE_SLOTS = 1;
+export const PROPOSE_JOBS = 2;
+
 /**
  * Every person who may be matched, kept in memory for the matcher: a grid of cells for place, and
- * typed arrays for everything a scan reads (position, groups and needs as bitmasks, consent, travel
+ * typed arrays for everything a scan reads (position, groups and needs as bitmasks, what may be proposed, travel
  * limit, waiting time, hours of the week as bits), with availability, breaks and skills packed in
  * pools of 16-bit numbers. One offer costs the people near it, not the pool; a million people fit in a
  * few hundred megabytes.
@@ -70,7 +74,8 @@ export class CandidateIndex {
   lng = new Float64Array(INITIAL_CAPACITY);
   groupBits = new Uint16Array(INITIAL_CAPACITY);
   needBits = new Uint8Array(INITIAL_CAPACITY);
-  consent = new Uint8Array(INITIAL_CAPACITY);
+  /** What may be proposed to each person, as PROPOSE_* bits: 0 for nothing (no consent). */
+  proposable = new Uint8Array(INITIAL_CAPACITY);
   maxTravel = new Float64Array(INITIAL_CAPACITY);
   waitingSince = new Float64Array(INITIAL_CAPACITY);
   availabilityHours = new Uint32Array(INITIAL_CAPACITY * HOUR_WORDS);
@@ -140,7 +145,7 @@ export class CandidateIndex {
     this.lng[slot] = profile.location.lng;
     this.groupBits[slot] = groupMask(profile.groups);
     this.needBits[slot] = needMask(profile.accessibilityNeeds);
-    this.consent[slot] = profile.consentContact ? 1 : 0;
+    this.proposable[slot] = profile.consentContact ? PROPOSE_SLOTS | (profile.takesJobProposals ? PROPOSE_JOBS : 0) : 0;
     this.maxTravel[slot] = profile.maxTravelKm ?? Number.POSITIVE_INFINITY;
     this.waitingSince[slot] = profile.waitingSince;
 
@@ -196,7 +201,7 @@ export class CandidateIndex {
     this.skills.garbage += this.skillsLength[slot];
     this.slotOfId.delete(id);
     this.ids[slot] = undefined;
-    this.consent[slot] = 0;
+    this.proposable[slot] = 0;
     this.freeSlots.push(slot);
     this.count--;
     const garbage = this.availability.garbage + this.breaks.garbage + this.skills.garbage;
@@ -259,7 +264,7 @@ export class CandidateIndex {
     this.lng = moved(this.lng);
     this.groupBits = moved(this.groupBits);
     this.needBits = moved(this.needBits);
-    this.consent = moved(this.consent);
+    this.proposable = moved(this.proposable);
     this.maxTravel = moved(this.maxTravel);
     this.waitingSince = moved(this.waitingSince);
     this.availabilityHours = moved(this.availabilityHours, HOUR_WORDS);
@@ -324,7 +329,7 @@ export class CandidateIndex {
     this.lng = grown(this.lng);
     this.groupBits = grown(this.groupBits);
     this.needBits = grown(this.needBits);
-    this.consent = grown(this.consent);
+    this.proposable = grown(this.proposable);
     this.maxTravel = grown(this.maxTravel);
     this.waitingSince = grown(this.waitingSince);
     this.availabilityHours = grown(this.availabilityHours, HOUR_WORDS);

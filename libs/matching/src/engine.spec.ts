@@ -71,6 +71,7 @@ const person = (id: string): fc.Arbitrary<CandidateProfile> =>
     breaks: fc.oneof(schedule(0, 4), lunchEveryDay),
     accessibilityNeeds: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: features }),
     consentContact: fc.integer({ min: 0, max: 9 }).map((n) => n > 1),
+    takesJobProposals: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
     waitingSince: fc.integer({ min: NOW - 200 * 86_400_000, max: NOW }),
   });
 

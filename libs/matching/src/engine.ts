@@ -1,5 +1,5 @@
 import { KM_PER_DEGREE, type WeekInterval, distanceKm, distanceKmBetween, overlapMinutes, totalMinutes, weekIntervals } from '@huigong/domain';
-import { CandidateIndex, groupMask, groupsOfMask, needMask } from './candidate-index';
+import { CandidateIndex, PROPOSE_JOBS, PROPOSE_SLOTS, groupMask, groupsOfMask, needMask } from './candidate-index';
 import { OfferIndex } from './offer-index';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
 import type { OfferMatch, OpeningState, PeopleState, SlotState } from './reference';
@@ -93,7 +93,7 @@ export class MatchingEngine {
     const { wanted, offered, shifts, shiftMinutes, shiftHours } = this.compileOpening(opening);
     if (shiftMinutes === 0) return [];
     const index = this.people;
-    const { consent, groupBits, needBits, availabilityHours: hours, maxTravel, lat, lng, ids } = index;
+    const { proposable, groupBits, needBits, availabilityHours: hours, maxTravel, lat, lng, ids } = index;
     const pool = index.availability.data;
     const needsOverlap = policy.minScheduleCoverage > 0;
     const { lat: lat0, lng: lng0 } = opening.location;
@@ -117,7 +117,7 @@ export class MatchingEngine {
         if (top.full && scoreValue(policy, skillsAtBest, 1, cellKm, radiusKm, Number.NEGATIVE_INFINITY, bestPriority, now) < top.worst.score) break;
         for (let m = 0; m < members.length; m++) {
           const slot = members[m];
-          if (consent[slot] === 0) continue;
+          if ((proposable[slot] & PROPOSE_JOBS) === 0) continue;
           const bloom = skillBloom[slot];
           if (phase === Phase.MaySkill && (bloom & wantedSkillBits) === 0) continue;
           if (phase === Phase.LacksSkill && (bloom & wantedSkillBits) !== 0) continue;
@@ -182,7 +182,7 @@ export class MatchingEngine {
     if (room <= 0 || !slotOffer.accepting) return [];
     const { wanted, offered, windows, windowHours } = this.compileSlot(slotOffer);
     const index = this.people;
-    const { consent, groupBits, needBits, breakHours: hours, maxTravel, lat, lng, ids } = index;
+    const { proposable, groupBits, needBits, breakHours: hours, maxTravel, lat, lng, ids } = index;
     const needsOverlap = policy.minBreakOverlapMinutes > 0;
     const { lat: lat0, lng: lng0 } = slotOffer.location;
     const radiusKm = slotOffer.radiusKm;
@@ -200,7 +200,7 @@ export class MatchingEngine {
         break;
       for (let m = 0; m < members.length; m++) {
         const slot = members[m];
-        if (consent[slot] === 0) continue;
+        if ((proposable[slot] & PROPOSE_SLOTS) === 0) continue;
         const groups = groupBits[slot];
         if ((groups & wanted) === 0) continue;
         if ((needBits[slot] & ~offered) !== 0) continue;
@@ -255,7 +255,7 @@ export class MatchingEngine {
   matchCandidateToOpenings(person: CandidateProfile, stateOf: (openingId: string) => OpeningState, openJobMatches: number, now: number): OfferMatch[] {
     const policy = this.policy;
     const room = policy.maxOpenJobMatchesPerPerson - openJobMatches;
-    if (room <= 0 || !person.consentContact) return [];
+    if (room <= 0 || !person.consentContact || !person.takesJobProposals) return [];
     const groups = groupMask(person.groups);
     const needs = needMask(person.accessibilityNeeds);
     const availability = weekIntervals(person.availability);

@@ -16,6 +16,7 @@ function person(id: string, overrides: Partial<CandidateProfile> = {}): Candidat
     breaks: weekdays('12:45', '14:15'),
     accessibilityNeeds: [],
     consentContact: true,
+    takesJobProposals: true,
     waitingSince: 0,
     ...overrides,
   };

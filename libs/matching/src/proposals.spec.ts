@@ -33,6 +33,7 @@ function person(id: string, waitingDays: number, overrides: Partial<CandidatePro
     breaks: weekdays('11:30', '14:30'),
     accessibilityNeeds: [],
     consentContact: true,
+    takesJobProposals: true,
     waitingSince: NOW - waitingDays * DAY_MS,
     ...overrides,
   };

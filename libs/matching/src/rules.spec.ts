@@ -14,6 +14,7 @@ function person(overrides: Partial<CandidateProfile> = {}): CandidateProfile {
     breaks: weekdays('12:45', '14:15'),
     accessibilityNeeds: [],
     consentContact: true,
+    takesJobProposals: true,
     waitingSince: 0,
     ...overrides,
   };
@@ -82,6 +83,12 @@ describe('opening rules', () => {
       pass: false,
       unmetNeeds: ['sign_language'],
     });
+  });
+
+  it('proposes no job to a person who takes no job proposals (employed), and says so; slots still fit them', () => {
+    const employed = person({ groups: ['veteran'], availability: weekdays('08:00', '16:00'), takesJobProposals: false });
+    expect(checkOpening(employed, assembly).filter((check) => !check.pass)).toEqual([{ rule: 'seeking_work', pass: false }]);
+    expect(checkSlot({ ...employed, groups: ['rider'] }, riderLunch).every((check) => check.pass)).toBe(true);
   });
 
   it('needs half of the weekly shift minutes covered', () => {

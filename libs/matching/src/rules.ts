@@ -23,6 +23,8 @@ export interface CandidateProfile {
   breaks: readonly WeeklyWindow[];
   accessibilityNeeds: readonly AccessibilityFeature[];
   consentContact: boolean;
+  /** Seeking work, or employed and open to job offers (libs/domain's takesJobProposals); slots come either way. */
+  takesJobProposals: boolean;
   /** Since when the person has been waiting (registration, or the end of their last job): epoch ms. */
   waitingSince: number;
 }
@@ -57,6 +59,7 @@ import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
 export type RuleCheck =
   | { rule: 'offer_accepting'; pass: boolean }
   | { rule: 'consent'; pass: boolean }
+  | { rule: 'seeking_work'; pass: boolean }
   | { rule: 'target_group'; pass: boolean; required: TargetGroup[]; common: TargetGroup[] }
   | { rule: 'distance'; pass: boolean; km: number; radiusKm: number; maxTravelKm: number | null }
   | { rule: 'accessibility'; pass: boolean; unmetNeeds: AccessibilityFeature[] }
@@ -90,6 +93,7 @@ export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer,
   return [
     { rule: 'offer_accepting', pass: opening.accepting },
     { rule: 'consent', pass: candidate.consentContact },
+    { rule: 'seeking_work', pass: candidate.takesJobProposals },
     groupCheck(candidate.groups, opening.targetGroups),
     distanceCheck(candidate, opening.location, opening.radiusKm),
     accessibilityCheck(candidate.accessibilityNeeds, opening.accessibilityFeatures),

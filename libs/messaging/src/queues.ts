@@ -39,8 +39,11 @@ export interface DomainEventPayloads {
   CandidatesImported: { candidateIds: string[] };
   CandidateUpdated: { candidateId: string };
   CandidateErased: { candidateId: string };
-  /** A caseworker moved a job match, or a merchant redeemed an offer: a place may have opened. */
-  MatchStatusChanged: { matchId: string; offerKind: 'opening' | 'slot'; offerId: string };
+  /**
+   * A caseworker moved a job match, or a merchant redeemed an offer: a place may have opened. `hiresChanged`:
+   * the move was into or out of hired, so the person's employment may change.
+   */
+  MatchStatusChanged: { matchId: string; offerKind: 'opening' | 'slot'; offerId: string; hiresChanged?: boolean };
 }
 
 /** At most so many people per CandidatesImported: a job stays small in Redis, and one chunk is matched in well under its lock. */

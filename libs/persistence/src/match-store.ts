@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type MatchStatus, OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES, type SlotOfferStatus } from '@huigong/domain';
+import { type Employment, type MatchStatus, OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES, type SlotOfferStatus } from '@huigong/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { MatchEntity } from './entities/match.entity';
@@ -83,7 +83,7 @@ const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until >
  */
 const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_name AS "displayName", external_ref AS "externalRef", phone,
   groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks, accessibility_needs AS "accessibilityNeeds",
-  consent_contact AS "consentContact", revision, created_at AS "createdAt", updated_at AS "updatedAt", erased_at AS "erasedAt"`;
+  consent_contact AS "consentContact", employment, employed_since AS "employedSince", open_to_job_offers AS "openToJobOffers", revision, created_at AS "createdAt", updated_at AS "updatedAt", erased_at AS "erasedAt"`;
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;
@@ -120,7 +120,8 @@ export class MatchStore {
     const read = (after: string): Promise<Page> =>
       this.dataSource.query(
         `SELECT id, status = 'active' AND consent_contact AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
-                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", created_at AS "createdAt"
+                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", employment,
+                open_to_job_offers AS "openToJobOffers", created_at AS "createdAt"
            FROM candidates WHERE id > $1 ORDER BY id LIMIT $2`,
         [after, pageSize],
       );
@@ -248,6 +249,37 @@ export class MatchStore {
       [matchId, OPEN_JOB_STATUSES],
     );
     return rows.length === 0 ? null : { candidateId: rows[0].candidate_id, open: rows[0].open, openJobMatches: rows[0].held };
+  }
+
+  /**
+   * The active person a job match belongs to, locked, with their employment and the hires that stand now
+   * (and when the last was recorded); null when the person is gone. Locked first, so that the hires are
+   * counted after any change of them that committed meanwhile.
+   */
+  async lockEmploymentOf(
+    manager: EntityManager,
+    matchId: string,
+  ): Promise<{ candidateId: string; employment: Employment; hires: number; lastHireAt: Date | null } | null> {
+    const people: { id: string; employment: Employment }[] = await manager.query(
+      `SELECT c.id, c.employment FROM candidates c
+        WHERE c.id = (SELECT candidate_id FROM matches WHERE id = $1) AND c.status = 'active' FOR UPDATE`,
+      [matchId],
+    );
+    if (people.length === 0) return null;
+    const [hires]: { n: number; at: Date | null }[] = await manager.query(
+      `SELECT count(*)::int AS n, max(updated_at) AS at FROM matches WHERE candidate_id = $1 AND status = 'hired'`,
+      [people[0].id],
+    );
+    return { candidateId: people[0].id, employment: people[0].employment, hires: hires.n, lastHireAt: hires.at };
+  }
+
+  /** Sets a person's employment (and since when employed: null when seeking); bumps their revision. */
+  async setEmployment(manager: EntityManager, candidateId: string, employment: Employment, since: Date | null): Promise<void> {
+    await manager.query(`UPDATE candidates SET employment = $2, employed_since = $3, revision = revision + 1, updated_at = now() WHERE id = $1`, [
+      candidateId,
+      employment,
+      since,
+    ]);
   }
 
   /**

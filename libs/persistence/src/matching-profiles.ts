@@ -1,3 +1,4 @@
+import { takesJobProposals } from '@huigong/domain';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from '@huigong/matching';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { OpeningEntity } from './entities/opening.entity';
@@ -22,6 +23,7 @@ export function candidateProfile(row: CandidateEntity): CandidateProfile {
     breaks: row.breaks,
     accessibilityNeeds: row.accessibilityNeeds,
     consentContact: row.consentContact,
+    takesJobProposals: takesJobProposals(row.employment, row.openToJobOffers),
     waitingSince: new Date(row.createdAt).getTime(),
   };
 }

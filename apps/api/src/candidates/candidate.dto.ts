@@ -97,6 +97,15 @@ export class CandidateDto {
   @IsDefined({ message: 'is required' })
   @Rules(nestedObjectRules(() => ConsentDto))
   consent: ConsentDto;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    default: false,
+    description: 'Once hired (`employment: "employed"`) no more jobs are proposed to the person, unless this is true; benefit slots come either way.',
+  })
+  @OptionalNotNull()
+  @IsBoolean({ message: 'must be true or false' })
+  openToJobOffers?: boolean;
 }
 
 /** PATCH: any subset of the fields; `null` clears `externalRef`, `phone` or `maxTravelKm`, and is refused elsewhere. */

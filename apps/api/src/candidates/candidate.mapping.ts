@@ -25,6 +25,7 @@ export function newCandidateRow(id: string, caseworkerId: string, input: Candida
     breaks: windows(input.breaks),
     accessibilityNeeds: input.accessibilityNeeds ?? [],
     consentContact: input.consent.contact,
+    openToJobOffers: input.openToJobOffers ?? false,
     revision: 1,
   };
 }
@@ -45,5 +46,6 @@ export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidate
   if (patch.breaks !== undefined) row.breaks = windows(patch.breaks);
   if (patch.accessibilityNeeds !== undefined) row.accessibilityNeeds = patch.accessibilityNeeds ?? [];
   if (patch.consent !== undefined) row.consentContact = patch.consent.contact;
+  if (patch.openToJobOffers !== undefined) row.openToJobOffers = patch.openToJobOffers;
   row.revision += 1;
 }

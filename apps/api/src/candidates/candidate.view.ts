@@ -1,4 +1,4 @@
-import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
+import { type AccessibilityFeature, EMPLOYMENT_STATUSES, type Employment, type TargetGroup } from '@huigong/domain';
 import type { CandidateEntity } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
@@ -43,6 +43,15 @@ export class CandidateView {
   @ApiProperty({ type: () => ConsentDto })
   consent: ConsentDto;
 
+  @ApiProperty({ enum: EMPLOYMENT_STATUSES, enumName: 'Employment', description: 'A hire makes the person employed; a reverted hire seeking again.' })
+  employment: Employment;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When the hire that made the person employed was recorded.' })
+  employedSince: string | null;
+
+  @ApiProperty({ type: 'boolean', description: 'Employed, and still proposed jobs.' })
+  openToJobOffers: boolean;
+
   @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 
@@ -64,6 +73,9 @@ export function candidateView(row: CandidateEntity): CandidateView {
     breaks: row.breaks,
     accessibilityNeeds: row.accessibilityNeeds,
     consent: { contact: row.consentContact },
+    employment: row.employment,
+    employedSince: row.employedSince === null ? null : new Date(row.employedSince).toISOString(),
+    openToJobOffers: row.openToJobOffers,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -31,6 +31,12 @@ function union(description: string, variants: SchemaObject[]): SchemaObject {
 export const RULE_CHECK_SCHEMA = union('One hard rule of API v1, whether it passes, and its figures.', [
   variant('rule', 'offer_accepting', { pass: boolean }, 'The offer is open (or active) and not past `validUntil`.'),
   variant('rule', 'consent', { pass: boolean }, 'The person consents to be contacted.'),
+  variant(
+    'rule',
+    'seeking_work',
+    { pass: boolean },
+    'Openings only: the person is seeking work, or employed and marked open to job offers (a hire makes them employed).',
+  ),
   variant('rule', 'target_group', { pass: boolean, required: groups, common: groups }, 'A group in common with the offer (or none required).'),
   variant(
     'rule',

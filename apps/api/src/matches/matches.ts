@@ -120,9 +120,19 @@ async function moveJobMatch(
   match.statusReason = move.reason;
   if (move.note !== undefined) match.note = move.note;
   const saved = await manager.save(match);
-  tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'opening', offerId: saved.openingId as string }));
+  const hiresChanged = changesHires(from, move.to);
+  // The matcher sets the person's employment from their hires (in a transaction of its own, which locks
+  // the person alone: this one holds the match and the opening, and people are locked after offers).
+  tx.emit(
+    outboxEvent('MatchStatusChanged', {
+      matchId: saved.id,
+      offerKind: 'opening',
+      offerId: saved.openingId as string,
+      ...(hiresChanged ? { hiresChanged } : {}),
+    }),
+  );
   // A hire takes a position, a reverted hire frees it: the opening may fill, or open again.
-  if (changesHires(from, move.to)) await settleOpeningPositions(tx, matches, saved.openingId as string);
+  if (hiresChanged) await settleOpeningPositions(tx, matches, saved.openingId as string);
   return {
     matchId: saved.id,
     offerKind: saved.offerKind,

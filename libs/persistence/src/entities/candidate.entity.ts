@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AccessibilityFeature, TargetGroup, WeeklyWindow } from '@huigong/domain';
+import type { AccessibilityFeature, Employment, TargetGroup, WeeklyWindow } from '@huigong/domain';
 
 export type CandidateStatus = 'active' | 'erased';
 
@@ -25,6 +25,11 @@ export class CandidateEntity {
   @Column('jsonb') breaks: WeeklyWindow[];
   @Column('text', { array: true }) accessibilityNeeds: AccessibilityFeature[];
   @Column('boolean') consentContact: boolean;
+  /** Seeking work, or employed since a hire (no job proposals then, unless open to job offers). */
+  @Column('text') employment: Employment;
+  @Column('timestamptz', { nullable: true }) employedSince: Date | null;
+  /** Set by the caseworker: an employed person still gets job proposals. */
+  @Column('boolean') openToJobOffers: boolean;
   /** Bumped on every change, so that consumers can tell a stale event from a fresh one. */
   @Column('integer') revision: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;

@@ -8,6 +8,7 @@ import { EmailAddresses1764600000000 } from './1764600000000-email-addresses';
 import { OpenJobMatchIndexes1764700000000 } from './1764700000000-open-job-match-indexes';
 import { PartialIndexKeys1764800000000 } from './1764800000000-partial-index-keys';
 import { FilledOpenings1764900000000 } from './1764900000000-filled-openings';
+import { Employment1765000000000 } from './1765000000000-employment';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   OpenJobMatchIndexes1764700000000,
   PartialIndexKeys1764800000000,
   FilledOpenings1764900000000,
+  Employment1765000000000,
 ];
