@@ -316,4 +316,69 @@ describe('after the match', () => {
       await eventually(async () => (await matchOf({ openingId: third }))?.status === 'proposed', 15_000, 'the third opening proposed');
     });
   });
+
+  describe("the caseworker's worklist", () => {
+    it('lists their own people still seeking, longest waiting first, with days waiting, matches in progress and the last contact; not the employed', async () => {
+      const employer = await organization('employer', 'Pudong facilities');
+      const own = await desk('Pudong desk');
+      const other = await desk('Another desk');
+      const siteAt = { lat: DINGHAI_ROAD.lat + 0.25, lng: DINGHAI_ROAD.lng + 0.25 };
+      const register = async (key: string, displayName: string) =>
+        (
+          await api.http
+            .post('/v1/candidates')
+            .set(bearer(key))
+            .send(aCandidate({ displayName, groups: ['laid_off'], location: siteAt, availability: weekdays('08:00', '17:00'), accessibilityNeeds: [] }))
+            .expect(201)
+        ).body.id as string;
+      const longest = await register(own.key, 'Waiting longest');
+      const contacted = await register(own.key, 'Contacted');
+      const hired = await register(own.key, 'Hired');
+      await register(other.key, 'Of another desk');
+      await world.db.query(`UPDATE candidates SET created_at = now() - interval '10 days 1 hour' WHERE id = $1`, [longest]);
+      await world.db.query(`UPDATE candidates SET created_at = now() - interval '3 days' WHERE id = $1`, [contacted]);
+      const opening = (
+        await api.http
+          .post('/v1/openings')
+          .set(bearer(employer))
+          .send(
+            anOpening({
+              title: 'Facility assistant',
+              targetGroups: ['laid_off'],
+              skills: [],
+              location: siteAt,
+              shifts: weekdays('09:00', '17:00'),
+              positions: 3,
+            }),
+          )
+          .expect(201)
+      ).body.id as string;
+      const matchOf = (candidateId: string) =>
+        eventually(
+          async () =>
+            (await world.db.query(`SELECT id FROM matches WHERE opening_id = $1 AND candidate_id = $2`, [opening, candidateId])).rows[0]?.id as
+              string | undefined,
+          15_000,
+          'a proposal',
+        );
+      const step = (matchId: string, status: string) => api.http.patch(`/v1/matches/${matchId}`).set(bearer(own.key)).send({ status }).expect(200);
+      await step(await matchOf(contacted), 'contacted');
+      const hire = await matchOf(hired);
+      for (const status of ['contacted', 'interested', 'interview', 'hired']) await step(hire, status);
+      await matchOf(longest);
+
+      const worklist = async () => (await api.http.get('/v1/caseworkers/me/seekers').set(bearer(own.key)).expect(200)).body as Record<string, unknown>[];
+      const seekers = await eventually(async () => ((await worklist()).length === 2 ? worklist() : undefined), 15_000, 'the hired person off the list');
+      expect(seekers.map((seeker) => seeker.displayName)).toEqual(['Waiting longest', 'Contacted']);
+      expect(seekers[0]).toEqual(expect.objectContaining({ candidateId: longest, daysWaiting: 10, matchesInProgress: 1, lastContactAt: null }));
+      expect(seekers[1]).toEqual(expect.objectContaining({ candidateId: contacted, daysWaiting: 3, matchesInProgress: 1, lastContactAt: expect.any(String) }));
+      // Paged; and refused for anyone but a caseworker.
+      const second = (await api.http.get('/v1/caseworkers/me/seekers?limit=1&offset=1').set(bearer(own.key)).expect(200)).body;
+      expect(second.map((seeker: { candidateId: string }) => seeker.candidateId)).toEqual([contacted]);
+      expect((await api.http.get('/v1/caseworkers/me/seekers?limit=0').set(bearer(own.key))).body.details).toEqual([
+        expect.objectContaining({ field: 'limit' }),
+      ]);
+      expect((await api.http.get('/v1/caseworkers/me/seekers').set(bearer(employer))).status).toBe(403);
+    });
+  });
 });

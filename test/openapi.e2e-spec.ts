@@ -507,6 +507,10 @@ describe('the OpenAPI document', () => {
     const reverted = await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/revert-hire`, { key, body: { reason: 'Recorded by mistake' } }), 200);
     expect(reverted).toMatchObject({ status: 'interview', reason: 'Recorded by mistake' });
     await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/revert-hire`, { key, body: { reason: 'Again' } }), 409);
+
+    const seekers = await expectStatus(call('get', '/v1/caseworkers/me/seekers?limit=10', { key }), 200);
+    expect(seekers.length).toBeGreaterThan(0);
+    await expectStatus(call('get', '/v1/caseworkers/me/seekers?offset=-1', { key }), 400);
   });
 
   it('inbox, funnel report and deliveries, with the replay of a dead delivery', async () => {

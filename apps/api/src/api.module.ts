@@ -9,6 +9,7 @@ import { CandidateExplainer } from './candidates/candidate-explain';
 import { EraseCandidateHandler, ImportCandidatesHandler, RegisterCandidateHandler, UpdateCandidateHandler } from './candidates/candidate.commands';
 import { CandidatesController } from './candidates/candidates.controller';
 import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/caseworkers';
+import { WorklistController } from './caseworkers/worklist';
 import { IdempotencyPurger } from './idempotency-purger';
 import { InboxController } from './inbox/inbox';
 import { MatchesController, RecordMatchOutcomeHandler, RevertHireHandler } from './matches/matches';
@@ -55,6 +56,7 @@ export class ApiModule {
       controllers: [
         OrganizationsController,
         CaseworkersController,
+        WorklistController,
         CandidatesController,
         OpeningsController,
         SlotsController,

@@ -3,6 +3,15 @@ import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { CandidateEntity } from './entities/candidate.entity';
 
+/** One line of a caseworker's worklist. */
+export interface SeekerRow {
+  candidateId: string;
+  displayName: string;
+  waitingSince: Date;
+  matchesInProgress: number;
+  lastContactAt: Date | null;
+}
+
 /** The columns a caseworker gives for a new person; the rest (timestamps, erasure) PostgreSQL fills in. */
 export type NewCandidateRow = Pick<
   CandidateEntity,
@@ -79,6 +88,26 @@ export class CandidateStore {
       [document],
     );
     return created[0].at;
+  }
+
+  /**
+   * A caseworker's own people still seeking work, longest waiting first (`offset`, `limit`): each with the
+   * job matches in progress (open ones: proposed to interview) and the last time the caseworker recorded a
+   * step of one of their matches (null: never).
+   */
+  async seekersOf(manager: EntityManager, caseworkerId: string, page: { limit: number; offset: number }): Promise<SeekerRow[]> {
+    const rows: (Omit<SeekerRow, 'matchesInProgress'> & { matchesInProgress: string })[] = await manager.query(
+      `SELECT c.id AS "candidateId", c.display_name AS "displayName", c.created_at AS "waitingSince",
+              (SELECT count(*) FROM matches m WHERE m.candidate_id = c.id AND m.offer_kind = 'opening' AND m.status = ANY($4)) AS "matchesInProgress",
+              (SELECT max(h.changed_at) FROM matches m JOIN match_status_history h ON h.match_id = m.id
+                WHERE m.candidate_id = c.id AND h.changed_by_kind = 'caseworker') AS "lastContactAt"
+         FROM candidates c
+        WHERE c.caseworker_id = $1 AND c.status = 'active' AND c.employment = 'seeking'
+        ORDER BY c.created_at, c.id
+        LIMIT $2 OFFSET $3`,
+      [caseworkerId, page.limit, page.offset, OPEN_STATUSES],
+    );
+    return rows.map((row) => ({ ...row, matchesInProgress: Number(row.matchesInProgress) }));
   }
 
   async erase(manager: EntityManager, candidateId: string): Promise<void> {

@@ -1,0 +1,80 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { CandidateStore } from '@huigong/persistence';
+import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
+
+const DAY_MS = 86_400_000;
+
+export class SeekersQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many people, longest waiting first.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 500' })
+  @Min(1, { message: 'must be a whole number from 1 to 500' })
+  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  limit?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number, 0 or more' })
+  @Min(0, { message: 'must be a whole number, 0 or more' })
+  offset?: number;
+}
+
+@ApiSchema({ name: 'Seeker', description: 'One of your people still seeking work.' })
+export class SeekerView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  candidateId: string;
+
+  @ApiProperty({ type: 'string' })
+  displayName: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', description: 'Registered (waiting since).' })
+  waitingSince: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Whole days waiting.' })
+  daysWaiting: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Job matches in progress: proposed, contacted, interested or interview.' })
+  matchesInProgress: number;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When you last recorded a step of one of their matches; null: never.' })
+  lastContactAt: string | null;
+}
+
+/** The caseworker's worklist: their own people still seeking work, longest waiting first. */
+@ApiTags('caseworkers')
+@ApiKeyAuth('caseworker')
+@Controller('v1/caseworkers/me')
+@Roles('caseworker')
+export class WorklistController {
+  constructor(
+    private readonly candidates: CandidateStore,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('seekers')
+  @ApiOperation({
+    summary: 'Your people still seeking work',
+    description: 'Longest waiting first, with days waiting, job matches in progress and your last recorded contact. Employed people are not listed.',
+  })
+  @ApiOkResponse({ type: SeekerView, isArray: true })
+  @ApiErrors(QUERY)
+  async seekers(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Query() query: SeekersQueryDto): Promise<SeekerView[]> {
+    const now = Date.now();
+    const rows = await this.candidates.seekersOf(this.dataSource.manager, caller.caseworkerId, { limit: query.limit ?? 100, offset: query.offset ?? 0 });
+    return rows.map((row) => ({
+      candidateId: row.candidateId,
+      displayName: row.displayName,
+      waitingSince: row.waitingSince.toISOString(),
+      daysWaiting: Math.max(0, Math.floor((now - row.waitingSince.getTime()) / DAY_MS)),
+      matchesInProgress: row.matchesInProgress,
+      lastContactAt: row.lastContactAt === null ? null : row.lastContactAt.toISOString(),
+    }));
+  }
+}
