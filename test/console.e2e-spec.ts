@@ -245,6 +245,17 @@ describe('the caseworker and merchant console in a browser', () => {
       expect(declined).toEqual([{ status: 'declined', status_reason: '已找到其他工作' }]);
       expect(await zhou.getByRole('button').allInnerTexts()).toEqual(['为什么？']);
 
+      // The worklist: the caseworker's people still seeking, with their last follow-up (Zhou's, just now).
+      await page.locator('#seekers-refresh').click();
+      const seekers = page.getByRole('table');
+      const zhouRow = seekers.getByRole('row', { name: /Rider Zhou/ });
+      await zhouRow.waitFor();
+      expect(await text(zhouRow.locator('[data-field="last-contact"]'))).not.toBe('尚未跟进');
+      expect(await text(zhouRow.locator('[data-field="days"]'))).toBe('0');
+      expect(await text(seekers.getByRole('row', { name: /Far Li/ }).locator('[data-field="last-contact"]'))).toBe('尚未跟进');
+      const headers = await seekers.getByRole('columnheader').allInnerTexts();
+      expect(headers).toEqual(['姓名', '等待天数', '跟进中的岗位', '最近一次跟进']);
+
       // Narrow screens: nothing wider than the phone.
       await page.setViewportSize({ width: 360, height: 740 });
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);

@@ -16,6 +16,8 @@ const state = {
   key: sessionStorage.getItem(KEY_STORAGE),
   role: null,
   lists: [],
+  /** The caseworker's people still seeking work, longest waiting first (GET /v1/caseworkers/me/seekers). */
+  seekers: [],
   /** matchId -> { kind: 'error' | 'success', text } shown in the match's card. */
   matchNotes: new Map(),
   /** matchId whose decline form is open. */
@@ -142,6 +144,7 @@ async function signIn(key) {
   if (lists.status === 200) {
     role = 'caseworker';
     state.lists = lists.body;
+    await loadSeekers();
   } else if (lists.status === 403) {
     // Merchants may read their own slots: an id that cannot exist tells the role without revealing anything.
     const probe = await api('GET', `/v1/slots/${NIL_UUID}`);
@@ -169,6 +172,7 @@ function signOut(message) {
   state.key = null;
   state.role = null;
   state.lists = [];
+  state.seekers = [];
   state.matchNotes.clear();
   state.declining = null;
   state.why = null;
@@ -202,6 +206,7 @@ function showSignedIn() {
 function render() {
   if (state.role === 'caseworker') {
     renderLists();
+    renderSeekers();
     renderWhy();
   } else if (state.role === 'merchant') {
     renderSlots();
@@ -216,6 +221,38 @@ async function loadLists() {
   const result = await api('GET', '/v1/candidate-lists');
   if (result.ok) state.lists = result.body;
   return result;
+}
+
+async function loadSeekers() {
+  const result = await api('GET', '/v1/caseworkers/me/seekers?limit=500');
+  if (result.ok) state.seekers = result.body;
+  return result;
+}
+
+/** The worklist as a table: who, days waiting, matches in progress, last contact. */
+function renderSeekers() {
+  const container = $('seekers');
+  if (state.seekers.length === 0) {
+    container.replaceChildren(el('p', { class: 'hint', text: t('seekersEmpty') }));
+    return;
+  }
+  const head = el(
+    'tr',
+    {},
+    ...['seekersName', 'seekersDays', 'seekersInProgress', 'seekersLastContact'].map((key) => el('th', { scope: 'col', text: t(key) })),
+  );
+  const rows = state.seekers.map((seeker) =>
+    el(
+      'tr',
+      { 'data-candidate-id': seeker.candidateId },
+      el('th', { scope: 'row', text: seeker.displayName }),
+      el('td', { 'data-field': 'days', text: String(seeker.daysWaiting) }),
+      el('td', { 'data-field': 'in-progress', text: String(seeker.matchesInProgress) }),
+      el('td', { 'data-field': 'last-contact', text: seeker.lastContactAt === null ? t('seekersNever') : localTime(seeker.lastContactAt) }),
+    ),
+  );
+  // Scrolls on its own on a narrow screen, never the page.
+  container.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'worklist' }, el('thead', {}, head), el('tbody', {}, ...rows))));
 }
 
 function statusName(status, kind) {
@@ -627,6 +664,10 @@ function start() {
   refreshButton('lists-refresh', async () => {
     await loadLists();
     renderLists();
+  });
+  refreshButton('seekers-refresh', async () => {
+    await loadSeekers();
+    renderSeekers();
   });
   refreshButton('slots-refresh', async () => {
     await loadSlots();

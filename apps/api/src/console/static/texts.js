@@ -67,6 +67,14 @@ export const TEXTS = {
 
     listsTitle: '候选名单',
     listsEmpty: '目前还没有匹配的候选人。',
+    seekersTitle: '仍在求职的人员',
+    seekersHint: '您的人员中仍在求职的，等待最久的在前。已就业的人员不在此列。',
+    seekersEmpty: '您的人员都已就业，或还没有登记人员。',
+    seekersName: '姓名',
+    seekersDays: '等待天数',
+    seekersInProgress: '跟进中的岗位',
+    seekersLastContact: '最近一次跟进',
+    seekersNever: '尚未跟进',
     kindOpening: '岗位',
     kindSlot: '优惠时段',
     peopleCount: (n) => `${n} 人`,
@@ -127,6 +135,7 @@ export const TEXTS = {
     rule: {
       offer_accepting: ['开放状态', (r) => (r.pass ? '岗位或优惠仍在开放' : '岗位或优惠已关闭、撤回或过期')],
       consent: ['同意联系', (r) => (r.pass ? '本人同意被联系' : '本人没有同意被联系')],
+      seeking_work: ['求职中', (r) => (r.pass ? '正在求职，或已就业但仍接受岗位推荐' : '已就业：不再推荐岗位（可在资料中设为仍接受岗位推荐）')],
       target_group: [
         '群体',
         (r) =>
@@ -210,6 +219,14 @@ export const TEXTS = {
 
     listsTitle: 'Candidate lists',
     listsEmpty: 'No candidates have matched yet.',
+    seekersTitle: 'People still seeking work',
+    seekersHint: 'Your people still seeking work, longest waiting first. Employed people are not listed.',
+    seekersEmpty: 'All your people are employed, or none is registered yet.',
+    seekersName: 'Name',
+    seekersDays: 'Days waiting',
+    seekersInProgress: 'Job matches in progress',
+    seekersLastContact: 'Last follow-up',
+    seekersNever: 'Not yet',
     kindOpening: 'Job opening',
     kindSlot: 'Offer slot',
     peopleCount: (n) => (n === 1 ? '1 person' : `${n} people`),
@@ -270,6 +287,10 @@ export const TEXTS = {
     rule: {
       offer_accepting: ['Open', (r) => (r.pass ? 'The offer is open' : 'The offer is closed, withdrawn or past its end date')],
       consent: ['Consent', (r) => (r.pass ? 'The person agreed to be contacted' : 'The person has not agreed to be contacted')],
+      seeking_work: [
+        'Seeking work',
+        (r) => (r.pass ? 'Seeking work, or employed and still open to job offers' : 'Employed: no more jobs are proposed (unless marked open to job offers)'),
+      ],
       target_group: [
         'Target group',
         (r) =>
