@@ -1,5 +1,18 @@
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
-import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+import type { INestApplicationContext } from '@nestjs/common';
+import { MatchingService } from '../apps/matcher/src/matching.service';
+import {
+  type RunningApi,
+  TEST_ADMIN_KEY,
+  Teardown,
+  type TestWorld,
+  createTestWorld,
+  eventually,
+  matcherCaughtUp,
+  startApi,
+  startWorker,
+} from './support/test-environment';
+import { WebhookSink } from './support/webhook-sink';
 
 /**
  * What happens after a match steers what the engine does next (issue 11), through the API with the real
@@ -8,12 +21,21 @@ import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually,
 describe('after the match', () => {
   let world: TestWorld;
   let api: RunningApi;
+  let matcher: INestApplicationContext;
   const teardown = new Teardown();
 
   beforeAll(async () => {
-    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    // Offers reach workers through a gateway of the test's own, whatever the hour: no quiet hours.
+    const gateway = teardown.add(await WebhookSink.start(), (started) => started.close());
+    const env = {
+      WORKER_GATEWAY_URL: `${gateway.url}/gateway`,
+      WORKER_GATEWAY_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      OFFER_QUIET_HOURS: 'off',
+      OFFER_DAILY_CAP: '50',
+    };
+    world = teardown.add(await createTestWorld({ env }), (started) => started.destroy());
     api = teardown.add(await startApi(world), (started) => started.close());
-    teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+    matcher = teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
     teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
   });
 
@@ -42,10 +64,17 @@ describe('after the match', () => {
       const desk = await caseworker('Riders desk, canteen');
       const canteenAt = { lat: DINGHAI_ROAD.lat - 0.15, lng: DINGHAI_ROAD.lng - 0.15 };
       const near = { lat: canteenAt.lat + 0.002, lng: canteenAt.lng - 0.002 };
+      // 70 riders and 10 workers in hardship (a sensitive group), all on lunch break when the canteen is quiet.
       await importPeople(
         desk,
         Array.from({ length: 80 }, (_, i) =>
-          aCandidate({ displayName: `Canteen rider ${i}`, groups: ['rider'], location: near, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 }),
+          aCandidate({
+            displayName: `Canteen worker ${i}`,
+            groups: [i < 70 ? 'rider' : 'hardship'],
+            location: near,
+            breaks: weekdays('12:45', '14:15'),
+            maxTravelKm: 5,
+          }),
         ),
       );
       await matcherCaughtUp(world);
@@ -53,7 +82,7 @@ describe('after the match', () => {
         await api.http
           .post('/v1/slots')
           .set(bearer(canteen))
-          .send(aSlot({ capacity: 40, location: canteenAt }))
+          .send(aSlot({ capacity: 40, location: canteenAt, eligibleGroups: ['rider', 'hardship'] }))
           .expect(201)
       ).body;
       // Offers go to twice as many people as there are seats: not everyone comes.
@@ -92,6 +121,52 @@ describe('after the match', () => {
       ]);
       const summary = (await api.http.get(`/v1/slots/${slot.id}`).set(bearer(canteen)).expect(200)).body.offerSummary;
       expect(summary.redeemed).toBe(40);
+
+      // The occurrence ends: the 40 offers not used expire (the matcher's sweep), and the report counts them.
+      const ended = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+      await world.db.query(`UPDATE matches SET expires_at = $2 WHERE slot_id = $1 AND expires_at = $3`, [slot.id, ended, offers[0].expires_at]);
+      await matcher.get(MatchingService, { strict: false }).expireSlotOffers();
+      type Uptake = { offered: number; delivered: number; redeemed: number; expired: number; uptakeRate: number };
+      type Report = {
+        occurrences: (Uptake & { slotId: string; title: string; merchantId: string; occurrenceEnd: string })[];
+        merchants: (Uptake & { name: string })[];
+        targetGroups: (Uptake & { group: string })[];
+      };
+      const uptake = async (key: string) => (await api.http.get(`/v1/reports/slot-uptake?slotId=${slot.id}`).set(bearer(key)).expect(200)).body as Report;
+      const ofTheOccurrence = (report: Report) => report.occurrences.find((entry) => entry.occurrenceEnd === ended.toISOString());
+      // Every offer went through the gateway before the occurrence ended (the notifier takes a moment).
+      const report = await eventually(
+        async () => {
+          const read = await uptake(canteen);
+          return ofTheOccurrence(read)?.delivered === 80 ? read : undefined;
+        },
+        30_000,
+        'the 80 offers delivered',
+      );
+      expect(ofTheOccurrence(report)).toEqual({
+        slotId: slot.id,
+        title: 'Rider special lunch',
+        merchantId: expect.any(String),
+        occurrenceEnd: ended.toISOString(),
+        offered: 80,
+        delivered: 80,
+        redeemed: 40,
+        expired: 40,
+        uptakeRate: 0.5,
+      });
+      expect(report.merchants).toEqual([expect.objectContaining({ name: 'Dinghai canteen, 40 seats', redeemed: 40 })]);
+      // The merchant sees the riders' uptake, never the sensitive group's; the union admin sees both.
+      expect(report.targetGroups.map((entry) => entry.group)).toEqual(['rider']);
+      const asAdmin = await uptake(TEST_ADMIN_KEY);
+      expect(asAdmin.targetGroups.map((entry) => entry.group)).toEqual(['hardship', 'rider']);
+      const offeredOf = (group: string) => asAdmin.targetGroups.find((entry) => entry.group === group)?.offered ?? 0;
+      expect(offeredOf('rider') + offeredOf('hardship')).toBe(asAdmin.occurrences.reduce((sum, entry) => sum + entry.offered, 0));
+      // Another merchant sees nothing of it; an employer is refused; a bad instant names its field.
+      expect((await uptake(await organization('merchant', 'Another canteen'))).occurrences).toEqual([]);
+      expect((await api.http.get('/v1/reports/slot-uptake').set(bearer(await organization('employer', 'Some employer')))).status).toBe(403);
+      expect((await api.http.get('/v1/reports/slot-uptake?from=yesterday').set(bearer(canteen))).body.details).toEqual([
+        expect.objectContaining({ field: 'from' }),
+      ]);
     });
   });
 

@@ -535,6 +535,9 @@ describe('the OpenAPI document', () => {
     expect(asEmployer.stillSeeking).toBeUndefined();
     await expectStatus(call('get', '/v1/reports/funnel?openingId=x', { key: TEST_ADMIN_KEY }), 400);
     await expectStatus(call('get', '/v1/reports/funnel', { key: merchant.apiKey }), 403);
+    const uptake = await expectStatus(call('get', `/v1/reports/slot-uptake?slotId=${slot.id}`, { key: merchant.apiKey }), 200);
+    expect(uptake.occurrences[0]).toMatchObject({ slotId: slot.id, offered: 1, redeemed: 1 });
+    await expectStatus(call('get', '/v1/reports/slot-uptake?to=tomorrow', { key: TEST_ADMIN_KEY }), 400);
 
     const dead = await eventually(
       async () => {

@@ -17,6 +17,7 @@ import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpen
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
 import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/deliveries';
 import { FunnelReportController } from './reports/funnel';
+import { SlotUptakeReportController } from './reports/slot-uptake';
 import { ConsoleController } from './console/console.controller';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
 
@@ -64,6 +65,7 @@ export class ApiModule {
         CandidateListsController,
         InboxController,
         FunnelReportController,
+        SlotUptakeReportController,
         DeliveriesController,
         ConsoleController,
       ],

@@ -21,6 +21,29 @@ export interface FunnelRow {
   reached: number[];
 }
 
+/** Offers of one slot for one occurrence (the occurrence ends at `occurrenceEnd`), by what became of them. */
+export interface OccurrenceUptakeRow {
+  slotId: string;
+  title: string;
+  merchantId: string;
+  merchantName: string;
+  occurrenceEnd: Date;
+  offered: number;
+  /** The worker gateway took the offer. */
+  delivered: number;
+  redeemed: number;
+  expired: number;
+}
+
+/** Offers by a target group of the person offered (one the slot is for): an offer counts under each. */
+export interface GroupUptakeRow {
+  group: string;
+  offered: number;
+  delivered: number;
+  redeemed: number;
+  expired: number;
+}
+
 /** The reports' reads: counts only, never a person. */
 @Injectable()
 export class ReportStore {
@@ -59,6 +82,50 @@ export class ReportStore {
       group: row.grp,
       reached: STAGES.map((stage) => Number(row[stage])),
     }));
+  }
+
+  /**
+   * What became of slot offers, per slot and occurrence, and per target group: offered, delivered to the
+   * worker, redeemed, expired (not redeemed by the end of the occurrence). `organizationId`: one merchant's
+   * slots only; `from`/`to`: occurrences ending in [from, to).
+   */
+  async slotUptake(filter: {
+    organizationId: string | null;
+    slotId: string | null;
+    from: Date | null;
+    to: Date | null;
+  }): Promise<{ occurrences: OccurrenceUptakeRow[]; groups: GroupUptakeRow[] }> {
+    // An offer's delivery is its `offer` notification's (dedupe key offer:<match id>) to the worker gateway.
+    const offers = `
+      WITH offers AS (
+        SELECT m.slot_id, m.expires_at, m.status, m.candidate_id,
+               EXISTS (SELECT 1 FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
+                        WHERE n.dedupe_key = 'offer:' || m.id AND d.status = 'delivered') AS delivered
+          FROM matches m JOIN slots s ON s.id = m.slot_id
+         WHERE m.slot_id IS NOT NULL AND m.expires_at IS NOT NULL
+           AND ($1::uuid IS NULL OR s.organization_id = $1) AND ($2::uuid IS NULL OR s.id = $2)
+           AND ($3::timestamptz IS NULL OR m.expires_at >= $3) AND ($4::timestamptz IS NULL OR m.expires_at < $4))`;
+    const counts = `count(*)::int AS offered, count(*) FILTER (WHERE o.delivered)::int AS delivered,
+                    count(*) FILTER (WHERE o.status = 'redeemed')::int AS redeemed, count(*) FILTER (WHERE o.status = 'expired')::int AS expired`;
+    const parameters = [filter.organizationId, filter.slotId, filter.from, filter.to];
+    const occurrences: OccurrenceUptakeRow[] = await this.dataSource.query(
+      `${offers}
+       SELECT s.id AS "slotId", s.title, s.organization_id AS "merchantId", g.name AS "merchantName", o.expires_at AS "occurrenceEnd", ${counts}
+         FROM offers o JOIN slots s ON s.id = o.slot_id JOIN organizations g ON g.id = s.organization_id
+        GROUP BY s.id, s.title, s.organization_id, g.name, o.expires_at
+        ORDER BY o.expires_at DESC, s.id`,
+      parameters,
+    );
+    const groups: GroupUptakeRow[] = await this.dataSource.query(
+      `${offers}
+       SELECT grp AS "group", ${counts}
+         FROM offers o JOIN slots s ON s.id = o.slot_id JOIN candidates c ON c.id = o.candidate_id,
+              unnest(c.groups) AS grp
+        WHERE grp = ANY(s.eligible_groups)
+        GROUP BY grp ORDER BY grp`,
+      parameters,
+    );
+    return { occurrences, groups };
   }
 
   /** People registered more than 30 days ago and not hired yet: all of them (group null, first) and per target group. */
