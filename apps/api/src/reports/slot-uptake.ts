@@ -123,7 +123,14 @@ export class SlotUptakeReportController {
     });
     const merchants = new Map<string, Counts & { merchantId: string; name: string }>();
     for (const row of occurrences) {
-      const merchant = merchants.get(row.merchantId) ?? { merchantId: row.merchantId, name: row.merchantName, offered: 0, delivered: 0, redeemed: 0, expired: 0 };
+      const merchant = merchants.get(row.merchantId) ?? {
+        merchantId: row.merchantId,
+        name: row.merchantName,
+        offered: 0,
+        delivered: 0,
+        redeemed: 0,
+        expired: 0,
+      };
       merchant.offered += row.offered;
       merchant.delivered += row.delivered;
       merchant.redeemed += row.redeemed;
