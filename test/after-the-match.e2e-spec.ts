@@ -126,6 +126,12 @@ describe('after the match', () => {
       const ended = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
       await world.db.query(`UPDATE matches SET expires_at = $2 WHERE slot_id = $1 AND expires_at = $3`, [slot.id, ended, offers[0].expires_at]);
       await matcher.get(MatchingService, { strict: false }).expireSlotOffers();
+      // Every seat was taken: the 40 offers left are not the workers' no-shows.
+      const { rows: reasons } = await world.db.query(
+        `SELECT status_reason AS reason, count(*)::int AS n FROM matches WHERE slot_id = $1 AND status = 'expired' GROUP BY status_reason`,
+        [slot.id],
+      );
+      expect(reasons).toEqual([{ reason: 'occurrence_full', n: 40 }]);
       type Uptake = { offered: number; delivered: number; redeemed: number; expired: number; uptakeRate: number };
       type Report = {
         occurrences: (Uptake & { slotId: string; title: string; merchantId: string; occurrenceEnd: string })[];
@@ -168,6 +174,40 @@ describe('after the match', () => {
         expect.objectContaining({ field: 'from' }),
       ]);
     });
+  });
+
+  it('an offer left to expire while seats were free is a no-show, counted per worker, and explain says how many', async () => {
+    const barber = await organization('merchant', 'Yangpu barber, quiet mornings');
+    const desk = await caseworker('Riders desk, barber');
+    const shopAt = { lat: DINGHAI_ROAD.lat + 0.3, lng: DINGHAI_ROAD.lng - 0.3 };
+    const rider = (
+      await api.http
+        .post('/v1/candidates')
+        .set(bearer(desk))
+        .send(aCandidate({ displayName: 'Rider who did not come', groups: ['rider'], location: shopAt, breaks: weekdays('12:45', '14:15'), maxTravelKm: 5 }))
+        .expect(201)
+    ).body.id as string;
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(barber))
+        .send(aSlot({ title: 'Haircut', kind: 'haircut', capacity: 3, location: shopAt }))
+        .expect(201)
+    ).body.id as string;
+    await eventually(
+      async () => (await world.db.query(`SELECT 1 FROM matches WHERE slot_id = $1 AND candidate_id = $2`, [slot, rider])).rows.length === 1,
+      15_000,
+      'the offer',
+    );
+    await world.db.query(`UPDATE matches SET expires_at = now() - interval '1 minute' WHERE slot_id = $1`, [slot]);
+    await matcher.get(MatchingService, { strict: false }).expireSlotOffers();
+    const { rows } = await world.db.query(`SELECT status, status_reason AS reason FROM matches WHERE slot_id = $1 AND candidate_id = $2 ORDER BY created_at`, [
+      slot,
+      rider,
+    ]);
+    expect(rows[0]).toEqual({ status: 'expired', reason: 'no_show' });
+    const why = (await api.http.get(`/v1/candidates/${rider}/explain?slotId=${slot}`).set(bearer(desk)).expect(200)).body;
+    expect(why.caps).toContainEqual({ rule: 'no_shows', pass: true, noShows: 1, behindAfter: 3, days: 30 });
   });
 
   describe('positions that fill', () => {

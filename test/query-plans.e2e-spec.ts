@@ -135,6 +135,11 @@ describe('query plans on matches, with statistics taken while the tables were em
     ["an import's count of the slots' open offers", (m) => store.openMatchesOf(m, 'slot', [slot(3), slot(7)]), BY_SLOT],
     ["openings' histories", (m) => store.openingHistories(m, someOpenings.slice(0, 8)), BY_OPENING],
     ["a slot's history", (m) => store.slotHistory(m, slot(5)), BY_SLOT],
+    [
+      "a rotation's people with repeated no-shows",
+      (m) => store.repeatNoShows(m, somePeople, { behindAfter: 3, days: 30 }),
+      [...BY_CANDIDATE, 'matches_no_shows_idx'],
+    ],
     ["people's histories", (m) => store.candidateHistories(m, somePeople), BY_CANDIDATE],
     ["an opening's proposed matches", (m) => store.proposedMatches(m, { openingId: opening(700) }), BY_OPENING],
     ["a person's proposed matches", (m) => store.proposedMatches(m, { candidateId: people(4242) }), BY_CANDIDATE],

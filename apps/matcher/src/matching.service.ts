@@ -545,6 +545,10 @@ class PostgresProposalTransaction implements ProposalTransaction {
     return this.store.slotHistory(this.manager, slotId);
   }
 
+  repeatNoShows(candidateIds: string[], noShows: { behindAfter: number; days: number }): Promise<Set<string>> {
+    return this.store.repeatNoShows(this.manager, candidateIds, noShows);
+  }
+
   lockOffers(kind: OfferKind, offerIds: string[]): Promise<Set<string>> {
     return this.store.lockOffers(this.manager, kind === 'opening' ? 'openings' : 'slots', offerIds);
   }

@@ -175,8 +175,11 @@ export class MatchingEngine {
     return top.sorted().map((kept) => scoreOpeningFigures(this.figures(kept), kept.fit, opening, now, policy));
   }
 
-  /** The people to offer a slot to, within its open-offer limit, rotating among the eligible. */
-  matchSlot(slotOffer: SlotOffer, state: SlotState, now: number): ScoredMatch[] {
+  /**
+   * The people to offer a slot to, within its open-offer limit, rotating among the eligible; `beyond`: so
+   * many more, next in rotation, for the caller to choose among (people with repeated no-shows go behind).
+   */
+  matchSlot(slotOffer: SlotOffer, state: SlotState, now: number, beyond = 0): ScoredMatch[] {
     const policy = this.policy;
     const room = slotOfferLimit(slotOffer.capacity, policy) - state.openOffers;
     if (room <= 0 || !slotOffer.accepting) return [];
@@ -187,7 +190,7 @@ export class MatchingEngine {
     const { lat: lat0, lng: lng0 } = slotOffer.location;
     const radiusKm = slotOffer.radiusKm;
     const flat = this.flatEarth(lat0, radiusKm);
-    const top = new TopK<Kept>(room, betterByRotation);
+    const top = new TopK<Kept>(room + beyond, betterByRotation);
     const rotating = state.lastOfferedAt.size > 0;
     const bestPriority = this.priority(wanted);
     for (const { members, nearestKm: cellKm } of index.cellsNear(lat0, lng0, radiusKm)) {

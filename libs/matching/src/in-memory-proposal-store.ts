@@ -25,6 +25,8 @@ export interface StoredMatch {
   createdAt: number;
   redemptionCode?: string;
   expiresAt?: Date;
+  /** Why the status was set: for an expired offer, `no_show` or `occurrence_full`. */
+  statusReason?: string;
 }
 
 /** A person's row: their profile, their caseworker, whether they are active. */
@@ -165,6 +167,7 @@ export class InMemoryProposalStore implements ProposalStore {
       lockSlot: (id) => Promise.resolve(this.slots.get(id) ?? null),
       openingHistories: (ids) => Promise.resolve(new Map(ids.map((id) => [id, this.openingHistory(id)]))),
       slotHistory: (id) => Promise.resolve(this.slotHistory(id)),
+      repeatNoShows: (ids, noShows) => Promise.resolve(this.repeatNoShows(ids, noShows)),
       lockOffers: (kind, ids) => {
         const offers: ReadonlyMap<string, { accepting: boolean }> = kind === 'opening' ? this.openings : this.slots;
         return Promise.resolve(new Set(ids.filter((id) => offers.get(id)?.accepting === true)));
@@ -191,6 +194,16 @@ export class InMemoryProposalStore implements ProposalStore {
   private openingHistory(openingId: string): OpeningHistory {
     const matches = this.matches.filter((match) => match.kind === 'opening' && match.offerId === openingId);
     return { matched: new Set(matches.map((match) => match.candidateId)), openMatches: matches.filter((match) => this.isOpen(match)).length };
+  }
+
+  private repeatNoShows(ids: readonly string[], noShows: { behindAfter: number; days: number }): Set<string> {
+    const since = this.clock() - noShows.days * 86_400_000;
+    const counts = new Map<string, number>();
+    for (const match of this.matches) {
+      if (match.kind !== 'slot' || match.status !== 'expired' || match.statusReason !== 'no_show' || (match.expiresAt?.getTime() ?? 0) <= since) continue;
+      counts.set(match.candidateId, (counts.get(match.candidateId) ?? 0) + 1);
+    }
+    return new Set(ids.filter((id) => (counts.get(id) ?? 0) >= noShows.behindAfter));
   }
 
   private slotHistory(slotId: string): SlotHistory {

@@ -21,6 +21,11 @@ export interface MatchingPolicy {
   groupPriority: Record<TargetGroup, number>;
   /** Days of waiting that earn the full waiting part of the score. */
   waitingDaysForFullScore: number;
+  /**
+   * No-shows (slot offers left to expire while their occurrence had seats): a person with `behindAfter` or
+   * more within `days` goes behind the others in a slot's rotation, never out of it.
+   */
+  noShows: { behindAfter: number; days: number };
 }
 
 export const DEFAULT_GROUP_PRIORITY: Record<TargetGroup, number> = {
@@ -48,6 +53,7 @@ export const DEFAULT_MATCHING_POLICY: MatchingPolicy = {
   weights: { skills: 0.3, schedule: 0.2, distance: 0.2, waiting: 0.15, priority: 0.15 },
   groupPriority: DEFAULT_GROUP_PRIORITY,
   waitingDaysForFullScore: 90,
+  noShows: { behindAfter: 3, days: 30 },
 };
 
 /** How many people an opening's shortlist holds. */
@@ -58,4 +64,16 @@ export function shortlistSize(positions: number, policy: MatchingPolicy = DEFAUL
 /** How many open offers a slot may have at once. */
 export function slotOfferLimit(capacity: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): number {
   return policy.slotOffersPerSeat * capacity;
+}
+
+/**
+ * The people a slot is offered to, from those ranked by rotation (`ranked`, best first, possibly more than
+ * `room`): people with repeated no-shows (`behind`) go after all the others, each part keeping its order,
+ * and the first `room` are taken. Nobody is left out while there is room.
+ */
+export function inRotation<T extends { candidateId: string }>(ranked: readonly T[], behind: ReadonlySet<string>, room: number): T[] {
+  if (behind.size === 0) return ranked.slice(0, room);
+  const first = ranked.filter((match) => !behind.has(match.candidateId));
+  const after = ranked.filter((match) => behind.has(match.candidateId));
+  return [...first, ...after].slice(0, room);
 }

@@ -364,6 +364,60 @@ describe('a slot', () => {
     expect(w.store.proposedFor('lunch')).toEqual(['p1', 'p2']);
   });
 
+  it('puts workers with repeated no-shows behind the others, never out: they get the seats nobody else is there for', async () => {
+    const w = world();
+    // The two waiting longest would come first; each let three offers of other meals expire this month.
+    w.register(person('absent-1', 95), person('absent-2', 94), person('p3', 70), person('p4', 60));
+    for (const candidateId of ['absent-1', 'absent-2'])
+      for (let i = 0; i < 3; i++)
+        w.store.seedMatch({
+          id: `${candidateId}-missed-${i}`,
+          kind: 'slot',
+          offerId: `elsewhere-${i}`,
+          candidateId,
+          status: 'expired',
+          statusReason: 'no_show',
+          expiresAt: new Date(NOW - (i + 1) * DAY_MS),
+        });
+    // A third expired offer of p3 was of a full occurrence: not a no-show.
+    w.store.seedMatch({
+      id: 'full',
+      kind: 'slot',
+      offerId: 'elsewhere-0',
+      candidateId: 'p3',
+      status: 'expired',
+      statusReason: 'occurrence_full',
+      expiresAt: new Date(NOW - DAY_MS),
+    });
+    w.publish(slot('lunch'));
+
+    await w.proposer.proposeForSlot('lunch', 'c1');
+    expect(w.store.proposedFor('lunch')).toEqual(['p3', 'p4']);
+
+    // A meal with room for everyone: the two are offered it too.
+    w.publish(slot('dinner', { capacity: 2 }));
+    await w.proposer.proposeForSlot('dinner', 'c2');
+    expect(w.store.proposedFor('dinner').sort()).toEqual(['absent-1', 'absent-2', 'p3', 'p4']);
+  });
+
+  it('forgets no-shows older than the window', async () => {
+    const w = world();
+    w.register(person('absent-long-ago', 95), person('p2', 70), person('p3', 60));
+    for (let i = 0; i < 3; i++)
+      w.store.seedMatch({
+        id: `missed-${i}`,
+        kind: 'slot',
+        offerId: `elsewhere-${i}`,
+        candidateId: 'absent-long-ago',
+        status: 'expired',
+        statusReason: 'no_show',
+        expiresAt: new Date(NOW - (POLICY.noShows.days + 1 + i) * DAY_MS),
+      });
+    w.publish(slot('lunch'));
+    await w.proposer.proposeForSlot('lunch', 'c1');
+    expect(w.store.proposedFor('lunch')).toEqual(['absent-long-ago', 'p2']);
+  });
+
   it("offers hold until the end of the next window the worker's break meets, in the deployment's time zone", async () => {
     const w = world();
     w.register(person('p1', 90));

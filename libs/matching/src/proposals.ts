@@ -10,7 +10,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } from '@huigong/domain';
 import { type CountHints, rankRechecked } from './count-hints';
 import { MatchingEngine } from './engine';
-import { type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
+import { type MatchingPolicy, inRotation, shortlistSize, slotOfferLimit } from './policy';
 import type { OfferMatch, OpeningState, SlotState } from './reference';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
 import type { MatchReason, ScoredMatch } from './score';
@@ -127,6 +127,8 @@ export interface ProposalTransaction extends MatchCounts {
   /** What each of these openings holds already (everyone asked for is in the map). */
   openingHistories(openingIds: string[]): Promise<ReadonlyMap<string, OpeningHistory>>;
   slotHistory(slotId: string): Promise<SlotHistory>;
+  /** Those of these people with repeated no-shows (the policy's `noShows`), who go behind in a slot's rotation. */
+  repeatNoShows(candidateIds: string[], policy: MatchingPolicy['noShows']): Promise<ReadonlySet<string>>;
   /** Locks offers (before any person); returns those still open or active. */
   lockOffers(kind: OfferKind, offerIds: string[]): Promise<ReadonlySet<string>>;
   /** Locks people and returns those still active with consent, with their caseworker and open job matches. */
@@ -298,7 +300,17 @@ export class Proposer {
       if (offer === null || !offer.accepting) return null;
       const history = await tx.slotHistory(slotId);
       const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
-      const ranked = among.matchSlot(offer, state, now);
+      // Twice the room, next in rotation: people with repeated no-shows go behind the others (inRotation).
+      const room = slotOfferLimit(offer.capacity, this.policy) - history.openOffers;
+      const candidates = among.matchSlot(offer, state, now, room);
+      const behind =
+        candidates.length > room
+          ? await tx.repeatNoShows(
+              candidates.map((match) => match.candidateId),
+              this.policy.noShows,
+            )
+          : NO_ONE;
+      const ranked = inRotation(candidates, behind, room);
       const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
       const accepted = ranked.flatMap((match) => {
         const person = locked.get(match.candidateId);

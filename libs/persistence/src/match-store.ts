@@ -614,18 +614,52 @@ export class MatchStore {
     return count;
   }
 
-  /** Slot offers past their occurrence become `expired`; returns the slots that have room again. */
+  /**
+   * Slot offers past their occurrence become `expired`, each with why: `occurrence_full` when the
+   * occurrence's seats were all redeemed (the worker may have come and been turned away), else `no_show`.
+   * Returns the slots that have room again.
+   */
   async expireSlotOffers(): Promise<string[]> {
     const rows: { slot_id: string }[] = await this.dataSource.query(
-      `WITH changed AS (
-         UPDATE matches SET status = 'expired', updated_at = now()
-          WHERE offer_kind = 'slot' AND status = 'proposed' AND expires_at <= now()
-         RETURNING id, slot_id),
+      `WITH due AS (
+         SELECT m.id, CASE WHEN (SELECT count(*) FROM matches r WHERE r.slot_id = m.slot_id AND r.expires_at = m.expires_at AND r.status = 'redeemed')
+                              >= s.capacity THEN 'occurrence_full' ELSE 'no_show' END AS reason
+           FROM matches m JOIN slots s ON s.id = m.slot_id
+          WHERE m.offer_kind = 'slot' AND m.status = 'proposed' AND m.expires_at <= now()
+          FOR UPDATE OF m),
+       changed AS (
+         UPDATE matches m SET status = 'expired', status_reason = due.reason, updated_at = now() FROM due
+          WHERE m.id = due.id AND m.status = 'proposed'
+         RETURNING m.id, m.slot_id, due.reason),
        recorded AS (
-         INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
-         SELECT id, 'proposed', 'expired', 'system' FROM changed)
+         INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind)
+         SELECT id, 'proposed', 'expired', reason, 'system' FROM changed)
        SELECT slot_id FROM changed`,
     );
     return [...new Set(rows.map((row) => row.slot_id))];
+  }
+
+  /**
+   * Those of these people with `behindAfter` or more no-shows (offers expired as `no_show`) whose
+   * occurrence ended within the last `days` days.
+   */
+  async repeatNoShows(manager: EntityManager, candidateIds: string[], noShows: { behindAfter: number; days: number }): Promise<Set<string>> {
+    const rows: { candidate_id: string }[] = await manager.query(
+      `SELECT candidate_id FROM matches
+        WHERE candidate_id = ANY($1::uuid[]) AND status = 'expired' AND status_reason = 'no_show' AND expires_at > now() - make_interval(days => $3)
+        GROUP BY candidate_id HAVING count(*) >= $2`,
+      [candidateIds, noShows.behindAfter, noShows.days],
+    );
+    return new Set(rows.map((row) => row.candidate_id));
+  }
+
+  /** A person's no-shows whose occurrence ended within the last `days` days (for explain). */
+  async noShowsOf(manager: EntityManager, candidateId: string, days: number): Promise<number> {
+    const [{ n }]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM matches
+        WHERE candidate_id = $1 AND status = 'expired' AND status_reason = 'no_show' AND expires_at > now() - make_interval(days => $2)`,
+      [candidateId, days],
+    );
+    return n;
   }
 }

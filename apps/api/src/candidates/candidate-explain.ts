@@ -11,7 +11,9 @@ import { unionRef } from '../docs/tagged-unions';
 export type CapCheck =
   | { rule: 'person_cap'; pass: boolean; openJobMatches: number; max: number }
   | { rule: 'shortlist'; pass: boolean; openMatches: number; size: number }
-  | { rule: 'slot_offers'; pass: boolean; openOffers: number; limit: number };
+  | { rule: 'slot_offers'; pass: boolean; openOffers: number; limit: number }
+  /** Not a cap that excludes: failing it puts the person behind the others in the slot's rotation. */
+  | { rule: 'no_shows'; pass: boolean; noShows: number; behindAfter: number; days: number };
 
 @ApiSchema({ name: 'ExplainedMatch', description: 'The stored match of this person and offer.' })
 export class ExplainedMatch {
@@ -91,7 +93,12 @@ export class CandidateExplainer {
     const match = await this.matches.latestSlotOfferOf(candidate.id, slot.id);
     const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);
-    const caps: CapCheck[] = [{ rule: 'slot_offers', pass: openOffers < limit, openOffers, limit }];
+    const { behindAfter, days } = DEFAULT_MATCHING_POLICY.noShows;
+    const noShows = await this.matches.noShowsOf(this.dataSource.manager, candidate.id, days);
+    const caps: CapCheck[] = [
+      { rule: 'slot_offers', pass: openOffers < limit, openOffers, limit },
+      { rule: 'no_shows', pass: noShows < behindAfter, noShows, behindAfter, days },
+    ];
     return this.view(candidate.id, 'slot', slot.id, rules, caps, match);
   }
 

@@ -63,6 +63,12 @@ export const CAP_CHECK_SCHEMA = union('A cap of API v1, counted now.', [
   variant('rule', 'person_cap', { pass: boolean, openJobMatches: integer, max: integer }, 'Open job matches of the person.'),
   variant('rule', 'shortlist', { pass: boolean, openMatches: integer, size: integer }, "Open matches of the opening against its shortlist's size."),
   variant('rule', 'slot_offers', { pass: boolean, openOffers: integer, limit: integer }, 'Open offers of the slot against 2 x capacity.'),
+  variant(
+    'rule',
+    'no_shows',
+    { pass: boolean, noShows: integer, behindAfter: integer, days: integer },
+    "Offers the person left to expire (the occurrence had seats) within `days`; at `behindAfter` or more they go behind the others in the slot's rotation, never out of it.",
+  ),
 ]);
 
 export const MATCH_REASON_SCHEMA = union('Why a person was matched: one figure of the score.', [

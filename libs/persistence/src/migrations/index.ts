@@ -9,6 +9,7 @@ import { OpenJobMatchIndexes1764700000000 } from './1764700000000-open-job-match
 import { PartialIndexKeys1764800000000 } from './1764800000000-partial-index-keys';
 import { FilledOpenings1764900000000 } from './1764900000000-filled-openings';
 import { Employment1765000000000 } from './1765000000000-employment';
+import { NoShows1765100000000 } from './1765100000000-no-shows';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   PartialIndexKeys1764800000000,
   FilledOpenings1764900000000,
   Employment1765000000000,
+  NoShows1765100000000,
 ];

@@ -158,6 +158,7 @@ export const TEXTS = {
       person_cap: ['个人上限', (r) => `此人进行中的岗位匹配 ${r.openJobMatches} 个，上限 ${r.max} 个`],
       shortlist: ['名单上限', (r) => `该岗位进行中的匹配 ${r.openMatches} 个，名单上限 ${r.size} 个`],
       slot_offers: ['发放上限', (r) => `未核销的优惠 ${r.openOffers} 个，上限 ${r.limit} 个`],
+      no_shows: ['未到场', (r) => `近 ${r.days} 天未到场 ${r.noShows} 次；满 ${r.behindAfter} 次排在其他人之后（不会被排除）`],
       other: ['其他规则', () => ''],
     },
 
@@ -318,6 +319,10 @@ export const TEXTS = {
       person_cap: ['Person cap', (r) => `The person holds ${r.openJobMatches} open job matches; the cap is ${r.max}`],
       shortlist: ['Shortlist', (r) => `The opening has ${r.openMatches} open matches; the shortlist holds ${r.size}`],
       slot_offers: ['Open offers', (r) => `${r.openOffers} offers are open; the limit is ${r.limit}`],
+      no_shows: [
+        'No-shows',
+        (r) => `${r.noShows} in the last ${r.days} days; from ${r.behindAfter} on, the person goes behind the others in the rotation (never out of it)`,
+      ],
       other: ['Other rule', () => ''],
     },
 
