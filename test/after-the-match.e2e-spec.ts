@@ -1,6 +1,7 @@
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import type { INestApplicationContext } from '@nestjs/common';
 import { MatchingService } from '../apps/matcher/src/matching.service';
+import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 import {
   type RunningApi,
   TEST_ADMIN_KEY,
@@ -22,6 +23,7 @@ describe('after the match', () => {
   let world: TestWorld;
   let api: RunningApi;
   let matcher: INestApplicationContext;
+  let notifier: INestApplicationContext;
   const teardown = new Teardown();
 
   beforeAll(async () => {
@@ -36,7 +38,7 @@ describe('after the match', () => {
     world = teardown.add(await createTestWorld({ env }), (started) => started.destroy());
     api = teardown.add(await startApi(world), (started) => started.close());
     matcher = teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
-    teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
+    notifier = teardown.add(await startWorker(world, 'notifier'), (started) => started.close());
   });
 
   afterAll(() => teardown.run());
@@ -494,6 +496,93 @@ describe('after the match', () => {
         expect.objectContaining({ field: 'limit' }),
       ]);
       expect((await api.http.get('/v1/caseworkers/me/seekers').set(bearer(employer))).status).toBe(403);
+    });
+  });
+
+  describe('retention', () => {
+    it('30 and 90 days after a hire the caseworker is asked whether the person stayed; retained counts in the funnel, left makes them seeking and matched again', async () => {
+      const employer = await organization('employer', 'Baoshan steel services');
+      const own = await desk('Baoshan desk');
+      const siteAt = { lat: DINGHAI_ROAD.lat - 0.3, lng: DINGHAI_ROAD.lng + 0.3 };
+      const person = (
+        await api.http
+          .post('/v1/candidates')
+          .set(bearer(own.key))
+          .send(
+            aCandidate({ displayName: 'Sun Qiang', groups: ['laid_off'], location: siteAt, availability: weekdays('08:00', '17:00'), accessibilityNeeds: [] }),
+          )
+          .expect(201)
+      ).body.id as string;
+      const postOpening = async (title: string) =>
+        (
+          await api.http
+            .post('/v1/openings')
+            .set(bearer(employer))
+            .send(anOpening({ title, targetGroups: ['laid_off'], skills: [], location: siteAt, shifts: weekdays('09:00', '17:00'), positions: 2 }))
+            .expect(201)
+        ).body.id as string;
+      const matchOf = (openingId: string) =>
+        eventually(
+          async () =>
+            (await world.db.query(`SELECT id, status FROM matches WHERE opening_id = $1 AND candidate_id = $2`, [openingId, person])).rows[0] as
+              { id: string; status: string } | undefined,
+          15_000,
+          'a proposal',
+        );
+      const first = await postOpening('Crane operator assistant');
+      const hire = (await matchOf(first)).id;
+      for (const status of ['contacted', 'interested', 'interview', 'hired'])
+        await api.http.patch(`/v1/matches/${hire}`).set(bearer(own.key)).send({ status }).expect(200);
+      const employment = async () => (await api.http.get(`/v1/candidates/${person}`).set(bearer(own.key)).expect(200)).body.employment as string;
+      await eventually(async () => (await employment()) === 'employed', 15_000, 'employed');
+      const reminders = notifier.get(FollowUpReminders, { strict: false });
+      const checksInInbox = async () =>
+        (
+          (await api.http.get('/v1/inbox').set(bearer(own.key)).expect(200)).body as {
+            type: string;
+            payload: { checkpointDays: number; matches: { matchId: string }[] };
+          }[]
+        ).filter((item) => item.type === 'retention_check');
+      expect(await reminders.checkRetention()).toBe(0);
+
+      // A month on: one retention check, and only one however often the job runs.
+      await world.db.query(`UPDATE match_status_history SET changed_at = now() - interval '31 days' WHERE match_id = $1 AND to_status = 'hired'`, [hire]);
+      expect(await reminders.checkRetention()).toBe(1);
+      expect(await reminders.checkRetention()).toBe(0);
+      const [at30] = await checksInInbox();
+      expect(at30.payload.checkpointDays).toBe(30);
+      expect(at30.payload.matches.map((match) => match.matchId)).toEqual([hire]);
+      const recorded = await api.http.post(`/v1/matches/${hire}/retention`).set(bearer(own.key)).send({ checkpoint: 30, outcome: 'retained' }).expect(200);
+      expect(recorded.body).toEqual(expect.objectContaining({ matchId: hire, checkpoint: 30, outcome: 'retained' }));
+      const funnel = async () => (await api.http.get(`/v1/reports/funnel?openingId=${first}`).set(bearer(employer)).expect(200)).body.openings[0].funnel;
+      expect(await funnel()).toEqual(expect.objectContaining({ hired: 1, retained30: 1, retained90: 0 }));
+
+      // A second opening while they work: not proposed to them.
+      const second = await postOpening('Yard sweeper');
+      await matcherCaughtUp(world);
+      expect((await world.db.query(`SELECT 1 FROM matches WHERE opening_id = $1 AND candidate_id = $2`, [second, person])).rows).toEqual([]);
+
+      // Three months on: the 90-day check; they left. Seeking again, and proposed the open opening at once.
+      await world.db.query(`UPDATE match_status_history SET changed_at = now() - interval '91 days' WHERE match_id = $1 AND to_status = 'hired'`, [hire]);
+      expect(await reminders.checkRetention()).toBe(1);
+      expect((await checksInInbox()).map((item) => item.payload.checkpointDays).sort()).toEqual([30, 90]);
+      await api.http.post(`/v1/matches/${hire}/retention`).set(bearer(own.key)).send({ checkpoint: 90, outcome: 'left' }).expect(200);
+      await eventually(async () => (await employment()) === 'seeking', 15_000, 'seeking again');
+      expect((await matchOf(second)).status).toBe('proposed');
+      expect(await funnel()).toEqual(expect.objectContaining({ hired: 1, retained30: 1, retained90: 0 }));
+
+      // Only a hire is checked; the checkpoint is 30 or 90.
+      expect(
+        (
+          await api.http
+            .post(`/v1/matches/${(await matchOf(second)).id}/retention`)
+            .set(bearer(own.key))
+            .send({ checkpoint: 30, outcome: 'retained' })
+        ).status,
+      ).toBe(409);
+      const bad = await api.http.post(`/v1/matches/${hire}/retention`).set(bearer(own.key)).send({ checkpoint: 60, outcome: 'stayed' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['checkpoint', 'outcome']);
     });
   });
 });

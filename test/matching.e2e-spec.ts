@@ -305,8 +305,8 @@ describe('matching: the scenarios of the brief', () => {
     expect(report.openings).toEqual([
       expect.objectContaining({
         openingId: opening.id,
-        funnel: { proposed: 11, contacted: 2, interested: 1, interview: 1, hired: 1 },
-        byGroup: [{ group: 'laid_off', funnel: { proposed: 10, contacted: 2, interested: 1, interview: 1, hired: 1 } }],
+        funnel: { proposed: 11, contacted: 2, interested: 1, interview: 1, hired: 1, retained30: 0, retained90: 0 },
+        byGroup: [{ group: 'laid_off', funnel: { proposed: 10, contacted: 2, interested: 1, interview: 1, hired: 1, retained30: 0, retained90: 0 } }],
       }),
     ]);
     expect(report.stillSeeking).toBeUndefined();

@@ -507,6 +507,11 @@ describe('the OpenAPI document', () => {
     const reverted = await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/revert-hire`, { key, body: { reason: 'Recorded by mistake' } }), 200);
     expect(reverted).toMatchObject({ status: 'interview', reason: 'Recorded by mistake' });
     await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/revert-hire`, { key, body: { reason: 'Again' } }), 409);
+    await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/retention`, { key, body: { checkpoint: 30, outcome: 'retained' } }), 409);
+    await expectStatus(call('patch', `/v1/matches/${jobMatch.matchId}`, { key, body: { status: 'hired' } }), 200);
+    const retained = await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/retention`, { key, body: { checkpoint: 30, outcome: 'retained' } }), 200);
+    expect(retained).toMatchObject({ matchId: jobMatch.matchId, checkpoint: 30, outcome: 'retained' });
+    await expectStatus(call('post', `/v1/matches/${jobMatch.matchId}/retention`, { key, body: { checkpoint: 45, outcome: 'retained' } }), 400);
 
     const seekers = await expectStatus(call('get', '/v1/caseworkers/me/seekers?limit=10', { key }), 200);
     expect(seekers.length).toBeGreaterThan(0);

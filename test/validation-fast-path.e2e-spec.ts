@@ -15,7 +15,7 @@ import request from 'supertest';
 import { CandidateDto, UpdateCandidateDto } from '../apps/api/src/candidates/candidate.dto';
 import { CreateCaseworkerDto } from '../apps/api/src/caseworkers/caseworkers';
 import { createApiApp } from '../apps/api/src/create-api-app';
-import { RevertHireDto, UpdateMatchDto } from '../apps/api/src/matches/matches';
+import { RetentionCheckDto, RevertHireDto, UpdateMatchDto } from '../apps/api/src/matches/matches';
 import { OpeningDto, UpdateOpeningDto } from '../apps/api/src/openings/opening.dto';
 import { CreateOrganizationDto } from '../apps/api/src/organizations/organizations';
 import { RedemptionDto, SlotDto, UpdateSlotDto } from '../apps/api/src/slots/slot.dto';
@@ -37,6 +37,7 @@ const DTOS: Record<string, new () => object> = {
   Redemption: RedemptionDto,
   MatchOutcome: UpdateMatchDto,
   HireReverted: RevertHireDto,
+  RetentionCheck: RetentionCheckDto,
   NewCaseworker: CreateCaseworkerDto,
   NewOrganization: CreateOrganizationDto,
 };

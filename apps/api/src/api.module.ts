@@ -12,7 +12,7 @@ import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/ca
 import { WorklistController } from './caseworkers/worklist';
 import { IdempotencyPurger } from './idempotency-purger';
 import { InboxController } from './inbox/inbox';
-import { MatchesController, RecordMatchOutcomeHandler, RevertHireHandler } from './matches/matches';
+import { MatchesController, RecordMatchOutcomeHandler, RecordRetentionHandler, RevertHireHandler } from './matches/matches';
 import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
 import { CreateOrganizationHandler, OrganizationsController } from './organizations/organizations';
 import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/deliveries';
@@ -37,6 +37,7 @@ const COMMAND_HANDLERS = [
   RedeemOfferHandler,
   RecordMatchOutcomeHandler,
   RevertHireHandler,
+  RecordRetentionHandler,
   ReplayDeliveryHandler,
 ];
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS } from '@huigong/domain';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
 import { NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
@@ -21,7 +22,9 @@ export function isoWeek(day: Date): string {
 
 /**
  * Once an hour: a caseworker whose candidates have proposals that have not moved for 7 days gets one
- * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook and mail.
+ * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook and mail;
+ * and 30 and 90 days after a hire, a `retention_check` asking whether the person stayed (one per hire and
+ * checkpoint, until it is recorded).
  */
 @Injectable()
 export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +43,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
     this.timer = setInterval(() => {
       if (this.running !== undefined) return;
       this.running = this.remind()
+        .then(() => this.checkRetention())
         .catch((error: unknown) => {
           this.logger.warn(`Reminders failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
         })
@@ -89,6 +93,45 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
         }
       }
       if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `reminders-${week}-${randomUUID()}`);
+    });
+    if (recorded > 0) this.relay.wake();
+    return recorded;
+  }
+
+  /** Records the retention checks that are due (each hire and checkpoint once); returns how many were new. */
+  async checkRetention(): Promise<number> {
+    let recorded = 0;
+    await this.dataSource.transaction(async (manager) => {
+      const deliveryIds: string[] = [];
+      for (const checkpoint of RETENTION_CHECKPOINTS) {
+        for (const row of await this.store.dueRetentionChecks(manager, checkpoint, RETENTION_REMINDER_GRACE_DAYS)) {
+          const id = await this.store.record(manager, {
+            recipientKind: 'caseworker',
+            recipientId: row.caseworker_id,
+            type: 'retention_check',
+            dedupeKey: `retention_check:${row.match_id}:${checkpoint}`,
+            payload: {
+              checkpointDays: checkpoint,
+              matches: [
+                {
+                  matchId: row.match_id,
+                  candidateId: row.candidate_id,
+                  displayName: row.display_name,
+                  offer: { kind: 'opening', id: row.opening_id, title: row.title },
+                  hiredAt: new Date(row.hired_at).toISOString(),
+                },
+              ],
+            },
+            candidateIds: [row.candidate_id],
+          });
+          if (id === undefined) continue;
+          recorded++;
+          for (const channel of await deliveryChannels(this.store, manager, this.config, 'caseworker', row.caseworker_id)) {
+            deliveryIds.push(await this.store.addDelivery(manager, id, channel));
+          }
+        }
+      }
+      if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `retention-${randomUUID()}`);
     });
     if (recorded > 0) this.relay.wake();
     return recorded;

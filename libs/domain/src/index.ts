@@ -4,6 +4,7 @@ export * from './geo';
 export * from './match-status';
 export * from './opening-status';
 export * from './organization';
+export * from './retention';
 export * from './target-group';
 export * from './weekly-window';
 export * from './time-zone';

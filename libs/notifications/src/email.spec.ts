@@ -209,3 +209,28 @@ describe('the mail of a matches_withdrawn', () => {
     expect(hasNewsLeft('matches_withdrawn', { ...payload, matches: [] })).toBe(false);
   });
 });
+
+describe('the mail of a retention_check', () => {
+  const payload = {
+    checkpointDays: 30,
+    matches: [
+      {
+        matchId: 'm1',
+        candidateId: 'c1',
+        displayName: 'Sun Qiang',
+        offer: { kind: 'opening', id: 'o1', title: 'Crane assistant' },
+        hiredAt: '2026-10-31T02:00:00Z',
+      },
+    ],
+  };
+
+  it('asks whether the person stayed, with the job and the day of the hire in the deployment’s time zone', () => {
+    const zh = notificationEmail('retention_check', payload) as { subject: string; text: string };
+    expect(zh.subject).toBe('30 天回访：是否仍在岗？');
+    expect(zh.text).toContain('- Sun Qiang：Crane assistant，入职于 2026-10-31');
+    const en = notificationEmail('retention_check', payload, { locale: 'en' }) as { subject: string; text: string };
+    expect(en.subject).toBe('30-day check: still in the job?');
+    expect(en.text).toContain('- Sun Qiang: Crane assistant, hired on 2026-10-31');
+    expect(hasNewsLeft('retention_check', { ...payload, matches: [] })).toBe(false);
+  });
+});

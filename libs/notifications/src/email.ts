@@ -268,6 +268,37 @@ export function reminderEmail(input: ReminderEmailInput, options: EmailOptions =
   };
 }
 
+export interface RetentionCheckEmailInput {
+  checkpointDays: number;
+  matches: { displayName: string; offer: { title: string }; hiredAt: string }[];
+}
+
+/** A hire's 30- or 90-day check: did the person stay? */
+export function retentionCheckEmail(input: RetentionCheckEmailInput, options: EmailOptions = {}): EmailMessage {
+  const locale = options.locale ?? 'zh-CN';
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  if (locale === 'en') {
+    const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}: ${oneLine(match.offer.title)}, hired on ${day(match.hiredAt, timeZone)}`);
+    return {
+      subject: `${input.checkpointDays}-day check: still in the job?`,
+      text: [
+        `${input.checkpointDays} days ago:`,
+        '',
+        ...lines,
+        '',
+        'Record in the console whether they stayed (retained) or left; someone who left is matched to open jobs again.',
+        '',
+        footer(locale),
+      ].join('\n'),
+    };
+  }
+  const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}：${oneLine(match.offer.title)}，入职于 ${day(match.hiredAt, timeZone)}`);
+  return {
+    subject: `${input.checkpointDays} 天回访：是否仍在岗？`,
+    text: [`以下人员入职已满 ${input.checkpointDays} 天：`, '', ...lines, '', '请在工作台记录是否仍在岗；已离职的人员将重新匹配岗位。', '', footer(locale)].join('\n'),
+  };
+}
+
 export interface MatchesWithdrawnEmailInput {
   offer: OfferRef;
   matches: { displayName: string }[];
@@ -383,6 +414,18 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
         },
         options,
       );
+    case 'retention_check':
+      return retentionCheckEmail(
+        {
+          checkpointDays: count(payload.checkpointDays),
+          matches: list(payload.matches).map((match) => ({
+            displayName: text(match.displayName),
+            offer: { title: offerRef(match.offer).title },
+            hiredAt: String(match.hiredAt),
+          })),
+        },
+        options,
+      );
     case 'matches_withdrawn':
       return matchesWithdrawnEmail(
         { offer: offerRef(payload.offer), matches: list(payload.matches).map((match) => ({ displayName: text(match.displayName) })) },
@@ -406,7 +449,7 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
 
 /** Whether a notification still tells its recipient something: erasure may have emptied a list. */
 export function hasNewsLeft(type: string, payload: Record<string, unknown>): boolean {
-  if (type === 'candidate_list' || type === 'reminder' || type === 'matches_withdrawn') return list(payload.matches).length > 0;
+  if (type === 'candidate_list' || type === 'reminder' || type === 'matches_withdrawn' || type === 'retention_check') return list(payload.matches).length > 0;
   return true;
 }
 

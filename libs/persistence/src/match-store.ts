@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { type Employment, type MatchStatus, OPEN_JOB_MATCH_STATUSES, OPEN_SLOT_OFFER_STATUSES, type SlotOfferStatus } from '@huigong/domain';
+import {
+  type Employment,
+  type MatchStatus,
+  OPEN_JOB_MATCH_STATUSES,
+  OPEN_SLOT_OFFER_STATUSES,
+  type RetentionCheckpoint,
+  type RetentionOutcome,
+  type SlotOfferStatus,
+} from '@huigong/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CandidateEntity } from './entities/candidate.entity';
 import { MatchEntity } from './entities/match.entity';
@@ -266,11 +274,34 @@ export class MatchStore {
       [matchId],
     );
     if (people.length === 0) return null;
+    // A hire the person left (a retention check said so) no longer stands.
     const [hires]: { n: number; at: Date | null }[] = await manager.query(
-      `SELECT count(*)::int AS n, max(updated_at) AS at FROM matches WHERE candidate_id = $1 AND status = 'hired'`,
+      `SELECT count(*)::int AS n, max(m.updated_at) AS at FROM matches m
+        WHERE m.candidate_id = $1 AND m.status = 'hired'
+          AND NOT EXISTS (SELECT 1 FROM retention_checks r WHERE r.match_id = m.id AND r.outcome = 'left')`,
       [people[0].id],
     );
     return { candidateId: people[0].id, employment: people[0].employment, hires: hires.n, lastHireAt: hires.at };
+  }
+
+  /**
+   * Records a retention check of a hire (replacing one recorded before for the same checkpoint); returns
+   * whether the hire stood before and stands after (a `left` at any checkpoint ends it).
+   */
+  async recordRetention(
+    manager: EntityManager,
+    check: { matchId: string; checkpoint: RetentionCheckpoint; outcome: RetentionOutcome; caseworkerId: string },
+  ): Promise<{ stoodBefore: boolean; standsAfter: boolean; recordedAt: Date }> {
+    const left = async () =>
+      (await manager.query(`SELECT 1 FROM retention_checks WHERE match_id = $1 AND outcome = 'left'`, [check.matchId])).length > 0;
+    const stoodBefore = !(await left());
+    const [{ recorded_at }]: { recorded_at: Date }[] = await manager.query(
+      `INSERT INTO retention_checks (match_id, checkpoint_days, outcome, recorded_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (match_id, checkpoint_days) DO UPDATE SET outcome = EXCLUDED.outcome, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
+       RETURNING recorded_at`,
+      [check.matchId, check.checkpoint, check.outcome, check.caseworkerId],
+    );
+    return { stoodBefore, standsAfter: !(await left()), recordedAt: recorded_at };
   }
 
   /** Sets a person's employment (and since when employed: null when seeking); bumps their revision. */

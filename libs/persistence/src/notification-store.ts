@@ -261,6 +261,32 @@ export class NotificationStore {
     );
   }
 
+  /**
+   * Hires whose retention check at `days` is due: hired (their last move into hired) between `days` and
+   * `days` + `graceDays` ago, still standing (no `left`), not checked at that checkpoint, of active people.
+   */
+  dueRetentionChecks(
+    manager: EntityManager,
+    days: number,
+    graceDays: number,
+  ): Promise<{ caseworker_id: string; match_id: string; candidate_id: string; display_name: string; opening_id: string; title: string; hired_at: Date }[]> {
+    return manager.query(
+      `WITH hires AS (
+         SELECT h.match_id, max(h.changed_at) AS hired_at FROM match_status_history h
+          WHERE h.to_status = 'hired' AND h.changed_at > now() - make_interval(days => $1::int + $2::int)
+          GROUP BY h.match_id)
+       SELECT m.caseworker_id, m.id AS match_id, m.candidate_id, c.display_name, m.opening_id, o.title, hires.hired_at
+         FROM hires
+         JOIN matches m ON m.id = hires.match_id AND m.status = 'hired'
+         JOIN candidates c ON c.id = m.candidate_id AND c.status = 'active'
+         JOIN openings o ON o.id = m.opening_id
+        WHERE hires.hired_at <= now() - make_interval(days => $1::int)
+          AND NOT EXISTS (SELECT 1 FROM retention_checks r WHERE r.match_id = m.id AND (r.checkpoint_days = $1::int OR r.outcome = 'left'))
+        ORDER BY m.caseworker_id, hires.hired_at`,
+      [days, graceDays],
+    );
+  }
+
   /** How a caseworker or organization can be reached besides the inbox: a webhook that is on, an email address. */
   async contactsOf(manager: EntityManager, kind: NotificationRecipientKind, id: string): Promise<{ webhook: boolean; email: boolean }> {
     return (await this.contactsOfAll(manager, [{ kind, id }])).get(`${kind}:${id}`) ?? { webhook: false, email: false };

@@ -19,6 +19,9 @@ export interface FunnelRow {
   group: string | null;
   /** How many matches reached each stage of FUNNEL_STAGES, in its order. */
   reached: number[];
+  /** Hires checked as retained at 30 and at 90 days. */
+  retained30: number;
+  retained90: number;
 }
 
 /** Offers of one slot for one occurrence (the occurrence ends at `occurrenceEnd`), by what became of them. */
@@ -59,17 +62,20 @@ export class ReportStore {
     const rows: (Record<string, string> & { opening_id: string; title: string; positions: number; grp: string | null })[] = await this.dataSource.query(
       `WITH reached AS (
          SELECT m.id, m.opening_id, m.candidate_id,
-                greatest(1, ${stageOf('m.status')}, coalesce(max(greatest(${stageOf('h.to_status')}, ${stageOf('h.from_status')})), 0)) AS stage
+                greatest(1, ${stageOf('m.status')}, coalesce(max(greatest(${stageOf('h.to_status')}, ${stageOf('h.from_status')})), 0)) AS stage,
+                EXISTS (SELECT 1 FROM retention_checks r WHERE r.match_id = m.id AND r.checkpoint_days = 30 AND r.outcome = 'retained') AS r30,
+                EXISTS (SELECT 1 FROM retention_checks r WHERE r.match_id = m.id AND r.checkpoint_days = 90 AND r.outcome = 'retained') AS r90
            FROM matches m
            JOIN openings o ON o.id = m.opening_id
            LEFT JOIN match_status_history h ON h.match_id = m.id
           WHERE ($1::uuid IS NULL OR o.organization_id = $1) AND ($2::uuid IS NULL OR o.id = $2)
           GROUP BY m.id),
        per_group AS (
-         SELECT r.opening_id, g AS grp, r.stage FROM reached r JOIN candidates c ON c.id = r.candidate_id, unnest(c.groups) AS g
+         SELECT r.opening_id, g AS grp, r.stage, r.r30, r.r90 FROM reached r JOIN candidates c ON c.id = r.candidate_id, unnest(c.groups) AS g
          UNION ALL
-         SELECT r.opening_id, NULL, r.stage FROM reached r)
-       SELECT o.id AS opening_id, o.title, o.positions, p.grp, ${counts}
+         SELECT r.opening_id, NULL, r.stage, r.r30, r.r90 FROM reached r)
+       SELECT o.id AS opening_id, o.title, o.positions, p.grp, ${counts},
+              count(*) FILTER (WHERE p.r30) AS retained30, count(*) FILTER (WHERE p.r90) AS retained90
          FROM per_group p JOIN openings o ON o.id = p.opening_id
         GROUP BY o.id, o.title, o.positions, p.grp
         ORDER BY o.id, p.grp NULLS FIRST`,
@@ -81,6 +87,8 @@ export class ReportStore {
       positions: row.positions,
       group: row.grp,
       reached: STAGES.map((stage) => Number(row[stage])),
+      retained30: Number(row.retained30),
+      retained90: Number(row.retained90),
     }));
   }
 

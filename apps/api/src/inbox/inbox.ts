@@ -34,7 +34,8 @@ export class InboxEntry {
       'What the webhook carried. `candidate_list` (caseworkers): the offer, and your candidates with score and reasons; ' +
       '`match_summary` (employers, merchants): the offer and counts only; `reminder` (caseworkers): proposals that have not moved for a week; ' +
       '`candidate_digest` (caseworkers): the window, and per list of a burst its offer and number of candidates (each list is in the inbox too); ' +
-      '`matches_withdrawn` (caseworkers): an opening filled, `reason: "filled"`, and the caseworker\'s own people it no longer goes on with.',
+      '`matches_withdrawn` (caseworkers): an opening filled, `reason: "filled"`, and the caseworker\'s own people it no longer goes on with; ' +
+      '`retention_check` (caseworkers): `checkpointDays` (30 or 90) and the hire to check (`POST /v1/matches/:id/retention`).',
   })
   payload: Record<string, unknown>;
 }

@@ -4,7 +4,11 @@ import {
   CASEWORKER_SETTABLE_STATUSES,
   type CaseworkerSettableStatus,
   type JobMatchStatus,
+  RETENTION_CHECKPOINTS,
+  RETENTION_OUTCOMES,
   REVERTED_HIRE_STATUS,
+  type RetentionCheckpoint,
+  type RetentionOutcome,
   canCaseworkerMoveJobMatch,
   changesHires,
 } from '@huigong/domain';
@@ -87,6 +91,68 @@ export class RevertHireDto {
   @IsString({ message: 'must be text' })
   @Rules(textRules({ min: 1, max: 500, tooLong: 'must be at most 500 characters' }))
   reason: string;
+}
+
+@ApiSchema({ name: 'RetentionCheck', description: "A hire's 30- or 90-day check: did the person stay?" })
+export class RetentionCheckDto {
+  @ApiProperty({ type: 'integer', enum: [...RETENTION_CHECKPOINTS], description: 'Days after the hire.' })
+  @IsIn(RETENTION_CHECKPOINTS, { message: `must be one of: ${RETENTION_CHECKPOINTS.join(', ')}` })
+  checkpoint: RetentionCheckpoint;
+
+  @ApiProperty({ enum: [...RETENTION_OUTCOMES], enumName: 'RetentionOutcome', description: '`left`: the person is seeking work again, and matched at once.' })
+  @IsIn(RETENTION_OUTCOMES, { message: `must be one of: ${RETENTION_OUTCOMES.join(', ')}` })
+  outcome: RetentionOutcome;
+}
+
+@ApiSchema({ name: 'RecordedRetentionCheck' })
+export class RetentionCheckView {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  matchId: string;
+
+  @ApiProperty({ type: 'integer', enum: [...RETENTION_CHECKPOINTS] })
+  checkpoint: RetentionCheckpoint;
+
+  @ApiProperty({ enum: [...RETENTION_OUTCOMES], enumName: 'RetentionOutcome' })
+  outcome: RetentionOutcome;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  recordedAt: string;
+}
+
+export class RecordRetentionCommand {
+  constructor(
+    readonly caseworkerId: string,
+    readonly matchId: string,
+    readonly input: RetentionCheckDto,
+  ) {}
+}
+
+/**
+ * A caseworker records whether a hired person stayed, 30 or 90 days on (again for the same checkpoint
+ * replaces it). `left` ends the hire for the person: the matcher makes them seeking work and matches them
+ * at once; the match stays hired, which the funnel counts.
+ */
+@Injectable()
+@CommandHandler(RecordRetentionCommand)
+export class RecordRetentionHandler implements ICommandHandler<RecordRetentionCommand, RetentionCheckView> {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly matches: MatchStore,
+  ) {}
+
+  execute({ caseworkerId, matchId, input }: RecordRetentionCommand): Promise<RetentionCheckView> {
+    return this.unitOfWork.run(async (tx) => {
+      const match = await tx.manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
+      if (match === null) throw new NotFoundException(`No match ${matchId}.`);
+      if (match.status !== 'hired') throw new ConflictException(`Only a hire is checked for retention; this match is ${match.status}.`);
+      const recorded = await this.matches.recordRetention(tx.manager, { matchId, checkpoint: input.checkpoint, outcome: input.outcome, caseworkerId });
+      // The hire ended (or stands again): the matcher sets the person's employment from the hires that stand.
+      if (recorded.stoodBefore !== recorded.standsAfter) {
+        tx.emit(outboxEvent('MatchStatusChanged', { matchId, offerKind: 'opening', offerId: match.openingId as string, hiresChanged: true }));
+      }
+      return { matchId, checkpoint: input.checkpoint, outcome: input.outcome, recordedAt: recorded.recordedAt.toISOString() };
+    });
+  }
 }
 
 export class RevertHireCommand {
@@ -224,5 +290,24 @@ export class MatchesController {
   @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: 'No match of your candidates has this id.', 409: 'The match is not hired.' })
   revertHire(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string, @Body() body: RevertHireDto): Promise<MatchView> {
     return this.commands.execute(new RevertHireCommand(caller.caseworkerId, id, body.reason));
+  }
+
+  @Post(':id/retention')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Record a retention check',
+    description:
+      'Whether a hired person stayed, 30 or 90 days on (the caseworker is reminded by a `retention_check`); again for the same checkpoint replaces it. `left`: the person is seeking work again and is matched to the open openings at once.',
+  })
+  @ApiIdParam('The hired match.')
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: RetentionCheckView })
+  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: 'No match of your candidates has this id.', 409: 'The match is not hired.' })
+  recordRetention(
+    @CurrentPrincipal() caller: PrincipalOf<'caseworker'>,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: RetentionCheckDto,
+  ): Promise<RetentionCheckView> {
+    return this.commands.execute(new RecordRetentionCommand(caller.caseworkerId, id, body));
   }
 }

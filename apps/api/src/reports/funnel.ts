@@ -13,7 +13,7 @@ export class FunnelQueryDto {
   openingId?: string;
 }
 
-type Funnel = Record<FunnelStage, number>;
+type Funnel = Record<FunnelStage | 'retained30' | 'retained90', number>;
 
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const GROUP = { enum: [...TARGET_GROUPS], enumName: 'TargetGroup' } as const;
@@ -37,6 +37,12 @@ export class FunnelCounts implements Funnel {
 
   @ApiProperty(COUNT)
   hired: number;
+
+  @ApiProperty({ ...COUNT, description: 'Hires checked as retained 30 days on.' })
+  retained30: number;
+
+  @ApiProperty({ ...COUNT, description: 'Hires checked as retained 90 days on.' })
+  retained90: number;
 }
 
 @ApiSchema({ name: 'GroupFunnel' })
@@ -94,9 +100,10 @@ export class FunnelReport {
   stillSeeking?: StillSeeking;
 }
 
-/** The counts of FUNNEL_STAGES, in its order, by stage name; none is 0. */
-function funnelOf(reached: readonly number[]): Funnel {
-  return Object.fromEntries(FUNNEL_STAGES.map((stage, index) => [stage, reached[index] ?? 0])) as Funnel;
+/** The counts of FUNNEL_STAGES, in its order, by stage name (none is 0), and the hires retained. */
+function funnelOf(row?: { reached: readonly number[]; retained30: number; retained90: number }): Funnel {
+  const stages = Object.fromEntries(FUNNEL_STAGES.map((stage, index) => [stage, row?.reached[index] ?? 0])) as Record<FunnelStage, number>;
+  return { ...stages, retained30: row?.retained30 ?? 0, retained90: row?.retained90 ?? 0 };
 }
 
 /**
@@ -126,12 +133,12 @@ export class FunnelReportController {
     for (const row of rows) {
       let opening = openings.get(row.openingId);
       if (opening === undefined) {
-        opening = { openingId: row.openingId, title: row.title, positions: row.positions, funnel: funnelOf([]), byGroup: [] };
+        opening = { openingId: row.openingId, title: row.title, positions: row.positions, funnel: funnelOf(), byGroup: [] };
         openings.set(row.openingId, opening);
       }
-      if (row.group === null) opening.funnel = funnelOf(row.reached);
+      if (row.group === null) opening.funnel = funnelOf(row);
       else if (caller.role === 'admin' || !SENSITIVE_TARGET_GROUPS.has(row.group as never))
-        opening.byGroup.push({ group: row.group, funnel: funnelOf(row.reached) });
+        opening.byGroup.push({ group: row.group, funnel: funnelOf(row) });
     }
     const report: FunnelReport = { openings: [...openings.values()] };
     if (caller.role === 'admin') {

@@ -10,6 +10,7 @@ import { PartialIndexKeys1764800000000 } from './1764800000000-partial-index-key
 import { FilledOpenings1764900000000 } from './1764900000000-filled-openings';
 import { Employment1765000000000 } from './1765000000000-employment';
 import { NoShows1765100000000 } from './1765100000000-no-shows';
+import { RetentionChecks1765200000000 } from './1765200000000-retention-checks';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   FilledOpenings1764900000000,
   Employment1765000000000,
   NoShows1765100000000,
+  RetentionChecks1765200000000,
 ];
