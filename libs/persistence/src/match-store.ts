@@ -293,7 +293,7 @@ export class MatchStore {
     check: { matchId: string; checkpoint: RetentionCheckpoint; outcome: RetentionOutcome; caseworkerId: string },
   ): Promise<{ stoodBefore: boolean; standsAfter: boolean; recordedAt: Date }> {
     const left = async () =>
-      (await manager.query(`SELECT 1 FROM retention_checks WHERE match_id = $1 AND outcome = 'left'`, [check.matchId])).length > 0;
+      (await manager.query<unknown[]>(`SELECT 1 FROM retention_checks WHERE match_id = $1 AND outcome = 'left'`, [check.matchId])).length > 0;
     const stoodBefore = !(await left());
     const [{ recorded_at }]: { recorded_at: Date }[] = await manager.query(
       `INSERT INTO retention_checks (match_id, checkpoint_days, outcome, recorded_by) VALUES ($1, $2, $3, $4)
