@@ -295,7 +295,15 @@ export function retentionCheckEmail(input: RetentionCheckEmailInput, options: Em
   const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}：${oneLine(match.offer.title)}，入职于 ${day(match.hiredAt, timeZone)}`);
   return {
     subject: `${input.checkpointDays} 天回访：是否仍在岗？`,
-    text: [`以下人员入职已满 ${input.checkpointDays} 天：`, '', ...lines, '', '请在工作台记录是否仍在岗；已离职的人员将重新匹配岗位。', '', footer(locale)].join('\n'),
+    text: [
+      `以下人员入职已满 ${input.checkpointDays} 天：`,
+      '',
+      ...lines,
+      '',
+      '请在工作台记录是否仍在岗；已离职的人员将重新匹配岗位。',
+      '',
+      footer(locale),
+    ].join('\n'),
   };
 }
 

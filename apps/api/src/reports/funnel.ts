@@ -137,8 +137,7 @@ export class FunnelReportController {
         openings.set(row.openingId, opening);
       }
       if (row.group === null) opening.funnel = funnelOf(row);
-      else if (caller.role === 'admin' || !SENSITIVE_TARGET_GROUPS.has(row.group as never))
-        opening.byGroup.push({ group: row.group, funnel: funnelOf(row) });
+      else if (caller.role === 'admin' || !SENSITIVE_TARGET_GROUPS.has(row.group as never)) opening.byGroup.push({ group: row.group, funnel: funnelOf(row) });
     }
     const report: FunnelReport = { openings: [...openings.values()] };
     if (caller.role === 'admin') {
