@@ -24,11 +24,12 @@ describe('after the match', () => {
   let api: RunningApi;
   let matcher: INestApplicationContext;
   let notifier: INestApplicationContext;
+  let gateway: WebhookSink;
   const teardown = new Teardown();
 
   beforeAll(async () => {
     // Offers reach workers through a gateway of the test's own, whatever the hour: no quiet hours.
-    const gateway = teardown.add(await WebhookSink.start(), (started) => started.close());
+    gateway = teardown.add(await WebhookSink.start(), (started) => started.close());
     const env = {
       WORKER_GATEWAY_URL: `${gateway.url}/gateway`,
       WORKER_GATEWAY_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
@@ -210,6 +211,68 @@ describe('after the match', () => {
     expect(rows[0]).toEqual({ status: 'expired', reason: 'no_show' });
     const why = (await api.http.get(`/v1/candidates/${rider}/explain?slotId=${slot}`).set(bearer(desk)).expect(200)).body;
     expect(why.caps).toContainEqual({ rule: 'no_shows', pass: true, noShows: 1, behindAfter: 3, days: 30 });
+  });
+
+  it("a worker's own quiet hours and language: a night guard asleep now gets the offer later, in English; a rider without any gets it now", async () => {
+    const canteen = await organization('merchant', 'Hongkou night canteen');
+    const desk = await caseworker('Hongkou desk');
+    const canteenAt = { lat: DINGHAI_ROAD.lat + 0.35, lng: DINGHAI_ROAD.lng + 0.05 };
+    // Quiet hours around the present Shanghai hour: the guard sleeps now.
+    const hour = (new Date().getUTCHours() + 8) % 24;
+    const clock = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+    const quietHours = `${clock(hour - 1)}-${clock(hour + 2)}`;
+    const register = async (body: Record<string, unknown>) => (await api.http.post('/v1/candidates').set(bearer(desk)).send(body).expect(201)).body;
+    const guard = await register(
+      aCandidate({
+        displayName: 'Night guard',
+        groups: ['security_guard'],
+        location: canteenAt,
+        breaks: weekdays('12:45', '14:15'),
+        notices: { quietHours, language: 'en' },
+      }),
+    );
+    expect(guard.notices).toEqual({ quietHours, language: 'en' });
+    const rider = (await register(aCandidate({ displayName: 'Day rider', groups: ['rider'], location: canteenAt, breaks: weekdays('12:45', '14:15') })))
+      .id as string;
+    const slot = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(canteen))
+        .send(aSlot({ title: 'Night canteen set meal', capacity: 2, location: canteenAt }))
+        .expect(201)
+    ).body.id as string;
+    const deliveryOf = async (candidateId: string) =>
+      (
+        await world.db.query(
+          `SELECT d.status, d.last_error, n.payload->>'text' AS text FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
+            WHERE n.type = 'offer' AND n.recipient_id = $1 AND n.payload->'slot'->>'id' = $2`,
+          [candidateId, slot],
+        )
+      ).rows[0] as { status: string; last_error: string | null; text: string } | undefined;
+    await eventually(async () => (await deliveryOf(rider))?.status === 'delivered', 15_000, "the rider's offer delivered");
+    const held = await eventually(
+      async () => {
+        const delivery = await deliveryOf(guard.id);
+        return delivery?.last_error?.includes('quiet_hours') === true ? delivery : undefined;
+      },
+      15_000,
+      "the guard's offer held",
+    );
+    expect(held.status).toBe('pending');
+    expect(held.last_error).toMatch(/^held back \(quiet_hours\) until /);
+    expect(held.text).toMatch(/^Night canteen set meal: .* Show code [A-Z0-9]{8} to redeem\.$/);
+    expect((await deliveryOf(rider))?.text).toContain('兑换码');
+    expect(gateway.to('/gateway').some((request) => (request.body as { recipient?: { candidateId?: string } }).recipient?.candidateId === guard.id)).toBe(
+      false,
+    );
+
+    // Bad preferences are named field by field.
+    const bad = await api.http
+      .patch(`/v1/candidates/${rider}`)
+      .set(bearer(desk))
+      .send({ notices: { quietHours: '8-16', dailyCap: 0, language: 'fr' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['notices.dailyCap', 'notices.language', 'notices.quietHours']);
   });
 
   describe('positions that fill', () => {

@@ -7,6 +7,7 @@ import {
   type RetryPolicy,
   checkWebhookUrl,
   decideOffer,
+  personalBudget,
   emailMessageId,
   hasNewsLeft,
   localDayStart,
@@ -190,7 +191,9 @@ export class DeliveryProcessor extends WorkerHost {
   ): Promise<Settlement | 'skipped'> {
     // Sent or erased since it was read (a retry and a redone job, a replay, of the same offer): nothing to send.
     if (session.delivery?.status !== 'pending') return 'skipped';
-    const decision = decideOffer({ sentToday: session.deliveredSince, now, timeZone: this.config.appTimezone, policy: this.config.offerBudget });
+    // The worker's own quiet hours and cap, where their caseworker set them; the deployment's otherwise.
+    const policy = personalBudget(this.config.offerBudget, session.preferences);
+    const decision = decideOffer({ sentToday: session.deliveredSince, now, timeZone: this.config.appTimezone, policy });
     if (!decision.send) {
       const expiresAt = typeof target.payload.expiresAt === 'string' ? new Date(target.payload.expiresAt) : null;
       if (expiresAt !== null && decision.retryAt >= expiresAt) {

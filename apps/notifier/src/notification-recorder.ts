@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
-import { digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
+import { type NoticeLocale, digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
 import { type DeliveryChannel, type NewNotification, NotificationStore, type OfferRow, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import type { EntityManager } from 'typeorm';
@@ -51,6 +51,9 @@ export class NotificationRecorder {
       if (match.status === (events[index].eventName === 'MatchesWithdrawn' ? 'withdrawn' : 'proposed')) matchesOf[index].push(match);
     }
 
+    // Offers to workers are written in each worker's own language, where their caseworker set one.
+    const offered = events.flatMap((event, index) => (event.payload.offerKind === 'slot' ? matchesOf[index].map((match) => match.candidate_id) : []));
+    const languages = offered.length === 0 ? new Map<string, NoticeLocale>() : await this.store.noticeLanguagesOf(manager, offered);
     const notifications: (NewNotification & { event: number; offerRef: OfferRef })[] = [];
     events.forEach((event, index) => {
       const offer = offers.get(`${event.payload.offerKind}:${event.payload.offerId}`);
@@ -61,7 +64,7 @@ export class NotificationRecorder {
         return;
       }
       const summary = summaries.get(`${event.payload.offerKind}:${event.payload.offerId}`) ?? {};
-      for (const notification of this.notificationsOf(event, offer, matches, summary)) notifications.push({ ...notification, event: index });
+      for (const notification of this.notificationsOf(event, offer, matches, summary, languages)) notifications.push({ ...notification, event: index });
     });
 
     // Recorded, their recipients' contacts read and their deliveries added in one statement each, however
@@ -119,6 +122,7 @@ export class NotificationRecorder {
     offer: OfferRow,
     matches: readonly ProposedMatchRow[],
     summary: Record<string, number>,
+    languages: ReadonlyMap<string, NoticeLocale>,
   ): (NewNotification & { offerRef: OfferRef })[] {
     const { offerKind } = event.payload;
     const offerRef: OfferRef = { kind: offerKind, id: offer.id, title: offer.title };
@@ -176,7 +180,10 @@ export class NotificationRecorder {
             distanceKm: km,
             redemptionCode: code,
             expiresAt: match.expires_at === null ? null : new Date(match.expires_at).toISOString(),
-            text: offerText({ title: offer.title, windows, terms: offer.offer ?? {}, distanceKm: km, code }, this.config.noticeLocale),
+            text: offerText(
+              { title: offer.title, windows, terms: offer.offer ?? {}, distanceKm: km, code },
+              languages.get(match.candidate_id) ?? this.config.noticeLocale,
+            ),
           },
           candidateIds: [match.candidate_id],
           offerRef,

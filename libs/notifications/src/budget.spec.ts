@@ -1,4 +1,4 @@
-import { DEFAULT_OFFER_BUDGET, decideOffer, isQuietMinute, localDayStart } from './budget';
+import { DEFAULT_OFFER_BUDGET, decideOffer, isQuietMinute, localDayStart, personalBudget } from './budget';
 
 const SHANGHAI = 'Asia/Shanghai';
 /** A fixed clock: Shanghai local time on Tuesday 24 November 2026 (UTC+8, no daylight saving). */
@@ -92,5 +92,32 @@ describe('the local day and quiet hours', () => {
     expect([0, 6 * 60 + 59, 22 * 60, 23 * 60 + 59].map((minute) => isQuietMinute(minute, quiet))).toEqual([true, true, true, true]);
     expect([7 * 60, 12 * 60, 21 * 60 + 59].map((minute) => isQuietMinute(minute, quiet))).toEqual([false, false, false]);
     expect(isQuietMinute(3 * 60, { start: '07:00', end: '07:00' })).toBe(false);
+  });
+});
+
+describe("a worker's own budget", () => {
+  const deployment = { maxOffersPerDay: 3, quietHours: { start: '22:00', end: '07:00' } };
+
+  it('is the deployment’s where the worker has no preference', () => {
+    expect(personalBudget(deployment, {})).toEqual(deployment);
+    expect(personalBudget(deployment, null)).toEqual(deployment);
+  });
+
+  it('takes the worker’s quiet hours (a night guard asleep by day), cap, or none at all', () => {
+    expect(personalBudget(deployment, { quietHours: '08:00-16:00', dailyCap: 1 })).toEqual({
+      maxOffersPerDay: 1,
+      quietHours: { start: '08:00', end: '16:00' },
+    });
+    expect(personalBudget(deployment, { quietHours: 'off' }).quietHours).toBeNull();
+  });
+
+  it('holds a night guard’s offer at 10:00 Shanghai time until 16:00', () => {
+    const decision = decideOffer({
+      sentToday: 0,
+      now: new Date('2026-12-01T02:00:00Z'),
+      timeZone: 'Asia/Shanghai',
+      policy: personalBudget(deployment, { quietHours: '08:00-16:00' }),
+    });
+    expect(decision).toEqual({ send: false, reason: 'quiet_hours', retryAt: new Date('2026-12-01T08:00:00Z') });
   });
 });

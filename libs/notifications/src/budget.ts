@@ -20,6 +20,25 @@ export const DEFAULT_OFFER_BUDGET: OfferBudgetPolicy = {
   quietHours: { start: '22:00', end: '07:00' },
 };
 
+/**
+ * What a worker's caseworker set for them: their own quiet hours ("HH:MM-HH:MM", or "off" for none), daily
+ * cap and language. Each one absent is the deployment's.
+ */
+export interface NoticePreferences {
+  quietHours?: string;
+  dailyCap?: number;
+  language?: 'zh-CN' | 'en';
+}
+
+/** A worker's own budget: the deployment's, with what their preferences set in its place. */
+export function personalBudget(deployment: OfferBudgetPolicy, preferences: NoticePreferences | null | undefined): OfferBudgetPolicy {
+  const quiet = preferences?.quietHours;
+  return {
+    maxOffersPerDay: preferences?.dailyCap ?? deployment.maxOffersPerDay,
+    quietHours: quiet === undefined ? deployment.quietHours : quiet === 'off' ? null : { start: quiet.slice(0, 5), end: quiet.slice(6, 11) },
+  };
+}
+
 export type OfferHoldReason = 'quiet_hours' | 'daily_cap';
 
 /** Send now, or hold until `retryAt` (then decide again: the day's count may have changed meanwhile). */

@@ -31,6 +31,7 @@ export type NewCandidateRow = Pick<
   | 'accessibilityNeeds'
   | 'consentContact'
   | 'openToJobOffers'
+  | 'noticePreferences'
   | 'revision'
 >;
 
@@ -70,19 +71,20 @@ export class CandidateStore {
         accessibility_needs: row.accessibilityNeeds,
         consent_contact: row.consentContact,
         open_to_job_offers: row.openToJobOffers,
+        notice_preferences: row.noticePreferences,
         revision: row.revision,
       })),
     );
     const created: { at: Date }[] = await manager.query(
       `WITH inserted AS (
          INSERT INTO candidates (id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
-                                 max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, revision)
+                                 max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, notice_preferences, revision)
          SELECT id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
-                max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, revision
+                max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, notice_preferences, revision
            FROM jsonb_to_recordset($1::jsonb) AS r(
                 id uuid, caseworker_id uuid, status text, display_name text, external_ref text, phone text, groups text[],
                 skills text[], lat double precision, lng double precision, max_travel_km double precision, availability jsonb,
-                breaks jsonb, accessibility_needs text[], consent_contact boolean, open_to_job_offers boolean, revision integer)
+                breaks jsonb, accessibility_needs text[], consent_contact boolean, open_to_job_offers boolean, notice_preferences jsonb, revision integer)
          RETURNING 1)
        SELECT now() AS at, (SELECT count(*) FROM inserted) AS n`,
       [document],
@@ -116,7 +118,7 @@ export class CandidateStore {
           SET status = 'erased', display_name = NULL, external_ref = NULL, phone = NULL, groups = '{}', skills = '{}',
               lat = NULL, lng = NULL, max_travel_km = NULL, availability = '[]', breaks = '[]',
               accessibility_needs = '{}', consent_contact = false, employment = 'seeking', employed_since = NULL,
-              open_to_job_offers = false, revision = revision + 1,
+              open_to_job_offers = false, notice_preferences = '{}', revision = revision + 1,
               erased_at = now(), updated_at = now()
         WHERE id = $1`,
       [candidateId],

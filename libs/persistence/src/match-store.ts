@@ -91,7 +91,8 @@ const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until >
  */
 const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_name AS "displayName", external_ref AS "externalRef", phone,
   groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks, accessibility_needs AS "accessibilityNeeds",
-  consent_contact AS "consentContact", employment, employed_since AS "employedSince", open_to_job_offers AS "openToJobOffers", revision, created_at AS "createdAt", updated_at AS "updatedAt", erased_at AS "erasedAt"`;
+  consent_contact AS "consentContact", employment, employed_since AS "employedSince", open_to_job_offers AS "openToJobOffers",
+  notice_preferences AS "noticePreferences", revision, created_at AS "createdAt", updated_at AS "updatedAt", erased_at AS "erasedAt"`;
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { CandidateEntity } from './entities/candidate.entity';
 import type { NotificationRecipientKind, NotificationType } from './entities/notification.entity';
 
 export interface ProposedMatchRow {
@@ -101,6 +102,8 @@ export interface WorkerOfferSession {
   delivery: { status: string; attempts: number } | undefined;
   /** The worker's phone, for the gateway only (never stored in a payload); null when no longer active. */
   phone: string | null;
+  /** The worker's own quiet hours, daily cap and language (each absent: the deployment's). */
+  preferences: CandidateEntity['noticePreferences'];
   /** Records the outcome of this attempt at the delivery, in the lock's transaction. */
   markAttempt(outcome: Omit<DeliveryAttemptOutcome, 'deliveryId'>): Promise<void>;
   /** Notes why the offer is held back (it stays pending, without using an attempt), in the lock's transaction. */
@@ -147,6 +150,15 @@ export class NotificationStore {
       [matchIds],
     );
     return rows.filter((row): row is ProposedMatchRow => (row.status === 'proposed' || row.status === 'withdrawn') && row.display_name !== null);
+  }
+
+  /** The language each of these people's texts are in, where their caseworker set one (the others are absent). */
+  async noticeLanguagesOf(manager: EntityManager, candidateIds: readonly string[]): Promise<Map<string, 'zh-CN' | 'en'>> {
+    const rows: { id: string; language: 'zh-CN' | 'en' }[] = await manager.query(
+      `SELECT id, notice_preferences->>'language' AS language FROM candidates WHERE id = ANY($1::uuid[]) AND notice_preferences->>'language' IS NOT NULL`,
+      [candidateIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.language]));
   }
 
   /** Offers by id (one that is gone is absent). */
@@ -371,18 +383,26 @@ export class NotificationStore {
   async withWorkerOffers<T>(candidateId: string, deliveryId: string, since: Date, work: (session: WorkerOfferSession) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('worker-offers:' || $1))`, [candidateId]);
-      const [row]: { deliveredSince: number; status: string | null; attempts: number | null; phone: string | null }[] = await manager.query(
+      const [row]: {
+        deliveredSince: number;
+        status: string | null;
+        attempts: number | null;
+        phone: string | null;
+        preferences: CandidateEntity['noticePreferences'] | null;
+      }[] = await manager.query(
         `SELECT (SELECT count(*)::int FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
                   WHERE n.recipient_kind = 'candidate' AND n.recipient_id = $1 AND n.type = 'offer' AND d.status = 'delivered' AND d.delivered_at >= $2) AS "deliveredSince",
                 (SELECT status FROM notification_deliveries WHERE id = $3) AS status,
                 (SELECT attempts FROM notification_deliveries WHERE id = $3) AS attempts,
-                (SELECT phone FROM candidates WHERE id = $1 AND status = 'active') AS phone`,
+                (SELECT phone FROM candidates WHERE id = $1 AND status = 'active') AS phone,
+                (SELECT notice_preferences FROM candidates WHERE id = $1) AS preferences`,
         [candidateId, since, deliveryId],
       );
       return work({
         deliveredSince: row.deliveredSince,
         delivery: row.status === null ? undefined : { status: row.status, attempts: row.attempts ?? 0 },
         phone: row.phone,
+        preferences: row.preferences ?? {},
         markAttempt: (outcome) => markAttempts(manager, [{ ...outcome, deliveryId }]),
         noteHeld: (reason) => noteHeld(manager, deliveryId, reason),
       });

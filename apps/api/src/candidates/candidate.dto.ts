@@ -1,7 +1,7 @@
 import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
 import { MaxCodePoints, OptionalNotNull } from '@huigong/platform';
-import { IsBoolean, IsDefined, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   AccessibilityProperty,
   NOT_BLANK,
@@ -28,6 +28,35 @@ export class ConsentDto {
   @ApiProperty({ type: 'boolean', description: 'Whether the person agreed to be contacted about matches; without it they are never matched.' })
   @IsBoolean({ message: 'must be true or false' })
   contact: boolean;
+}
+
+const QUIET_HOURS = /^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** What a worker is sent, and when: each field absent is the deployment's setting. */
+@ApiSchema({ name: 'NoticePreferences', description: "A worker's own budget for offers; each field absent is the deployment's." })
+export class NoticePreferencesDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    pattern: QUIET_HOURS.source,
+    example: '08:00-16:00',
+    description: 'Local hours when no offer is sent ("HH:MM-HH:MM"; across midnight when the end is earlier), or "off" for none.',
+  })
+  @IsOptional()
+  @IsString({ message: 'must be text' })
+  @Matches(QUIET_HOURS, { message: 'must be "HH:MM-HH:MM" or "off"' })
+  quietHours?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 20, description: 'Offers sent per local day at most.' })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number from 1 to 20' })
+  @Min(1, { message: 'must be a whole number from 1 to 20' })
+  @Max(20, { message: 'must be a whole number from 1 to 20' })
+  dailyCap?: number;
+
+  @ApiPropertyOptional({ enum: ['zh-CN', 'en'], description: 'The language of the texts sent to the worker.' })
+  @IsOptional()
+  @IsIn(['zh-CN', 'en'], { message: 'must be one of: zh-CN, en' })
+  language?: 'zh-CN' | 'en';
 }
 
 /** A person registered by a caseworker. */
@@ -106,6 +135,11 @@ export class CandidateDto {
   @OptionalNotNull()
   @IsBoolean({ message: 'must be true or false' })
   openToJobOffers?: boolean;
+
+  @ApiPropertyOptional({ type: () => NoticePreferencesDto, description: "The worker's own quiet hours, daily cap and language; a PATCH replaces them whole." })
+  @OptionalNotNull()
+  @Rules(nestedObjectRules(() => NoticePreferencesDto))
+  notices?: NoticePreferencesDto;
 }
 
 /** PATCH: any subset of the fields; `null` clears `externalRef`, `phone` or `maxTravelKm`, and is refused elsewhere. */

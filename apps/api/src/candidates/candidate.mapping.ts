@@ -1,11 +1,21 @@
 import type { WeeklyWindow } from '@huigong/domain';
 import type { CandidateEntity, NewCandidateRow } from '@huigong/persistence';
-import type { CandidateDto, UpdateCandidateDto } from './candidate.dto';
+import type { CandidateDto, NoticePreferencesDto, UpdateCandidateDto } from './candidate.dto';
 
 const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>
   (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
 
 const skills = (list: readonly string[] | null | undefined): string[] => [...new Set((list ?? []).map((skill) => skill.trim()))];
+
+/** The preferences given, without the fields left out. */
+function noticePreferences(notices: NoticePreferencesDto | undefined): CandidateEntity['noticePreferences'] {
+  const { quietHours, dailyCap, language } = notices ?? {};
+  return {
+    ...(quietHours === undefined ? {} : { quietHours }),
+    ...(dailyCap === undefined ? {} : { dailyCap }),
+    ...(language === undefined ? {} : { language }),
+  };
+}
 
 /** The columns of a new candidate. */
 export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto): NewCandidateRow {
@@ -26,6 +36,7 @@ export function newCandidateRow(id: string, caseworkerId: string, input: Candida
     accessibilityNeeds: input.accessibilityNeeds ?? [],
     consentContact: input.consent.contact,
     openToJobOffers: input.openToJobOffers ?? false,
+    noticePreferences: noticePreferences(input.notices),
     revision: 1,
   };
 }
@@ -47,5 +58,6 @@ export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidate
   if (patch.accessibilityNeeds !== undefined) row.accessibilityNeeds = patch.accessibilityNeeds ?? [];
   if (patch.consent !== undefined) row.consentContact = patch.consent.contact;
   if (patch.openToJobOffers !== undefined) row.openToJobOffers = patch.openToJobOffers;
+  if (patch.notices !== undefined) row.noticePreferences = noticePreferences(patch.notices);
   row.revision += 1;
 }

@@ -2,7 +2,7 @@ import { type AccessibilityFeature, EMPLOYMENT_STATUSES, type Employment, type T
 import type { CandidateEntity } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
-import { ConsentDto } from './candidate.dto';
+import { ConsentDto, NoticePreferencesDto } from './candidate.dto';
 
 /** The profile as its owning caseworker sees it. Never sent to employers or merchants. */
 @ApiSchema({ name: 'CandidateProfile', description: 'A candidate as their own caseworker sees them.' })
@@ -52,6 +52,9 @@ export class CandidateView {
   @ApiProperty({ type: 'boolean', description: 'Employed, and still proposed jobs.' })
   openToJobOffers: boolean;
 
+  @ApiProperty({ type: () => NoticePreferencesDto, description: "The worker's own settings; each field absent is the deployment's." })
+  notices: NoticePreferencesDto;
+
   @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 
@@ -76,6 +79,7 @@ export function candidateView(row: CandidateEntity): CandidateView {
     employment: row.employment,
     employedSince: row.employedSince === null ? null : new Date(row.employedSince).toISOString(),
     openToJobOffers: row.openToJobOffers,
+    notices: row.noticePreferences,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -30,6 +30,8 @@ export class CandidateEntity {
   @Column('timestamptz', { nullable: true }) employedSince: Date | null;
   /** Set by the caseworker: an employed person still gets job proposals. */
   @Column('boolean') openToJobOffers: boolean;
+  /** Their own quiet hours, daily cap and language for offers (each absent: the deployment's). */
+  @Column('jsonb') noticePreferences: { quietHours?: string; dailyCap?: number; language?: 'zh-CN' | 'en' };
   /** Bumped on every change, so that consumers can tell a stale event from a fresh one. */
   @Column('integer') revision: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;

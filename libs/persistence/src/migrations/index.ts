@@ -11,6 +11,7 @@ import { FilledOpenings1764900000000 } from './1764900000000-filled-openings';
 import { Employment1765000000000 } from './1765000000000-employment';
 import { NoShows1765100000000 } from './1765100000000-no-shows';
 import { RetentionChecks1765200000000 } from './1765200000000-retention-checks';
+import { NoticePreferences1765300000000 } from './1765300000000-notice-preferences';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Employment1765000000000,
   NoShows1765100000000,
   RetentionChecks1765200000000,
+  NoticePreferences1765300000000,
 ];
