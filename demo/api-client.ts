@@ -31,6 +31,10 @@ export class ApiClient {
     return this.send<T>('POST', path, key, JSON.stringify(body), 'application/json', idempotencyKey);
   }
 
+  patch<T>(path: string, key: string, body: unknown): Promise<T> {
+    return this.send<T>('PATCH', path, key, JSON.stringify(body), 'application/json');
+  }
+
   /** NDJSON: one object per line, as `POST /v1/candidates/bulk` takes it. */
   postNdjson<T>(path: string, key: string, lines: readonly unknown[], idempotencyKey: string): Promise<T> {
     return this.send<T>('POST', path, key, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`, 'application/x-ndjson', idempotencyKey);

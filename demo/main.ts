@@ -18,6 +18,7 @@ import { waitForMatching } from './matching-watch';
 import { DemoOptionError, type DemoOptions, USAGE, parseOptions } from './options';
 import { checkPortFree, checkPostgres, checkRedis, freePort, serverAddress } from './preflight';
 import { Progress, count, seconds } from './progress';
+import { fillOneOpening, redeemSomeOffers, uptakePerMerchant } from './follow-up';
 import { formatReport, gatherReport } from './report';
 import { demoScenarios } from './scenarios';
 import { DemoWorkerGateway } from './worker-gateway';
@@ -129,6 +130,12 @@ async function run(options: DemoOptions): Promise<void> {
   );
 
   const data = await gatherReport(api, world, gateway.offersPerSlot);
+  // After the matches: caseworkers hire up to one opening's positions, merchants redeem codes workers show.
+  progress.update('Caseworkers record hires; merchants redeem codes at the counter...', true);
+  const filled = await fillOneOpening(api, world);
+  const redeemed = await redeemSomeOffers(api, world, gateway.codesPerSlot);
+  const uptake = await uptakePerMerchant(api, adminKey);
+  progress.done(`Hires recorded${filled === undefined ? '' : ` for ${filled.title}`}; ${count(redeemed)} offers redeemed.`);
   console.log(
     formatReport({
       world,
@@ -143,6 +150,10 @@ async function run(options: DemoOptions): Promise<void> {
       requests: api.requests,
       baseUrl: api.baseUrl,
       adminKey,
+      caseworkerKey: world.caseworkers[0]?.apiKey ?? '',
+      merchantKey: world.slots[0]?.merchantKey ?? '',
+      filled,
+      uptake,
       opsUrls: { matcher: `http://127.0.0.1:${matcherOps}`, notifier: `http://127.0.0.1:${notifierOps}` },
       logFile,
       database: options.database,

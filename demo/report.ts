@@ -6,6 +6,7 @@
  * The terminal is a log too: people's names are shown masked (黄*), and a sensitive group (hardship,
  * disabled) is named only as "a priority group", as the product keeps it from employers.
  */
+import type { FilledOpening, MerchantUptake } from './follow-up';
 import { isSensitiveGroup, type TargetGroup, type WeeklyWindow } from '@huigong/domain';
 import { type ApiClient, inParallel } from './api-client';
 import type { LoadedOpening, LoadedWorld } from './loader';
@@ -269,6 +270,12 @@ export interface ReportContext {
   requests: number;
   baseUrl: string;
   adminKey: string;
+  /** Keys of one caseworker and one merchant of this run, for the console. */
+  caseworkerKey: string;
+  merchantKey: string;
+  /** The opening the caseworkers filled with hires, as its employer reads it. */
+  filled: FilledOpening | undefined;
+  uptake: MerchantUptake[];
   opsUrls: { matcher: string; notifier: string };
   logFile: string;
   database: string;
@@ -331,6 +338,29 @@ export function formatReport(context: ReportContext): string {
     lines.push(`     reasons: ${match.reasons.join('; ')}`);
   });
 
+  rule('After the match: an opening filled by its hires (GET /v1/openings/:id, as its employer sees it)');
+  const filled = context.filled;
+  if (filled === undefined) lines.push('  (no opening had a match for each of its positions)');
+  else {
+    const summary = Object.entries(filled.matchSummary)
+      .filter(([, n]) => n > 0)
+      .map(([status, n]) => `${status} ${count(n)}`)
+      .join(', ');
+    lines.push(
+      `  ${filled.title} (${filled.employer}): ${count(filled.positions)} positions, ${count(filled.positions)} hires recorded by the caseworkers; status ${filled.status}`,
+      `  its matches now: ${summary}; the rest were withdrawn as filled and their caseworkers told (matches_withdrawn)`,
+    );
+  }
+
+  rule('Slot uptake per service point (GET /v1/reports/slot-uptake, admin): a third of those sent an offer came');
+  lines.push(
+    ...table(
+      ['service point', 'offered', 'delivered', 'redeemed', 'expired', 'uptake'],
+      context.uptake.map((row) => [row.name, row.offered, row.delivered, row.redeemed, row.expired, `${Math.round(row.uptakeRate * 100)}%`]),
+      [26],
+    ),
+  );
+
   rule('Timings');
   lines.push(
     `  load (HTTP, all scenarios)   ${seconds(context.loadMs)}`,
@@ -352,6 +382,8 @@ export function formatReport(context: ReportContext): string {
         ['matcher health', `${context.opsUrls.matcher}/health/ready`],
         ['notifier health', `${context.opsUrls.notifier}/health/ready`],
         ['admin key', context.adminKey],
+        ['caseworker key', `${context.caseworkerKey} (${context.world.caseworkers[0]?.name ?? ''}: the console's worklist and candidate lists)`],
+        ['merchant key', `${context.merchantKey} (${context.world.slots[0]?.merchant ?? ''}: the console's slots and redemptions)`],
         ['app logs', context.logFile],
         ['database', `${context.database} (queue prefix ${context.queuePrefix})`],
       ],

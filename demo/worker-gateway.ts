@@ -1,7 +1,8 @@
 /**
  * The worker gateway of the demo: a tiny HTTP receiver standing in for the union app or an SMS gateway.
  * The notifier delivers each offer to it as a signed Standard Webhooks request; it checks the signature
- * with the secret it was given and counts the offers per slot. It keeps counts only: no phone, no text.
+ * with the secret it was given and counts the offers per slot. It keeps counts and the redemption codes
+ * (what a worker shows at the counter, for the demo to redeem some): no phone, no text.
  */
 import { type Server, createServer } from 'node:http';
 import { newWebhookSecret, verify } from '@huigong/notifications';
@@ -9,6 +10,8 @@ import { newWebhookSecret, verify } from '@huigong/notifications';
 export class DemoWorkerGateway {
   /** Offers received with a valid signature, per slot id. */
   readonly offersPerSlot = new Map<string, number>();
+  /** The redemption codes received, per slot id. */
+  readonly codesPerSlot = new Map<string, string[]>();
   /** Each notification once: a retried delivery carries the same webhook-id. */
   private readonly seen = new Set<string>();
   rejected = 0;
@@ -49,14 +52,18 @@ export class DemoWorkerGateway {
     }
     const id = String(headers['webhook-id']);
     let slotId: string | undefined;
+    let code: string | undefined;
     try {
-      slotId = (JSON.parse(body) as { payload?: { slot?: { id?: string } } }).payload?.slot?.id;
+      const payload = (JSON.parse(body) as { payload?: { slot?: { id?: string }; redemptionCode?: string } }).payload;
+      slotId = payload?.slot?.id;
+      code = payload?.redemptionCode;
     } catch {
       return 400;
     }
     if (!this.seen.has(id)) {
       this.seen.add(id);
       if (slotId !== undefined) this.offersPerSlot.set(slotId, (this.offersPerSlot.get(slotId) ?? 0) + 1);
+      if (slotId !== undefined && code !== undefined) this.codesPerSlot.set(slotId, [...(this.codesPerSlot.get(slotId) ?? []), code]);
     }
     return 204;
   }

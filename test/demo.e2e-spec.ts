@@ -157,6 +157,20 @@ describe('npm run demo (as built)', () => {
     expect(report.openings.some((opening) => opening.funnel.proposed > 0)).toBe(true);
     expect((await fetch(`${base}/v1/reports/funnel`)).status).toBe(401);
 
+    // After the match: one opening filled by hires, and the slots' uptake with the codes workers showed.
+    const filled = section(output, 'After the match: an opening filled').join('\n');
+    expect(filled).toMatch(/status filled/);
+    expect(filled).toMatch(/hired \d+/);
+    const uptakeRows = section(output, 'Slot uptake per service point').filter((line) => /^\s{2}\S/.test(line) && !/^\s+service point/.test(line));
+    expect(uptakeRows.length).toBeGreaterThan(0);
+    expect(uptakeRows.map((line) => numbers(line).slice(-4)[2]).reduce((sum, redeemed) => sum + redeemed, 0)).toBeGreaterThan(0);
+
+    // A caseworker's and a merchant's key of this run, for the console: each is accepted in its role.
+    const caseworkerKey = /caseworker key\s+(hg_\S+)/.exec(where)?.[1];
+    const merchantKey = /merchant key\s+(hg_\S+)/.exec(where)?.[1];
+    expect((await fetch(`${base}/v1/caseworkers/me/seekers`, { headers: { authorization: `Bearer ${caseworkerKey}` } })).status).toBe(200);
+    expect((await fetch(`${base}/v1/reports/slot-uptake`, { headers: { authorization: `Bearer ${merchantKey}` } })).status).toBe(200);
+
     // Ctrl-C: the three processes stop cleanly and the demo exits 0; nothing serves on the port any more.
     run.child.kill('SIGINT');
     let timer: NodeJS.Timeout | undefined;
