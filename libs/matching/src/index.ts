@@ -8,3 +8,5 @@ export * from './reference';
 export * from './rules';
 export * from './score';
 export * from './misfits';
+export * from './in-memory-proposal-store';
+export * from './fairness';
