@@ -648,4 +648,98 @@ describe('after the match', () => {
       expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['checkpoint', 'outcome']);
     });
   });
+
+  describe('accountability', () => {
+    it("every read of a person's data leaves an audit row; the export holds everything about them and nothing about anyone else; erasure leaves ids only", async () => {
+      const employer = await organization('employer', 'Putuo cleaning company');
+      const own = await desk('Putuo desk');
+      const other = await desk('Another Putuo desk');
+      const siteAt = { lat: DINGHAI_ROAD.lat - 0.35, lng: DINGHAI_ROAD.lng - 0.05 };
+      const register = async (displayName: string) =>
+        (
+          await api.http
+            .post('/v1/candidates')
+            .set(bearer(own.key))
+            .send(aCandidate({ displayName, groups: ['disabled'], location: siteAt, availability: weekdays('08:00', '17:00'), accessibilityNeeds: [] }))
+            .expect(201)
+        ).body.id as string;
+      const person = await register('Wu Min');
+      const neighbour = await register('Zheng Hua');
+      const opening = (
+        await api.http
+          .post('/v1/openings')
+          .set(bearer(employer))
+          .send(
+            anOpening({
+              title: 'Office cleaner',
+              targetGroups: ['disabled'],
+              skills: [],
+              accessibilityFeatures: [],
+              location: siteAt,
+              shifts: weekdays('09:00', '17:00'),
+              positions: 2,
+            }),
+          )
+          .expect(201)
+      ).body.id as string;
+      await eventually(async () => (await world.db.query(`SELECT 1 FROM matches WHERE opening_id = $1`, [opening])).rows.length === 2, 15_000, 'both proposed');
+      // The caseworker's list (naming both) reaches the inbox.
+      await eventually(
+        async () =>
+          ((await api.http.get('/v1/inbox').set(bearer(own.key)).expect(200)).body as { type: string }[]).some((item) => item.type === 'candidate_list'),
+        15_000,
+        'the candidate list in the inbox',
+      );
+      await api.http.get(`/v1/candidates/${person}`).set(bearer(own.key)).expect(200);
+      await api.http.get(`/v1/candidates/${person}/explain?openingId=${opening}`).set(bearer(own.key)).expect(200);
+      await api.http.get('/v1/candidate-lists').set(bearer(own.key)).expect(200);
+      await api.http.get('/v1/caseworkers/me/seekers').set(bearer(own.key)).expect(200);
+
+      type Read = { readerKind: string; readerId: string; candidateId: string; what: string; requestId: string | null };
+      const readsOf = async (query: string) => (await api.http.get(`/v1/audit?${query}`).set(bearer(TEST_ADMIN_KEY)).expect(200)).body as Read[];
+      const reads = await eventually(
+        async () => {
+          const found = await readsOf(`candidateId=${person}`);
+          return ['profile', 'explain', 'candidate_list', 'inbox', 'worklist'].every((what) => found.some((read) => read.what === what)) ? found : undefined;
+        },
+        15_000,
+        'a read of each kind',
+      );
+      expect(reads.every((read) => read.readerKind === 'caseworker' && read.readerId === own.id && read.candidateId === person)).toBe(true);
+      expect(reads.every((read) => typeof read.requestId === 'string')).toBe(true);
+      expect((await readsOf(`readerId=${own.id}`)).some((read) => read.candidateId === neighbour && read.what === 'candidate_list')).toBe(true);
+      expect((await api.http.get('/v1/audit').set(bearer(own.key))).status).toBe(403);
+
+      // The export: everything about the person, nothing about the neighbour on the same list.
+      const exported = (await api.http.get(`/v1/candidates/${person}/export`).set(bearer(own.key)).expect(200)).body;
+      expect(exported.profile).toEqual(expect.objectContaining({ id: person, displayName: 'Wu Min', groups: ['disabled'] }));
+      expect(exported.matches.map((match: { offerId: string }) => match.offerId)).toEqual([opening]);
+      expect(exported.matches[0].history).toEqual([]);
+      const list = exported.notifications.find((notification: { type: string }) => notification.type === 'candidate_list');
+      expect(list.payload.matches.map((match: { candidateId: string }) => match.candidateId)).toEqual([person]);
+      expect(exported.reads.length).toBeGreaterThan(0);
+      const text = JSON.stringify(exported);
+      expect(text).not.toContain(neighbour);
+      expect(text).not.toContain('Zheng Hua');
+      // The admin may export too; another caseworker may not know the person exists; an employer is refused.
+      await api.http.get(`/v1/candidates/${person}/export`).set(bearer(TEST_ADMIN_KEY)).expect(200);
+      expect((await api.http.get(`/v1/candidates/${person}/export`).set(bearer(other.key))).status).toBe(404);
+      expect((await api.http.get(`/v1/candidates/${person}/export`).set(bearer(employer))).status).toBe(403);
+      await eventually(
+        async () => (await readsOf(`candidateId=${person}`)).filter((read) => read.what === 'export').length === 2,
+        15_000,
+        'the exports audited',
+      );
+
+      // Consent withdrawn: the audit keeps who read whom and when, by id, and nothing else.
+      await api.http.delete(`/v1/candidates/${person}`).set(bearer(own.key)).expect(204);
+      const { rows } = await world.db.query(`SELECT row_to_json(a)::text AS row FROM audit_reads a WHERE candidate_id = $1`, [person]);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { row } of rows as { row: string }[]) {
+        expect(row).not.toContain('Wu Min');
+        expect(row).not.toContain('disabled');
+      }
+      expect((await api.http.get(`/v1/candidates/${person}/export`).set(bearer(own.key))).status).toBe(404);
+    });
+  });
 });

@@ -543,6 +543,20 @@ describe('the OpenAPI document', () => {
     const uptake = await expectStatus(call('get', `/v1/reports/slot-uptake?slotId=${slot.id}`, { key: merchant.apiKey }), 200);
     expect(uptake.occurrences[0]).toMatchObject({ slotId: slot.id, offered: 1, redeemed: 1 });
     await expectStatus(call('get', '/v1/reports/slot-uptake?to=tomorrow', { key: TEST_ADMIN_KEY }), 400);
+    const exported = await expectStatus(call('get', `/v1/candidates/${rider.id}/export`, { key: caseworker.apiKey }), 200);
+    expect(exported.profile.id).toBe(rider.id);
+    await expectStatus(call('get', `/v1/candidates/${rider.id}/export`, { key: otherCaseworker.apiKey }), 404);
+    const audited = await eventually(
+      async () => {
+        const reads = (await call('get', `/v1/audit?candidateId=${rider.id}`, { key: TEST_ADMIN_KEY })).body as Json[];
+        return reads.length > 0 ? reads : undefined;
+      },
+      15_000,
+      'reads of the rider audited',
+    );
+    expect(audited[0].candidateId).toBe(rider.id);
+    await expectStatus(call('get', `/v1/audit?candidateId=${rider.id}`, { key: TEST_ADMIN_KEY }), 200);
+    await expectStatus(call('get', '/v1/audit?limit=0', { key: TEST_ADMIN_KEY }), 400);
 
     const dead = await eventually(
       async () => {

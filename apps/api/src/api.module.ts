@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
 import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
-import { CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore } from '@huigong/persistence';
+import { AuditStore, CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore } from '@huigong/persistence';
 import { ApiExceptionFilter, ApiKeyGuard, ApiValidationPipe, AppConfigModule, type AppConfig, IdempotencyInterceptor } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
@@ -10,6 +10,8 @@ import { EraseCandidateHandler, ImportCandidatesHandler, RegisterCandidateHandle
 import { CandidatesController } from './candidates/candidates.controller';
 import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/caseworkers';
 import { WorklistController } from './caseworkers/worklist';
+import { AuditController } from './audit/audit.controller';
+import { AuditTrail } from './audit/audit-trail';
 import { IdempotencyPurger } from './idempotency-purger';
 import { InboxController } from './inbox/inbox';
 import { MatchesController, RecordMatchOutcomeHandler, RecordRetentionHandler, RevertHireHandler } from './matches/matches';
@@ -59,6 +61,7 @@ export class ApiModule {
         OrganizationsController,
         CaseworkersController,
         WorklistController,
+        AuditController,
         CandidatesController,
         OpeningsController,
         SlotsController,
@@ -74,6 +77,8 @@ export class ApiModule {
         ...COMMAND_HANDLERS,
         CandidateExplainer,
         CandidateStore,
+        AuditStore,
+        AuditTrail,
         MatchStore,
         ReportStore,
         NotificationStore,

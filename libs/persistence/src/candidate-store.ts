@@ -3,6 +3,32 @@ import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { CandidateEntity } from './entities/candidate.entity';
 
+/** Matches and notifications held about one person (CandidateStore.heldAbout). */
+export interface HeldAboutPerson {
+  matches: {
+    matchId: string;
+    offerKind: string;
+    offerId: string;
+    offerTitle: string | null;
+    status: string;
+    statusReason: string | null;
+    score: number;
+    reasons: unknown[];
+    createdAt: Date;
+    updatedAt: Date;
+    history: { from: string; to: string; reason: string | null; by: string; at: string }[];
+    retentionChecks: { checkpointDays: number; outcome: string; at: string }[];
+  }[];
+  notifications: {
+    id: string;
+    type: string;
+    recipientKind: string;
+    createdAt: Date;
+    payload: Record<string, unknown>;
+    deliveries: { channel: string; status: string; deliveredAt: string | null }[];
+  }[];
+}
+
 /** One line of a caseworker's worklist. */
 export interface SeekerRow {
   candidateId: string;
@@ -110,6 +136,42 @@ export class CandidateStore {
       [caseworkerId, page.limit, page.offset, OPEN_STATUSES],
     );
     return rows.map((row) => ({ ...row, matchesInProgress: Number(row.matchesInProgress) }));
+  }
+
+  /**
+   * What is held about one person besides their profile, for their export: their matches with each change
+   * of status and the retention checks of their hires, and the notifications that name them, each with its
+   * deliveries. A notification to a caseworker names other people too: only this person's entries of its
+   * `matches` are returned, and a digest (counts of lists) not at all.
+   */
+  async heldAbout(manager: EntityManager, candidateId: string): Promise<HeldAboutPerson> {
+    const matches: HeldAboutPerson['matches'] = await manager.query(
+      `SELECT m.id AS "matchId", m.offer_kind AS "offerKind", coalesce(m.opening_id, m.slot_id) AS "offerId",
+              coalesce(o.title, s.title) AS "offerTitle", m.status, m.status_reason AS "statusReason", m.score, m.reasons,
+              m.created_at AS "createdAt", m.updated_at AS "updatedAt",
+              coalesce((SELECT jsonb_agg(jsonb_build_object('from', h.from_status, 'to', h.to_status, 'reason', h.reason, 'by', h.changed_by_kind, 'at', h.changed_at) ORDER BY h.changed_at)
+                          FROM match_status_history h WHERE h.match_id = m.id), '[]') AS history,
+              coalesce((SELECT jsonb_agg(jsonb_build_object('checkpointDays', r.checkpoint_days, 'outcome', r.outcome, 'at', r.recorded_at) ORDER BY r.checkpoint_days)
+                          FROM retention_checks r WHERE r.match_id = m.id), '[]') AS "retentionChecks"
+         FROM matches m LEFT JOIN openings o ON o.id = m.opening_id LEFT JOIN slots s ON s.id = m.slot_id
+        WHERE m.candidate_id = $1
+        ORDER BY m.created_at`,
+      [candidateId],
+    );
+    const notifications: HeldAboutPerson['notifications'] = await manager.query(
+      `SELECT n.id, n.type, n.recipient_kind AS "recipientKind", n.created_at AS "createdAt",
+              CASE WHEN jsonb_typeof(n.payload->'matches') = 'array'
+                   THEN jsonb_set(n.payload, '{matches}', coalesce((SELECT jsonb_agg(entry) FROM jsonb_array_elements(n.payload->'matches') AS entry
+                                                                      WHERE entry->>'candidateId' = $1::text), '[]'))
+                   ELSE n.payload END AS payload,
+              coalesce((SELECT jsonb_agg(jsonb_build_object('channel', d.channel, 'status', d.status, 'deliveredAt', d.delivered_at) ORDER BY d.created_at)
+                          FROM notification_deliveries d WHERE d.notification_id = n.id), '[]') AS deliveries
+         FROM notifications n
+        WHERE n.candidate_ids @> ARRAY[$1::uuid] AND n.type <> 'candidate_digest'
+        ORDER BY n.created_at`,
+      [candidateId],
+    );
+    return { matches, notifications };
   }
 
   async erase(manager: EntityManager, candidateId: string): Promise<void> {

@@ -9,3 +9,4 @@ export * from './notification-store';
 export * from './idempotency-store';
 export * from './api-key-store';
 export * from './matching-profiles';
+export * from './audit-store';

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { MatchStore } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { AuditTrail } from '../audit/audit-trail';
 import { MATCH_STATUSES } from '../common/match-status';
 import { ApiKeyAuth } from '../docs/operation';
 import { unionRef } from '../docs/tagged-unions';
@@ -48,7 +49,10 @@ export class CandidateListView {
 @Controller('v1/candidate-lists')
 @Roles('caseworker')
 export class CandidateListsController {
-  constructor(private readonly matches: MatchStore) {}
+  constructor(
+    private readonly matches: MatchStore,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -74,6 +78,11 @@ export class CandidateListsController {
         status: row.status,
       });
     }
+    this.audit.noteReads(
+      caller,
+      rows.map((row) => row.candidateId),
+      'candidate_list',
+    );
     return [...lists.values()];
   }
 }

@@ -41,20 +41,20 @@ export class NoticePreferencesDto {
     example: '08:00-16:00',
     description: 'Local hours when no offer is sent ("HH:MM-HH:MM"; across midnight when the end is earlier), or "off" for none.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString({ message: 'must be text' })
   @Matches(QUIET_HOURS, { message: 'must be "HH:MM-HH:MM" or "off"' })
   quietHours?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 20, description: 'Offers sent per local day at most.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt({ message: 'must be a whole number from 1 to 20' })
   @Min(1, { message: 'must be a whole number from 1 to 20' })
   @Max(20, { message: 'must be a whole number from 1 to 20' })
   dailyCap?: number;
 
   @ApiPropertyOptional({ enum: ['zh-CN', 'en'], description: 'The language of the texts sent to the worker.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['zh-CN', 'en'], { message: 'must be one of: zh-CN, en' })
   language?: 'zh-CN' | 'en';
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { BULK_CONTENT_TYPES, CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
+import { AuditStore, CandidateEntity, CandidateStore } from '@huigong/persistence';
+import { BULK_CONTENT_TYPES, CurrentPrincipal, type Principal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import type { Request } from 'express';
@@ -8,7 +9,9 @@ import { DataSource } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, QUERY } from '../docs/operation';
 import { CandidateDto, UpdateCandidateDto } from './candidate.dto';
+import { AuditTrail } from '../audit/audit-trail';
 import { CandidateExplainer, ExplainView } from './candidate-explain';
+import { CandidateExport } from './candidate-export.view';
 import {
   BulkImportResult,
   EraseCandidateCommand,
@@ -43,6 +46,9 @@ export class CandidatesController {
     private readonly commands: CommandBus,
     private readonly dataSource: DataSource,
     private readonly explainer: CandidateExplainer,
+    private readonly audit: AuditTrail,
+    private readonly auditStore: AuditStore,
+    private readonly candidates: CandidateStore,
   ) {}
 
   @Post()
@@ -86,7 +92,9 @@ export class CandidatesController {
   @ApiOkResponse({ type: CandidateView })
   @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
   async get(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string): Promise<CandidateView> {
-    return candidateView(await loadOwnCandidate(this.dataSource.manager, id, caller.caseworkerId));
+    const view = candidateView(await loadOwnCandidate(this.dataSource.manager, id, caller.caseworkerId));
+    this.audit.noteReads(caller, [id], 'profile');
+    return view;
   }
 
   @Patch(':id')
@@ -116,6 +124,40 @@ export class CandidatesController {
     await this.commands.execute(new EraseCandidateCommand(caller.caseworkerId, id));
   }
 
+  @Get(':id/export')
+  @Roles('caseworker', 'admin')
+  @ApiKeyAuth('caseworker', 'admin')
+  @ApiOperation({
+    summary: 'Export everything held about a person',
+    description:
+      'Their caseworker or the union admin: the profile, consent, every match with its history and retention checks, the notifications that name them (only their own entries; each with its deliveries) and who read their data, as one JSON document. Nothing about anyone else.',
+  })
+  @ApiIdParam('The candidate.')
+  @ApiOkResponse({ type: CandidateExport })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
+  async export(@CurrentPrincipal() caller: Principal, @Param('id', uuidParam()) id: string): Promise<CandidateExport> {
+    const manager = this.dataSource.manager;
+    const row =
+      caller.role === 'caseworker'
+        ? await loadOwnCandidate(manager, id, caller.caseworkerId)
+        : await manager.findOne(CandidateEntity, { where: { id, status: 'active' } });
+    if (row === null) throw new NotFoundException(`No candidate ${id}.`);
+    const held = await this.candidates.heldAbout(manager, id);
+    const reads = await this.auditStore.reads({ candidateId: id, limit: 1000 });
+    this.audit.noteReads(caller, [id], 'export');
+    return {
+      exportedAt: new Date().toISOString(),
+      profile: candidateView(row),
+      matches: held.matches.map((match) => ({
+        ...match,
+        createdAt: new Date(match.createdAt).toISOString(),
+        updatedAt: new Date(match.updatedAt).toISOString(),
+      })),
+      notifications: held.notifications.map((notification) => ({ ...notification, createdAt: new Date(notification.createdAt).toISOString() })),
+      reads: reads.map((read) => ({ ...read, readAt: new Date(read.readAt).toISOString() })),
+    };
+  }
+
   @Get(':id/explain')
   @ApiOperation({
     summary: 'Explain a match',
@@ -130,6 +172,8 @@ export class CandidatesController {
     @Query() query: ExplainQueryDto,
   ): Promise<ExplainView> {
     const candidate = await loadOwnCandidate(this.dataSource.manager, id, caller.caseworkerId);
-    return this.explainer.explain(candidate, query);
+    const explained = await this.explainer.explain(candidate, query);
+    this.audit.noteReads(caller, [id], 'explain');
+    return explained;
   }
 }

@@ -2,9 +2,10 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { CandidateStore } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { AuditTrail } from '../audit/audit-trail';
+import { QueryInteger } from '../common/dto';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 const DAY_MS = 86_400_000;
@@ -12,7 +13,7 @@ const DAY_MS = 86_400_000;
 export class SeekersQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many people, longest waiting first.' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt({ message: 'must be a whole number from 1 to 500' })
   @Min(1, { message: 'must be a whole number from 1 to 500' })
   @Max(500, { message: 'must be a whole number from 1 to 500' })
@@ -20,7 +21,7 @@ export class SeekersQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt({ message: 'must be a whole number, 0 or more' })
   @Min(0, { message: 'must be a whole number, 0 or more' })
   offset?: number;
@@ -56,6 +57,7 @@ export class WorklistController {
   constructor(
     private readonly candidates: CandidateStore,
     private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
   ) {}
 
   @Get('seekers')
@@ -68,6 +70,11 @@ export class WorklistController {
   async seekers(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Query() query: SeekersQueryDto): Promise<SeekerView[]> {
     const now = Date.now();
     const rows = await this.candidates.seekersOf(this.dataSource.manager, caller.caseworkerId, { limit: query.limit ?? 100, offset: query.offset ?? 0 });
+    this.audit.noteReads(
+      caller,
+      rows.map((row) => row.candidateId),
+      'worklist',
+    );
     return rows.map((row) => ({
       candidateId: row.candidateId,
       displayName: row.displayName,

@@ -1,7 +1,7 @@
 import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
 import { MaxCodePoints, MinCodePoints, NOT_BLANK_PATTERN, NotBlank, OptionalNotNull } from '@huigong/platform';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -258,4 +258,12 @@ export function Rules(decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, key) => {
     for (const decorator of decorators) decorator(target, key);
   };
+}
+
+/**
+ * A whole number in a query string: digits are read as a number, anything else (an empty `?offset=`, text)
+ * is left as text for IsInt to refuse; `Type(() => Number)` read the empty text as 0.
+ */
+export function QueryInteger(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 }

@@ -1,15 +1,16 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { NOTIFICATION_TYPES, NotificationStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { AuditTrail } from '../audit/audit-trail';
+import { QueryInteger } from '../common/dto';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 export class InboxQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt({ message: 'must be a whole number from 1 to 500' })
   @Min(1, { message: 'must be a whole number from 1 to 500' })
   @Max(500, { message: 'must be a whole number from 1 to 500' })
@@ -40,13 +41,25 @@ export class InboxEntry {
   payload: Record<string, unknown>;
 }
 
+/** The people an inbox item names: its `matches`' candidates. */
+function peopleNamedIn(payload: Record<string, unknown>): string[] {
+  const matches = Array.isArray(payload.matches) ? (payload.matches as unknown[]) : [];
+  return matches.flatMap((match) => {
+    const id = typeof match === 'object' && match !== null ? (match as { candidateId?: unknown }).candidateId : undefined;
+    return typeof id === 'string' ? [id] : [];
+  });
+}
+
 /** Notifications delivered to the caller, newest first. */
 @ApiTags('inbox')
 @ApiKeyAuth('employer', 'merchant', 'caseworker')
 @Controller('v1/inbox')
 @Roles('employer', 'merchant', 'caseworker')
 export class InboxController {
-  constructor(private readonly notifications: NotificationStore) {}
+  constructor(
+    private readonly notifications: NotificationStore,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your inbox', description: 'Notifications delivered to the caller, newest first.' })
@@ -61,6 +74,13 @@ export class InboxController {
           : { kind: 'organization' as const, id: caller.organizationId };
     if (recipient === undefined) return [];
     const rows = await this.notifications.inbox({ recipientKind: recipient.kind, recipientId: recipient.id, limit: query.limit ?? 100 });
+    // A caseworker's inbox names their people (lists, reminders, checks); an organization's names no one.
+    if (caller.role === 'caseworker')
+      this.audit.noteReads(
+        caller,
+        rows.flatMap((row) => peopleNamedIn(row.payload)),
+        'inbox',
+      );
     return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
   }
 }

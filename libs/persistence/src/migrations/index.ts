@@ -12,6 +12,7 @@ import { Employment1765000000000 } from './1765000000000-employment';
 import { NoShows1765100000000 } from './1765100000000-no-shows';
 import { RetentionChecks1765200000000 } from './1765200000000-retention-checks';
 import { NoticePreferences1765300000000 } from './1765300000000-notice-preferences';
+import { AuditReads1765400000000 } from './1765400000000-audit-reads';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   NoShows1765100000000,
   RetentionChecks1765200000000,
   NoticePreferences1765300000000,
+  AuditReads1765400000000,
 ];

@@ -1,0 +1,83 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { AuditReadView } from '../audit/audit.controller';
+import { CandidateView } from './candidate.view';
+
+const JSON_OBJECT = { type: 'object', additionalProperties: true } as const;
+
+@ApiSchema({ name: 'ExportedMatch', description: 'A match of the person, with every change of its status and the retention checks of a hire.' })
+export class ExportedMatch {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  matchId: string;
+
+  @ApiProperty({ enum: ['opening', 'slot'] })
+  offerKind: string;
+
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ type: 'string', nullable: true })
+  offerTitle: string | null;
+
+  @ApiProperty({ type: 'string' })
+  status: string;
+
+  @ApiProperty({ type: 'string', nullable: true })
+  statusReason: string | null;
+
+  @ApiProperty({ type: 'number' })
+  score: number;
+
+  @ApiProperty({ type: 'array', items: JSON_OBJECT })
+  reasons: unknown[];
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  updatedAt: string;
+
+  @ApiProperty({ type: 'array', items: JSON_OBJECT, description: '`{from, to, reason, by, at}` per change.' })
+  history: { from: string; to: string; reason: string | null; by: string; at: string }[];
+
+  @ApiProperty({ type: 'array', items: JSON_OBJECT, description: '`{checkpointDays, outcome, at}`.' })
+  retentionChecks: { checkpointDays: number; outcome: string; at: string }[];
+}
+
+@ApiSchema({ name: 'ExportedNotification', description: 'A notification that names the person: only their own entries, with its deliveries.' })
+export class ExportedNotification {
+  @ApiProperty({ type: 'string', format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ type: 'string' })
+  type: string;
+
+  @ApiProperty({ enum: ['organization', 'caseworker', 'candidate'] })
+  recipientKind: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty(JSON_OBJECT)
+  payload: Record<string, unknown>;
+
+  @ApiProperty({ type: 'array', items: JSON_OBJECT, description: '`{channel, status, deliveredAt}` per channel.' })
+  deliveries: { channel: string; status: string; deliveredAt: string | null }[];
+}
+
+@ApiSchema({ name: 'CandidateExport', description: 'Everything held about one person, and who read it: nothing about anyone else.' })
+export class CandidateExport {
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  exportedAt: string;
+
+  @ApiProperty({ type: () => CandidateView, description: 'The profile, with consent, employment and notice preferences.' })
+  profile: CandidateView;
+
+  @ApiProperty({ type: () => ExportedMatch, isArray: true })
+  matches: ExportedMatch[];
+
+  @ApiProperty({ type: () => ExportedNotification, isArray: true })
+  notifications: ExportedNotification[];
+
+  @ApiProperty({ type: () => AuditReadView, isArray: true, description: 'Who read their data, newest first (the last 1,000 reads).' })
+  reads: AuditReadView[];
+}
