@@ -3,7 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import playwright, { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { DINGHAI_ROAD, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, weekdays } from './support/builders';
-import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
+import {
+  type RunningApi,
+  TEST_ADMIN_KEY,
+  Teardown,
+  type TestWorld,
+  createTestWorld,
+  eventually,
+  matcherCaughtUp,
+  startApi,
+  startWorker,
+} from './support/test-environment';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -333,13 +343,68 @@ describe('the caseworker and merchant console in a browser', () => {
     }
   }, 120_000);
 
+  it('the union admin signs in and sees the funnel, slot uptake, undelivered notifications and who read whose data', async () => {
+    const { context, page, problems } = await openTab();
+    try {
+      await page.goto(`${baseUrl}/console`);
+      await signIn(page, TEST_ADMIN_KEY);
+      await page.getByRole('heading', { name: '跟进漏斗' }).waitFor();
+      // The funnel names the opening, with counts only.
+      const funnel = page.locator('#funnel');
+      await funnel.getByRole('row', { name: /Warehouse picker/ }).waitFor();
+      expect(await funnel.getByRole('columnheader').allInnerTexts()).toEqual([
+        '岗位',
+        '名额',
+        '已推荐',
+        '已联系',
+        '有意向',
+        '面试',
+        '录用',
+        '30 天在岗',
+        '90 天在岗',
+      ]);
+      // The canteen's uptake, one row per service point.
+      await page
+        .locator('#uptake')
+        .getByRole('row', { name: /Dinghai Canteen console/ })
+        .waitFor();
+      // Undelivered notifications: as many rows as the API lists, or the sentence that there are none.
+      const dead = (await api.http.get('/v1/deliveries').set(bearer(TEST_ADMIN_KEY)).expect(200)).body as unknown[];
+      if (dead.length === 0) expect(await text(page.locator('#dead'))).toBe('暂无记录。');
+      else expect(await page.locator('#dead tbody tr').count()).toBe(dead.length);
+      // The caseworker's reads of this file's people are in the audit; searching by one person narrows it.
+      await eventually(
+        async () => (await page.locator('#audit tbody tr').count()) > 0 || (await page.locator('#admin-refresh').click(), false),
+        15_000,
+        'audit rows',
+      );
+      await page.getByLabel('人员编号（留空：全部）').fill(people.zhou);
+      await page.getByRole('button', { name: '查询' }).click();
+      await eventually(
+        async () => {
+          const rows = await page.locator('#audit tbody tr').allInnerTexts();
+          return rows.length > 0 && rows.every((row) => row.includes(people.zhou));
+        },
+        15_000,
+        "only Zhou's reads",
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'console-admin.png'), fullPage: true });
+      // Narrow screens: the tables scroll on their own.
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it('a key of another role or an unknown key is told so and stays signed out', async () => {
     const { context, page } = await openTab();
     try {
       await page.goto(`${baseUrl}/console`);
       await signIn(page, keys.employer);
       await eventually(
-        async () => (await text(page.locator('#sign-in-error'))) === '工作台仅供社工和商户使用；这个密钥属于其他角色。',
+        async () => (await text(page.locator('#sign-in-error'))) === '工作台仅供社工、商户和工会管理员使用；这个密钥属于其他角色。',
         5_000,
         'the wrong-role message',
       );

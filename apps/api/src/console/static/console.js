@@ -26,6 +26,8 @@ const state = {
   slots: [],
   slotErrors: [],
   redemption: null,
+  /** The union admin's reports: GET /v1/reports/funnel, /v1/reports/slot-uptake, /v1/deliveries, /v1/audit. */
+  admin: { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -146,9 +148,12 @@ async function signIn(key) {
     state.lists = lists.body;
     await loadSeekers();
   } else if (lists.status === 403) {
-    // Merchants may read their own slots: an id that cannot exist tells the role without revealing anything.
-    const probe = await api('GET', `/v1/slots/${NIL_UUID}`);
-    if (probe.status !== 401 && probe.status !== 403 && probe.status !== 0) role = 'merchant';
+    // The audit is the admin's alone; merchants may read their own slots: an id that cannot exist tells
+    // the role without revealing anything.
+    const audit = await api('GET', '/v1/audit?limit=1');
+    const probe = audit.status === 200 ? null : await api('GET', `/v1/slots/${NIL_UUID}`);
+    if (probe === null) role = 'admin';
+    else if (probe.status !== 401 && probe.status !== 403 && probe.status !== 0) role = 'merchant';
     else error.textContent = probe.status === 0 ? probe.message : t('roleUnsupported');
   } else {
     error.textContent = lists.status === 401 ? t('keyUnknown') : lists.message;
@@ -164,6 +169,7 @@ async function signIn(key) {
   sessionStorage.setItem(KEY_STORAGE, key);
   $('api-key').value = '';
   if (role === 'merchant') await loadSlots();
+  if (role === 'admin') await loadAdmin();
   showSignedIn();
   announce(t('signedInAs', role));
 }
@@ -179,6 +185,7 @@ function signOut(message) {
   state.slots = [];
   state.slotErrors = [];
   state.redemption = null;
+  state.admin = { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' };
   sessionStorage.removeItem(KEY_STORAGE);
   sessionStorage.removeItem(SLOTS_STORAGE);
   showSignIn();
@@ -192,6 +199,7 @@ function showSignIn() {
   $('sign-out').hidden = true;
   $('caseworker').hidden = true;
   $('merchant').hidden = true;
+  $('admin').hidden = true;
 }
 
 function showSignedIn() {
@@ -199,6 +207,7 @@ function showSignedIn() {
   $('sign-out').hidden = false;
   $('caseworker').hidden = state.role !== 'caseworker';
   $('merchant').hidden = state.role !== 'merchant';
+  $('admin').hidden = state.role !== 'admin';
   render();
   $('main').focus();
 }
@@ -211,6 +220,8 @@ function render() {
   } else if (state.role === 'merchant') {
     renderSlots();
     renderRedemption();
+  } else if (state.role === 'admin') {
+    renderAdmin();
   }
 }
 
@@ -633,6 +644,77 @@ function onSubmit(formId, action) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The union admin: funnel, slot uptake, people still seeking, dead deliveries, the audit of reads
+
+async function loadAdmin() {
+  const person = state.admin.auditPerson;
+  const [funnel, uptake, dead, audit] = await Promise.all([
+    api('GET', '/v1/reports/funnel'),
+    api('GET', '/v1/reports/slot-uptake'),
+    api('GET', '/v1/deliveries?status=dead'),
+    api('GET', `/v1/audit?limit=50${person === '' ? '' : `&candidateId=${encodeURIComponent(person)}`}`),
+  ]);
+  if (funnel.ok) state.admin.funnel = funnel.body;
+  if (uptake.ok) state.admin.uptake = uptake.body;
+  if (dead.ok) state.admin.dead = dead.body;
+  state.admin.audit = audit.ok ? audit.body : [];
+  state.admin.auditError = audit.ok ? null : audit.message;
+}
+
+/** A table with a header row; numbers right-aligned by the stylesheet (td). */
+function dataTable(headers, rows) {
+  if (rows.length === 0) return el('p', { class: 'hint', text: t('noneYet') });
+  return el(
+    'div',
+    { class: 'table-wrap' },
+    el(
+      'table',
+      { class: 'worklist' },
+      el('thead', {}, el('tr', {}, ...headers.map((key) => el('th', { scope: 'col', text: t(key) })))),
+      el(
+        'tbody',
+        {},
+        ...rows.map(([head, ...cells]) =>
+          el('tr', {}, el('th', { scope: 'row', text: String(head) }), ...cells.map((cell) => el('td', { text: String(cell) }))),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderAdmin() {
+  const { funnel, uptake, dead, audit, auditError } = state.admin;
+  const stages = ['proposed', 'contacted', 'interested', 'interview', 'hired', 'retained30', 'retained90'];
+  $('funnel').replaceChildren(
+    dataTable(
+      ['colOpening', 'colPositions', ...stages.map((stage) => `stage.${stage}`)],
+      (funnel?.openings ?? []).map((opening) => [opening.title, opening.positions, ...stages.map((stage) => opening.funnel[stage])]),
+    ),
+  );
+  $('still-seeking').textContent = funnel?.stillSeeking === undefined ? '' : t('stillSeeking', funnel.stillSeeking.after30Days);
+  $('uptake').replaceChildren(
+    dataTable(
+      ['colMerchant', 'colOffered', 'colDelivered', 'colRedeemed', 'colExpired', 'colUptake'],
+      (uptake?.merchants ?? []).map((row) => [row.name, row.offered, row.delivered, row.redeemed, row.expired, `${Math.round(row.uptakeRate * 100)}%`]),
+    ),
+  );
+  $('dead').replaceChildren(
+    dataTable(
+      ['colType', 'colChannel', 'colRecipient', 'colAttempts', 'colLastError', 'colWhen'],
+      dead.map((row) => [row.type, row.channel, row.recipientKind, row.attempts, row.lastError ?? '', localTime(row.updatedAt)]),
+    ),
+  );
+  $('audit').replaceChildren(
+    auditError === null || auditError === undefined
+      ? dataTable(
+          ['colWhen', 'colReader', 'colPerson', 'colWhat'],
+          audit.map((row) => [localTime(row.readAt), `${row.readerKind} ${row.readerId}`, row.candidateId, t(`read.${row.what}`)]),
+        )
+      : el('p', { class: 'error', role: 'alert', text: auditError }),
+  );
+}
+
 function refreshButton(buttonId, action) {
   $(buttonId).addEventListener('click', async () => {
     const button = $(buttonId);
@@ -668,6 +750,15 @@ function start() {
   refreshButton('seekers-refresh', async () => {
     await loadSeekers();
     renderSeekers();
+  });
+  refreshButton('admin-refresh', async () => {
+    await loadAdmin();
+    renderAdmin();
+  });
+  onSubmit('audit-form', async () => {
+    state.admin.auditPerson = $('audit-person').value.trim();
+    await loadAdmin();
+    renderAdmin();
   });
   refreshButton('slots-refresh', async () => {
     await loadSlots();
