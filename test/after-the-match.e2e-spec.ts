@@ -1,5 +1,6 @@
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { TargetGroup } from '@huigong/domain';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 import {
@@ -59,6 +60,20 @@ describe('after the match', () => {
     const body = people.map((person) => JSON.stringify(person)).join('\n');
     const response = await api.http.post('/v1/candidates/bulk').set(bearer(key)).set('Content-Type', 'application/x-ndjson').send(body).expect(200);
     expect(response.body.rejected).toEqual([]);
+  }
+
+  /** An opening of `employerKey` for one target group near `location`, weekdays 09:00-17:00, no skills or features asked. */
+  async function postOpening(employerKey: string, title: string, opening: { group: TargetGroup; location: { lat: number; lng: number }; positions: number }) {
+    const body = anOpening({
+      title,
+      targetGroups: [opening.group],
+      skills: [],
+      accessibilityFeatures: [],
+      location: opening.location,
+      shifts: weekdays('09:00', '17:00'),
+      positions: opening.positions,
+    });
+    return (await api.http.post('/v1/openings').set(bearer(employerKey)).send(body).expect(201)).body.id as string;
   }
 
   describe('seats of one occurrence', () => {
@@ -296,22 +311,7 @@ describe('after the match', () => {
       );
       await importPeople(otherDesk.key, [cleaner('of the street office')]);
       await matcherCaughtUp(world);
-      const opening = (
-        await api.http
-          .post('/v1/openings')
-          .set(bearer(employer))
-          .send(
-            anOpening({
-              title: 'Estate cleaner',
-              targetGroups: ['sanitation'],
-              skills: [],
-              location: siteAt,
-              shifts: weekdays('09:00', '17:00'),
-              positions: 2,
-            }),
-          )
-          .expect(201)
-      ).body;
+      const opening = { id: await postOpening(employer, 'Estate cleaner', { group: 'sanitation', location: siteAt, positions: 2 }) };
       const matchesOfOpening = async () =>
         (
           await world.db.query(`SELECT id, candidate_id, caseworker_id, status, status_reason FROM matches WHERE opening_id = $1 ORDER BY score DESC, id`, [
@@ -441,14 +441,7 @@ describe('after the match', () => {
           .expect(201)
       ).body;
       expect(person).toEqual(expect.objectContaining({ employment: 'seeking', employedSince: null, openToJobOffers: false }));
-      const postOpening = async (title: string) =>
-        (
-          await api.http
-            .post('/v1/openings')
-            .set(bearer(employer))
-            .send(anOpening({ title, targetGroups: ['sanitation'], skills: [], location: parkAt, shifts: weekdays('09:00', '17:00'), positions: 1 }))
-            .expect(201)
-        ).body.id as string;
+      const postJob = (title: string) => postOpening(employer, title, { group: 'sanitation', location: parkAt, positions: 1 });
       const matchOf = async (offer: { openingId?: string; slotId?: string }) => {
         const { rows } = await world.db.query(`SELECT id, status, status_reason FROM matches WHERE candidate_id = $1 AND (opening_id = $2 OR slot_id = $3)`, [
           person.id,
@@ -459,7 +452,7 @@ describe('after the match', () => {
       };
       const profile = async () => (await api.http.get(`/v1/candidates/${person.id}`).set(bearer(sanitation.key)).expect(200)).body;
 
-      const first = await postOpening('Warehouse cleaner');
+      const first = await postJob('Warehouse cleaner');
       const proposal = await eventually(() => matchOf({ openingId: first }), 15_000, 'a proposal of the first opening');
       for (const status of ['contacted', 'interested', 'interview', 'hired'])
         await api.http.patch(`/v1/matches/${proposal.id}`).set(bearer(sanitation.key)).send({ status }).expect(200);
@@ -475,7 +468,7 @@ describe('after the match', () => {
           .expect(201)
       ).body;
       await eventually(async () => (await matchOf({ slotId: slot.id }))?.status === 'proposed', 15_000, 'a meal offered');
-      const second = await postOpening('Loading bay sweeper');
+      const second = await postJob('Loading bay sweeper');
       await matcherCaughtUp(world);
       expect(await matchOf({ openingId: second })).toBeUndefined();
       const why = (await api.http.get(`/v1/candidates/${person.id}/explain?openingId=${second}`).set(bearer(sanitation.key)).expect(200)).body;
@@ -492,7 +485,7 @@ describe('after the match', () => {
       await api.http.post(`/v1/matches/${proposal.id}/revert-hire`).set(bearer(sanitation.key)).send({ reason: 'did not start' }).expect(200);
       await eventually(async () => (await profile()).employment === 'seeking', 15_000, 'seeking again');
       expect((await profile()).employedSince).toBeNull();
-      const third = await postOpening('Night sweeper');
+      const third = await postJob('Night sweeper');
       await eventually(async () => (await matchOf({ openingId: third }))?.status === 'proposed', 15_000, 'the third opening proposed');
     });
   });
@@ -517,22 +510,7 @@ describe('after the match', () => {
       await register(other.key, 'Of another desk');
       await world.db.query(`UPDATE candidates SET created_at = now() - interval '10 days 1 hour' WHERE id = $1`, [longest]);
       await world.db.query(`UPDATE candidates SET created_at = now() - interval '3 days' WHERE id = $1`, [contacted]);
-      const opening = (
-        await api.http
-          .post('/v1/openings')
-          .set(bearer(employer))
-          .send(
-            anOpening({
-              title: 'Facility assistant',
-              targetGroups: ['laid_off'],
-              skills: [],
-              location: siteAt,
-              shifts: weekdays('09:00', '17:00'),
-              positions: 3,
-            }),
-          )
-          .expect(201)
-      ).body.id as string;
+      const opening = await postOpening(employer, 'Facility assistant', { group: 'laid_off', location: siteAt, positions: 3 });
       const matchOf = (candidateId: string) =>
         eventually(
           async () =>
@@ -576,14 +554,7 @@ describe('after the match', () => {
           )
           .expect(201)
       ).body.id as string;
-      const postOpening = async (title: string) =>
-        (
-          await api.http
-            .post('/v1/openings')
-            .set(bearer(employer))
-            .send(anOpening({ title, targetGroups: ['laid_off'], skills: [], location: siteAt, shifts: weekdays('09:00', '17:00'), positions: 2 }))
-            .expect(201)
-        ).body.id as string;
+      const postJob = (title: string) => postOpening(employer, title, { group: 'laid_off', location: siteAt, positions: 2 });
       const matchOf = (openingId: string) =>
         eventually(
           async () =>
@@ -592,7 +563,7 @@ describe('after the match', () => {
           15_000,
           'a proposal',
         );
-      const first = await postOpening('Crane operator assistant');
+      const first = await postJob('Crane operator assistant');
       const hire = (await matchOf(first)).id;
       for (const status of ['contacted', 'interested', 'interview', 'hired'])
         await api.http.patch(`/v1/matches/${hire}`).set(bearer(own.key)).send({ status }).expect(200);
@@ -621,7 +592,7 @@ describe('after the match', () => {
       expect(await funnel()).toEqual(expect.objectContaining({ hired: 1, retained30: 1, retained90: 0 }));
 
       // A second opening while they work: not proposed to them.
-      const second = await postOpening('Yard sweeper');
+      const second = await postJob('Yard sweeper');
       await matcherCaughtUp(world);
       expect((await world.db.query(`SELECT 1 FROM matches WHERE opening_id = $1 AND candidate_id = $2`, [second, person])).rows).toEqual([]);
 
@@ -665,23 +636,7 @@ describe('after the match', () => {
         ).body.id as string;
       const person = await register('Wu Min');
       const neighbour = await register('Zheng Hua');
-      const opening = (
-        await api.http
-          .post('/v1/openings')
-          .set(bearer(employer))
-          .send(
-            anOpening({
-              title: 'Office cleaner',
-              targetGroups: ['disabled'],
-              skills: [],
-              accessibilityFeatures: [],
-              location: siteAt,
-              shifts: weekdays('09:00', '17:00'),
-              positions: 2,
-            }),
-          )
-          .expect(201)
-      ).body.id as string;
+      const opening = await postOpening(employer, 'Office cleaner', { group: 'disabled', location: siteAt, positions: 2 });
       await eventually(async () => (await world.db.query(`SELECT 1 FROM matches WHERE opening_id = $1`, [opening])).rows.length === 2, 15_000, 'both proposed');
       // The caseworker's list (naming both) reaches the inbox.
       await eventually(

@@ -2,8 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { AUDITED_READS, AuditStore } from '@huigong/persistence';
 import { Roles } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
-import { QueryInteger } from '../common/dto';
+import { IsOptional, IsString, IsUUID } from 'class-validator';
+import { QueryIntegerParam } from '../common/dto';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 export class AuditQueryDto {
@@ -17,12 +17,7 @@ export class AuditQueryDto {
   @IsString({ message: 'must be text' })
   readerId?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 200 })
-  @IsOptional()
-  @QueryInteger()
-  @IsInt({ message: 'must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'must be a whole number from 1 to 1000' })
+  @QueryIntegerParam({ min: 1, max: 1000, default: 200, description: 'How many reads, newest first.' })
   limit?: number;
 }
 

@@ -1,29 +1,19 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { CandidateStore } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../audit/audit-trail';
-import { QueryInteger } from '../common/dto';
+import { QueryIntegerParam } from '../common/dto';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 const DAY_MS = 86_400_000;
 
 export class SeekersQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many people, longest waiting first.' })
-  @IsOptional()
-  @QueryInteger()
-  @IsInt({ message: 'must be a whole number from 1 to 500' })
-  @Min(1, { message: 'must be a whole number from 1 to 500' })
-  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  @QueryIntegerParam({ min: 1, max: 500, default: 100, description: 'How many people, longest waiting first.' })
   limit?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
-  @IsOptional()
-  @QueryInteger()
-  @IsInt({ message: 'must be a whole number, 0 or more' })
-  @Min(0, { message: 'must be a whole number, 0 or more' })
+  @QueryIntegerParam({ min: 0, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
   offset?: number;
 }
 

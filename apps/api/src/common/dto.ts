@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
 import { MaxCodePoints, MinCodePoints, NOT_BLANK_PATTERN, NotBlank, OptionalNotNull } from '@huigong/platform';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
@@ -11,6 +12,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsOptional,
   IsNumber,
   IsObject,
   IsString,
@@ -266,4 +268,23 @@ export function Rules(decorators: PropertyDecorator[]): PropertyDecorator {
  */
 export function QueryInteger(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+}
+
+/** An optional whole number from `min` to `max` in a query string (`?limit=`, `?offset=`), documented. */
+export function QueryIntegerParam(options: { min: number; max?: number; default: number; description: string }): PropertyDecorator {
+  const message = options.max === undefined ? `must be a whole number, ${options.min} or more` : `must be a whole number from ${options.min} to ${options.max}`;
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: options.min,
+      ...(options.max === undefined ? {} : { maximum: options.max }),
+      default: options.default,
+      description: options.description,
+    }),
+    IsOptional(),
+    QueryInteger(),
+    IsInt({ message }),
+    Min(options.min, { message }),
+    ...(options.max === undefined ? [] : [Max(options.max, { message })]),
+  );
 }

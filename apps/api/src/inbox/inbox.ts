@@ -1,19 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { NOTIFICATION_TYPES, NotificationStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, Roles } from '@huigong/platform';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { AuditTrail } from '../audit/audit-trail';
-import { QueryInteger } from '../common/dto';
+import { QueryIntegerParam } from '../common/dto';
 import { ApiErrors, ApiKeyAuth, QUERY } from '../docs/operation';
 
 export class InboxQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100, description: 'How many notifications, newest first.' })
-  @IsOptional()
-  @QueryInteger()
-  @IsInt({ message: 'must be a whole number from 1 to 500' })
-  @Min(1, { message: 'must be a whole number from 1 to 500' })
-  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  @QueryIntegerParam({ min: 1, max: 500, default: 100, description: 'How many notifications, newest first.' })
   limit?: number;
 }
 
