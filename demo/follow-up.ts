@@ -4,8 +4,11 @@
  * and merchants redeem some of the codes workers show at the counter (the slot uptake report counts them).
  */
 import { randomUUID } from 'node:crypto';
-import { type ApiClient, ApiError, inParallel } from './api-client';
+import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import { type ApiClient, ApiError, inParallel, sleep } from './api-client';
 import type { LoadedWorld } from './loader';
+
+const OPEN: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 
 export interface FilledOpening {
   title: string;
@@ -53,7 +56,12 @@ export async function fillOneOpening(api: ApiClient, world: LoadedWorld): Promis
   for (const { matchId, caseworkerKey } of (matchesOf.get(opening.id) ?? []).slice(0, opening.positions)) {
     for (const status of ['contacted', 'interested', 'interview', 'hired']) await api.patch(`/v1/matches/${matchId}`, caseworkerKey, { status });
   }
-  const view = await api.get<{ status: string; matchSummary: Record<string, number> }>(`/v1/openings/${opening.id}`, opening.employerKey);
+  // The matcher withdraws the rest once it hears the opening filled: read it back once it has (or, on a
+  // very slow machine, as it stands after a minute).
+  const read = () => api.get<{ status: string; matchSummary: Record<string, number> }>(`/v1/openings/${opening.id}`, opening.employerKey);
+  let view = await read();
+  for (const deadline = Date.now() + 60_000; OPEN.some((status) => (view.matchSummary[status] ?? 0) > 0) && Date.now() < deadline; view = await read())
+    await sleep(250);
   return { title: opening.title, employer: opening.employer, positions: opening.positions, status: view.status, matchSummary: view.matchSummary };
 }
 

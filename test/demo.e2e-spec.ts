@@ -160,7 +160,7 @@ describe('npm run demo (as built)', () => {
     // After the match: one opening filled by hires, and the slots' uptake with the codes workers showed.
     const filled = section(output, 'After the match: an opening filled').join('\n');
     expect(filled).toMatch(/status filled/);
-    expect(filled).toMatch(/hired \d+/);
+    expect(filled).toMatch(/hired \d+, withdrawn \d+;/);
     const uptakeRows = section(output, 'Slot uptake per service point').filter((line) => /^\s{2}\S/.test(line) && !/^\s+service point/.test(line));
     expect(uptakeRows.length).toBeGreaterThan(0);
     expect(uptakeRows.map((line) => numbers(line).slice(-4)[2]).reduce((sum, redeemed) => sum + redeemed, 0)).toBeGreaterThan(0);
