@@ -259,8 +259,8 @@ describe('the caseworker and merchant console in a browser', () => {
       await page.locator('#seekers-refresh').click();
       const seekers = page.getByRole('table');
       const zhouRow = seekers.getByRole('row', { name: /Rider Zhou/ });
-      await zhouRow.waitFor();
-      expect(await text(zhouRow.locator('[data-field="last-contact"]'))).not.toBe('尚未跟进');
+      // The table from sign-in is there at once; the refreshed one shows the follow-up recorded since.
+      await eventually(async () => (await text(zhouRow.locator('[data-field="last-contact"]'))) !== '尚未跟进', 15_000, "Zhou's last follow-up");
       expect(await text(zhouRow.locator('[data-field="days"]'))).toBe('0');
       expect(await text(seekers.getByRole('row', { name: /Far Li/ }).locator('[data-field="last-contact"]'))).toBe('尚未跟进');
       const headers = await seekers.getByRole('columnheader').allInnerTexts();
