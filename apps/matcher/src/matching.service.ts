@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type OfferKind, employmentWithHires, whyOpeningTakesNoOne } from '@huigong/domain';
+import { type OfferKind, employmentWithHires, whyOpeningTakesNoOne, whySlotTakesNoOne } from '@huigong/domain';
 import {
   type CandidateProfile,
   CountHints,
@@ -229,7 +229,7 @@ export class MatchingService {
     const offer = row === null ? null : slotOffer(row, now);
     if (offer?.accepting === true) this.engine.slots.upsert(offer);
     else this.engine.slots.remove(id);
-    return row === null ? 'gone' : offer?.accepting === true ? null : row.status === 'withdrawn' ? 'withdrawn' : 'expired';
+    return row === null ? 'gone' : whySlotTakesNoOne(row, now);
   }
 
   /** Refreshes this process's copy of a person, and returns the row read (null: gone), for the caller to use rather than read again. */

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS } from '@huigong/domain';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
-import { NotificationStore } from '@huigong/persistence';
+import { type NewNotification, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { deliveryChannels } from './delivery-channels';
 
 /** Days a proposal may wait for its caseworker before they are reminded. */
@@ -60,52 +60,39 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Records this week's reminders; returns how many were new. */
-  async remind(now = new Date()): Promise<number> {
+  remind(now = new Date()): Promise<number> {
     const week = isoWeek(now);
-    let recorded = 0;
-    await this.dataSource.transaction(async (manager) => {
+    return this.recordForCaseworkers(`reminders-${week}`, async (manager) => {
       const stale = await this.store.staleProposals(manager, REMINDER_AFTER_DAYS);
       const byCaseworker = new Map<string, typeof stale>();
       for (const row of stale) byCaseworker.set(row.caseworker_id, [...(byCaseworker.get(row.caseworker_id) ?? []), row]);
-      const deliveryIds: string[] = [];
-      for (const [caseworkerId, rows] of byCaseworker) {
-        const id = await this.store.record(manager, {
-          recipientKind: 'caseworker',
-          recipientId: caseworkerId,
-          type: 'reminder',
-          dedupeKey: `reminder:${caseworkerId}:${week}`,
-          payload: {
-            afterDays: REMINDER_AFTER_DAYS,
-            matches: rows.map((row) => ({
-              matchId: row.match_id,
-              candidateId: row.candidate_id,
-              displayName: row.display_name,
-              offer: { kind: 'opening', id: row.opening_id, title: row.title },
-              proposedSince: new Date(row.since).toISOString(),
-            })),
-          },
-          candidateIds: [...new Set(rows.map((row) => row.candidate_id))],
-        });
-        if (id === undefined) continue;
-        recorded++;
-        for (const channel of await deliveryChannels(this.store, manager, this.config, 'caseworker', caseworkerId)) {
-          deliveryIds.push(await this.store.addDelivery(manager, id, channel));
-        }
-      }
-      if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `reminders-${week}-${randomUUID()}`);
+      return [...byCaseworker].map(([caseworkerId, rows]) => ({
+        recipientKind: 'caseworker',
+        recipientId: caseworkerId,
+        type: 'reminder',
+        dedupeKey: `reminder:${caseworkerId}:${week}`,
+        payload: {
+          afterDays: REMINDER_AFTER_DAYS,
+          matches: rows.map((row) => ({
+            matchId: row.match_id,
+            candidateId: row.candidate_id,
+            displayName: row.display_name,
+            offer: { kind: 'opening', id: row.opening_id, title: row.title },
+            proposedSince: new Date(row.since).toISOString(),
+          })),
+        },
+        candidateIds: [...new Set(rows.map((row) => row.candidate_id))],
+      }));
     });
-    if (recorded > 0) this.relay.wake();
-    return recorded;
   }
 
   /** Records the retention checks that are due (each hire and checkpoint once); returns how many were new. */
-  async checkRetention(): Promise<number> {
-    let recorded = 0;
-    await this.dataSource.transaction(async (manager) => {
-      const deliveryIds: string[] = [];
+  checkRetention(): Promise<number> {
+    return this.recordForCaseworkers('retention', async (manager) => {
+      const due: NewNotification[] = [];
       for (const checkpoint of RETENTION_CHECKPOINTS) {
         for (const row of await this.store.dueRetentionChecks(manager, checkpoint, RETENTION_REMINDER_GRACE_DAYS)) {
-          const id = await this.store.record(manager, {
+          due.push({
             recipientKind: 'caseworker',
             recipientId: row.caseworker_id,
             type: 'retention_check',
@@ -124,14 +111,30 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
             },
             candidateIds: [row.candidate_id],
           });
-          if (id === undefined) continue;
-          recorded++;
-          for (const channel of await deliveryChannels(this.store, manager, this.config, 'caseworker', row.caseworker_id)) {
-            deliveryIds.push(await this.store.addDelivery(manager, id, channel));
-          }
         }
       }
-      if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `retention-${randomUUID()}`);
+      return due;
+    });
+  }
+
+  /**
+   * In one transaction: the notifications `due` reads are recorded (each once, by dedupe key), each new one
+   * gets a delivery per channel of its caseworker, and one DeliveriesRequested announces them. Returns how
+   * many were new.
+   */
+  private async recordForCaseworkers(correlation: string, due: (manager: EntityManager) => Promise<NewNotification[]>): Promise<number> {
+    let recorded = 0;
+    await this.dataSource.transaction(async (manager) => {
+      const deliveryIds: string[] = [];
+      for (const notification of await due(manager)) {
+        const id = await this.store.record(manager, notification);
+        if (id === undefined) continue;
+        recorded++;
+        for (const channel of await deliveryChannels(this.store, manager, this.config, 'caseworker', notification.recipientId)) {
+          deliveryIds.push(await this.store.addDelivery(manager, id, channel));
+        }
+      }
+      if (deliveryIds.length > 0) await appendToOutbox(manager, [outboxEvent('DeliveriesRequested', { deliveryIds })], `${correlation}-${randomUUID()}`);
     });
     if (recorded > 0) this.relay.wake();
     return recorded;

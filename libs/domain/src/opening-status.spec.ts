@@ -1,4 +1,4 @@
-import { openingStatusWithHires, whyOpeningTakesNoOne } from './opening-status';
+import { openingStatusWithHires, whyOpeningTakesNoOne, whySlotTakesNoOne } from './opening-status';
 
 describe('openingStatusWithHires', () => {
   it('fills an open opening when hires reach its positions, and opens it again below them', () => {
@@ -23,5 +23,14 @@ describe('whyOpeningTakesNoOne', () => {
     expect(whyOpeningTakesNoOne({ status: 'open', validUntil: '2026-11-30T12:00:00Z' }, now)).toBe('expired');
     expect(whyOpeningTakesNoOne({ status: 'open', validUntil: new Date('2026-12-01T00:00:00Z') }, now)).toBeNull();
     expect(whyOpeningTakesNoOne({ status: 'open', validUntil: null }, now)).toBeNull();
+  });
+});
+
+describe('whySlotTakesNoOne', () => {
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  it('names withdrawn and expired; null for an active slot still valid', () => {
+    expect(whySlotTakesNoOne({ status: 'withdrawn', validUntil: null }, now)).toBe('withdrawn');
+    expect(whySlotTakesNoOne({ status: 'active', validUntil: '2026-11-30T11:59:00Z' }, now)).toBe('expired');
+    expect(whySlotTakesNoOne({ status: 'active', validUntil: null }, now)).toBeNull();
   });
 });

@@ -23,3 +23,13 @@ export function whyOpeningTakesNoOne(
   if (opening.validUntil !== null && new Date(opening.validUntil).getTime() <= now) return 'expired';
   return null;
 }
+
+/**
+ * Why a slot offers to no one, the reason its open offers are withdrawn with: `withdrawn` by its merchant, or
+ * `expired` (its validUntil has passed); null while it is active and valid.
+ */
+export function whySlotTakesNoOne(slot: { status: 'active' | 'withdrawn'; validUntil: Date | string | null }, now: number): 'withdrawn' | 'expired' | null {
+  if (slot.status === 'withdrawn') return 'withdrawn';
+  if (slot.validUntil !== null && new Date(slot.validUntil).getTime() <= now) return 'expired';
+  return null;
+}

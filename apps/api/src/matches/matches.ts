@@ -20,6 +20,7 @@ import { IsIn, IsString } from 'class-validator';
 import { NOT_BLANK, Rules, textRules } from '../common/dto';
 import { MATCH_STATUSES } from '../common/match-status';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY } from '../docs/operation';
+import type { EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { settleOpeningPositions } from '../openings/openings';
 
@@ -75,6 +76,13 @@ export class MatchView {
 
   @ApiProperty({ type: 'string', format: 'date-time' })
   updatedAt: string;
+}
+
+/** One of the caseworker's matches, locked: anyone else's, or none, is 404. */
+async function loadOwnMatch(manager: EntityManager, matchId: string, caseworkerId: string): Promise<MatchEntity> {
+  const match = await manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
+  if (match === null) throw new NotFoundException(`No match ${matchId}.`);
+  return match;
 }
 
 export class RecordMatchOutcomeCommand {
@@ -142,8 +150,7 @@ export class RecordRetentionHandler implements ICommandHandler<RecordRetentionCo
 
   execute({ caseworkerId, matchId, input }: RecordRetentionCommand): Promise<RetentionCheckView> {
     return this.unitOfWork.run(async (tx) => {
-      const match = await tx.manager.findOne(MatchEntity, { where: { id: matchId, caseworkerId }, lock: { mode: 'pessimistic_write' } });
-      if (match === null) throw new NotFoundException(`No match ${matchId}.`);
+      const match = await loadOwnMatch(tx.manager, matchId, caseworkerId);
       if (match.status !== 'hired') throw new ConflictException(`Only a hire is checked for retention; this match is ${match.status}.`);
       const recorded = await this.matches.recordRetention(tx.manager, { matchId, checkpoint: input.checkpoint, outcome: input.outcome, caseworkerId });
       // The hire ended (or stands again): the matcher sets the person's employment from the hires that stand.
@@ -174,8 +181,7 @@ async function moveJobMatch(
   move: { caseworkerId: string; matchId: string; to: JobMatchStatus; reason: string | null; note?: string; allowed: (from: JobMatchStatus) => boolean },
 ): Promise<MatchView> {
   const { manager } = tx;
-  const match = await manager.findOne(MatchEntity, { where: { id: move.matchId, caseworkerId: move.caseworkerId }, lock: { mode: 'pessimistic_write' } });
-  if (match === null) throw new NotFoundException(`No match ${move.matchId}.`);
+  const match = await loadOwnMatch(manager, move.matchId, move.caseworkerId);
   if (match.offerKind !== 'opening') {
     throw new ConflictException('Slot offers are redeemed by the merchant or expire; their status is not set by hand.');
   }
