@@ -70,6 +70,9 @@ const SLOT_WINDOWS: WeeklyWindow[][] = [
   days([1, 2, 3, 4, 5, 6, 7], '02:00', '04:00'),
 ];
 
+/** One consent to everything, as the contract's `contact` gives it (the draw stays where it was: the same city). */
+const consents = (given: boolean): { consentJobs: boolean; consentBenefits: boolean } => ({ consentJobs: given, consentBenefits: given });
+
 export class City {
   private readonly next: () => number;
 
@@ -132,7 +135,7 @@ export class City {
       availability: this.pick(AVAILABILITY),
       breaks: this.pick(BREAKS),
       accessibilityNeeds: this.next() < 0.03 ? [this.pick(ACCESSIBILITY_FEATURES)] : [],
-      consentContact: this.next() < 0.97,
+      ...consents(this.next() < 0.97),
       takesJobProposals: true,
       waitingSince: now - Math.floor(this.next() * 180) * 86_400_000,
     };

@@ -43,8 +43,8 @@ export async function measureColdStart(city: City, people: number, now: number):
   for (let from = 0; from < people; from += batch) {
     const rows = Array.from({ length: Math.min(batch, people - from) }, (_, i) => city.person(from + i, now));
     await client.query(
-      `INSERT INTO candidates (id, caseworker_id, status, display_name, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_contact, created_at, updated_at)
-       SELECT gen_random_uuid(), $1, 'active', 'Bench person', string_to_array(g, ','), string_to_array(s, ','), lat, lng, mt, a::jsonb, b::jsonb, string_to_array(n, ','), c, to_timestamp(w / 1000), now()
+      `INSERT INTO candidates (id, caseworker_id, status, display_name, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'active', 'Bench person', string_to_array(g, ','), string_to_array(s, ','), lat, lng, mt, a::jsonb, b::jsonb, string_to_array(n, ','), c, c, c, to_timestamp(w / 1000), now()
          FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::float8[])
               AS t(g, s, lat, lng, mt, a, b, n, c, w)`,
       [
@@ -57,7 +57,7 @@ export async function measureColdStart(city: City, people: number, now: number):
         rows.map((p) => JSON.stringify(p.availability)),
         rows.map((p) => JSON.stringify(p.breaks)),
         rows.map((p) => p.accessibilityNeeds.join(',')),
-        rows.map((p) => p.consentContact),
+        rows.map((p) => p.consentJobs),
         rows.map((p) => p.waitingSince),
       ],
     );

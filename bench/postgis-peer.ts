@@ -72,7 +72,7 @@ async function load(client: pg.Client, people: readonly CandidateProfile[]): Pro
         rows.map((p) => p.groups.join(',')),
         rows.map((p) => p.skills.map((s) => s.toLowerCase()).join(',')),
         rows.map((p) => p.accessibilityNeeds.join(',')),
-        rows.map((p) => p.consentContact),
+        rows.map((p) => p.consentJobs),
         rows.map((p) => p.maxTravelKm),
         rows.map((p) => multirange(p.availability)),
         rows.map((p) => p.waitingSince),

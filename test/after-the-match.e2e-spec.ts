@@ -247,8 +247,12 @@ describe('after the match', () => {
       }),
     );
     expect(guard.notices).toEqual({ quietHours, language: 'en' });
-    const rider = (await register(aCandidate({ displayName: 'Day rider', groups: ['rider'], location: canteenAt, breaks: weekdays('12:45', '14:15') })))
-      .id as string;
+    // The rider reads texts, not the app: the gateway is told so.
+    const rider = (
+      await register(
+        aCandidate({ displayName: 'Day rider', groups: ['rider'], location: canteenAt, breaks: weekdays('12:45', '14:15'), notices: { channel: 'sms' } }),
+      )
+    ).id as string;
     const slot = (
       await api.http
         .post('/v1/slots')
@@ -277,17 +281,23 @@ describe('after the match', () => {
     expect(held.last_error).toMatch(/^held back \(quiet_hours\) until /);
     expect(held.text).toMatch(/^Night canteen set meal: .* Show code [A-Z0-9]{8} to redeem\.$/);
     expect((await deliveryOf(rider))?.text).toContain('兑换码');
-    expect(gateway.to('/gateway').some((request) => (request.body as { recipient?: { candidateId?: string } }).recipient?.candidateId === guard.id)).toBe(
-      false,
-    );
+    // What the gateway was sent, read as the gateway reads it.
+    const recipients = gateway.to('/gateway').map((request) => (JSON.parse(request.body) as { recipient: { candidateId: string } }).recipient);
+    expect(recipients.filter((recipient) => recipient.candidateId === rider)).toEqual([{ candidateId: rider, phone: expect.any(String), channel: 'sms' }]);
+    expect(recipients.some((recipient) => recipient.candidateId === guard.id)).toBe(false);
 
     // Bad preferences are named field by field.
     const bad = await api.http
       .patch(`/v1/candidates/${rider}`)
       .set(bearer(desk))
-      .send({ notices: { quietHours: '8-16', dailyCap: 0, language: 'fr' } });
+      .send({ notices: { quietHours: '8-16', dailyCap: 0, language: 'fr', channel: 'pigeon' } });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['notices.dailyCap', 'notices.language', 'notices.quietHours']);
+    expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual([
+      'notices.channel',
+      'notices.dailyCap',
+      'notices.language',
+      'notices.quietHours',
+    ]);
   });
 
   describe('positions that fill', () => {
@@ -617,6 +627,160 @@ describe('after the match', () => {
       const bad = await api.http.post(`/v1/matches/${hire}/retention`).set(bearer(own.key)).send({ checkpoint: 60, outcome: 'stayed' });
       expect(bad.status).toBe(400);
       expect(bad.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['checkpoint', 'outcome']);
+    });
+  });
+
+  describe('consent per purpose', () => {
+    it('jobs, benefits and sensitive use each change what is matched; the history says who, when and how; erasure keeps ids only', async () => {
+      const employer = await organization('employer', 'Jing an accessible workshops');
+      const canteen = await organization('merchant', 'Jing an canteen');
+      const own = await desk('Jing an desk');
+      const siteAt = { lat: DINGHAI_ROAD.lat + 0.3, lng: DINGHAI_ROAD.lng - 0.3 };
+      const near = { lat: siteAt.lat + 0.002, lng: siteAt.lng + 0.002 };
+      // A wheelchair user who rides deliveries: consents to jobs, on paper, but not to offers nor to the use of
+      // their disability and needs.
+      const registered = await api.http
+        .post('/v1/candidates')
+        .set(bearer(own.key))
+        .send(
+          aCandidate({
+            displayName: 'Qian Yu',
+            groups: ['disabled', 'rider'],
+            accessibilityNeeds: ['wheelchair'],
+            location: near,
+            availability: weekdays('08:00', '17:00'),
+            breaks: weekdays('12:45', '14:15'),
+            consent: { contact: true, benefits: false, sensitive: false, method: 'paper_form' },
+          }),
+        )
+        .expect(201);
+      const person = registered.body.id as string;
+      expect(registered.body.consent).toEqual({ contact: true, jobs: true, benefits: false, sensitive: false });
+
+      const forDisabled = await api.http
+        .post('/v1/openings')
+        .set(bearer(employer))
+        .send(
+          anOpening({
+            title: 'Bench assembly',
+            targetGroups: ['disabled'],
+            skills: [],
+            accessibilityFeatures: ['wheelchair'],
+            location: siteAt,
+            shifts: weekdays('09:00', '17:00'),
+          }),
+        )
+        .expect(201);
+      const forRiders = await api.http
+        .post('/v1/openings')
+        .set(bearer(employer))
+        .send(
+          anOpening({
+            title: 'Upstairs dispatch',
+            targetGroups: ['rider'],
+            skills: [],
+            accessibilityFeatures: [],
+            location: siteAt,
+            shifts: weekdays('09:00', '17:00'),
+          }),
+        )
+        .expect(201);
+      const lunch = await api.http
+        .post('/v1/slots')
+        .set(bearer(canteen))
+        .send(aSlot({ capacity: 10, location: siteAt, eligibleGroups: ['rider', 'disabled'], accessibilityFeatures: ['wheelchair'] }))
+        .expect(201);
+      const matchOf = async (offerId: string) => {
+        const { rows } = await world.db.query(`SELECT status, status_reason FROM matches WHERE candidate_id = $1 AND (opening_id = $2 OR slot_id = $2)`, [
+          person,
+          offerId,
+        ]);
+        return rows[0] as { status: string; status_reason: string | null } | undefined;
+      };
+      const explain = async (query: string) =>
+        (await api.http.get(`/v1/candidates/${person}/explain?${query}`).set(bearer(own.key)).expect(200)).body as {
+          eligible: boolean;
+          rules: { rule: string; pass: boolean }[];
+        };
+      const failing = (why: { rules: { rule: string; pass: boolean }[] }) => why.rules.filter((check) => !check.pass);
+      const consent = (change: Record<string, unknown>) =>
+        api.http.patch(`/v1/candidates/${person}`).set(bearer(own.key)).send({ consent: change }).expect(200);
+
+      // Jobs only, no sensitive use: the riders' opening comes (the wheelchair is not asked about), the opening for
+      // disabled workers does not (the group is not used), and no meal is offered.
+      await eventually(async () => (await matchOf(forRiders.body.id))?.status === 'proposed', 15_000, "the riders' opening proposed");
+      await matcherCaughtUp(world);
+      expect(await matchOf(forDisabled.body.id)).toBeUndefined();
+      expect(await matchOf(lunch.body.id)).toBeUndefined();
+      expect(failing(await explain(`openingId=${forDisabled.body.id}`))).toEqual([expect.objectContaining({ rule: 'target_group', common: [] })]);
+      expect(failing(await explain(`slotId=${lunch.body.id}`))).toEqual([{ rule: 'consent', pass: false, purpose: 'benefits' }]);
+
+      // Sensitive use given in person: the opening for disabled workers comes; the riders' opening has no
+      // wheelchair access, so it no longer fits.
+      expect((await consent({ sensitive: true, method: 'in_person' })).body.consent).toEqual({ contact: true, jobs: true, benefits: false, sensitive: true });
+      await eventually(async () => (await matchOf(forDisabled.body.id))?.status === 'proposed', 15_000, 'the opening for disabled workers proposed');
+      await eventually(async () => (await matchOf(forRiders.body.id))?.status_reason === 'no_longer_fits', 15_000, "the riders' opening withdrawn");
+
+      // Benefits given in the app: the meal is offered. Jobs withdrawn: the job proposals go, for consent; the meal stays.
+      await consent({ benefits: true, method: 'app' });
+      await eventually(async () => (await matchOf(lunch.body.id))?.status === 'proposed', 15_000, 'the meal offered');
+      expect((await consent({ jobs: false })).body.consent).toEqual({ contact: true, jobs: false, benefits: true, sensitive: true });
+      await eventually(async () => (await matchOf(forDisabled.body.id))?.status_reason === 'consent_withdrawn', 15_000, 'the job withdrawn for consent');
+      expect((await matchOf(lunch.body.id))?.status).toBe('proposed');
+      expect(failing(await explain(`openingId=${forDisabled.body.id}`))).toEqual([{ rule: 'consent', pass: false, purpose: 'jobs' }]);
+
+      // A contradiction is a 400 naming the field, and changes nothing.
+      const refused = await api.http
+        .patch(`/v1/candidates/${person}`)
+        .set(bearer(own.key))
+        .send({ consent: { contact: false, benefits: true } })
+        .expect(400);
+      expect(refused.body.details).toEqual([{ field: 'consent.benefits', message: expect.stringContaining('contact: false') }]);
+
+      // The history: who recorded each purpose, when and how, and the withdrawal.
+      type ConsentRecord = {
+        purpose: string;
+        givenBy: string;
+        givenHow: string;
+        givenAt: string;
+        withdrawnAt: string | null;
+        withdrawnBy: string | null;
+        withdrawnHow: string | null;
+      };
+      const history = (await api.http.get(`/v1/candidates/${person}/consents`).set(bearer(own.key)).expect(200)).body as ConsentRecord[];
+      expect(history.map(({ purpose, givenBy, givenHow, withdrawnBy, withdrawnHow }) => ({ purpose, givenBy, givenHow, withdrawnBy, withdrawnHow }))).toEqual([
+        { purpose: 'jobs', givenBy: own.id, givenHow: 'paper_form', withdrawnBy: own.id, withdrawnHow: 'not_stated' },
+        { purpose: 'sensitive', givenBy: own.id, givenHow: 'in_person', withdrawnBy: null, withdrawnHow: null },
+        { purpose: 'benefits', givenBy: own.id, givenHow: 'app', withdrawnBy: null, withdrawnHow: null },
+      ]);
+      expect(history.every((record) => !Number.isNaN(Date.parse(record.givenAt)))).toBe(true);
+      const exported = (await api.http.get(`/v1/candidates/${person}/export`).set(bearer(own.key)).expect(200)).body;
+      expect(exported.consents).toEqual(history);
+      await eventually(
+        async () =>
+          ((await api.http.get(`/v1/audit?candidateId=${person}`).set(bearer(TEST_ADMIN_KEY)).expect(200)).body as { what: string }[]).some(
+            (read) => read.what === 'consents',
+          ),
+        15_000,
+        'the read of the history audited',
+      );
+
+      // Erased: every consent still standing is withdrawn by the erasure, and the history holds ids and times only.
+      await api.http.delete(`/v1/candidates/${person}`).set(bearer(own.key)).expect(204);
+      expect((await api.http.get(`/v1/candidates/${person}/consents`).set(bearer(own.key))).status).toBe(404);
+      const after = (await api.http.get(`/v1/candidates/${person}/consents`).set(bearer(TEST_ADMIN_KEY)).expect(200)).body as ConsentRecord[];
+      expect(after.map((record) => [record.purpose, record.withdrawnHow])).toEqual([
+        ['jobs', 'not_stated'],
+        ['sensitive', 'erasure'],
+        ['benefits', 'erasure'],
+      ]);
+      const { rows } = await world.db.query(`SELECT row_to_json(r)::text AS row FROM consent_records r WHERE candidate_id = $1`, [person]);
+      expect(rows).toHaveLength(3);
+      for (const { row } of rows as { row: string }[]) {
+        expect(row).not.toContain('Qian Yu');
+        expect(row).not.toContain('wheelchair');
+        expect(row).not.toContain('disabled');
+      }
     });
   });
 

@@ -351,8 +351,9 @@ describe('GET /v1/candidates/:id/explain', () => {
   });
 
   it('?openingId= of an opening the person does not fit: the failing rules say why, with figures', async () => {
+    // Without consent to sensitive use the need would not be used at all (issue 11): this person allows it.
     const candidate = await newCandidate(a, {
-      consent: { contact: false },
+      consent: { contact: false, sensitive: true },
       accessibilityNeeds: ['wheelchair'],
       location: { lat: 31.0, lng: 121.2 },
       maxTravelKm: 50,

@@ -29,15 +29,16 @@ describe('the matcher cold start on a large city', () => {
     // to be contacted. The rest (about 67,500) are matchable.
     await world.db.query(`INSERT INTO caseworkers (id, name) VALUES ('00000000-0000-4000-8000-00000000c0de', 'Cold start desk')`);
     await world.db.query(
-      `INSERT INTO candidates (id, caseworker_id, status, display_name, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_contact, erased_at)
+      `INSERT INTO candidates (id, caseworker_id, status, display_name, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive, erased_at)
        SELECT id, '00000000-0000-4000-8000-00000000c0de', CASE WHEN erased THEN 'erased' ELSE 'active' END,
               CASE WHEN erased THEN NULL ELSE 'Seeker ' || i END,
               CASE WHEN erased THEN '{}' ELSE '{rider}' END::text[], CASE WHEN erased THEN '{}' ELSE '{delivery}' END::text[],
               CASE WHEN erased THEN NULL ELSE 31.2 + (i % 1000) * 0.0002 END, CASE WHEN erased THEN NULL ELSE 121.4 + (i / 1000) * 0.002 END,
               CASE WHEN erased THEN NULL ELSE 5 END,
               CASE WHEN erased THEN '[]' ELSE '[{"day": 1, "start": "08:00", "end": "12:00"}, {"day": 3, "start": "14:00", "end": "18:00"}]' END::jsonb,
-              '[]'::jsonb, '{}', NOT erased AND i % 10 <> 0, CASE WHEN erased THEN now() END
-         FROM (SELECT i, md5('cold start ' || i)::uuid AS id, md5('cold start ' || i) < '4' AS erased FROM generate_series(1, $1) i) people`,
+              '[]'::jsonb, '{}', consenting, consenting, consenting, CASE WHEN erased THEN now() END
+         FROM (SELECT i, id, erased, NOT erased AND i % 10 <> 0 AS consenting
+                 FROM (SELECT i, md5('cold start ' || i)::uuid AS id, md5('cold start ' || i) < '4' AS erased FROM generate_series(1, $1) i) drawn) people`,
       [PEOPLE],
     );
   });

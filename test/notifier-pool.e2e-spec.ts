@@ -114,8 +114,8 @@ describe("a batch of offers larger than the notifier's pool", () => {
       secret,
     ]);
     await world.db.query(
-      `INSERT INTO candidates (id, caseworker_id, status, display_name, phone, groups, lat, lng, max_travel_km, consent_contact)
-       SELECT id, $2, 'active', 'Rider ' || n, phone, '{rider}', 31.2705, 121.549, 5, true FROM unnest($1::uuid[], $3::text[]) WITH ORDINALITY AS t(id, phone, n)`,
+      `INSERT INTO candidates (id, caseworker_id, status, display_name, phone, groups, lat, lng, max_travel_km, consent_jobs, consent_benefits)
+       SELECT id, $2, 'active', 'Rider ' || n, phone, '{rider}', 31.2705, 121.549, 5, true, true FROM unnest($1::uuid[], $3::text[]) WITH ORDINALITY AS t(id, phone, n)`,
       [workers, caseworker, workers.map((_, i) => phone(i))],
     );
     const everyDay = JSON.stringify([1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '00:00' })));

@@ -516,6 +516,7 @@ describe('the OpenAPI document', () => {
     const seekers = await expectStatus(call('get', '/v1/caseworkers/me/seekers?limit=10', { key }), 200);
     expect(seekers.length).toBeGreaterThan(0);
     await expectStatus(call('get', '/v1/caseworkers/me/seekers?offset=-1', { key }), 400);
+    await expectStatus(call('get', '/v1/caseworkers/me/seekers?offset=99999999999999999999999', { key }), 400);
   });
 
   it('inbox, funnel report and deliveries, with the replay of a dead delivery', async () => {
@@ -546,6 +547,9 @@ describe('the OpenAPI document', () => {
     const exported = await expectStatus(call('get', `/v1/candidates/${rider.id}/export`, { key: caseworker.apiKey }), 200);
     expect(exported.profile.id).toBe(rider.id);
     await expectStatus(call('get', `/v1/candidates/${rider.id}/export`, { key: otherCaseworker.apiKey }), 404);
+    const consents = await expectStatus(call('get', `/v1/candidates/${rider.id}/consents`, { key: caseworker.apiKey }), 200);
+    expect((consents as unknown as Json[]).map((record) => record.purpose)).toEqual(['jobs', 'benefits', 'sensitive']);
+    await expectStatus(call('get', `/v1/candidates/${rider.id}/consents`, { key: otherCaseworker.apiKey }), 404);
     const audited = await eventually(
       async () => {
         const reads = (await call('get', `/v1/audit?candidateId=${rider.id}`, { key: TEST_ADMIN_KEY })).body as Json[];

@@ -95,8 +95,8 @@ describe('query plans on matches, with statistics taken while the tables were em
       INSERT INTO organizations (id, name, kind) VALUES ('00000000-0000-4000-8000-000000000001', 'employer', 'employer'),
                                                        ('00000000-0000-4000-8000-000000000002', 'canteen', 'merchant');
       INSERT INTO caseworkers (id, name) SELECT pg_temp.id('00000000-0000-4000-8001-', n), 'desk ' || n FROM generate_series(1, 10) n;
-      INSERT INTO candidates (id, caseworker_id, status, display_name, lat, lng, consent_contact)
-        SELECT pg_temp.id('00000000-0000-4000-8002-', n), pg_temp.id('00000000-0000-4000-8001-', 1 + n % 10), 'active', 'person ' || n, 23.9, 106.6, true
+      INSERT INTO candidates (id, caseworker_id, status, display_name, lat, lng, consent_jobs, consent_benefits)
+        SELECT pg_temp.id('00000000-0000-4000-8002-', n), pg_temp.id('00000000-0000-4000-8001-', 1 + n % 10), 'active', 'person ' || n, 23.9, 106.6, true, true
           FROM generate_series(1, 10000) n;
       INSERT INTO openings (id, organization_id, status, title, lat, lng, radius_km, shifts, positions)
         SELECT pg_temp.id('00000000-0000-4000-8003-', n), '00000000-0000-4000-8000-000000000001', 'open', 'opening ' || n, 23.9, 106.6, 10, '[]', 10

@@ -6,7 +6,7 @@
  *   their latency at the intake's concurrency;
  * - bulk: chunks of people as multi-row statements (candidate rows and an outbox row per person, as the
  *   API writes them), as many at once as the bench's bulk client sends.
- * The rows go into copies of `candidates` and `outbox_events` (LIKE ... INCLUDING ALL: the same columns,
+ * The rows go into copies of `candidates`, `consent_records` and `outbox_events` (LIKE ... INCLUDING ALL: the same columns,
  * defaults, checks and indexes, plus the caseworker foreign key), dropped afterwards, so that the
  * product's relay never sees them.
  */
@@ -35,13 +35,19 @@ export interface PeerBulk {
 }
 
 const COLUMNS =
-  'id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_contact';
+  'id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng, max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive';
 
 const SINGLE = `
   WITH candidate AS (
     INSERT INTO bench_peer_candidates (${COLUMNS})
-    VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-    RETURNING id
+    VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)
+    RETURNING id, caseworker_id, consent_jobs, consent_benefits, consent_sensitive
+  ),
+  consents AS (
+    INSERT INTO bench_peer_consents (candidate_id, purpose, given_by, given_how)
+    SELECT candidate.id, p.purpose, candidate.caseworker_id, 'not_stated'
+      FROM candidate CROSS JOIN LATERAL (VALUES ('jobs', consent_jobs), ('benefits', consent_benefits), ('sensitive', consent_sensitive)) AS p (purpose, given)
+     WHERE p.given
   )
   INSERT INTO bench_peer_outbox (id, event_name, payload, correlation_id)
   SELECT $15, 'CandidateRegistered', jsonb_build_object('candidateId', candidate.id), $16 FROM candidate`;
@@ -50,10 +56,16 @@ const BULK = `
   WITH candidate AS (
     INSERT INTO bench_peer_candidates (${COLUMNS})
     SELECT gen_random_uuid(), $2, 'active', x.display_name, x.external_ref, x.phone, x.groups, x.skills, x.lat, x.lng, x.max_travel_km,
-           x.availability, x.breaks, x.accessibility_needs, x.consent_contact
+           x.availability, x.breaks, x.accessibility_needs, x.consent_contact, x.consent_contact, x.consent_contact
     FROM jsonb_to_recordset($1::jsonb) AS x(display_name text, external_ref text, phone text, groups text[], skills text[], lat float8, lng float8,
          max_travel_km float8, availability jsonb, breaks jsonb, accessibility_needs text[], consent_contact boolean)
-    RETURNING id
+    RETURNING id, caseworker_id, consent_jobs, consent_benefits, consent_sensitive
+  ),
+  consents AS (
+    INSERT INTO bench_peer_consents (candidate_id, purpose, given_by, given_how)
+    SELECT candidate.id, p.purpose, candidate.caseworker_id, 'not_stated'
+      FROM candidate CROSS JOIN LATERAL (VALUES ('jobs', consent_jobs), ('benefits', consent_benefits), ('sensitive', consent_sensitive)) AS p (purpose, given)
+     WHERE p.given
   )
   INSERT INTO bench_peer_outbox (id, event_name, payload, correlation_id)
   SELECT gen_random_uuid(), 'CandidateRegistered', jsonb_build_object('candidateId', candidate.id), $3 FROM candidate`;
@@ -110,6 +122,7 @@ export class Peer {
     await admin.query(`
       CREATE TABLE bench_peer_candidates (LIKE candidates INCLUDING ALL);
       ALTER TABLE bench_peer_candidates ADD FOREIGN KEY (caseworker_id) REFERENCES caseworkers (id);
+      CREATE TABLE bench_peer_consents (LIKE consent_records INCLUDING ALL);
       CREATE TABLE bench_peer_outbox (LIKE outbox_events INCLUDING ALL);`);
     await admin.query(`INSERT INTO caseworkers (id, name) VALUES ($1, 'Peer desk')`, [caseworkerId]);
     return new Peer(databaseUrl, admin, caseworkerId);
@@ -194,7 +207,7 @@ export class Peer {
   }
 
   async drop(): Promise<void> {
-    await this.admin.query('DROP TABLE IF EXISTS bench_peer_outbox, bench_peer_candidates');
+    await this.admin.query('DROP TABLE IF EXISTS bench_peer_outbox, bench_peer_consents, bench_peer_candidates');
     await this.admin.query('DELETE FROM caseworkers WHERE id = $1', [this.caseworkerId]);
     await this.admin.end();
   }

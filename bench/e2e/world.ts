@@ -76,7 +76,7 @@ export class World {
       availability: [...profile.availability],
       breaks: [...profile.breaks],
       accessibilityNeeds: [...profile.accessibilityNeeds],
-      consent: { contact: profile.consentContact },
+      consent: { contact: profile.consentJobs },
     };
     return { body, desk: this.deskOf(location) };
   }

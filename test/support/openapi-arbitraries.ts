@@ -215,6 +215,13 @@ export class ContractModel {
   }
 
   private validNonNull(s: Schema): fc.Arbitrary<unknown> {
+    // A schema that refuses some combinations of its fields (`not`: the consents that contradict themselves)
+    // yields only values outside them.
+    if (s.not !== undefined) {
+      const { not, ...rest } = s;
+      const refused = this.ajv.compile(toJsonSchema(not) as object);
+      return this.validNonNull(rest).filter((value) => !refused(value));
+    }
     const alternatives = (s.oneOf ?? s.anyOf) as Schema[] | undefined;
     if (alternatives !== undefined) return fc.oneof(...alternatives.map((alternative) => this.valid(alternative)));
     if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as unknown[]).filter((value) => value !== null));

@@ -17,6 +17,7 @@ import {
   type ChangedOffer,
   misfitsOfOffer,
   misfitsOfPerson,
+  type PersonMisfit,
 } from '@huigong/matching';
 import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
@@ -400,10 +401,7 @@ export class MatchingService {
         { opening: (id) => this.engine.openings.get(id), slot: (id) => this.engine.slots.get(id) },
         this.engine.policy,
       );
-      const withdrawn =
-        misfits.length === 0
-          ? null
-          : await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { matchIds: misfits }, 'no_longer_fits'), { correlationId });
+      const withdrawn = misfits.length === 0 ? null : await this.withdrawMisfits(misfits, correlationId);
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
       // Re-reads the person's own count when a place was freed above: it is theirs to fill. Together with
@@ -442,6 +440,26 @@ export class MatchingService {
         if (employment === person.employment) return null;
         await this.store.setEmployment(manager, person.candidateId, employment, employment === 'employed' ? person.lastHireAt : null);
         return person.candidateId;
+      },
+      { correlationId },
+    );
+  }
+
+  /** Withdraws a changed person's misfits in one transaction, each with its reason (consent withdrawn, or no longer fits). */
+  private withdrawMisfits(misfits: readonly PersonMisfit[], correlationId: string): Promise<Withdrawn> {
+    return this.unitOfWork.run(
+      async ({ manager: tx }) => {
+        const all: Withdrawn = { jobMatchIds: [], openingIds: [], slotIds: [], jobMatchesLost: new Map() };
+        for (const reason of ['consent_withdrawn', 'no_longer_fits'] as const) {
+          const matchIds = misfits.filter((misfit) => misfit.reason === reason).map((misfit) => misfit.matchId);
+          if (matchIds.length === 0) continue;
+          const withdrawn = await this.store.withdraw(tx, { matchIds }, reason);
+          all.jobMatchIds.push(...withdrawn.jobMatchIds);
+          all.openingIds.push(...withdrawn.openingIds);
+          all.slotIds.push(...withdrawn.slotIds);
+          for (const [id, lost] of withdrawn.jobMatchesLost) all.jobMatchesLost.set(id, (all.jobMatchesLost.get(id) ?? 0) + lost);
+        }
+        return all;
       },
       { correlationId },
     );

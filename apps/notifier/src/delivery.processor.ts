@@ -204,10 +204,11 @@ export class DeliveryProcessor extends WorkerHost {
       await session.noteHeld(`held back (${decision.reason}) until ${decision.retryAt.toISOString()}`);
       return { result: 'held', retryInMs: decision.retryAt.getTime() - now.getTime() };
     }
-    // The gateway reaches the worker: it alone is told the phone, read under the lock and kept nowhere else.
+    // The gateway reaches the worker: it alone is told the phone, read under the lock and kept nowhere else,
+    // and the channel their caseworker chose for them (null: the gateway's own).
     const settled = await this.send(target, session.delivery.attempts, url, secret, {
       ...body,
-      recipient: { candidateId: target.recipientId, phone: session.phone },
+      recipient: { candidateId: target.recipientId, phone: session.phone, channel: session.preferences.channel ?? null },
     });
     // A worker has no webhook to switch off: a 410 from the gateway only ends this offer.
     await session.markAttempt(settled.outcome);

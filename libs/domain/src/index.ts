@@ -1,4 +1,5 @@
 export * from './accessibility';
+export * from './consent';
 export * from './employment';
 export * from './geo';
 export * from './match-status';

@@ -145,7 +145,7 @@ export class CandidateIndex {
     this.lng[slot] = profile.location.lng;
     this.groupBits[slot] = groupMask(profile.groups);
     this.needBits[slot] = needMask(profile.accessibilityNeeds);
-    this.proposable[slot] = profile.consentContact ? PROPOSE_SLOTS | (profile.takesJobProposals ? PROPOSE_JOBS : 0) : 0;
+    this.proposable[slot] = (profile.consentBenefits ? PROPOSE_SLOTS : 0) | (profile.consentJobs && profile.takesJobProposals ? PROPOSE_JOBS : 0);
     this.maxTravel[slot] = profile.maxTravelKm ?? Number.POSITIVE_INFINITY;
     this.waitingSince[slot] = profile.waitingSince;
 

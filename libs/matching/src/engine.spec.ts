@@ -60,20 +60,25 @@ const groups = (min: number) =>
   );
 const features = fc.uniqueArray(fc.constantFrom(...ACCESSIBILITY_FEATURES), { maxLength: 2 });
 
+/** Mostly both purposes (85%); now and then jobs only, benefits only, or neither. */
+const consents = fc.integer({ min: 0, max: 19 }).map((n) => ({ consentJobs: n !== 0 && n !== 2, consentBenefits: n !== 0 && n !== 1 }));
+
 const person = (id: string): fc.Arbitrary<CandidateProfile> =>
-  fc.record({
-    id: fc.constant(id),
-    groups: groups(1),
-    skills: fc.uniqueArray(fc.constantFrom(...SKILLS), { maxLength: 3 }),
-    location: place,
-    maxTravelKm: fc.option(fc.double({ min: 0.5, max: 25, noNaN: true }), { nil: null }),
-    availability: fc.oneof(schedule(0, 6), broad),
-    breaks: fc.oneof(schedule(0, 4), lunchEveryDay),
-    accessibilityNeeds: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: features }),
-    consentContact: fc.integer({ min: 0, max: 9 }).map((n) => n > 1),
-    takesJobProposals: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
-    waitingSince: fc.integer({ min: NOW - 200 * 86_400_000, max: NOW }),
-  });
+  fc
+    .record({
+      id: fc.constant(id),
+      groups: groups(1),
+      skills: fc.uniqueArray(fc.constantFrom(...SKILLS), { maxLength: 3 }),
+      location: place,
+      maxTravelKm: fc.option(fc.double({ min: 0.5, max: 25, noNaN: true }), { nil: null }),
+      availability: fc.oneof(schedule(0, 6), broad),
+      breaks: fc.oneof(schedule(0, 4), lunchEveryDay),
+      accessibilityNeeds: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: features }),
+      consents,
+      takesJobProposals: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+      waitingSince: fc.integer({ min: NOW - 200 * 86_400_000, max: NOW }),
+    })
+    .map(({ consents: given, ...rest }) => ({ ...rest, ...given }));
 
 const pool = fc.integer({ min: 0, max: 60 }).chain((size) => fc.tuple(...Array.from({ length: size }, (_, i) => person(`p${String(i).padStart(3, '0')}`))));
 

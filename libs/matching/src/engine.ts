@@ -258,7 +258,7 @@ export class MatchingEngine {
   matchCandidateToOpenings(person: CandidateProfile, stateOf: (openingId: string) => OpeningState, openJobMatches: number, now: number): OfferMatch[] {
     const policy = this.policy;
     const room = policy.maxOpenJobMatchesPerPerson - openJobMatches;
-    if (room <= 0 || !person.consentContact || !person.takesJobProposals) return [];
+    if (room <= 0 || !person.consentJobs || !person.takesJobProposals) return [];
     const groups = groupMask(person.groups);
     const needs = needMask(person.accessibilityNeeds);
     const availability = weekIntervals(person.availability);
@@ -289,7 +289,7 @@ export class MatchingEngine {
   /** A new or changed person against the active slots within reach. */
   matchCandidateToSlots(person: CandidateProfile, stateOf: (slotId: string) => SlotState, now: number): OfferMatch[] {
     const policy = this.policy;
-    if (!person.consentContact) return [];
+    if (!person.consentBenefits) return [];
     const groups = groupMask(person.groups);
     const needs = needMask(person.accessibilityNeeds);
     const breaks = windowPieces(person.breaks);

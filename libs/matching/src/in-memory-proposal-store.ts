@@ -8,6 +8,9 @@ import type { CandidateHistory, JobMatchHolder, LockedCandidate, NewMatch, Openi
 import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
 import type { MatchReason } from './score';
 
+/** Active and consenting to jobs or benefits: the rows PostgreSQL's `consent_contact` lets through. */
+const consentsToAny = (profile: CandidateProfile): boolean => profile.consentJobs || profile.consentBenefits;
+
 const OPEN_JOB: readonly MatchStatus[] = OPEN_JOB_MATCH_STATUSES;
 const OPEN_SLOT: readonly MatchStatus[] = OPEN_SLOT_OFFER_STATUSES;
 
@@ -131,7 +134,7 @@ export class InMemoryProposalStore implements ProposalStore {
     return Promise.resolve(
       candidateIds.flatMap((id) => {
         const person = this.people.get(id);
-        return person !== undefined && person.active && person.profile.consentContact ? [person.profile] : [];
+        return person !== undefined && person.active && consentsToAny(person.profile) ? [person.profile] : [];
       }),
     );
   }
@@ -178,7 +181,7 @@ export class InMemoryProposalStore implements ProposalStore {
           new Map(
             ids.flatMap((id) => {
               const person = this.people.get(id);
-              return person !== undefined && person.active && person.profile.consentContact ? [[id, person.caseworkerId] as const] : [];
+              return person !== undefined && person.active && consentsToAny(person.profile) ? [[id, person.caseworkerId] as const] : [];
             }),
           ),
         ),
@@ -225,7 +228,7 @@ export class InMemoryProposalStore implements ProposalStore {
     const locked = new Map<string, LockedCandidate>();
     for (const id of [...ids].sort()) {
       const person = this.people.get(id);
-      if (person === undefined || !person.active || !person.profile.consentContact) continue;
+      if (person === undefined || !person.active || !consentsToAny(person.profile)) continue;
       locked.set(id, { caseworkerId: person.caseworkerId, openJobMatches: held.get(id) ?? 0 });
     }
     return locked;

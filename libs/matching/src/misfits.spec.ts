@@ -15,7 +15,8 @@ function person(id: string, overrides: Partial<CandidateProfile> = {}): Candidat
     availability: weekdays('08:00', '18:00'),
     breaks: weekdays('12:45', '14:15'),
     accessibilityNeeds: [],
-    consentContact: true,
+    consentJobs: true,
+    consentBenefits: true,
     takesJobProposals: true,
     waitingSince: 0,
     ...overrides,
@@ -81,7 +82,20 @@ describe('misfits of a changed person', () => {
       { id: 'm-closed', openingId: 'closed-yesterday', slotId: null },
     ];
 
-    expect(misfitsOfPerson(moved, proposals, known, DEFAULT_MATCHING_POLICY)).toEqual(['m-cook', 'm-lunch']);
+    expect(misfitsOfPerson(moved, proposals, known, DEFAULT_MATCHING_POLICY)).toEqual([
+      { matchId: 'm-cook', reason: 'no_longer_fits' },
+      { matchId: 'm-lunch', reason: 'no_longer_fits' },
+    ]);
     expect(misfitsOfPerson(person('p1'), proposals, known, DEFAULT_MATCHING_POLICY)).toEqual([]);
+  });
+
+  it('are withdrawn for consent when the person withdrew consent to their purpose: jobs only here', () => {
+    const proposals = [
+      { id: 'm-cook', openingId: 'cook', slotId: null },
+      { id: 'm-lunch', openingId: null, slotId: 'lunch' },
+    ];
+    expect(misfitsOfPerson(person('p1', { consentJobs: false }), proposals, known, DEFAULT_MATCHING_POLICY)).toEqual([
+      { matchId: 'm-cook', reason: 'consent_withdrawn' },
+    ]);
   });
 });

@@ -29,24 +29,30 @@ export interface KnownOffers {
   slot(id: string): SlotOffer | undefined;
 }
 
+/** A proposal of a changed person that no longer fits, and why it is withdrawn. */
+export interface PersonMisfit {
+  matchId: string;
+  /** `consent_withdrawn`: the person no longer consents to the purpose (jobs, or benefits); else `no_longer_fits`. */
+  reason: 'consent_withdrawn' | 'no_longer_fits';
+}
+
 /**
  * The proposals of a changed person that no longer fit them: those of an offer whose rules they fail now.
  * An offer this matcher does not know (closed, lapsed, or not heard of yet) is left alone: its own event
- * withdraws or re-checks its proposals. Returns their match ids.
+ * withdraws or re-checks its proposals.
  */
 export function misfitsOfPerson(
   person: CandidateProfile,
   proposals: readonly { id: string; openingId: string | null; slotId: string | null }[],
   known: KnownOffers,
   policy: MatchingPolicy,
-): string[] {
-  return proposals
-    .filter((proposal) => {
-      const opening = proposal.openingId === null ? undefined : known.opening(proposal.openingId);
-      if (opening !== undefined) return !allPass(checkOpening(person, opening, policy));
-      const slot = proposal.slotId === null ? undefined : known.slot(proposal.slotId);
-      if (slot !== undefined) return !allPass(checkSlot(person, slot, policy));
-      return false;
-    })
-    .map((proposal) => proposal.id);
+): PersonMisfit[] {
+  return proposals.flatMap((proposal): PersonMisfit[] => {
+    const opening = proposal.openingId === null ? undefined : known.opening(proposal.openingId);
+    const slot = opening !== undefined || proposal.slotId === null ? undefined : known.slot(proposal.slotId);
+    const checks = opening !== undefined ? checkOpening(person, opening, policy) : slot !== undefined ? checkSlot(person, slot, policy) : [];
+    const failed = checks.filter((check) => !check.pass);
+    if (failed.length === 0) return [];
+    return [{ matchId: proposal.id, reason: failed.some((check) => check.rule === 'consent') ? 'consent_withdrawn' : 'no_longer_fits' }];
+  });
 }

@@ -13,7 +13,8 @@ function person(overrides: Partial<CandidateProfile> = {}): CandidateProfile {
     availability: [],
     breaks: weekdays('12:45', '14:15'),
     accessibilityNeeds: [],
-    consentContact: true,
+    consentJobs: true,
+    consentBenefits: true,
     takesJobProposals: true,
     waitingSince: 0,
     ...overrides,
@@ -54,8 +55,13 @@ describe('slot rules (scenario 1: the canteen and the riders)', () => {
     expect(unwilling.find((check) => check.rule === 'distance')).toMatchObject({ pass: false, maxTravelKm: 0.2 });
   });
 
-  it('refuses a person without consent to contact', () => {
-    expect(allPass(checkSlot(person({ consentContact: false }), riderLunch))).toBe(false);
+  it('offers slots only with consent to benefits, whatever the consent to jobs', () => {
+    expect(checkSlot(person({ consentBenefits: false }), riderLunch).find((check) => check.rule === 'consent')).toEqual({
+      rule: 'consent',
+      pass: false,
+      purpose: 'benefits',
+    });
+    expect(allPass(checkSlot(person({ consentJobs: false }), riderLunch))).toBe(true);
   });
 });
 
@@ -89,6 +95,11 @@ describe('opening rules', () => {
     const employed = person({ groups: ['veteran'], availability: weekdays('08:00', '16:00'), takesJobProposals: false });
     expect(checkOpening(employed, assembly).filter((check) => !check.pass)).toEqual([{ rule: 'seeking_work', pass: false }]);
     expect(checkSlot({ ...employed, groups: ['rider'] }, riderLunch).every((check) => check.pass)).toBe(true);
+  });
+
+  it('proposes no job without consent to jobs, and says which purpose is missing', () => {
+    const benefitsOnly = person({ groups: ['veteran'], availability: weekdays('08:00', '16:00'), consentJobs: false });
+    expect(checkOpening(benefitsOnly, assembly).filter((check) => !check.pass)).toEqual([{ rule: 'consent', pass: false, purpose: 'jobs' }]);
   });
 
   it('needs half of the weekly shift minutes covered', () => {

@@ -22,7 +22,10 @@ export interface CandidateProfile {
   availability: readonly WeeklyWindow[];
   breaks: readonly WeeklyWindow[];
   accessibilityNeeds: readonly AccessibilityFeature[];
-  consentContact: boolean;
+  /** Consents to job proposals; without it no opening is proposed. */
+  consentJobs: boolean;
+  /** Consents to benefit offers; without it no slot is offered. */
+  consentBenefits: boolean;
   /** Seeking work, or employed and open to job offers (libs/domain's takesJobProposals); slots come either way. */
   takesJobProposals: boolean;
   /** Since when the person has been waiting (registration, or the end of their last job): epoch ms. */
@@ -58,7 +61,7 @@ import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
 
 export type RuleCheck =
   | { rule: 'offer_accepting'; pass: boolean }
-  | { rule: 'consent'; pass: boolean }
+  | { rule: 'consent'; pass: boolean; purpose: 'jobs' | 'benefits' }
   | { rule: 'seeking_work'; pass: boolean }
   | { rule: 'target_group'; pass: boolean; required: TargetGroup[]; common: TargetGroup[] }
   | { rule: 'distance'; pass: boolean; km: number; radiusKm: number; maxTravelKm: number | null }
@@ -92,7 +95,7 @@ export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer,
   const coverage = shiftMinutes === 0 ? 0 : coveredMinutes / shiftMinutes;
   return [
     { rule: 'offer_accepting', pass: opening.accepting },
-    { rule: 'consent', pass: candidate.consentContact },
+    { rule: 'consent', pass: candidate.consentJobs, purpose: 'jobs' },
     { rule: 'seeking_work', pass: candidate.takesJobProposals },
     groupCheck(candidate.groups, opening.targetGroups),
     distanceCheck(candidate, opening.location, opening.radiusKm),
@@ -113,7 +116,7 @@ export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy: 
   const bestOverlapMinutes = bestBreakOverlap(candidate.breaks, slot.windows);
   return [
     { rule: 'offer_accepting', pass: slot.accepting },
-    { rule: 'consent', pass: candidate.consentContact },
+    { rule: 'consent', pass: candidate.consentBenefits, purpose: 'benefits' },
     groupCheck(candidate.groups, slot.eligibleGroups),
     distanceCheck(candidate, slot.location, slot.radiusKm),
     accessibilityCheck(candidate.accessibilityNeeds, slot.accessibilityFeatures),

@@ -22,12 +22,14 @@ export const DEFAULT_OFFER_BUDGET: OfferBudgetPolicy = {
 
 /**
  * What a worker's caseworker set for them: their own quiet hours ("HH:MM-HH:MM", or "off" for none), daily
- * cap and language. Each one absent is the deployment's.
+ * cap, language and channel (`app` or `sms`, told to the worker gateway). Each one absent is the
+ * deployment's (the channel: the gateway's own choice).
  */
 export interface NoticePreferences {
   quietHours?: string;
   dailyCap?: number;
   language?: 'zh-CN' | 'en';
+  channel?: 'app' | 'sms';
 }
 
 /** A worker's own budget: the deployment's, with what their preferences set in its place. */

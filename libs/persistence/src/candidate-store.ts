@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import { CONSENT_PURPOSES, type ConsentPurpose, type ConsentRecordMethod, OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { CandidateEntity } from './entities/candidate.entity';
 
@@ -55,11 +55,27 @@ export type NewCandidateRow = Pick<
   | 'availability'
   | 'breaks'
   | 'accessibilityNeeds'
-  | 'consentContact'
+  | 'consentJobs'
+  | 'consentBenefits'
+  | 'consentSensitive'
   | 'openToJobOffers'
   | 'noticePreferences'
   | 'revision'
->;
+> & {
+  /** How the person gave the consents they are registered with (the history records it). */
+  consentHow: ConsentRecordMethod;
+};
+
+/** One consent in a person's history: given (by whom, when, how) and, once withdrawn, when, by whom and how. */
+export interface ConsentRecord {
+  purpose: ConsentPurpose;
+  givenAt: Date;
+  givenBy: string;
+  givenHow: ConsentRecordMethod;
+  withdrawnAt: Date | null;
+  withdrawnBy: string | null;
+  withdrawnHow: ConsentRecordMethod | null;
+}
 
 /** Statuses of a match that erasure withdraws: the open ones (a proposed slot offer among them). */
 const OPEN_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
@@ -95,24 +111,40 @@ export class CandidateStore {
         availability: row.availability,
         breaks: row.breaks,
         accessibility_needs: row.accessibilityNeeds,
-        consent_contact: row.consentContact,
+        consent_jobs: row.consentJobs,
+        consent_benefits: row.consentBenefits,
+        consent_sensitive: row.consentSensitive,
+        consent_how: row.consentHow,
         open_to_job_offers: row.openToJobOffers,
         notice_preferences: row.noticePreferences,
         revision: row.revision,
       })),
     );
+    // The consents each person gives are the first rows of their consent history, written by the same
+    // statement (the registering caseworker recorded them).
     const created: { at: Date }[] = await manager.query(
-      `WITH inserted AS (
-         INSERT INTO candidates (id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
-                                 max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, notice_preferences, revision)
-         SELECT id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
-                max_travel_km, availability, breaks, accessibility_needs, consent_contact, open_to_job_offers, notice_preferences, revision
-           FROM jsonb_to_recordset($1::jsonb) AS r(
+      `WITH r AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
                 id uuid, caseworker_id uuid, status text, display_name text, external_ref text, phone text, groups text[],
                 skills text[], lat double precision, lng double precision, max_travel_km double precision, availability jsonb,
-                breaks jsonb, accessibility_needs text[], consent_contact boolean, open_to_job_offers boolean, notice_preferences jsonb, revision integer)
+                breaks jsonb, accessibility_needs text[], consent_jobs boolean, consent_benefits boolean, consent_sensitive boolean,
+                consent_how text, open_to_job_offers boolean, notice_preferences jsonb, revision integer)),
+       inserted AS (
+         INSERT INTO candidates (id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
+                                 max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive,
+                                 open_to_job_offers, notice_preferences, revision)
+         SELECT id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
+                max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive,
+                open_to_job_offers, notice_preferences, revision
+           FROM r
+         RETURNING 1),
+       consents AS (
+         INSERT INTO consent_records (candidate_id, purpose, given_by, given_how)
+         SELECT r.id, p.purpose, r.caseworker_id, r.consent_how
+           FROM r CROSS JOIN LATERAL (VALUES ('jobs', r.consent_jobs), ('benefits', r.consent_benefits), ('sensitive', r.consent_sensitive)) AS p (purpose, given)
+          WHERE p.given
          RETURNING 1)
-       SELECT now() AS at, (SELECT count(*) FROM inserted) AS n`,
+       SELECT now() AS at, (SELECT count(*) FROM inserted) AS n, (SELECT count(*) FROM consents) AS consents`,
       [document],
     );
     return created[0].at;
@@ -174,12 +206,14 @@ export class CandidateStore {
     return { matches, notifications };
   }
 
-  async erase(manager: EntityManager, candidateId: string): Promise<void> {
+  /** `erasedBy`: the caseworker who erased the person, recorded as withdrawing every consent still given. */
+  async erase(manager: EntityManager, candidateId: string, erasedBy: string): Promise<void> {
+    await this.withdrawConsents(manager, candidateId, CONSENT_PURPOSES, { by: erasedBy, how: 'erasure' });
     await manager.query(
       `UPDATE candidates
           SET status = 'erased', display_name = NULL, external_ref = NULL, phone = NULL, groups = '{}', skills = '{}',
               lat = NULL, lng = NULL, max_travel_km = NULL, availability = '[]', breaks = '[]',
-              accessibility_needs = '{}', consent_contact = false, employment = 'seeking', employed_since = NULL,
+              accessibility_needs = '{}', consent_jobs = false, consent_benefits = false, consent_sensitive = false, employment = 'seeking', employed_since = NULL,
               open_to_job_offers = false, notice_preferences = '{}', revision = revision + 1,
               erased_at = now(), updated_at = now()
         WHERE id = $1`,
@@ -213,5 +247,48 @@ export class CandidateStore {
     await manager.query(`UPDATE idempotency_records SET response_body = 'null', request_hash = 'erased', resource_id = NULL WHERE resource_id = $1`, [
       candidateId,
     ]);
+  }
+
+  /**
+   * Records the consents a change of the person's row gave and withdrew, by `change.by` (a caseworker) and
+   * `change.how`, in the caller's transaction (which has locked the row): a purpose given opens a record,
+   * a purpose withdrawn closes the standing one.
+   */
+  async recordConsentChanges(
+    manager: EntityManager,
+    candidateId: string,
+    changes: { given: readonly ConsentPurpose[]; withdrawn: readonly ConsentPurpose[] },
+    change: { by: string; how: ConsentRecordMethod },
+  ): Promise<void> {
+    await this.withdrawConsents(manager, candidateId, changes.withdrawn, change);
+    if (changes.given.length === 0) return;
+    await manager.query(
+      `INSERT INTO consent_records (candidate_id, purpose, given_by, given_how) SELECT $1, purpose, $3, $4 FROM unnest($2::text[]) AS purpose`,
+      [candidateId, changes.given, change.by, change.how],
+    );
+  }
+
+  /** The person's consent history, oldest first. */
+  consentHistory(manager: EntityManager, candidateId: string): Promise<ConsentRecord[]> {
+    return manager.query(
+      `SELECT purpose, given_at AS "givenAt", given_by AS "givenBy", given_how AS "givenHow",
+              withdrawn_at AS "withdrawnAt", withdrawn_by AS "withdrawnBy", withdrawn_how AS "withdrawnHow"
+         FROM consent_records WHERE candidate_id = $1 ORDER BY given_at, id`,
+      [candidateId],
+    );
+  }
+
+  private async withdrawConsents(
+    manager: EntityManager,
+    candidateId: string,
+    purposes: readonly ConsentPurpose[],
+    change: { by: string; how: ConsentRecordMethod },
+  ): Promise<void> {
+    if (purposes.length === 0) return;
+    await manager.query(
+      `UPDATE consent_records SET withdrawn_at = now(), withdrawn_by = $3, withdrawn_how = $4
+        WHERE candidate_id = $1 AND purpose = ANY($2::text[]) AND withdrawn_at IS NULL`,
+      [candidateId, purposes, change.by, change.how],
+    );
   }
 }

@@ -91,7 +91,8 @@ const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until >
  */
 const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_name AS "displayName", external_ref AS "externalRef", phone,
   groups, skills, lat, lng, max_travel_km AS "maxTravelKm", availability, breaks, accessibility_needs AS "accessibilityNeeds",
-  consent_contact AS "consentContact", employment, employed_since AS "employedSince", open_to_job_offers AS "openToJobOffers",
+  consent_contact AS "consentContact", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits", consent_sensitive AS "consentSensitive",
+  employment, employed_since AS "employedSince", open_to_job_offers AS "openToJobOffers",
   notice_preferences AS "noticePreferences", revision, created_at AS "createdAt", updated_at AS "updatedAt", erased_at AS "erasedAt"`;
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
@@ -129,7 +130,8 @@ export class MatchStore {
     const read = (after: string): Promise<Page> =>
       this.dataSource.query(
         `SELECT id, status = 'active' AND consent_contact AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
-                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_contact AS "consentContact", employment,
+                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits",
+                consent_sensitive AS "consentSensitive", employment,
                 open_to_job_offers AS "openToJobOffers", created_at AS "createdAt"
            FROM candidates WHERE id > $1 ORDER BY id LIMIT $2`,
         [after, pageSize],

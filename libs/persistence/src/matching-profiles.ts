@@ -1,4 +1,4 @@
-import { takesJobProposals } from '@huigong/domain';
+import { takesJobProposals, usableInMatching } from '@huigong/domain';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from '@huigong/matching';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { OpeningEntity } from './entities/opening.entity';
@@ -11,18 +11,43 @@ import type { SlotEntity } from './entities/slot.entity';
 
 const stillValid = (validUntil: Date | string | null, now: number): boolean => validUntil === null || new Date(validUntil).getTime() > now;
 
-/** A person as the engine sees them; waiting time counts from registration. */
-export function candidateProfile(row: CandidateEntity): CandidateProfile {
+/**
+ * A person as the engine sees them; waiting time counts from registration. Without consent to the use of
+ * sensitive data, the sensitive groups and the accessibility needs are left out here, before any rule or
+ * score sees them.
+ */
+export function candidateProfile(
+  row: Pick<
+    CandidateEntity,
+    | 'id'
+    | 'groups'
+    | 'skills'
+    | 'lat'
+    | 'lng'
+    | 'maxTravelKm'
+    | 'availability'
+    | 'breaks'
+    | 'accessibilityNeeds'
+    | 'consentJobs'
+    | 'consentBenefits'
+    | 'consentSensitive'
+    | 'employment'
+    | 'openToJobOffers'
+    | 'createdAt'
+  >,
+): CandidateProfile {
+  const { groups, accessibilityNeeds } = usableInMatching(row.groups, row.accessibilityNeeds, row.consentSensitive);
   return {
     id: row.id,
-    groups: row.groups,
+    groups,
     skills: row.skills,
     location: { lat: row.lat as number, lng: row.lng as number },
     maxTravelKm: row.maxTravelKm,
     availability: row.availability,
     breaks: row.breaks,
-    accessibilityNeeds: row.accessibilityNeeds,
-    consentContact: row.consentContact,
+    accessibilityNeeds,
+    consentJobs: row.consentJobs,
+    consentBenefits: row.consentBenefits,
     takesJobProposals: takesJobProposals(row.employment, row.openToJobOffers),
     waitingSince: new Date(row.createdAt).getTime(),
   };

@@ -37,7 +37,7 @@ export class AuditReadView {
 
   @ApiProperty({
     enum: [...AUDITED_READS],
-    description: 'What was read: the profile, explain, a candidate list or inbox item naming them, the worklist, an export.',
+    description: 'What was read: the profile, explain, a candidate list or inbox item naming them, the worklist, an export, the consent history.',
   })
   what: string;
 

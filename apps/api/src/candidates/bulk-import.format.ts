@@ -24,9 +24,10 @@ export function readNdjson(text: string): ImportRecord[] {
 
 /**
  * CSV with a header row. Columns: displayName, externalRef, phone, groups, skills, lat, lng, maxTravelKm,
- * availability, breaks, accessibilityNeeds, consentContact. Lists are separated by ";" (groups
- * "rider;veteran"); windows are "day HH:MM-HH:MM" ("1 13:00-14:00;2 13:00-14:00"); consentContact is
- * true/false (also yes/no, 1/0). Empty cells are absent fields.
+ * availability, breaks, accessibilityNeeds, consentContact, and optionally consentJobs, consentBenefits,
+ * consentSensitive and consentMethod (the fields of `consent`). Lists are separated by ";" (groups
+ * "rider;veteran"); windows are "day HH:MM-HH:MM" ("1 13:00-14:00;2 13:00-14:00"); the consent columns but
+ * the method are true/false (also yes/no, 1/0). Empty cells are absent fields.
  */
 export function readCsv(text: string): ImportRecord[] {
   // A row that cannot be read (a stray comma, an unterminated quote) is reported by its line and skipped;
@@ -89,7 +90,19 @@ const CSV_COLUMNS = new Set([
   'breaks',
   'accessibilityNeeds',
   'consentContact',
+  'consentJobs',
+  'consentBenefits',
+  'consentSensitive',
+  'consentMethod',
 ]);
+/** The consent columns, by the field of `consent` each fills. */
+const CONSENT_COLUMNS: Readonly<Record<string, string>> = {
+  consentContact: 'contact',
+  consentJobs: 'jobs',
+  consentBenefits: 'benefits',
+  consentSensitive: 'sensitive',
+  consentMethod: 'method',
+};
 const LIST_COLUMNS = new Set(['groups', 'skills', 'accessibilityNeeds']);
 const NUMBER_COLUMNS = new Set(['maxTravelKm']);
 const WINDOW_COLUMNS = new Set(['availability', 'breaks']);
@@ -111,9 +124,9 @@ function csvRecord(record: Record<string, string>, line: number): ImportRecord {
     if (column === 'lat' || column === 'lng') {
       const location = (plain.location ??= {}) as Record<string, unknown>;
       location[column] = toNumber(cell);
-    } else if (column === 'consentContact') {
-      const consent = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : cell;
-      plain.consent = { contact: consent };
+    } else if (column in CONSENT_COLUMNS) {
+      const consent = (plain.consent ??= {}) as Record<string, unknown>;
+      consent[CONSENT_COLUMNS[column]] = column === 'consentMethod' ? cell : /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : cell;
     } else if (LIST_COLUMNS.has(column)) {
       plain[column] = cell
         .split(';')

@@ -1,3 +1,5 @@
+import { CONSENT_METHODS, CONSENT_PURPOSES, type ConsentRecordMethod } from '@huigong/domain';
+import type { ConsentRecord } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AuditReadView } from '../audit/audit.controller';
 import { CandidateView } from './candidate.view';
@@ -64,6 +66,43 @@ export class ExportedNotification {
   deliveries: { channel: string; status: string; deliveredAt: string | null }[];
 }
 
+const RECORD_METHODS = [...CONSENT_METHODS, 'not_stated'];
+
+@ApiSchema({
+  name: 'ConsentRecord',
+  description: 'One consent of the history: a purpose given (who recorded it, when, how) and, once withdrawn, when, by whom and how. Ids only.',
+})
+export class ConsentRecordView {
+  @ApiProperty({ enum: CONSENT_PURPOSES, enumName: 'ConsentPurpose' })
+  purpose: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  givenAt: string;
+
+  @ApiProperty({ type: 'string', format: 'uuid', description: 'The caseworker who recorded it.' })
+  givenBy: string;
+
+  @ApiProperty({ enum: RECORD_METHODS, description: '`not_stated`: the caseworker did not say how.' })
+  givenHow: ConsentRecordMethod;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Null while the consent stands.' })
+  withdrawnAt: string | null;
+
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'The caseworker who recorded the withdrawal.' })
+  withdrawnBy: string | null;
+
+  @ApiProperty({ enum: [...RECORD_METHODS, 'erasure'], nullable: true, description: '`erasure`: withdrawn when the person was erased.' })
+  withdrawnHow: ConsentRecordMethod | null;
+}
+
+export function consentRecordView(record: ConsentRecord): ConsentRecordView {
+  return {
+    ...record,
+    givenAt: new Date(record.givenAt).toISOString(),
+    withdrawnAt: record.withdrawnAt === null ? null : new Date(record.withdrawnAt).toISOString(),
+  };
+}
+
 @ApiSchema({ name: 'CandidateExport', description: 'Everything held about one person, and who read it: nothing about anyone else.' })
 export class CandidateExport {
   @ApiProperty({ type: 'string', format: 'date-time' })
@@ -71,6 +110,9 @@ export class CandidateExport {
 
   @ApiProperty({ type: () => CandidateView, description: 'The profile, with consent, employment and notice preferences.' })
   profile: CandidateView;
+
+  @ApiProperty({ type: () => ConsentRecordView, isArray: true, description: 'Every consent given and withdrawn, oldest first.' })
+  consents: ConsentRecordView[];
 
   @ApiProperty({ type: () => ExportedMatch, isArray: true })
   matches: ExportedMatch[];

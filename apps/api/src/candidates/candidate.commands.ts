@@ -2,12 +2,13 @@ import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { IMPORTED_PER_EVENT, type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { CandidateEntity, CandidateStore, type NewCandidateRow } from '@huigong/persistence';
-import { type FieldError, validateRecord } from '@huigong/platform';
+import { type FieldError, ValidationFailedException, validateRecord } from '@huigong/platform';
+import { NO_CONSENTS, consentChanges } from '@huigong/domain';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CandidateDto, type UpdateCandidateDto } from './candidate.dto';
-import { applyCandidatePatch, newCandidateRow } from './candidate.mapping';
+import { applyCandidatePatch, consentsAfter, consentsOf, newCandidateRow } from './candidate.mapping';
 import { type CandidateView, candidateView } from './candidate.view';
 import { FieldErrorView } from '../docs/api-error.response';
 import { type ImportRecord, MAX_IMPORT_RECORDS, readCsv, readNdjson } from './bulk-import.format';
@@ -38,12 +39,14 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
   ) {}
 
   execute({ caseworkerId, input }: RegisterCandidateCommand): Promise<CandidateView> {
+    const consents = consentsAfter(NO_CONSENTS, input.consent);
+    if ('field' in consents) throw new ValidationFailedException([consents]);
     // Grouped with the registrations of the same moment: one transaction and one flush to disk for all.
     return this.unitOfWork.runGrouped(
       async (tx) => {
         // One INSERT, no ORM save (whose SELECT asked whether the new id existed); it gives back the time
         // the view shows as createdAt and updatedAt.
-        const row = newCandidateRow(randomUUID(), caseworkerId, input);
+        const row = newCandidateRow(randomUUID(), caseworkerId, input, consents);
         const createdAt = await this.candidates.insertNew(tx.manager, [row]);
         tx.emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
         return candidateView({ ...row, employment: 'seeking', employedSince: null, createdAt, updatedAt: createdAt, erasedAt: null });
@@ -64,14 +67,25 @@ export class UpdateCandidateCommand {
 @Injectable()
 @CommandHandler(UpdateCandidateCommand)
 export class UpdateCandidateHandler implements ICommandHandler<UpdateCandidateCommand, CandidateView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly candidates: CandidateStore,
+  ) {}
 
   execute({ caseworkerId, candidateId, patch }: UpdateCandidateCommand): Promise<CandidateView> {
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
       const row = await loadOwnCandidate(manager, candidateId, caseworkerId, true);
-      applyCandidatePatch(row, patch);
+      const before = consentsOf(row);
+      const after = patch.consent === undefined ? before : consentsAfter(before, patch.consent);
+      if ('field' in after) throw new ValidationFailedException([after]);
+      applyCandidatePatch(row, patch, after);
       const saved = await manager.save(row);
+      // Each purpose given or withdrawn goes into the history: by this caseworker, how the request says.
+      await this.candidates.recordConsentChanges(manager, candidateId, consentChanges(before, after), {
+        by: caseworkerId,
+        how: patch.consent?.method ?? 'not_stated',
+      });
       tx.emit(outboxEvent('CandidateUpdated', { candidateId }));
       return candidateView(saved);
     });
@@ -102,7 +116,7 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
     await this.unitOfWork.run(async (tx) => {
       const { manager } = tx;
       await loadOwnCandidate(manager, candidateId, caseworkerId, true);
-      await this.candidates.erase(manager, candidateId);
+      await this.candidates.erase(manager, candidateId, caseworkerId);
       tx.emit(outboxEvent('CandidateErased', { candidateId }));
     });
   }
@@ -156,8 +170,13 @@ export class ImportCandidatesHandler implements ICommandHandler<ImportCandidates
         continue;
       }
       const result = await validateRecord(CandidateDto, record.plain);
-      if (result.value === undefined) rejected.push({ line: record.line, details: result.errors });
-      else rows.push(newCandidateRow(randomUUID(), caseworkerId, result.value));
+      if (result.value === undefined) {
+        rejected.push({ line: record.line, details: result.errors });
+        continue;
+      }
+      const consents = consentsAfter(NO_CONSENTS, result.value.consent);
+      if ('field' in consents) rejected.push({ line: record.line, details: [consents] });
+      else rows.push(newCandidateRow(randomUUID(), caseworkerId, result.value, consents));
     }
     return this.unitOfWork.run(async (tx) => {
       const { manager } = tx;

@@ -1,5 +1,5 @@
-import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
-import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
+import { type AccessibilityFeature, CONSENT_METHODS, type ConsentMethod, type TargetGroup } from '@huigong/domain';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, OmitType, PartialType } from '@nestjs/swagger';
 import { MaxCodePoints, OptionalNotNull } from '@huigong/platform';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
@@ -23,11 +23,58 @@ import {
 
 const PHONE_PATTERN = /^\+?[0-9][0-9 -]{4,19}$/;
 
-@ApiSchema({ name: 'Consent' })
-export class ConsentDto {
-  @ApiProperty({ type: 'boolean', description: 'Whether the person agreed to be contacted about matches; without it they are never matched.' })
+const PURPOSES_DESCRIPTION =
+  'On its own, `contact` gives (or withdraws) every purpose, as v1 meant it; a purpose named beside it says more. `contact: false` with `jobs` or `benefits` given, or `contact: true` with both false, is refused.';
+
+/** The purposes and how they were given, beside the contract's `contact`. */
+class ConsentPurposesDto {
+  @ApiPropertyOptional({ type: 'boolean', description: 'Job openings may be proposed to the person.' })
+  @OptionalNotNull()
+  @IsBoolean({ message: 'must be true or false' })
+  jobs?: boolean;
+
+  @ApiPropertyOptional({ type: 'boolean', description: 'Benefit slots (meals, haircuts, stays, courses) may be offered to the person.' })
+  @OptionalNotNull()
+  @IsBoolean({ message: 'must be true or false' })
+  benefits?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    description: 'Their disability, hardship and accessibility needs may be used in matching; without it they are not used at all.',
+  })
+  @OptionalNotNull()
+  @IsBoolean({ message: 'must be true or false' })
+  sensitive?: boolean;
+
+  @ApiPropertyOptional({
+    enum: CONSENT_METHODS,
+    enumName: 'ConsentMethod',
+    description: 'How the person gave (or withdrew) the consents of this request; kept in the history.',
+  })
+  @OptionalNotNull()
+  @IsIn([...CONSENT_METHODS], { message: `must be one of: ${CONSENT_METHODS.join(', ')}` })
+  method?: ConsentMethod;
+}
+
+@ApiSchema({ name: 'Consent', description: `What the person consents to. ${PURPOSES_DESCRIPTION}` })
+export class ConsentDto extends ConsentPurposesDto {
+  @ApiProperty({
+    type: 'boolean',
+    description: 'Whether the person agreed to be contacted about matches (for jobs, benefits, or both); without it they are never matched.',
+  })
   @IsBoolean({ message: 'must be true or false' })
   contact: boolean;
+}
+
+@ApiSchema({
+  name: 'ConsentPatch',
+  description: `A change of consent: the purposes named change, the others stay. ${PURPOSES_DESCRIPTION}`,
+})
+export class ConsentPatchDto extends ConsentPurposesDto {
+  @ApiPropertyOptional({ type: 'boolean', description: 'The shortcut: every purpose not named beside it.' })
+  @OptionalNotNull()
+  @IsBoolean({ message: 'must be true or false' })
+  contact?: boolean;
 }
 
 const QUIET_HOURS = /^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/;
@@ -57,6 +104,14 @@ export class NoticePreferencesDto {
   @OptionalNotNull()
   @IsIn(['zh-CN', 'en'], { message: 'must be one of: zh-CN, en' })
   language?: 'zh-CN' | 'en';
+
+  @ApiPropertyOptional({
+    enum: ['app', 'sms'],
+    description: "How the worker gateway reaches the worker: the union app's push, or a text message (told to the gateway as `recipient.channel`).",
+  })
+  @OptionalNotNull()
+  @IsIn(['app', 'sms'], { message: 'must be one of: app, sms' })
+  channel?: 'app' | 'sms';
 }
 
 /** A person registered by a caseworker. */
@@ -136,7 +191,10 @@ export class CandidateDto {
   @IsBoolean({ message: 'must be true or false' })
   openToJobOffers?: boolean;
 
-  @ApiPropertyOptional({ type: () => NoticePreferencesDto, description: "The worker's own quiet hours, daily cap and language; a PATCH replaces them whole." })
+  @ApiPropertyOptional({
+    type: () => NoticePreferencesDto,
+    description: "The worker's own quiet hours, daily cap, language and channel; a PATCH replaces them whole.",
+  })
   @OptionalNotNull()
   @Rules(nestedObjectRules(() => NoticePreferencesDto))
   notices?: NoticePreferencesDto;
@@ -147,4 +205,9 @@ export class CandidateDto {
   name: 'CandidatePatch',
   description: 'Any subset of the fields of `Candidate`; `null` clears `externalRef`, `phone` or `maxTravelKm` (the fields that may be null).',
 })
-export class UpdateCandidateDto extends PartialType(CandidateDto, { skipNullProperties: false }) {}
+export class UpdateCandidateDto extends PartialType(OmitType(CandidateDto, ['consent'] as const), { skipNullProperties: false }) {
+  @ApiPropertyOptional({ type: () => ConsentPatchDto })
+  @OptionalNotNull()
+  @Rules(nestedObjectRules(() => ConsentPatchDto))
+  consent?: ConsentPatchDto;
+}

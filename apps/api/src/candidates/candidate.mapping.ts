@@ -1,5 +1,6 @@
-import type { WeeklyWindow } from '@huigong/domain';
+import { type ConsentInput, type Consents, type WeeklyWindow, consentsGiven } from '@huigong/domain';
 import type { CandidateEntity, NewCandidateRow } from '@huigong/persistence';
+import type { FieldError } from '@huigong/platform';
 import type { CandidateDto, NoticePreferencesDto, UpdateCandidateDto } from './candidate.dto';
 
 const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>
@@ -9,16 +10,28 @@ const skills = (list: readonly string[] | null | undefined): string[] => [...new
 
 /** The preferences given, without the fields left out. */
 function noticePreferences(notices: NoticePreferencesDto | undefined): CandidateEntity['noticePreferences'] {
-  const { quietHours, dailyCap, language } = notices ?? {};
+  const { quietHours, dailyCap, language, channel } = notices ?? {};
   return {
     ...(quietHours === undefined ? {} : { quietHours }),
     ...(dailyCap === undefined ? {} : { dailyCap }),
     ...(language === undefined ? {} : { language }),
+    ...(channel === undefined ? {} : { channel }),
   };
 }
 
-/** The columns of a new candidate. */
-export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto): NewCandidateRow {
+/** The person's consents now, as their row holds them. */
+export function consentsOf(row: Pick<CandidateEntity, 'consentJobs' | 'consentBenefits' | 'consentSensitive'>): Consents {
+  return { jobs: row.consentJobs, benefits: row.consentBenefits, sensitive: row.consentSensitive };
+}
+
+/** The consents after a request's `consent` (from `current`: NO_CONSENTS for a new person), or the field that contradicts the others. */
+export function consentsAfter(current: Consents, consent: ConsentInput): Consents | FieldError {
+  const next = consentsGiven(current, consent);
+  return 'field' in next ? { field: `consent.${next.field}`, message: next.message } : next;
+}
+
+/** The columns of a new candidate, with the consents they give (consentsAfter(NO_CONSENTS, input.consent)). */
+export function newCandidateRow(id: string, caseworkerId: string, input: CandidateDto, consents: Consents): NewCandidateRow {
   return {
     id,
     caseworkerId,
@@ -34,15 +47,18 @@ export function newCandidateRow(id: string, caseworkerId: string, input: Candida
     availability: windows(input.availability),
     breaks: windows(input.breaks),
     accessibilityNeeds: input.accessibilityNeeds ?? [],
-    consentContact: input.consent.contact,
+    consentJobs: consents.jobs,
+    consentBenefits: consents.benefits,
+    consentSensitive: consents.sensitive,
+    consentHow: input.consent.method ?? 'not_stated',
     openToJobOffers: input.openToJobOffers ?? false,
     noticePreferences: noticePreferences(input.notices),
     revision: 1,
   };
 }
 
-/** Applies a PATCH: present fields replace, `null` clears an optional field. */
-export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidateDto): void {
+/** Applies a PATCH: present fields replace, `null` clears an optional field; `consents`: the consents after it (consentsAfter). */
+export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidateDto, consents: Consents): void {
   if (patch.displayName !== undefined) row.displayName = patch.displayName.trim();
   if (patch.externalRef !== undefined) row.externalRef = patch.externalRef;
   if (patch.phone !== undefined) row.phone = patch.phone;
@@ -56,7 +72,9 @@ export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidate
   if (patch.availability !== undefined) row.availability = windows(patch.availability);
   if (patch.breaks !== undefined) row.breaks = windows(patch.breaks);
   if (patch.accessibilityNeeds !== undefined) row.accessibilityNeeds = patch.accessibilityNeeds ?? [];
-  if (patch.consent !== undefined) row.consentContact = patch.consent.contact;
+  row.consentJobs = consents.jobs;
+  row.consentBenefits = consents.benefits;
+  row.consentSensitive = consents.sensitive;
   if (patch.openToJobOffers !== undefined) row.openToJobOffers = patch.openToJobOffers;
   if (patch.notices !== undefined) row.noticePreferences = noticePreferences(patch.notices);
   row.revision += 1;

@@ -1,8 +1,24 @@
-import { type AccessibilityFeature, EMPLOYMENT_STATUSES, type Employment, type TargetGroup } from '@huigong/domain';
+import { type AccessibilityFeature, EMPLOYMENT_STATUSES, type Employment, type TargetGroup, mayContact } from '@huigong/domain';
 import type { CandidateEntity } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, SkillsProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
-import { ConsentDto, NoticePreferencesDto } from './candidate.dto';
+import { NoticePreferencesDto } from './candidate.dto';
+import { consentsOf } from './candidate.mapping';
+
+@ApiSchema({ name: 'Consents', description: 'What the person consents to now; the history is at GET /v1/candidates/:id/consents.' })
+export class ConsentsView {
+  @ApiProperty({ type: 'boolean', description: "May be contacted at all: for jobs, benefits, or both (the contract's `consent.contact`)." })
+  contact: boolean;
+
+  @ApiProperty({ type: 'boolean', description: 'Job openings may be proposed.' })
+  jobs: boolean;
+
+  @ApiProperty({ type: 'boolean', description: 'Benefit slots may be offered.' })
+  benefits: boolean;
+
+  @ApiProperty({ type: 'boolean', description: 'Disability, hardship and accessibility needs may be used in matching.' })
+  sensitive: boolean;
+}
 
 /** The profile as its owning caseworker sees it. Never sent to employers or merchants. */
 @ApiSchema({ name: 'CandidateProfile', description: 'A candidate as their own caseworker sees them.' })
@@ -40,8 +56,8 @@ export class CandidateView {
   @AccessibilityProperty({ required: true })
   accessibilityNeeds: AccessibilityFeature[];
 
-  @ApiProperty({ type: () => ConsentDto })
-  consent: ConsentDto;
+  @ApiProperty({ type: () => ConsentsView })
+  consent: ConsentsView;
 
   @ApiProperty({ enum: EMPLOYMENT_STATUSES, enumName: 'Employment', description: 'A hire makes the person employed; a reverted hire seeking again.' })
   employment: Employment;
@@ -62,7 +78,8 @@ export class CandidateView {
   updatedAt: string;
 }
 
-export function candidateView(row: CandidateEntity): CandidateView {
+/** `consentContact` is not read: PostgreSQL derives it, and a row just saved may not hold it yet. */
+export function candidateView(row: Omit<CandidateEntity, 'consentContact'>): CandidateView {
   return {
     id: row.id,
     displayName: row.displayName ?? '',
@@ -75,7 +92,7 @@ export function candidateView(row: CandidateEntity): CandidateView {
     availability: row.availability,
     breaks: row.breaks,
     accessibilityNeeds: row.accessibilityNeeds,
-    consent: { contact: row.consentContact },
+    consent: candidateConsents(row),
     employment: row.employment,
     employedSince: row.employedSince === null ? null : new Date(row.employedSince).toISOString(),
     openToJobOffers: row.openToJobOffers,
@@ -83,4 +100,9 @@ export function candidateView(row: CandidateEntity): CandidateView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+export function candidateConsents(row: Pick<CandidateEntity, 'consentJobs' | 'consentBenefits' | 'consentSensitive'>): ConsentsView {
+  const consents = consentsOf(row);
+  return { contact: mayContact(consents), ...consents };
 }

@@ -11,7 +11,7 @@ import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOT
 import { CandidateDto, UpdateCandidateDto } from './candidate.dto';
 import { AuditTrail } from '../audit/audit-trail';
 import { CandidateExplainer, ExplainView } from './candidate-explain';
-import { CandidateExport } from './candidate-export.view';
+import { CandidateExport, ConsentRecordView, consentRecordView } from './candidate-export.view';
 import {
   BulkImportResult,
   EraseCandidateCommand,
@@ -67,7 +67,8 @@ export class CandidatesController {
     summary: 'Import candidates in bulk',
     description:
       'NDJSON (one `Candidate` object per line) or CSV with the header ' +
-      '`displayName,externalRef,phone,groups,skills,lat,lng,maxTravelKm,availability,breaks,accessibilityNeeds,consentContact`, ' +
+      '`displayName,externalRef,phone,groups,skills,lat,lng,maxTravelKm,availability,breaks,accessibilityNeeds,consentContact` ' +
+      '(and, optionally, `consentJobs,consentBenefits,consentSensitive,consentMethod`), ' +
       'lists separated by `;`, windows as `1 13:00-14:00`. Up to 100,000 candidates and 32 MiB. Valid lines are kept; bad lines come back with their line number and fields ' +
       '(a line holding bytes that are not UTF-8 is a bad line).',
   })
@@ -143,11 +144,13 @@ export class CandidatesController {
         : await manager.findOne(CandidateEntity, { where: { id, status: 'active' } });
     if (row === null) throw new NotFoundException(`No candidate ${id}.`);
     const held = await this.candidates.heldAbout(manager, id);
+    const consents = await this.candidates.consentHistory(manager, id);
     const reads = await this.auditStore.reads({ candidateId: id, limit: 1000 });
     this.audit.noteReads(caller, [id], 'export');
     return {
       exportedAt: new Date().toISOString(),
       profile: candidateView(row),
+      consents: consents.map(consentRecordView),
       matches: held.matches.map((match) => ({
         ...match,
         createdAt: new Date(match.createdAt).toISOString(),
@@ -156,6 +159,30 @@ export class CandidatesController {
       notifications: held.notifications.map((notification) => ({ ...notification, createdAt: new Date(notification.createdAt).toISOString() })),
       reads: reads.map((read) => ({ ...read, readAt: new Date(read.readAt).toISOString() })),
     };
+  }
+
+  @Get(':id/consents')
+  @Roles('caseworker', 'admin')
+  @ApiKeyAuth('caseworker', 'admin')
+  @ApiOperation({
+    summary: 'The consent history of a person',
+    description:
+      'Every consent given and withdrawn, purpose by purpose (jobs, benefits, sensitive), with who recorded it, when and how; oldest first. ' +
+      'Their caseworker, while the person is registered; the union admin also after erasure, when the history (ids only) is what is left to show that consent was withdrawn.',
+  })
+  @ApiIdParam('The candidate.')
+  @ApiOkResponse({ type: ConsentRecordView, isArray: true })
+  @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
+  async consents(@CurrentPrincipal() caller: Principal, @Param('id', uuidParam()) id: string): Promise<ConsentRecordView[]> {
+    const manager = this.dataSource.manager;
+    const known =
+      caller.role === 'caseworker'
+        ? await loadOwnCandidate(manager, id, caller.caseworkerId)
+        : await manager.findOne(CandidateEntity, { where: { id }, select: { id: true } });
+    if (known === null) throw new NotFoundException(`No candidate ${id}.`);
+    const history = await this.candidates.consentHistory(manager, id);
+    this.audit.noteReads(caller, [id], 'consents');
+    return history.map(consentRecordView);
   }
 
   @Get(':id/explain')

@@ -13,7 +13,7 @@ export class SeekersQueryDto {
   @QueryIntegerParam({ min: 1, max: 500, default: 100, description: 'How many people, longest waiting first.' })
   limit?: number;
 
-  @QueryIntegerParam({ min: 0, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
+  @QueryIntegerParam({ min: 0, max: 1_000_000, default: 0, description: 'How many to skip: the next page starts at offset + limit.' })
   offset?: number;
 }
 

@@ -270,21 +270,18 @@ export function QueryInteger(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 }
 
-/** An optional whole number from `min` to `max` in a query string (`?limit=`, `?offset=`), documented. */
-export function QueryIntegerParam(options: { min: number; max?: number; default: number; description: string }): PropertyDecorator {
-  const message = options.max === undefined ? `must be a whole number, ${options.min} or more` : `must be a whole number from ${options.min} to ${options.max}`;
+/**
+ * An optional whole number from `min` to `max` in a query string (`?limit=`, `?offset=`), documented. Always
+ * bounded: a number past what PostgreSQL's bigint holds (`?offset=99999999999999999999999`) would fail there.
+ */
+export function QueryIntegerParam(options: { min: number; max: number; default: number; description: string }): PropertyDecorator {
+  const message = `must be a whole number from ${options.min} to ${options.max}`;
   return applyDecorators(
-    ApiPropertyOptional({
-      type: 'integer',
-      minimum: options.min,
-      ...(options.max === undefined ? {} : { maximum: options.max }),
-      default: options.default,
-      description: options.description,
-    }),
+    ApiPropertyOptional({ type: 'integer', minimum: options.min, maximum: options.max, default: options.default, description: options.description }),
     IsOptional(),
     QueryInteger(),
     IsInt({ message }),
     Min(options.min, { message }),
-    ...(options.max === undefined ? [] : [Max(options.max, { message })]),
+    Max(options.max, { message }),
   );
 }

@@ -27,6 +27,8 @@ naming each bad field on validation errors. Bodies are JSON up to 1 MiB (bulk im
 const ENUM_DESCRIPTIONS: Record<string, string> = {
   TargetGroup: 'A target group of the union. `hardship` and `disabled` are sensitive: never sent to employers or merchants.',
   AccessibilityFeature: 'An accessibility feature of a place, or a need of a person (needs are sensitive).',
+  ConsentPurpose: 'jobs (openings may be proposed), benefits (slots may be offered), sensitive (disability, hardship and needs may be used in matching).',
+  ConsentMethod: 'How the person gave or withdrew a consent: on a paper form, in the app, in person, by phone.',
   SlotKind: 'What a slot offers.',
   OrganizationKind: 'Employers post openings; merchants publish slots.',
   OfferKind: 'An opening (job) or a slot (off-peak capacity).',
@@ -39,6 +41,19 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
   NotificationType:
     'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window), matches_withdrawn (caseworkers: an opening filled, and which of their people it no longer goes on with), retention_check (caseworkers: a hire 30 or 90 days on; record whether the person stayed).',
   DeliveryStatus: "pending, delivered, dead (gave up), disabled (the receiver answered 410), dropped (an offer outside the worker's budget).",
+};
+
+/** Consents that contradict themselves; each says only what it is about (the other fields may be anything). */
+const CONSENT_CONTRADICTIONS: SchemaObject = {
+  anyOf: [
+    { properties: { contact: { enum: [false] }, jobs: { enum: [true] } }, required: ['contact', 'jobs'], additionalProperties: true },
+    { properties: { contact: { enum: [false] }, benefits: { enum: [true] } }, required: ['contact', 'benefits'], additionalProperties: true },
+    {
+      properties: { contact: { enum: [true] }, jobs: { enum: [false] }, benefits: { enum: [false] } },
+      required: ['contact', 'jobs', 'benefits'],
+      additionalProperties: true,
+    },
+  ],
 };
 
 /** The OpenAPI document of the intake API, from the controllers' decorators. */
@@ -68,6 +83,12 @@ export function buildApiDocument(app: NestExpressApplication): OpenAPIObject {
   for (const [name, description] of Object.entries(ENUM_DESCRIPTIONS)) {
     const schema = schemas[name];
     if (schema !== undefined && 'enum' in schema) schema.description = description;
+  }
+  // What the consent schemas say in words, in the schema too: `contact: false` beside jobs or benefits
+  // given, and `contact: true` with both refused, are contradictions (libs/domain's consentsGiven).
+  for (const name of ['Consent', 'ConsentPatch']) {
+    const schema = schemas[name];
+    if (schema !== undefined && !('$ref' in schema)) schema.not = CONSENT_CONTRADICTIONS;
   }
   // A success response declared without a description gets its reason phrase ("OK", "Created").
   for (const item of Object.values(document.paths)) {

@@ -30,7 +30,12 @@ function union(description: string, variants: SchemaObject[]): SchemaObject {
 
 export const RULE_CHECK_SCHEMA = union('One hard rule of API v1, whether it passes, and its figures.', [
   variant('rule', 'offer_accepting', { pass: boolean }, 'The offer is open (or active) and not past `validUntil`.'),
-  variant('rule', 'consent', { pass: boolean }, 'The person consents to be contacted.'),
+  variant(
+    'rule',
+    'consent',
+    { pass: boolean, purpose: { type: 'string', enum: ['jobs', 'benefits'] } },
+    'The person consents to the purpose of the offer: `jobs` for an opening, `benefits` for a slot.',
+  ),
   variant(
     'rule',
     'seeking_work',

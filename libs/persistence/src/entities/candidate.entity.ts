@@ -24,14 +24,19 @@ export class CandidateEntity {
   @Column('jsonb') availability: WeeklyWindow[];
   @Column('jsonb') breaks: WeeklyWindow[];
   @Column('text', { array: true }) accessibilityNeeds: AccessibilityFeature[];
-  @Column('boolean') consentContact: boolean;
+  /** Consent per purpose (libs/domain's consent.ts); the history is in consent_records. */
+  @Column('boolean') consentJobs: boolean;
+  @Column('boolean') consentBenefits: boolean;
+  @Column('boolean') consentSensitive: boolean;
+  /** May be contacted at all (jobs or benefits): PostgreSQL keeps it from the two, so it is never written. */
+  @Column({ type: 'boolean', insert: false, update: false }) consentContact: boolean;
   /** Seeking work, or employed since a hire (no job proposals then, unless open to job offers). */
   @Column('text') employment: Employment;
   @Column('timestamptz', { nullable: true }) employedSince: Date | null;
   /** Set by the caseworker: an employed person still gets job proposals. */
   @Column('boolean') openToJobOffers: boolean;
-  /** Their own quiet hours, daily cap and language for offers (each absent: the deployment's). */
-  @Column('jsonb') noticePreferences: { quietHours?: string; dailyCap?: number; language?: 'zh-CN' | 'en' };
+  /** Their own quiet hours, daily cap, language and channel for offers (each absent: the deployment's, or the gateway's). */
+  @Column('jsonb') noticePreferences: { quietHours?: string; dailyCap?: number; language?: 'zh-CN' | 'en'; channel?: 'app' | 'sms' };
   /** Bumped on every change, so that consumers can tell a stale event from a fresh one. */
   @Column('integer') revision: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;

@@ -13,6 +13,7 @@ import { NoShows1765100000000 } from './1765100000000-no-shows';
 import { RetentionChecks1765200000000 } from './1765200000000-retention-checks';
 import { NoticePreferences1765300000000 } from './1765300000000-notice-preferences';
 import { AuditReads1765400000000 } from './1765400000000-audit-reads';
+import { ConsentPurposes1765500000000 } from './1765500000000-consent-purposes';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   RetentionChecks1765200000000,
   NoticePreferences1765300000000,
   AuditReads1765400000000,
+  ConsentPurposes1765500000000,
 ];
