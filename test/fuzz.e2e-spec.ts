@@ -114,6 +114,9 @@ describe('fuzzing from the contract', () => {
       const withdrawn = await post('/v1/slots', mine.merchant, aSlot({ title: 'Withdrawn' }));
       await api.http.post(`/v1/slots/${withdrawn.id}/withdraw`).set(bearer(mine.merchant)).expect(200);
       const otherSlot = await post('/v1/slots', theirs.merchant, aSlot());
+      const servicePoint = { name: 'Fuzz canteen', kind: 'canteen', location: DINGHAI_ROAD };
+      const point = await post('/v1/service-points', mine.merchant, servicePoint);
+      const otherPoint = await post('/v1/service-points', theirs.merchant, servicePoint);
       // The matcher pairs both riders with the opening and the slot.
       const matches = await eventually(
         async () => {
@@ -131,6 +134,7 @@ describe('fuzzing from the contract', () => {
           candidates: { live: [rider.id], gone: [erased.id], foreign: [otherRider.id] },
           openings: { live: [opening.id], gone: [closed.id], foreign: [otherOpening.id] },
           slots: { live: [slot.id], gone: [withdrawn.id], foreign: [otherSlot.id] },
+          'service-points': { live: [point.id], gone: [], foreign: [otherPoint.id] },
           matches: {
             live: matches.filter((match) => match.candidate_id === rider.id).map((match) => match.id),
             gone: [],

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import request, { type Response } from 'supertest';
 import { createApiApp } from '../apps/api/src/create-api-app';
-import { DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
+import { DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays, without } from './support/builders';
 import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually, startApi, startWorker } from './support/test-environment';
 import { documentSchemas, toJsonSchema } from './support/openapi-schema';
 import { WebhookSink } from './support/webhook-sink';
@@ -601,6 +601,46 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('delete', `/v1/candidates/${spare.id}`, { key: caseworker.apiKey }), 204);
     await expectStatus(call('get', `/v1/candidates/${spare.id}`, { key: caseworker.apiKey }), 404);
     await expectStatus(call('delete', '/v1/candidates/123', { key: caseworker.apiKey }), 400);
+  });
+
+  it('service points, their slots and the benefit map', async () => {
+    const near = { lat: 31.2712, lng: 121.5497 };
+    const point = await expectStatus(
+      call('post', '/v1/service-points', {
+        key: merchant.apiKey,
+        body: {
+          name: 'Dinghai canteen No. 3',
+          kind: 'canteen',
+          location: near,
+          openingHours: [{ day: 1, start: '10:30', end: '14:30' }],
+          memberBenefit: 'Soup free',
+        },
+      }),
+      201,
+    );
+    await expectStatus(call('post', '/v1/service-points', { key: merchant.apiKey, body: { name: 'No kind', location: near } }), 400);
+    expect(await expectStatus(call('get', '/v1/service-points', { key: merchant.apiKey }), 200)).toEqual([expect.objectContaining({ id: point.id })]);
+    await expectStatus(call('get', '/v1/service-points?kind=castle', { key: TEST_ADMIN_KEY }), 400);
+    expect(await expectStatus(call('get', `/v1/service-points/${point.id}`, { key: TEST_ADMIN_KEY }), 200)).toMatchObject({ status: 'open' });
+    await expectStatus(call('get', `/v1/service-points/${point.id}`, { key: otherEmployer.apiKey }), 403);
+    expect(
+      await expectStatus(call('patch', `/v1/service-points/${point.id}`, { key: merchant.apiKey, body: { address: '定海路 449 弄' } }), 200),
+    ).toMatchObject({
+      address: '定海路 449 弄',
+    });
+    await expectStatus(call('patch', `/v1/service-points/${point.id}`, { key: merchant.apiKey, body: { kind: 'castle' } }), 400);
+    const slotBody = without(aSlot(), 'location');
+    const atPoint = await expectStatus(call('post', `/v1/service-points/${point.id}/slots`, { key: merchant.apiKey, body: slotBody }), 201);
+    expect(atPoint).toMatchObject({ servicePointId: point.id, location: near });
+    await expectStatus(call('post', `/v1/service-points/${point.id}/slots`, { key: merchant.apiKey, body: { ...slotBody, capacity: 0 } }), 400);
+    const map = await expectStatus(call('get', `/v1/benefits?lat=${near.lat}&lng=${near.lng}&radiusKm=1`, { key: caseworker.apiKey }), 200);
+    expect(map.places).toEqual(expect.arrayContaining([expect.objectContaining({ servicePointId: point.id, memberBenefit: 'Soup free' })]));
+    await expectStatus(call('get', '/v1/benefits?lat=91&lng=0', { key: caseworker.apiKey }), 400);
+    const hsds = await expectStatus(call('get', '/v1/exports/hsds', { key: employer.apiKey }), 200);
+    expect(hsds.contents).toEqual(expect.arrayContaining([expect.objectContaining({ id: atPoint.id })]));
+    await expectStatus(call('get', '/v1/exports/hsds'), 401);
+    expect(await expectStatus(call('post', `/v1/service-points/${point.id}/close`, { key: merchant.apiKey }), 200)).toMatchObject({ status: 'closed' });
+    await expectStatus(call('post', `/v1/service-points/${point.id}/close`, { key: employer.apiKey }), 403);
   });
 
   it('a client past the rate limit gets the documented 429, with Retry-After', async () => {

@@ -19,6 +19,7 @@ import { RetentionCheckDto, RevertHireDto, UpdateMatchDto } from '../apps/api/sr
 import { OpeningDto, UpdateOpeningDto } from '../apps/api/src/openings/opening.dto';
 import { CreateOrganizationDto } from '../apps/api/src/organizations/organizations';
 import { RedemptionDto, SlotDto, UpdateSlotDto } from '../apps/api/src/slots/slot.dto';
+import { ServicePointDto, ServicePointSlotDto, UpdateServicePointDto } from '../apps/api/src/service-points/service-point.dto';
 import { operationsOf } from './support/contract-fuzzer';
 import { ContractModel, mutate, mutationSpec, serialize } from './support/openapi-arbitraries';
 import { difference } from './support/structural-difference';
@@ -35,6 +36,9 @@ const DTOS: Record<string, new () => object> = {
   Slot: SlotDto,
   SlotPatch: UpdateSlotDto,
   Redemption: RedemptionDto,
+  ServicePoint: ServicePointDto,
+  ServicePointPatch: UpdateServicePointDto,
+  ServicePointSlot: ServicePointSlotDto,
   MatchOutcome: UpdateMatchDto,
   HireReverted: RevertHireDto,
   RetentionCheck: RetentionCheckDto,

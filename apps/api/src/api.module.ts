@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
 import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
-import { AuditStore, CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore } from '@huigong/persistence';
+import { AuditStore, CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore, ServicePointStore } from '@huigong/persistence';
 import { ApiExceptionFilter, ApiKeyGuard, ApiValidationPipe, AppConfigModule, type AppConfig, IdempotencyInterceptor } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
@@ -22,6 +22,9 @@ import { FunnelReportController } from './reports/funnel';
 import { SlotUptakeReportController } from './reports/slot-uptake';
 import { ConsoleController } from './console/console.controller';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
+import { RegisterServicePointHandler, ServicePointsController } from './service-points/service-points';
+import { BenefitMapController } from './benefits/benefit-map';
+import { HsdsExportController } from './exports/hsds-export';
 
 const COMMAND_HANDLERS = [
   CreateOrganizationHandler,
@@ -37,6 +40,7 @@ const COMMAND_HANDLERS = [
   UpdateSlotHandler,
   WithdrawSlotHandler,
   RedeemOfferHandler,
+  RegisterServicePointHandler,
   RecordMatchOutcomeHandler,
   RevertHireHandler,
   RecordRetentionHandler,
@@ -65,6 +69,9 @@ export class ApiModule {
         CandidatesController,
         OpeningsController,
         SlotsController,
+        ServicePointsController,
+        BenefitMapController,
+        HsdsExportController,
         MatchesController,
         CandidateListsController,
         InboxController,
@@ -81,6 +88,7 @@ export class ApiModule {
         AuditTrail,
         MatchStore,
         ReportStore,
+        ServicePointStore,
         NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -10,3 +10,4 @@ export * from './idempotency-store';
 export * from './api-key-store';
 export * from './matching-profiles';
 export * from './audit-store';
+export * from './service-point-store';

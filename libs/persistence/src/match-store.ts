@@ -97,7 +97,7 @@ const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;
-const SLOT_COLUMNS = `id, organization_id AS "organizationId", status, title, kind, eligible_groups AS "eligibleGroups", windows, capacity,
+const SLOT_COLUMNS = `id, organization_id AS "organizationId", service_point_id AS "servicePointId", status, title, kind, eligible_groups AS "eligibleGroups", windows, capacity,
   offer, lat, lng, radius_km AS "radiusKm", accessibility_features AS "accessibilityFeatures", valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", withdrawn_at AS "withdrawnAt"`;
 

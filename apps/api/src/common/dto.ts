@@ -270,6 +270,13 @@ export function QueryInteger(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 }
 
+/** A decimal number in a query string (`?lat=31.27`): a number's text is read as one, anything else left for IsNumber to refuse. */
+export function QueryNumber(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value.trim()) ? Number(value) : value,
+  );
+}
+
 /**
  * An optional whole number from `min` to `max` in a query string (`?limit=`, `?offset=`), documented. Always
  * bounded: a number past what PostgreSQL's bigint holds (`?offset=99999999999999999999999`) would fail there.

@@ -1,6 +1,6 @@
-import { Controller, Get, NotFoundException, Param, Req, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '@huigong/platform';
+import { APP_CONFIG, type AppConfig, Public } from '@huigong/platform';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +12,25 @@ const CONSOLE_FILES: Readonly<Record<string, string>> = {
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'texts.js': 'text/javascript; charset=utf-8',
+  'map.html': 'text/html; charset=utf-8',
+  'map.css': 'text/css; charset=utf-8',
+  'map.js': 'text/javascript; charset=utf-8',
 };
+
+/** Leaflet's own files, served from its package as they are (`leaflet` in package.json). */
+const LEAFLET_FILES: Readonly<Record<string, string>> = {
+  'leaflet.js': 'text/javascript; charset=utf-8',
+  'leaflet.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * The map page's policy: the console's, with images from the street tiles' origin too (`{s}`, a tile
+ * server's subdomain, becomes `*`).
+ */
+export function mapPolicy(tileUrl: string): string {
+  const origin = /^(https?:\/\/[^/]+)/.exec(tileUrl)?.[1].replace('{s}', '*') ?? '';
+  return CONSOLE_CSP.replace("img-src 'self'", `img-src 'self' ${origin}`);
+}
 
 /** Scripts and styles from this origin only: no inline code, no frames, no plugins, no foreign requests. */
 export const CONSOLE_CSP = [
@@ -40,6 +58,12 @@ function findStaticFolder(): string | undefined {
   return candidates.find((folder) => existsSync(join(folder, 'index.html')));
 }
 
+/** Leaflet's `dist` folder in the installed packages (the API runs from the project's root). */
+function findLeafletFolder(): string | undefined {
+  const folder = join(process.cwd(), 'node_modules', 'leaflet', 'dist');
+  return existsSync(join(folder, 'leaflet.js')) ? folder : undefined;
+}
+
 interface ConsoleFile {
   body: Buffer;
   contentType: string;
@@ -55,23 +79,44 @@ interface ConsoleFile {
 @Controller('console')
 export class ConsoleController {
   private readonly folder = findStaticFolder();
+  private readonly leafletFolder = findLeafletFolder();
   private readonly files = new Map<string, ConsoleFile>();
+  private readonly mapCsp: string;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.mapCsp = mapPolicy(config.map.tileUrl);
+  }
 
   @Get()
   page(@Req() request: Request, @Res() response: Response): void {
     this.send('index.html', request, response);
   }
 
+  /** The benefit map for a member's phone: `/console/map?lat=&lng=` (or the phone's position). */
+  @Get('map')
+  map(@Req() request: Request, @Res() response: Response): void {
+    this.send('map.html', request, response, this.mapCsp);
+  }
+
+  /** What the map page needs of the deployment: its tiles, their attribution, its centre and time zone. */
+  @Get('map-settings')
+  mapSettings(@Res() response: Response): void {
+    response.setHeader('Cache-Control', 'no-cache');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.status(200).json({ ...this.config.map, timeZone: this.config.appTimezone });
+  }
+
   @Get(':file')
   asset(@Param('file') name: string, @Req() request: Request, @Res() response: Response): void {
-    if (name === 'index.html' || !Object.hasOwn(CONSOLE_FILES, name)) throw new NotFoundException(`No console file ${name}.`);
+    const page = name === 'index.html' || name === 'map.html';
+    if (page || (!Object.hasOwn(CONSOLE_FILES, name) && !Object.hasOwn(LEAFLET_FILES, name))) throw new NotFoundException(`No console file ${name}.`);
     this.send(name, request, response);
   }
 
-  private send(name: string, request: Request, response: Response): void {
+  private send(name: string, request: Request, response: Response, policy = CONSOLE_CSP): void {
     const file = this.load(name);
     response.setHeader('Content-Type', file.contentType);
-    response.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    response.setHeader('Content-Security-Policy', policy);
     // Revalidate every time: the files are small and their names carry no version.
     response.setHeader('Cache-Control', 'no-cache');
     response.setHeader('ETag', file.etag);
@@ -88,11 +133,21 @@ export class ConsoleController {
   private load(name: string): ConsoleFile {
     const cached = this.files.get(name);
     if (cached !== undefined) return cached;
-    if (this.folder === undefined) {
-      throw new ServiceUnavailableException('The console files are missing from this installation (apps/api/src/console/static).');
+    const leaflet = Object.hasOwn(LEAFLET_FILES, name);
+    const folder = leaflet ? this.leafletFolder : this.folder;
+    if (folder === undefined) {
+      throw new ServiceUnavailableException(
+        leaflet
+          ? 'Leaflet is missing from this installation (npm ci installs it).'
+          : 'The console files are missing from this installation (apps/api/src/console/static).',
+      );
     }
-    const body = readFileSync(join(this.folder, name));
-    const file = { body, contentType: CONSOLE_FILES[name], etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    const body = readFileSync(join(folder, name));
+    const file = {
+      body,
+      contentType: leaflet ? LEAFLET_FILES[name] : CONSOLE_FILES[name],
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+    };
     this.files.set(name, file);
     return file;
   }

@@ -30,6 +30,8 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
   ConsentPurpose: 'jobs (openings may be proposed), benefits (slots may be offered), sensitive (disability, hardship and needs may be used in matching).',
   ConsentMethod: 'How the person gave or withdrew a consent: on a paper form, in the app, in person, by phone.',
   SlotKind: 'What a slot offers.',
+  ServicePointKind:
+    'What a service point is: a canteen, a restaurant, a barber, a hotel, a repair shop, a worker station, a rest-and-recuperation base, or other.',
   OrganizationKind: 'Employers post openings; merchants publish slots.',
   OfferKind: 'An opening (job) or a slot (off-peak capacity).',
   OpeningStatus:
@@ -68,6 +70,8 @@ export function buildApiDocument(app: NestExpressApplication): OpenAPIObject {
     .addTag('candidates', 'People registered and followed up by their caseworker')
     .addTag('openings', 'Job openings of an employer')
     .addTag('slots', 'Off-peak capacity of a merchant, and the redemption of its offers')
+    .addTag('service-points', 'Premises where members get a standing benefit and use offers (merchant, admin)')
+    .addTag('benefits', 'The benefit map: what is on offer near a place (every role; anyone when PUBLIC_BENEFIT_MAP=true)')
     .addTag('matches', 'Candidate lists and the follow-up of matches (caseworker)')
     .addTag('inbox', 'Notifications delivered to the caller')
     .addTag('reports', 'Counts of the follow-up funnel')

@@ -22,6 +22,9 @@ export class SlotView {
   @ApiProperty({ enum: ['active', 'withdrawn'], enumName: 'SlotStatus' })
   status: SlotStatus;
 
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'The service point it was published at, if any.' })
+  servicePointId: string | null;
+
   @ApiProperty({ type: 'string' })
   title: string;
 
@@ -69,6 +72,7 @@ export function slotView(row: SlotEntity, offerSummary: OfferSummary = { offered
   return {
     id: row.id,
     status: row.status,
+    servicePointId: row.servicePointId,
     title: row.title,
     kind: row.kind,
     eligibleGroups: row.eligibleGroups,

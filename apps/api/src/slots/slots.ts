@@ -38,10 +38,15 @@ async function loadOwnSlot(manager: EntityManager, id: string, organizationId: s
   return row;
 }
 
+/** A slot as published: at a service point, its place may be left to the point's (`at`). */
+export type PublishedSlot = Omit<SlotDto, 'location'> & { location?: SlotDto['location'] };
+
 export class PublishSlotCommand {
   constructor(
     readonly organizationId: string,
-    readonly input: SlotDto,
+    readonly input: PublishedSlot,
+    /** The service point it is published at, and the point's place (the slot's unless the input says). */
+    readonly at?: { servicePointId: string; lat: number; lng: number },
   ) {}
 }
 
@@ -50,7 +55,10 @@ export class PublishSlotCommand {
 export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, SlotView> {
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
-  execute({ organizationId, input }: PublishSlotCommand): Promise<SlotView> {
+  execute({ organizationId, input, at }: PublishSlotCommand): Promise<SlotView> {
+    const place = input.location ?? at;
+    // The controllers make sure of it (SlotDto requires a location; a service point has one).
+    if (place === undefined) throw new Error('A slot needs a place: its location, or its service point.');
     // Grouped with the posts of the same moment: one transaction and one flush to disk for all of them.
     return this.unitOfWork.runGrouped(
       async (tx) => {
@@ -59,6 +67,7 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
         const row = manager.create(SlotEntity, {
           id: randomUUID(),
           organizationId,
+          servicePointId: at?.servicePointId ?? null,
           status: 'active',
           title: input.title.trim(),
           kind: input.kind,
@@ -66,8 +75,8 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
           windows: windows(input.windows),
           capacity: input.capacity,
           offer: offerTerms(input.offer),
-          lat: input.location.lat,
-          lng: input.location.lng,
+          lat: place.lat,
+          lng: place.lng,
           radiusKm: input.radiusKm ?? DEFAULT_SLOT_RADIUS_KM,
           accessibilityFeatures: input.accessibilityFeatures ?? [],
           validUntil: input.validUntil ? new Date(input.validUntil) : null,

@@ -8,6 +8,7 @@ import { OpeningEntity } from './opening.entity';
 import { OrganizationEntity } from './organization.entity';
 import { OutboxEventEntity } from './outbox-event.entity';
 import { ProcessedEventEntity } from './processed-event.entity';
+import { ServicePointEntity } from './service-point.entity';
 import { SlotEntity } from './slot.entity';
 
 export * from './api-key.entity';
@@ -20,6 +21,7 @@ export * from './opening.entity';
 export * from './organization.entity';
 export * from './outbox-event.entity';
 export * from './processed-event.entity';
+export * from './service-point.entity';
 export * from './slot.entity';
 
 export const ENTITIES = [
@@ -33,5 +35,6 @@ export const ENTITIES = [
   OrganizationEntity,
   OutboxEventEntity,
   ProcessedEventEntity,
+  ServicePointEntity,
   SlotEntity,
 ];

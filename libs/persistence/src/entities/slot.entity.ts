@@ -14,6 +14,8 @@ export interface SlotOfferTerms {
 export class SlotEntity {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') organizationId: string;
+  /** The service point it was published at (its place), or null. */
+  @Column('uuid', { nullable: true }) servicePointId: string | null;
   @Column('text') status: SlotStatus;
   @Column('text') title: string;
   @Column('text') kind: SlotKind;

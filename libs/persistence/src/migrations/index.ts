@@ -14,6 +14,7 @@ import { RetentionChecks1765200000000 } from './1765200000000-retention-checks';
 import { NoticePreferences1765300000000 } from './1765300000000-notice-preferences';
 import { AuditReads1765400000000 } from './1765400000000-audit-reads';
 import { ConsentPurposes1765500000000 } from './1765500000000-consent-purposes';
+import { ServicePoints1765600000000 } from './1765600000000-service-points';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   NoticePreferences1765300000000,
   AuditReads1765400000000,
   ConsentPurposes1765500000000,
+  ServicePoints1765600000000,
 ];

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiKeyDirectory } from './api-key-directory';
 import { hashApiKey, sameKey } from './api-key';
 import type { Principal } from './principal';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY } from './roles.decorator';
 
 /**
  * `Authorization: Bearer <apiKey>`. Missing or unknown key: 401. Known key, wrong role: 403.
@@ -23,6 +23,8 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
+    const publicWhen = this.reflector.getAllAndOverride<'publicBenefitMap' | undefined>(PUBLIC_WHEN_KEY, targets);
+    if (publicWhen !== undefined && this.config[publicWhen] && request.headers.authorization === undefined) return true;
     const principal = await this.resolve(request.headers.authorization);
     if (principal === undefined) {
       throw new UnauthorizedException('A valid API key is required: send it as "Authorization: Bearer <apiKey>".');

@@ -37,6 +37,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DATABASE_PREPARED_STATEMENTS must be on or off, got "sometimes"/);
   });
 
+  it("takes the map page's tiles and centre from MAP_TILE_URL and MAP_CENTER, and refuses what a map cannot use", () => {
+    expect(loadConfig({}).map).toEqual({
+      tileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+      attribution: '© OpenStreetMap contributors',
+      center: { lat: 31.2705, lng: 121.549 },
+    });
+    expect(loadConfig({ MAP_TILE_URL: 'https://{s}.tiles.example/{z}/{x}/{y}.png', MAP_CENTER: '23.9, 106.6' }).map.center).toEqual({ lat: 23.9, lng: 106.6 });
+    expect(() => loadConfig({ MAP_TILE_URL: 'https://tiles.example/tile.png' })).toThrow(/MAP_TILE_URL/);
+    expect(() => loadConfig({ MAP_CENTER: 'Baise' })).toThrow(/MAP_CENTER/);
+  });
+
+  it('keeps the benefit map behind a key unless PUBLIC_BENEFIT_MAP is true', () => {
+    expect(loadConfig({}).publicBenefitMap).toBe(false);
+    expect(loadConfig({ PUBLIC_BENEFIT_MAP: 'true' }).publicBenefitMap).toBe(true);
+    expect(() => loadConfig({ PUBLIC_BENEFIT_MAP: 'yes please' })).toThrow(/PUBLIC_BENEFIT_MAP must be true or false/);
+  });
+
   it('requires the gateway secret with the gateway URL', () => {
     expect(() => loadConfig({ WORKER_GATEWAY_URL: 'https://sms.example.org/hook' })).toThrow(/WORKER_GATEWAY_SECRET/);
   });

@@ -42,6 +42,13 @@ export interface AppConfig {
    * (`惠工 <noreply@union.example>`); null: no email, recipients' addresses are kept but not used.
    */
   email: { smtpUrl: string; from: string } | null;
+  /** The benefit map and the open-data export answer without a key (for members' phones and directories). */
+  publicBenefitMap: boolean;
+  /**
+   * The map page's street tiles (`{z}/{x}/{y}`, `{s}` for a subdomain), their attribution, and where it
+   * centres when the phone does not say where it is.
+   */
+  map: { tileUrl: string; attribution: string; center: { lat: number; lng: number } };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -227,8 +234,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const email = smtpUrl !== undefined && smtpFrom !== undefined ? { smtpUrl, from: smtpFrom } : null;
 
+  const publicText = (env.PUBLIC_BENEFIT_MAP?.trim() || 'false').toLowerCase();
+  if (!['true', 'false', 'on', 'off'].includes(publicText)) problems.push(`PUBLIC_BENEFIT_MAP must be true or false, got "${publicText}".`);
+  const publicBenefitMap = publicText === 'true' || publicText === 'on';
+
+  const tileUrl = env.MAP_TILE_URL?.trim() || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+  if (!/^https?:\/\/[^/\s]+\/\S*$/.test(tileUrl) || !['{z}', '{x}', '{y}'].every((part) => tileUrl.includes(part))) {
+    problems.push(`MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y}, such as https://tile.openstreetmap.org/{z}/{x}/{y}.png, got "${tileUrl}".`);
+  }
+  const attribution = env.MAP_TILE_ATTRIBUTION?.trim() || '© OpenStreetMap contributors';
+  const centerText = env.MAP_CENTER?.trim() || '31.2705,121.549';
+  const [centerLat, centerLng] = centerText.split(',').map((part) => Number(part.trim()));
+  if (!/^-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?$/.test(centerText) || Math.abs(centerLat) > 90 || Math.abs(centerLng) > 180) {
+    problems.push(`MAP_CENTER must be "latitude,longitude", such as 31.2705,121.549, got "${centerText}".`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    publicBenefitMap,
+    map: { tileUrl, attribution, center: { lat: centerLat, lng: centerLng } },
     environment,
     databaseUrl,
     databasePreparedStatements,

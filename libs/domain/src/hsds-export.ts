@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import type { AccessibilityFeature } from './accessibility';
+import type { MapPoint, MapSlot } from './benefit-map';
+import type { TargetGroup } from './target-group';
+import type { WeeklyWindow } from './weekly-window';
+
+/*
+ * The service points and their offers as Open Referral HSDS 3.0 (https://docs.openreferral.org), the format
+ * service directories exchange: one `service` per offer and one per standing member benefit, each with its
+ * organization, its place (`service_at_locations[].location`) and its weekly schedules. Places and offers
+ * only: nothing about any person.
+ */
+
+export type HsdsPoint = MapPoint & { organizationId: string };
+export type HsdsSlot = MapSlot & { organizationId: string };
+
+/** HSDS's API page of services: everything in one page. */
+export interface HsdsServicePage {
+  total_items: number;
+  total_pages: number;
+  page_number: number;
+  size: number;
+  first_page: boolean;
+  last_page: boolean;
+  empty: boolean;
+  contents: HsdsService[];
+}
+
+export interface HsdsSchedule {
+  id: string;
+  freq: 'WEEKLY';
+  wkst: 'MO';
+  byday: string;
+  opens_at: string;
+  closes_at: string;
+  timezone: number;
+  description: string;
+}
+
+export interface HsdsService {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  status: 'active';
+  eligibility_description?: string;
+  organization: { id: string; name: string; description: string };
+  schedules: HsdsSchedule[];
+  service_at_locations: {
+    id: string;
+    service_id: string;
+    location_id: string;
+    location: {
+      id: string;
+      location_type: 'physical';
+      organization_id: string;
+      name: string;
+      description?: string;
+      latitude: number;
+      longitude: number;
+      accessibility: { id: string; location_id: string; description: string }[];
+      schedules: HsdsSchedule[];
+    };
+  }[];
+  cost_options: { id: string; service_id: string; option: string; currency: 'CNY'; amount: number }[];
+}
+
+const BYDAY = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+
+const GROUP_WORDS: Record<TargetGroup, string> = {
+  rider: 'delivery riders',
+  courier: 'couriers',
+  security_guard: 'security guards',
+  sanitation: 'sanitation workers',
+  veteran: 'veterans',
+  rural_migrant: 'rural migrant workers',
+  laid_off: 'laid-off workers',
+  reassignment: 'workers waiting for reassignment',
+  hardship: 'workers in hardship',
+  disabled: 'disabled workers',
+  flexible: 'flexible workers',
+  new_form: 'new-form workers',
+  union_member: 'union members',
+};
+
+const FEATURE_WORDS: Record<AccessibilityFeature, string> = {
+  wheelchair: 'Wheelchair accessible',
+  sign_language: 'Sign language',
+  visual: 'Help for people with low vision',
+  quiet: 'A quiet place',
+};
+
+/** A stable id for something that has none of its own here (a schedule, a benefit as a service), derived from what it belongs to. */
+export function derivedId(...parts: string[]): string {
+  const hex = createHash('sha1').update(parts.join('\u0000')).digest('hex');
+  // A name-based UUID (version 5, RFC 9562 variant).
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The zone's offset from UTC at `at`, as "+08:00", and in hours. */
+export function utcOffset(timeZone: string, at: Date): { text: string; hours: number } {
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (match === null) return { text: '+00:00', hours: 0 };
+  const sign = match[1] === '-' ? -1 : 1;
+  return { text: `${match[1]}${match[2]}:${match[3]}`, hours: sign * (Number(match[2]) + Number(match[3]) / 60) };
+}
+
+function schedules(owner: string, windows: readonly WeeklyWindow[], offset: { text: string; hours: number }, timeZone: string): HsdsSchedule[] {
+  return windows.map((window, index) => ({
+    id: derivedId(owner, 'schedule', String(index)),
+    freq: 'WEEKLY',
+    wkst: 'MO',
+    byday: BYDAY[window.day - 1],
+    opens_at: `${window.start}${offset.text}`,
+    closes_at: `${window.end}${offset.text}`,
+    timezone: offset.hours,
+    description: `${BYDAY[window.day - 1]} ${window.start}-${window.end} (${timeZone})${window.end <= window.start ? ', closing the next day' : ''}`,
+  }));
+}
+
+function terms(offer: MapSlot['offer']): string {
+  const parts = [
+    offer.discountPercent === undefined ? undefined : `${offer.discountPercent}% off`,
+    offer.price === undefined ? undefined : `${offer.price} yuan`,
+    offer.description,
+  ];
+  return parts.filter((part) => part !== undefined && part !== '').join('; ');
+}
+
+function organization(id: string, name: string): HsdsService['organization'] {
+  return { id, name, description: `${name}: a member of the union's benefit alliance, offering services to workers.` };
+}
+
+function location(point: HsdsPoint, offset: { text: string; hours: number }, timeZone: string): HsdsService['service_at_locations'][number]['location'] {
+  return {
+    id: point.id,
+    location_type: 'physical',
+    organization_id: point.organizationId,
+    name: point.name,
+    ...(point.address === null || point.address === '' ? {} : { description: point.address }),
+    latitude: point.lat,
+    longitude: point.lng,
+    accessibility: point.accessibilityFeatures.map((feature) => ({
+      id: derivedId(point.id, 'accessibility', feature),
+      location_id: point.id,
+      description: FEATURE_WORDS[feature],
+    })),
+    schedules: schedules(point.id, point.openingHours, offset, timeZone),
+  };
+}
+
+/** Every open service point's standing benefit and every active offer, as one HSDS page of services. */
+export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsSlot[], timeZone: string, at: Date): HsdsServicePage {
+  const offset = utcOffset(timeZone, at);
+  const pointById = new Map(points.map((point) => [point.id, point]));
+  const services: HsdsService[] = [];
+  for (const point of points) {
+    if (point.memberBenefit === null || point.memberBenefit.trim() === '') continue;
+    const id = derivedId(point.id, 'member-benefit');
+    services.push({
+      id,
+      organization_id: point.organizationId,
+      name: `${point.name}: member benefit`,
+      description: point.memberBenefit,
+      status: 'active',
+      eligibility_description: 'For union members.',
+      organization: organization(point.organizationId, point.organizationName),
+      schedules: [],
+      service_at_locations: [{ id: derivedId(id, point.id), service_id: id, location_id: point.id, location: location(point, offset, timeZone) }],
+      cost_options: [],
+    });
+  }
+  for (const slot of slots) {
+    const point = slot.servicePointId === null ? undefined : pointById.get(slot.servicePointId);
+    // An offer without an open point is at a place of its own: the offer's.
+    const place: HsdsPoint = point ?? {
+      id: derivedId(slot.id, 'place'),
+      organizationId: slot.organizationId,
+      organizationName: slot.organizationName,
+      name: slot.title,
+      kind: 'other',
+      lat: slot.lat,
+      lng: slot.lng,
+      address: null,
+      openingHours: [],
+      accessibilityFeatures: slot.accessibilityFeatures,
+      memberBenefit: null,
+    };
+    const described = terms(slot.offer);
+    services.push({
+      id: slot.id,
+      organization_id: slot.organizationId,
+      name: slot.title,
+      description: described === '' ? slot.title : described,
+      status: 'active',
+      eligibility_description: `For ${slot.eligibleGroups.map((group) => GROUP_WORDS[group]).join(', ')}; ${slot.capacity} places each time.`,
+      organization: organization(slot.organizationId, slot.organizationName),
+      schedules: schedules(slot.id, slot.windows, offset, timeZone),
+      service_at_locations: [{ id: derivedId(slot.id, place.id), service_id: slot.id, location_id: place.id, location: location(place, offset, timeZone) }],
+      cost_options:
+        slot.offer.price === undefined
+          ? []
+          : [{ id: derivedId(slot.id, 'price'), service_id: slot.id, option: 'Price per visit', currency: 'CNY', amount: slot.offer.price }],
+    });
+  }
+  return {
+    total_items: services.length,
+    total_pages: 1,
+    page_number: 1,
+    size: services.length,
+    first_page: true,
+    last_page: true,
+    empty: services.length === 0,
+    contents: services,
+  };
+}

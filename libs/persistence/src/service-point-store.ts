@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { type GeoPoint, KM_PER_DEGREE } from '@huigong/domain';
+import type { EntityManager } from 'typeorm';
+import type { ServicePointEntity } from './entities/service-point.entity';
+import type { SlotEntity } from './entities/slot.entity';
+
+/** An active slot near a place, with the name of the organization that publishes it. */
+export type NearbySlot = Pick<
+  SlotEntity,
+  | 'id'
+  | 'servicePointId'
+  | 'title'
+  | 'kind'
+  | 'eligibleGroups'
+  | 'windows'
+  | 'capacity'
+  | 'offer'
+  | 'lat'
+  | 'lng'
+  | 'radiusKm'
+  | 'accessibilityFeatures'
+  | 'validUntil'
+> & { organizationId: string; organizationName: string };
+
+export type ServicePointWithOrganization = ServicePointEntity & { organizationName: string };
+
+const POINT_COLUMNS = `p.id, p.organization_id AS "organizationId", p.status, p.name, p.kind, p.lat, p.lng, p.address, p.opening_hours AS "openingHours",
+  p.accessibility_features AS "accessibilityFeatures", p.member_benefit AS "memberBenefit", p.revision, p.created_at AS "createdAt",
+  p.updated_at AS "updatedAt", p.closed_at AS "closedAt", o.name AS "organizationName"`;
+const SLOT_COLUMNS = `s.id, s.organization_id AS "organizationId", s.service_point_id AS "servicePointId", s.title, s.kind, s.eligible_groups AS "eligibleGroups", s.windows, s.capacity, s.offer,
+  s.lat, s.lng, s.radius_km AS "radiusKm", s.accessibility_features AS "accessibilityFeatures", s.valid_until AS "validUntil", o.name AS "organizationName"`;
+
+/** The box of latitudes and longitudes around a place that holds every point within `radiusKm` of it. */
+function boxAround(center: GeoPoint, radiusKm: number): { latMin: number; latMax: number; lngMin: number; lngMax: number } {
+  const dLat = radiusKm / KM_PER_DEGREE;
+  const cos = Math.cos((center.lat * Math.PI) / 180);
+  // Near a pole every longitude is close: the box spans them all.
+  const dLng = cos < 1e-6 ? 360 : radiusKm / (KM_PER_DEGREE * cos);
+  return { latMin: center.lat - dLat, latMax: center.lat + dLat, lngMin: center.lng - dLng, lngMax: center.lng + dLng };
+}
+
+/** Reads of service points and the offers around a place: the benefit map and the open-data export. */
+@Injectable()
+export class ServicePointStore {
+  /**
+   * Open service points and active slots in the box around a place (the caller keeps those truly within the
+   * radius, by the great-circle distance). Bounded: a box holds at most `limit` of each, nearest the centre
+   * of the box first.
+   */
+  async near(
+    manager: EntityManager,
+    center: GeoPoint,
+    radiusKm: number,
+    limit: number,
+  ): Promise<{ points: ServicePointWithOrganization[]; slots: NearbySlot[] }> {
+    const box = boxAround(center, radiusKm);
+    const within = (alias: string) =>
+      `${alias}.lat BETWEEN $1 AND $2 AND (${alias}.lng BETWEEN $3 AND $4 OR ${alias}.lng BETWEEN $3 - 360 AND $4 - 360 OR ${alias}.lng BETWEEN $3 + 360 AND $4 + 360)`;
+    const order = (alias: string) => `(${alias}.lat - $5) ^ 2 + (${alias}.lng - $6) ^ 2`;
+    const parameters = [box.latMin, box.latMax, box.lngMin, box.lngMax, center.lat, center.lng, limit];
+    const points: ServicePointWithOrganization[] = await manager.query(
+      `SELECT ${POINT_COLUMNS} FROM service_points p JOIN organizations o ON o.id = p.organization_id
+        WHERE p.status = 'open' AND ${within('p')} ORDER BY ${order('p')} LIMIT $7`,
+      parameters,
+    );
+    const slots: NearbySlot[] = await manager.query(
+      `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
+        WHERE s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now()) AND ${within('s')} ORDER BY ${order('s')} LIMIT $7`,
+      parameters,
+    );
+    return { points, slots };
+  }
+
+  /** Every open service point with its organization's name, and every active slot, for the open-data export. */
+  async everything(manager: EntityManager): Promise<{ points: ServicePointWithOrganization[]; slots: NearbySlot[] }> {
+    const points: ServicePointWithOrganization[] = await manager.query(
+      `SELECT ${POINT_COLUMNS} FROM service_points p JOIN organizations o ON o.id = p.organization_id WHERE p.status = 'open' ORDER BY p.created_at, p.id`,
+    );
+    const slots: NearbySlot[] = await manager.query(
+      `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
+        WHERE s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now()) ORDER BY s.created_at, s.id`,
+    );
+    return { points, slots };
+  }
+}
