@@ -92,3 +92,27 @@ export async function uptakePerMerchant(api: ApiClient, adminKey: string): Promi
   const report = await api.get<{ merchants: MerchantUptake[] }>('/v1/reports/slot-uptake', adminKey);
   return report.merchants.map(({ name, offered, delivered, redeemed, expired, uptakeRate }) => ({ name, offered, delivered, redeemed, expired, uptakeRate }));
 }
+
+/** A place on the benefit map, as the demo prints it. */
+export interface MapLine {
+  name: string;
+  walkingMinutes: number;
+  openNow: boolean | null;
+  memberBenefit: string | null;
+  offers: number;
+}
+
+/** What a member standing at `near` finds within a kilometre (GET /v1/benefits), nearest first. */
+export async function benefitMapNear(api: ApiClient, key: string, near: { lat: number; lng: number }): Promise<MapLine[]> {
+  const map = await api.get<{ places: { name: string; walkingMinutes: number; openNow: boolean | null; memberBenefit: string | null; offers: unknown[] }[] }>(
+    `/v1/benefits?lat=${near.lat}&lng=${near.lng}&radiusKm=1`,
+    key,
+  );
+  return map.places.map(({ name, walkingMinutes, openNow, memberBenefit, offers }) => ({
+    name,
+    walkingMinutes,
+    openNow,
+    memberBenefit,
+    offers: offers.length,
+  }));
+}

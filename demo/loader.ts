@@ -40,6 +40,8 @@ export interface LoadedWorld {
   slots: LoadedSlot[];
   openings: LoadedOpening[];
   merchants: number;
+  /** Service points registered (the benefit map's places). */
+  servicePoints: number;
   employers: number;
   /** Candidates the API accepted, and the lines it refused (none, unless the demo's data is wrong). */
   accepted: number;
@@ -62,6 +64,7 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
     slots: [],
     openings: [],
     merchants: 0,
+    servicePoints: 0,
     employers: 0,
     accepted: 0,
     rejected: 0,
@@ -85,8 +88,13 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
     await inParallel(scenario.merchants, 4, async (merchant, i) => {
       const org = await api.post<Created>('/v1/organizations', adminKey, { name: merchant.name, kind: 'merchant' }, `demo-${scenario.key}-merchant-${i}`);
       world.merchants += 1;
+      // Its premises go on the benefit map first; its slots are published there.
+      const point =
+        merchant.point === undefined ? undefined : await api.post<Created>('/v1/service-points', org.apiKey, merchant.point, `demo-${scenario.key}-point-${i}`);
+      if (point !== undefined) world.servicePoints += 1;
       for (const [j, slot] of merchant.slots.entries()) {
-        const created = await api.post<{ id: string }>('/v1/slots', org.apiKey, slot, `demo-${scenario.key}-slot-${i}-${j}`);
+        const path = point === undefined ? '/v1/slots' : `/v1/service-points/${point.id}/slots`;
+        const created = await api.post<{ id: string }>(path, org.apiKey, slot, `demo-${scenario.key}-slot-${i}-${j}`);
         world.slots.push({
           scenario: scenario.key,
           merchant: merchant.name,

@@ -18,9 +18,9 @@ import { waitForMatching } from './matching-watch';
 import { DemoOptionError, type DemoOptions, USAGE, parseOptions } from './options';
 import { checkPortFree, checkPostgres, checkRedis, freePort, serverAddress } from './preflight';
 import { Progress, count, seconds } from './progress';
-import { fillOneOpening, redeemSomeOffers, uptakePerMerchant } from './follow-up';
+import { benefitMapNear, fillOneOpening, redeemSomeOffers, uptakePerMerchant } from './follow-up';
 import { formatReport, gatherReport } from './report';
-import { demoScenarios } from './scenarios';
+import { DINGHAI_ROAD, demoScenarios } from './scenarios';
 import { DemoWorkerGateway } from './worker-gateway';
 
 const progress = new Progress();
@@ -135,6 +135,7 @@ async function run(options: DemoOptions): Promise<void> {
   const filled = await fillOneOpening(api, world);
   const redeemed = await redeemSomeOffers(api, world, gateway.codesPerSlot);
   const uptake = await uptakePerMerchant(api, adminKey);
+  const benefitMap = await benefitMapNear(api, adminKey, DINGHAI_ROAD);
   progress.done(`Hires recorded${filled === undefined ? '' : ` for ${filled.title}`}; ${count(redeemed)} offers redeemed.`);
   console.log(
     formatReport({
@@ -154,6 +155,7 @@ async function run(options: DemoOptions): Promise<void> {
       merchantKey: world.slots[0]?.merchantKey ?? '',
       filled,
       uptake,
+      benefitMap,
       opsUrls: { matcher: `http://127.0.0.1:${matcherOps}`, notifier: `http://127.0.0.1:${notifierOps}` },
       logFile,
       database: options.database,

@@ -6,7 +6,7 @@
  * The terminal is a log too: people's names are shown masked (黄*), and a sensitive group (hardship,
  * disabled) is named only as "a priority group", as the product keeps it from employers.
  */
-import type { FilledOpening, MerchantUptake } from './follow-up';
+import type { FilledOpening, MapLine, MerchantUptake } from './follow-up';
 import { isSensitiveGroup, type TargetGroup, type WeeklyWindow } from '@huigong/domain';
 import { type ApiClient, inParallel } from './api-client';
 import type { LoadedOpening, LoadedWorld } from './loader';
@@ -276,6 +276,8 @@ export interface ReportContext {
   /** The opening the caseworkers filled with hires, as its employer reads it. */
   filled: FilledOpening | undefined;
   uptake: MerchantUptake[];
+  /** The benefit map within a kilometre of Dinghai Road. */
+  benefitMap: MapLine[];
   opsUrls: { matcher: string; notifier: string };
   logFile: string;
   database: string;
@@ -359,6 +361,24 @@ export function formatReport(context: ReportContext): string {
       context.uptake.map((row) => [row.name, row.offered, row.delivered, row.redeemed, row.expired, `${Math.round(row.uptakeRate * 100)}%`]),
       [26],
     ),
+  );
+
+  rule(`The benefit map within 1 km of Dinghai Road (GET /v1/benefits; ${count(world.servicePoints)} service points registered)`);
+  lines.push(
+    ...table(
+      ['place', 'on foot', 'open now', 'offers', 'member benefit'],
+      context.benefitMap
+        .slice(0, 8)
+        .map((place) => [
+          place.name,
+          `${place.walkingMinutes} min`,
+          place.openNow === null ? '-' : place.openNow ? 'yes' : 'no',
+          place.offers,
+          place.memberBenefit ?? '',
+        ]),
+      [26],
+    ),
+    `  ${count(context.benefitMap.length)} places in all; the same as a page for phones at ${context.baseUrl}/console/map, and as HSDS 3.0 at /v1/exports/hsds`,
   );
 
   rule('Timings');

@@ -9,7 +9,7 @@
  * - The Baise union job fair (Tianyang district, Guangxi): 331 employers, 20,000 positions, 17,000 job
  *   seekers of the key groups, followed up by grass-roots unions and communities.
  */
-import type { AccessibilityFeature, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
+import type { AccessibilityFeature, ServicePointKind, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
 import { Random } from './random';
 
 export interface Point {
@@ -55,8 +55,18 @@ export interface SlotBody {
   accessibilityFeatures: AccessibilityFeature[];
 }
 
+/** A merchant's premises on the benefit map (POST /v1/service-points); its slots are published there. */
+export interface ServicePointBody {
+  name: string;
+  kind: ServicePointKind;
+  location: Point;
+  openingHours: WeeklyWindow[];
+  memberBenefit?: string;
+}
+
 export interface MerchantPlan {
   name: string;
+  point?: ServicePointBody;
   slots: SlotBody[];
 }
 
@@ -620,13 +630,40 @@ const SERVICE_POINTS: ServicePointPlan[] = [
   },
 ];
 
+/** What kind of premises a service point of the street is, by its name. */
+function pointKind(name: string): ServicePointKind {
+  if (name.includes('食堂')) return 'canteen';
+  if (name.includes('老乡鸡') || name.includes('茶饮')) return 'restaurant';
+  if (name.includes('理发') || name.includes('美发')) return 'barber';
+  if (name.includes('酒店')) return 'hotel';
+  if (name.includes('维修') || name.includes('修鞋') || name.includes('眼镜')) return 'repair';
+  if (name.includes('驿站') || name.includes('职工之家') || name.includes('接力站') || name.includes('书屋') || name.includes('夜校')) return 'station';
+  return 'other';
+}
+
+/** The standing benefit a point of this kind gives union members (the seed: a member discount, an agreement price). */
+function memberBenefitOf(kind: ServicePointKind): string {
+  if (kind === 'barber') return '工会会员理发优惠';
+  if (kind === 'hotel') return '职工家属来沪探亲协议价';
+  if (kind === 'station') return '免费休息、饮水、充电';
+  return '工会会员凭会员卡享受优惠';
+}
+
 function streetScenario(scale: number): Scenario {
   const random = new Random(20_250_610);
   const centreSpread = 1.2;
   const merchants: MerchantPlan[] = SERVICE_POINTS.slice(0, FULL_SCALE.servicePoints).map((point) => {
     const location = random.near(DINGHAI_ROAD, centreSpread);
+    const kind = pointKind(point.name);
     return {
       name: point.name,
+      point: {
+        name: point.name,
+        kind,
+        location,
+        openingHours: kind === 'canteen' ? on(ALL_DAYS, '10:30', '19:30') : on(ALL_DAYS, '09:00', '21:00'),
+        ...(point.slots.length === 0 || kind === 'barber' || kind === 'hotel' ? { memberBenefit: memberBenefitOf(kind) } : {}),
+      },
       slots: point.slots.map((slot) => ({ radiusKm: 3, accessibilityFeatures: [], ...slot, location })),
     };
   });

@@ -114,7 +114,7 @@ describe('the benefit map page in a browser', () => {
       expect(await page.evaluate('document.body.dataset.pwned')).toBeUndefined();
       // Veterans: the repair offer, and the barber's benefit for every member; not the riders' canteen.
       await page.locator('#group').selectOption('veteran');
-      await page.waitForFunction("!document.querySelector('#places').textContent.includes('Community canteen')");
+      await page.locator('#places li.place', { hasText: 'Community canteen' }).waitFor({ state: 'detached' });
       expect(await page.locator('#places li.place h2').allTextContents()).toEqual(await placesFromApi(`${near}&radiusKm=2&group=veteran`));
       // In English.
       await page.locator('#language').click();

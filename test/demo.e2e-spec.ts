@@ -165,6 +165,13 @@ describe('npm run demo (as built)', () => {
     expect(uptakeRows.length).toBeGreaterThan(0);
     expect(uptakeRows.map((line) => numbers(line).slice(-4)[2]).reduce((sum, redeemed) => sum + redeemed, 0)).toBeGreaterThan(0);
 
+    // The street's service points on the benefit map, and the map near Dinghai Road in the report.
+    const mapSection = section(output, 'The benefit map within 1 km of Dinghai Road');
+    expect(output).toMatch(/== The benefit map within 1 km of Dinghai Road \(GET \/v1\/benefits; 30 service points registered\)/);
+    expect(mapSection.filter((line) => /\d+ min/.test(line)).length).toBeGreaterThan(0);
+    const points = await fetch(`${base}/v1/service-points`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(((await points.json()) as { kind: string }[]).filter((point) => point.kind === 'canteen').length).toBeGreaterThanOrEqual(5);
+
     // A caseworker's and a merchant's key of this run, for the console: each is accepted in its role.
     const caseworkerKey = /caseworker key\s+(hg_\S+)/.exec(where)?.[1];
     const merchantKey = /merchant key\s+(hg_\S+)/.exec(where)?.[1];

@@ -22,7 +22,7 @@ import { FunnelReportController } from './reports/funnel';
 import { SlotUptakeReportController } from './reports/slot-uptake';
 import { ConsoleController } from './console/console.controller';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
-import { RegisterServicePointHandler, ServicePointsController } from './service-points/service-points';
+import { CloseServicePointHandler, RegisterServicePointHandler, ServicePointsController, UpdateServicePointHandler } from './service-points/service-points';
 import { BenefitMapController } from './benefits/benefit-map';
 import { HsdsExportController } from './exports/hsds-export';
 
@@ -41,6 +41,8 @@ const COMMAND_HANDLERS = [
   WithdrawSlotHandler,
   RedeemOfferHandler,
   RegisterServicePointHandler,
+  UpdateServicePointHandler,
+  CloseServicePointHandler,
   RecordMatchOutcomeHandler,
   RevertHireHandler,
   RecordRetentionHandler,

@@ -3,7 +3,7 @@ import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
 import { ServicePointEntity } from '@huigong/persistence';
-import { CurrentPrincipal, type Principal, type PrincipalOf, Roles } from '@huigong/platform';
+import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -18,12 +18,15 @@ const NOT_YOURS = 'None of your service points has this id.';
 
 const windows = (list: readonly WeeklyWindow[] | undefined): WeeklyWindow[] => (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
 /** Text as given, trimmed; absent or null is none. (Blank text stays blank: the map and the export read it as none.) */
-const trimmedOrNull = (text: string | null | undefined): string | null => (text === undefined || text === null ? null : text.trim());
+const trimmedText = (text: string | null | undefined): string | null => (text === undefined || text === null ? null : text.trim());
+
+/** Who manages service points: the merchant whose premises they are, or the union admin (any). */
+type PointManager = PrincipalOf<'merchant'> | PrincipalOf<'admin'>;
 
 /** A service point the caller may manage: its organization's own, or any for the admin; else 404. */
-async function loadManagedPoint(manager: EntityManager, id: string, caller: Principal, lock = false): Promise<ServicePointEntity> {
+async function loadManagedPoint(manager: EntityManager, id: string, caller: PointManager, lock = false): Promise<ServicePointEntity> {
   const row = await manager.findOne(ServicePointEntity, {
-    where: caller.role === 'admin' ? { id } : { id, organizationId: 'organizationId' in caller ? caller.organizationId : '' },
+    where: caller.role === 'admin' ? { id } : { id, organizationId: caller.organizationId },
     ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
   });
   if (row === null) throw new NotFoundException(`No service point ${id}.`);
@@ -52,14 +55,73 @@ export class RegisterServicePointHandler implements ICommandHandler<RegisterServ
         kind: input.kind,
         lat: input.location.lat,
         lng: input.location.lng,
-        address: trimmedOrNull(input.address),
+        address: trimmedText(input.address),
         openingHours: windows(input.openingHours),
         accessibilityFeatures: input.accessibilityFeatures ?? [],
-        memberBenefit: trimmedOrNull(input.memberBenefit),
+        memberBenefit: trimmedText(input.memberBenefit),
         revision: 1,
         closedAt: null,
       });
       await manager.insert(ServicePointEntity, row);
+      return servicePointView(row);
+    });
+  }
+}
+
+export class UpdateServicePointCommand {
+  constructor(
+    readonly caller: PointManager,
+    readonly servicePointId: string,
+    readonly patch: UpdateServicePointDto,
+  ) {}
+}
+
+@Injectable()
+@CommandHandler(UpdateServicePointCommand)
+export class UpdateServicePointHandler implements ICommandHandler<UpdateServicePointCommand, ServicePointView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ caller, servicePointId, patch }: UpdateServicePointCommand): Promise<ServicePointView> {
+    return this.unitOfWork.run(async ({ manager }) => {
+      const row = await loadManagedPoint(manager, servicePointId, caller, true);
+      if (patch.name !== undefined) row.name = patch.name.trim();
+      if (patch.kind !== undefined) row.kind = patch.kind;
+      if (patch.location !== undefined) {
+        row.lat = patch.location.lat;
+        row.lng = patch.location.lng;
+      }
+      if (patch.address !== undefined) row.address = trimmedText(patch.address);
+      if (patch.openingHours !== undefined) row.openingHours = windows(patch.openingHours);
+      if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
+      if (patch.memberBenefit !== undefined) row.memberBenefit = trimmedText(patch.memberBenefit);
+      row.revision += 1;
+      return servicePointView(await manager.save(row));
+    });
+  }
+}
+
+export class CloseServicePointCommand {
+  constructor(
+    readonly caller: PointManager,
+    readonly servicePointId: string,
+  ) {}
+}
+
+/** A closed point leaves the map; its slots go on until their merchant withdraws them. Closing twice changes nothing. */
+@Injectable()
+@CommandHandler(CloseServicePointCommand)
+export class CloseServicePointHandler implements ICommandHandler<CloseServicePointCommand, ServicePointView> {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  execute({ caller, servicePointId }: CloseServicePointCommand): Promise<ServicePointView> {
+    return this.unitOfWork.run(async ({ manager }) => {
+      const row = await loadManagedPoint(manager, servicePointId, caller, true);
+      if (row.status === 'open') {
+        row.status = 'closed';
+        row.closedAt = new Date();
+        row.revision += 1;
+        await manager.save(row);
+      }
       return servicePointView(row);
     });
   }
@@ -78,7 +140,6 @@ export class ServicePointsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly dataSource: DataSource,
-    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   @Post()
@@ -99,8 +160,8 @@ export class ServicePointsController {
   })
   @ApiOkResponse({ type: ServicePointView, isArray: true })
   @ApiErrors(QUERY)
-  async list(@CurrentPrincipal() caller: Principal, @Query() query: ServicePointQueryDto): Promise<ServicePointView[]> {
-    const organizationId = caller.role === 'admin' ? query.organizationId : 'organizationId' in caller ? caller.organizationId : undefined;
+  async list(@CurrentPrincipal() caller: PointManager, @Query() query: ServicePointQueryDto): Promise<ServicePointView[]> {
+    const organizationId = caller.role === 'admin' ? query.organizationId : caller.organizationId;
     const rows = await this.dataSource.manager.find(ServicePointEntity, {
       where: { ...(organizationId === undefined ? {} : { organizationId }), ...(query.kind === undefined ? {} : { kind: query.kind }) },
       order: { createdAt: 'ASC', id: 'ASC' },
@@ -114,7 +175,7 @@ export class ServicePointsController {
   @ApiIdParam('The service point.')
   @ApiOkResponse({ type: ServicePointView })
   @ApiErrors(ID_PARAM, { 404: NOT_YOURS })
-  async get(@CurrentPrincipal() caller: Principal, @Param('id', uuidParam()) id: string): Promise<ServicePointView> {
+  async get(@CurrentPrincipal() caller: PointManager, @Param('id', uuidParam()) id: string): Promise<ServicePointView> {
     return servicePointView(await loadManagedPoint(this.dataSource.manager, id, caller));
   }
 
@@ -123,22 +184,8 @@ export class ServicePointsController {
   @ApiIdParam('The service point.')
   @ApiOkResponse({ type: ServicePointView })
   @ApiErrors(ID_PARAM, JSON_BODY, { 404: NOT_YOURS })
-  update(@CurrentPrincipal() caller: Principal, @Param('id', uuidParam()) id: string, @Body() patch: UpdateServicePointDto): Promise<ServicePointView> {
-    return this.unitOfWork.run(async ({ manager }) => {
-      const row = await loadManagedPoint(manager, id, caller, true);
-      if (patch.name !== undefined) row.name = patch.name.trim();
-      if (patch.kind !== undefined) row.kind = patch.kind;
-      if (patch.location !== undefined) {
-        row.lat = patch.location.lat;
-        row.lng = patch.location.lng;
-      }
-      if (patch.address !== undefined) row.address = trimmedOrNull(patch.address);
-      if (patch.openingHours !== undefined) row.openingHours = windows(patch.openingHours);
-      if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
-      if (patch.memberBenefit !== undefined) row.memberBenefit = trimmedOrNull(patch.memberBenefit);
-      row.revision += 1;
-      return servicePointView(await manager.save(row));
-    });
+  update(@CurrentPrincipal() caller: PointManager, @Param('id', uuidParam()) id: string, @Body() patch: UpdateServicePointDto): Promise<ServicePointView> {
+    return this.commands.execute(new UpdateServicePointCommand(caller, id, patch));
   }
 
   @Post(':id/close')
@@ -148,17 +195,8 @@ export class ServicePointsController {
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: ServicePointView, description: '`status: "closed"`.' })
   @ApiErrors(ID_PARAM, OPTIONAL_JSON_BODY, IDEMPOTENT, { 404: NOT_YOURS })
-  close(@CurrentPrincipal() caller: Principal, @Param('id', uuidParam()) id: string): Promise<ServicePointView> {
-    return this.unitOfWork.run(async ({ manager }) => {
-      const row = await loadManagedPoint(manager, id, caller, true);
-      if (row.status === 'open') {
-        row.status = 'closed';
-        row.closedAt = new Date();
-        row.revision += 1;
-        await manager.save(row);
-      }
-      return servicePointView(row);
-    });
+  close(@CurrentPrincipal() caller: PointManager, @Param('id', uuidParam()) id: string): Promise<ServicePointView> {
+    return this.commands.execute(new CloseServicePointCommand(caller, id));
   }
 
   @Post(':id/slots')
