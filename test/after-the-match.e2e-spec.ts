@@ -1,6 +1,6 @@
 import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, anOpening, bearer, weekdays } from './support/builders';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { TargetGroup } from '@huigong/domain';
+import type { AccessibilityFeature, TargetGroup } from '@huigong/domain';
 import { MatchingService } from '../apps/matcher/src/matching.service';
 import { FollowUpReminders } from '../apps/notifier/src/follow-up-reminders';
 import {
@@ -62,16 +62,20 @@ describe('after the match', () => {
     expect(response.body.rejected).toEqual([]);
   }
 
-  /** An opening of `employerKey` for one target group near `location`, weekdays 09:00-17:00, no skills or features asked. */
-  async function postOpening(employerKey: string, title: string, opening: { group: TargetGroup; location: { lat: number; lng: number }; positions: number }) {
+  /** An opening of `employerKey` for one target group near `location`, weekdays 09:00-17:00, no skills asked, no features unless given. */
+  async function postOpening(
+    employerKey: string,
+    title: string,
+    opening: { group: TargetGroup; location: { lat: number; lng: number }; positions?: number; accessibilityFeatures?: AccessibilityFeature[] },
+  ) {
     const body = anOpening({
       title,
       targetGroups: [opening.group],
       skills: [],
-      accessibilityFeatures: [],
+      accessibilityFeatures: opening.accessibilityFeatures ?? [],
       location: opening.location,
       shifts: weekdays('09:00', '17:00'),
-      positions: opening.positions,
+      ...(opening.positions === undefined ? {} : { positions: opening.positions }),
     });
     return (await api.http.post('/v1/openings').set(bearer(employerKey)).send(body).expect(201)).body.id as string;
   }
@@ -657,34 +661,8 @@ describe('after the match', () => {
       const person = registered.body.id as string;
       expect(registered.body.consent).toEqual({ contact: true, jobs: true, benefits: false, sensitive: false });
 
-      const forDisabled = await api.http
-        .post('/v1/openings')
-        .set(bearer(employer))
-        .send(
-          anOpening({
-            title: 'Bench assembly',
-            targetGroups: ['disabled'],
-            skills: [],
-            accessibilityFeatures: ['wheelchair'],
-            location: siteAt,
-            shifts: weekdays('09:00', '17:00'),
-          }),
-        )
-        .expect(201);
-      const forRiders = await api.http
-        .post('/v1/openings')
-        .set(bearer(employer))
-        .send(
-          anOpening({
-            title: 'Upstairs dispatch',
-            targetGroups: ['rider'],
-            skills: [],
-            accessibilityFeatures: [],
-            location: siteAt,
-            shifts: weekdays('09:00', '17:00'),
-          }),
-        )
-        .expect(201);
+      const forDisabled = await postOpening(employer, 'Bench assembly', { group: 'disabled', location: siteAt, accessibilityFeatures: ['wheelchair'] });
+      const forRiders = await postOpening(employer, 'Upstairs dispatch', { group: 'rider', location: siteAt });
       const lunch = await api.http
         .post('/v1/slots')
         .set(bearer(canteen))
@@ -708,26 +686,26 @@ describe('after the match', () => {
 
       // Jobs only, no sensitive use: the riders' opening comes (the wheelchair is not asked about), the opening for
       // disabled workers does not (the group is not used), and no meal is offered.
-      await eventually(async () => (await matchOf(forRiders.body.id))?.status === 'proposed', 15_000, "the riders' opening proposed");
+      await eventually(async () => (await matchOf(forRiders))?.status === 'proposed', 15_000, "the riders' opening proposed");
       await matcherCaughtUp(world);
-      expect(await matchOf(forDisabled.body.id)).toBeUndefined();
+      expect(await matchOf(forDisabled)).toBeUndefined();
       expect(await matchOf(lunch.body.id)).toBeUndefined();
-      expect(failing(await explain(`openingId=${forDisabled.body.id}`))).toEqual([expect.objectContaining({ rule: 'target_group', common: [] })]);
+      expect(failing(await explain(`openingId=${forDisabled}`))).toEqual([expect.objectContaining({ rule: 'target_group', common: [] })]);
       expect(failing(await explain(`slotId=${lunch.body.id}`))).toEqual([{ rule: 'consent', pass: false, purpose: 'benefits' }]);
 
       // Sensitive use given in person: the opening for disabled workers comes; the riders' opening has no
       // wheelchair access, so it no longer fits.
       expect((await consent({ sensitive: true, method: 'in_person' })).body.consent).toEqual({ contact: true, jobs: true, benefits: false, sensitive: true });
-      await eventually(async () => (await matchOf(forDisabled.body.id))?.status === 'proposed', 15_000, 'the opening for disabled workers proposed');
-      await eventually(async () => (await matchOf(forRiders.body.id))?.status_reason === 'no_longer_fits', 15_000, "the riders' opening withdrawn");
+      await eventually(async () => (await matchOf(forDisabled))?.status === 'proposed', 15_000, 'the opening for disabled workers proposed');
+      await eventually(async () => (await matchOf(forRiders))?.status_reason === 'no_longer_fits', 15_000, "the riders' opening withdrawn");
 
       // Benefits given in the app: the meal is offered. Jobs withdrawn: the job proposals go, for consent; the meal stays.
       await consent({ benefits: true, method: 'app' });
       await eventually(async () => (await matchOf(lunch.body.id))?.status === 'proposed', 15_000, 'the meal offered');
       expect((await consent({ jobs: false })).body.consent).toEqual({ contact: true, jobs: false, benefits: true, sensitive: true });
-      await eventually(async () => (await matchOf(forDisabled.body.id))?.status_reason === 'consent_withdrawn', 15_000, 'the job withdrawn for consent');
+      await eventually(async () => (await matchOf(forDisabled))?.status_reason === 'consent_withdrawn', 15_000, 'the job withdrawn for consent');
       expect((await matchOf(lunch.body.id))?.status).toBe('proposed');
-      expect(failing(await explain(`openingId=${forDisabled.body.id}`))).toEqual([{ rule: 'consent', pass: false, purpose: 'jobs' }]);
+      expect(failing(await explain(`openingId=${forDisabled}`))).toEqual([{ rule: 'consent', pass: false, purpose: 'jobs' }]);
 
       // A contradiction is a 400 naming the field, and changes nothing.
       const refused = await api.http

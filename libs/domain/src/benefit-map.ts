@@ -1,7 +1,7 @@
 import type { AccessibilityFeature } from './accessibility';
 import { type GeoPoint, distanceKm } from './geo';
 import type { SlotKind } from './organization';
-import { type ServicePointKind, openSpan, walkingMinutes } from './service-point';
+import { type ServicePointKind, memberBenefitShown, openSpan, walkingMinutes } from './service-point';
 import type { TargetGroup } from './target-group';
 import type { WeeklyWindow } from './weekly-window';
 
@@ -119,7 +119,7 @@ export function benefitMap(points: readonly MapPoint[], slots: readonly MapSlot[
     if (km > query.radiusKm) continue;
     const offers = (offersAt.get(point.id) ?? []).map((slot) => mapOffer(slot, query));
     // With a group asked for, a point shows if it has an offer for the group or a benefit for every member.
-    const memberBenefit = point.memberBenefit === null || point.memberBenefit.trim() === '' ? null : point.memberBenefit;
+    const memberBenefit = memberBenefitShown(point.memberBenefit);
     if (query.group !== undefined && offers.length === 0 && memberBenefit === null) continue;
     const span = openSpan(point.openingHours, query.at, query.timeZone);
     places.push({

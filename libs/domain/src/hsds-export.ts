@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccessibilityFeature } from './accessibility';
 import type { MapPoint, MapSlot } from './benefit-map';
+import { memberBenefitShown } from './service-point';
 import type { TargetGroup } from './target-group';
 import type { WeeklyWindow } from './weekly-window';
 
@@ -158,13 +159,14 @@ export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsS
   const pointById = new Map(points.map((point) => [point.id, point]));
   const services: HsdsService[] = [];
   for (const point of points) {
-    if (point.memberBenefit === null || point.memberBenefit.trim() === '') continue;
+    const memberBenefit = memberBenefitShown(point.memberBenefit);
+    if (memberBenefit === null) continue;
     const id = derivedId(point.id, 'member-benefit');
     services.push({
       id,
       organization_id: point.organizationId,
       name: `${point.name}: member benefit`,
-      description: point.memberBenefit,
+      description: memberBenefit,
       status: 'active',
       eligibility_description: 'For union members.',
       organization: organization(point.organizationId, point.organizationName),

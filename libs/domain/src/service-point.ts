@@ -9,6 +9,11 @@ import { minuteOfWeek } from './time-zone';
 export const SERVICE_POINT_KINDS = ['canteen', 'restaurant', 'barber', 'hotel', 'repair', 'station', 'rest_base', 'other'] as const;
 export type ServicePointKind = (typeof SERVICE_POINT_KINDS)[number];
 
+/** The standing member benefit a point shows: none when it was not given, or given blank. */
+export function memberBenefitShown(text: string | null): string | null {
+  return text === null || text.trim() === '' ? null : text;
+}
+
 /** Streets are not straight lines: a walk is this much longer than the distance as the crow flies. */
 export const WALKING_DETOUR = 1.3;
 /** An unhurried walk, in metres a minute (4.8 km/h). */

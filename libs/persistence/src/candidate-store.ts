@@ -142,9 +142,8 @@ export class CandidateStore {
          INSERT INTO consent_records (candidate_id, purpose, given_by, given_how)
          SELECT r.id, p.purpose, r.caseworker_id, r.consent_how
            FROM r CROSS JOIN LATERAL (VALUES ('jobs', r.consent_jobs), ('benefits', r.consent_benefits), ('sensitive', r.consent_sensitive)) AS p (purpose, given)
-          WHERE p.given
-         RETURNING 1)
-       SELECT now() AS at, (SELECT count(*) FROM inserted) AS n, (SELECT count(*) FROM consents) AS consents`,
+          WHERE p.given)
+       SELECT now() AS at, (SELECT count(*) FROM inserted) AS n`,
       [document],
     );
     return created[0].at;

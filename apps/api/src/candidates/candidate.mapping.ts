@@ -1,10 +1,8 @@
-import { type ConsentInput, type Consents, type WeeklyWindow, consentsGiven } from '@huigong/domain';
+import { type ConsentInput, type Consents, consentsGiven } from '@huigong/domain';
 import type { CandidateEntity, NewCandidateRow } from '@huigong/persistence';
 import type { FieldError } from '@huigong/platform';
 import type { CandidateDto, NoticePreferencesDto, UpdateCandidateDto } from './candidate.dto';
-
-const windows = (list: readonly { day: number; start: string; end: string }[] | null | undefined): WeeklyWindow[] =>
-  (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
+import { storedWindows } from '../common/dto';
 
 const skills = (list: readonly string[] | null | undefined): string[] => [...new Set((list ?? []).map((skill) => skill.trim()))];
 
@@ -44,8 +42,8 @@ export function newCandidateRow(id: string, caseworkerId: string, input: Candida
     lat: input.location.lat,
     lng: input.location.lng,
     maxTravelKm: input.maxTravelKm ?? null,
-    availability: windows(input.availability),
-    breaks: windows(input.breaks),
+    availability: storedWindows(input.availability),
+    breaks: storedWindows(input.breaks),
     accessibilityNeeds: input.accessibilityNeeds ?? [],
     consentJobs: consents.jobs,
     consentBenefits: consents.benefits,
@@ -69,8 +67,8 @@ export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidate
     row.lng = patch.location.lng;
   }
   if (patch.maxTravelKm !== undefined) row.maxTravelKm = patch.maxTravelKm;
-  if (patch.availability !== undefined) row.availability = windows(patch.availability);
-  if (patch.breaks !== undefined) row.breaks = windows(patch.breaks);
+  if (patch.availability !== undefined) row.availability = storedWindows(patch.availability);
+  if (patch.breaks !== undefined) row.breaks = storedWindows(patch.breaks);
   if (patch.accessibilityNeeds !== undefined) row.accessibilityNeeds = patch.accessibilityNeeds ?? [];
   row.consentJobs = consents.jobs;
   row.consentBenefits = consents.benefits;

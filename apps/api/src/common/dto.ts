@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
+import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, CLOCK_TIME_PATTERN, TARGET_GROUPS, type TargetGroup, type WeeklyWindow } from '@huigong/domain';
 import { MaxCodePoints, MinCodePoints, NOT_BLANK_PATTERN, NotBlank, OptionalNotNull } from '@huigong/platform';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -268,6 +268,11 @@ export function Rules(decorators: PropertyDecorator[]): PropertyDecorator {
  */
 export function QueryInteger(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+}
+
+/** Validated windows as rows keep them: day, start and end only, nothing else a body carried (absent: none). */
+export function storedWindows(list: readonly WindowDto[] | null | undefined): WeeklyWindow[] {
+  return (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
 }
 
 /** A decimal number in a query string (`?lat=31.27`): a number's text is read as one, anything else left for IsNumber to refuse. */

@@ -1,6 +1,6 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type WeeklyWindow, openingStatusWithHires } from '@huigong/domain';
+import { openingStatusWithHires } from '@huigong/domain';
 import { UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { MatchStore, OpeningEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
@@ -11,6 +11,7 @@ import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
 import { OpeningDto, UpdateOpeningDto } from './opening.dto';
 import { OpeningView, matchSummaryOf, openingView } from './opening.view';
+import { storedWindows } from '../common/dto';
 
 const NOT_YOURS = 'None of your openings has this id.';
 
@@ -35,8 +36,6 @@ export async function settleOpeningPositions(tx: WriteTransaction, matches: Matc
 }
 
 export const DEFAULT_OPENING_RADIUS_KM = 10;
-
-const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
 
 async function loadOwnOpening(manager: EntityManager, id: string, organizationId: string, lock = false): Promise<OpeningEntity> {
   const row = await manager.findOne(OpeningEntity, {
@@ -75,7 +74,7 @@ export class PostOpeningHandler implements ICommandHandler<PostOpeningCommand, O
           lat: input.location.lat,
           lng: input.location.lng,
           radiusKm: input.radiusKm ?? DEFAULT_OPENING_RADIUS_KM,
-          shifts: windows(input.shifts),
+          shifts: storedWindows(input.shifts),
           accessibilityFeatures: input.accessibilityFeatures ?? [],
           positions: input.positions,
           validUntil: input.validUntil ? new Date(input.validUntil) : null,
@@ -120,7 +119,7 @@ export class UpdateOpeningHandler implements ICommandHandler<UpdateOpeningComman
         row.lng = patch.location.lng;
       }
       if (patch.radiusKm !== undefined) row.radiusKm = patch.radiusKm ?? DEFAULT_OPENING_RADIUS_KM;
-      if (patch.shifts !== undefined) row.shifts = windows(patch.shifts);
+      if (patch.shifts !== undefined) row.shifts = storedWindows(patch.shifts);
       if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
       if (patch.positions !== undefined) row.positions = patch.positions;
       if (patch.validUntil !== undefined) row.validUntil = patch.validUntil === null ? null : new Date(patch.validUntil);

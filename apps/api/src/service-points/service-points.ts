@@ -1,6 +1,5 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
 import { ServicePointEntity } from '@huigong/persistence';
 import { CurrentPrincipal, type PrincipalOf, Roles } from '@huigong/platform';
@@ -13,10 +12,10 @@ import { PublishSlotCommand } from '../slots/slots';
 import { SlotView } from '../slots/slot.view';
 import { ServicePointDto, ServicePointQueryDto, ServicePointSlotDto, UpdateServicePointDto } from './service-point.dto';
 import { ServicePointView, servicePointView } from './service-point.view';
+import { storedWindows } from '../common/dto';
 
 const NOT_YOURS = 'None of your service points has this id.';
 
-const windows = (list: readonly WeeklyWindow[] | undefined): WeeklyWindow[] => (list ?? []).map(({ day, start, end }) => ({ day, start, end }));
 /** Text as given, trimmed; absent or null is none. (Blank text stays blank: the map and the export read it as none.) */
 const trimmedText = (text: string | null | undefined): string | null => (text === undefined || text === null ? null : text.trim());
 
@@ -56,7 +55,7 @@ export class RegisterServicePointHandler implements ICommandHandler<RegisterServ
         lat: input.location.lat,
         lng: input.location.lng,
         address: trimmedText(input.address),
-        openingHours: windows(input.openingHours),
+        openingHours: storedWindows(input.openingHours),
         accessibilityFeatures: input.accessibilityFeatures ?? [],
         memberBenefit: trimmedText(input.memberBenefit),
         revision: 1,
@@ -91,7 +90,7 @@ export class UpdateServicePointHandler implements ICommandHandler<UpdateServiceP
         row.lng = patch.location.lng;
       }
       if (patch.address !== undefined) row.address = trimmedText(patch.address);
-      if (patch.openingHours !== undefined) row.openingHours = windows(patch.openingHours);
+      if (patch.openingHours !== undefined) row.openingHours = storedWindows(patch.openingHours);
       if (patch.accessibilityFeatures !== undefined) row.accessibilityFeatures = patch.accessibilityFeatures ?? [];
       if (patch.memberBenefit !== undefined) row.memberBenefit = trimmedText(patch.memberBenefit);
       row.revision += 1;

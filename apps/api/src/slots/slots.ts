@@ -1,6 +1,5 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { WeeklyWindow } from '@huigong/domain';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
 import { CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles } from '@huigong/platform';
@@ -11,12 +10,11 @@ import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
 import { RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
 import { SlotView, slotView } from './slot.view';
+import { storedWindows } from '../common/dto';
 
 const NOT_YOURS = 'None of your slots has this id.';
 
 export const DEFAULT_SLOT_RADIUS_KM = 3;
-
-const windows = (list: readonly WeeklyWindow[]): WeeklyWindow[] => list.map(({ day, start, end }) => ({ day, start, end }));
 
 /** The terms as validated; a null term (which the DTO refuses) would be read as absent all the same. */
 type ValidatedOfferTerms = { [K in keyof SlotOfferTermsDto]?: SlotOfferTermsDto[K] | null };
@@ -72,7 +70,7 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
           title: input.title.trim(),
           kind: input.kind,
           eligibleGroups: input.eligibleGroups,
-          windows: windows(input.windows),
+          windows: storedWindows(input.windows),
           capacity: input.capacity,
           offer: offerTerms(input.offer),
           lat: place.lat,
@@ -116,7 +114,7 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
       if (patch.title !== undefined) row.title = patch.title.trim();
       if (patch.kind !== undefined) row.kind = patch.kind;
       if (patch.eligibleGroups !== undefined) row.eligibleGroups = patch.eligibleGroups;
-      if (patch.windows !== undefined) row.windows = windows(patch.windows);
+      if (patch.windows !== undefined) row.windows = storedWindows(patch.windows);
       if (patch.capacity !== undefined) row.capacity = patch.capacity;
       if (patch.offer !== undefined) row.offer = offerTerms(patch.offer);
       if (patch.location !== undefined) {
