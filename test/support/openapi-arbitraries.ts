@@ -210,7 +210,8 @@ export class ContractModel {
   /** An arbitrary of values the schema accepts, and that keep the rules the document states in words. */
   valid(schema: Schema | undefined): fc.Arbitrary<unknown> {
     const resolved = this.resolve(schema);
-    const base = this.validNonNull(resolved);
+    // Values that keep the rules the document states in words too (a slot has windows or occurrences).
+    const base = this.validNonNull(resolved).filter((value) => schema === undefined || this.statedRules(schema, value).length === 0);
     return resolved.nullable === true ? fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 5, arbitrary: base }) : base;
   }
 
@@ -321,6 +322,7 @@ export class ContractModel {
       }
     }
     reasons.push(...this.statedRules(schema, value));
+    open.push(...this.openRules(schema, value));
     if (reasons.length > 0) return { verdict: 'invalid', reasons };
     if (open.length > 0) return { verdict: 'either', reasons: open };
     return { verdict: 'valid', reasons: [] };
@@ -333,6 +335,26 @@ export class ContractModel {
       const { status, reason } = value as { status?: unknown; reason?: unknown };
       // "reason: Why; required when declining."
       if (status === 'declined' && (typeof reason !== 'string' || reason.trim() === '')) return ['reason is required when declining'];
+    }
+    if ((name === 'Slot' || name === 'ServicePointSlot') && value !== null && typeof value === 'object') {
+      const { windows, occurrences } = value as { windows?: unknown; occurrences?: unknown };
+      // "windows: Required unless the slot has dated `occurrences`".
+      const none = (list: unknown) => !Array.isArray(list) || list.length === 0;
+      if (none(windows) && none(occurrences)) return ['a slot needs windows or dated occurrences'];
+    }
+    return [];
+  }
+
+  /**
+   * Rules the document states in words whose outcome depends on what it does not say in the schema (the
+   * slot's kind and the deployment's time zone for dated occurrences): a body that has such fields may be
+   * accepted or refused.
+   */
+  openRules(schema: Schema, value: unknown): string[] {
+    const name = this.refName(schema);
+    if ((name === 'Slot' || name === 'ServicePointSlot' || name === 'SlotPatch') && value !== null && typeof value === 'object') {
+      const { occurrences } = value as { occurrences?: unknown };
+      if (Array.isArray(occurrences) && occurrences.length > 0) return ['dated occurrences, whose rules depend on the kind and the time zone'];
     }
     return [];
   }

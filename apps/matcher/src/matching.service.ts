@@ -92,6 +92,8 @@ export class MatchingService {
     return ids.map((id) => histories.get(id) as CandidateHistory);
   });
   private readonly proposer: Proposer;
+  /** The zone weekly windows and dated occurrences are read in (APP_TIMEZONE). */
+  private readonly timeZone: string;
   /**
    * New and changed people given their offers together (Proposer.proposeForCandidates): a burst of
    * registrations costs a transaction per group rather than per person. As for new openings, one group at
@@ -126,8 +128,9 @@ export class MatchingService {
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.timeZone = config.appTimezone;
     const counts = { perCandidate: this.perCandidate, perOpening: this.perOpening, perSlot: this.perSlot };
-    const rows = new PostgresProposalStore(store, unitOfWork, dataSource, (id) => this.historyReads.run(id));
+    const rows = new PostgresProposalStore(store, unitOfWork, dataSource, (id) => this.historyReads.run(id), config.appTimezone);
     this.proposer = new Proposer(this.engine, counts, rows, { timeZone: config.appTimezone });
   }
 
@@ -141,7 +144,7 @@ export class MatchingService {
     this.engine.people.relayout();
     const now = Date.now();
     for (const row of await this.store.activeOpenings()) this.engine.openings.upsert(openingOffer(row, now));
-    for (const row of await this.store.activeSlots()) this.engine.slots.upsert(slotOffer(row, now));
+    for (const row of await this.store.activeSlots()) this.engine.slots.upsert(slotOffer(row, now, this.timeZone));
     const counts = await this.store.openCounts();
     this.perCandidate.replaceAll(counts.perCandidate);
     this.perOpening.replaceAll(counts.perOpening);
@@ -227,7 +230,7 @@ export class MatchingService {
       return row === null ? 'gone' : whyOpeningTakesNoOne(row, now);
     }
     const row = await this.store.slot(manager, id);
-    const offer = row === null ? null : slotOffer(row, now);
+    const offer = row === null ? null : slotOffer(row, now, this.timeZone);
     if (offer?.accepting === true) this.engine.slots.upsert(offer);
     else this.engine.slots.remove(id);
     return row === null ? 'gone' : whySlotTakesNoOne(row, now);
@@ -511,6 +514,7 @@ class PostgresProposalStore implements ProposalStore {
     private readonly dataSource: DataSource,
     /** A person's matches, read together with those of the events handled at the same moment. */
     readonly candidateHistory: (candidateId: string) => Promise<CandidateHistory>,
+    private readonly timeZone: string,
   ) {}
 
   openJobMatchesOf(candidateIds: string[]): Promise<Map<string, number>> {
@@ -531,7 +535,7 @@ class PostgresProposalStore implements ProposalStore {
   }
 
   withTransaction<T>(work: (tx: ProposalTransaction) => Promise<T>, correlationId: string): Promise<T> {
-    return this.unitOfWork.run((tx) => work(new PostgresProposalTransaction(this.store, tx)), { correlationId });
+    return this.unitOfWork.run((tx) => work(new PostgresProposalTransaction(this.store, tx, this.timeZone)), { correlationId });
   }
 }
 
@@ -542,6 +546,7 @@ class PostgresProposalTransaction implements ProposalTransaction {
   constructor(
     private readonly store: MatchStore,
     private readonly tx: WriteTransaction,
+    private readonly timeZone: string,
   ) {
     this.manager = tx.manager;
   }
@@ -552,7 +557,7 @@ class PostgresProposalTransaction implements ProposalTransaction {
 
   async lockSlot(slotId: string, now: number): Promise<SlotOffer | null> {
     const row = await this.store.slot(this.manager, slotId, true);
-    return row === null ? null : slotOffer(row, now);
+    return row === null ? null : slotOffer(row, now, this.timeZone);
   }
 
   openingHistories(openingIds: string[]): Promise<Map<string, OpeningHistory>> {

@@ -3,6 +3,7 @@ import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/mess
 import { type NoticeLocale, digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
 import { type DeliveryChannel, type NewNotification, NotificationStore, type OfferRow, type ProposedMatchRow } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
+import { type LocalOccurrence, localOccurrence, occurrencesAreStays } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import { channelsOf } from './delivery-channels';
 
@@ -167,6 +168,7 @@ export class NotificationRecorder {
         const km = (match.reasons as { code: string; km?: number }[]).find((reason) => reason.code === 'distance')?.km ?? 0;
         const code = match.redemption_code ?? '';
         const windows = offer.windows ?? [];
+        const occurrence = offeredOccurrenceOf(match, offer, this.config.appTimezone);
         notifications.push({
           recipientKind: 'candidate',
           recipientId: match.candidate_id,
@@ -176,12 +178,20 @@ export class NotificationRecorder {
             matchId: match.id,
             slot: { id: offer.id, title: offer.title, location: { lat: offer.lat, lng: offer.lng } },
             windows,
+            occurrence: occurrence?.view ?? null,
             offer: offer.offer ?? {},
             distanceKm: km,
             redemptionCode: code,
             expiresAt: match.expires_at === null ? null : new Date(match.expires_at).toISOString(),
             text: offerText(
-              { title: offer.title, windows, terms: offer.offer ?? {}, distanceKm: km, code },
+              {
+                title: offer.title,
+                windows,
+                ...(occurrence?.dated === undefined ? {} : { dated: occurrence.dated }),
+                terms: offer.offer ?? {},
+                distanceKm: km,
+                code,
+              },
               languages.get(match.candidate_id) ?? this.config.noticeLocale,
             ),
           },
@@ -192,6 +202,29 @@ export class NotificationRecorder {
     }
     return notifications;
   }
+}
+
+/**
+ * The occurrence an offer is for, as the worker reads it: its start, end and nights (of a stay); `dated`
+ * when it is one of the slot's dated occurrences (the text then names the date, not the weekly windows).
+ */
+function offeredOccurrenceOf(
+  match: Pick<ProposedMatchRow, 'occurrence_starts_at' | 'expires_at'>,
+  slot: Pick<OfferRow, 'kind' | 'occurrences'>,
+  timeZone: string,
+): { view: { startsAt: string; endsAt: string; nights: number }; dated?: LocalOccurrence } | undefined {
+  if (match.occurrence_starts_at === null || match.expires_at === null) return undefined;
+  const startsAt = new Date(match.occurrence_starts_at);
+  const endsAt = new Date(match.expires_at);
+  const isDated = (slot.occurrences ?? []).some(
+    (occurrence) => new Date(occurrence.startsAt).getTime() === startsAt.getTime() && new Date(occurrence.endsAt).getTime() === endsAt.getTime(),
+  );
+  const stay = isDated && slot.kind !== undefined && occurrencesAreStays(slot.kind);
+  const local = localOccurrence(startsAt, endsAt, stay, timeZone);
+  return {
+    view: { startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), nights: local.nights },
+    ...(isDated ? { dated: local } : {}),
+  };
 }
 
 interface OfferRef {

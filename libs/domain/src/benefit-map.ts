@@ -1,7 +1,8 @@
 import type { AccessibilityFeature } from './accessibility';
 import { type GeoPoint, distanceKm } from './geo';
 import type { SlotKind } from './organization';
-import { type ServicePointKind, memberBenefitShown, openSpan, walkingMinutes } from './service-point';
+import { type DatedOccurrence, occurrencesAreStays, stillOffered } from './dated-occurrence';
+import { type OpenSpan, type ServicePointKind, memberBenefitShown, openSpan, walkingMinutes } from './service-point';
 import type { TargetGroup } from './target-group';
 import type { WeeklyWindow } from './weekly-window';
 
@@ -32,6 +33,8 @@ export interface MapSlot {
   kind: SlotKind;
   eligibleGroups: readonly TargetGroup[];
   windows: readonly WeeklyWindow[];
+  /** Dated occurrences (sessions; stays of a lodging slot); absent: none. */
+  occurrences?: readonly DatedOccurrence[];
   capacity: number;
   offer: { discountPercent?: number; price?: number; description?: string };
   lat: number;
@@ -82,8 +85,24 @@ export interface MapPlace {
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
+/**
+ * The running or next occurrence of a slot: of its weekly windows (openSpan) and of its dated occurrences
+ * still offered (a session until it ends, a stay until check-in), whichever comes first.
+ */
+function nextOccurrence(slot: MapSlot, at: Date, timeZone: string): OpenSpan | null {
+  let next = openSpan(slot.windows, at, timeZone);
+  const stays = occurrencesAreStays(slot.kind);
+  for (const occurrence of slot.occurrences ?? []) {
+    const start = new Date(occurrence.startsAt);
+    const end = new Date(occurrence.endsAt);
+    if (!stillOffered({ startsAt: start, endsAt: end }, stays, at)) continue;
+    if (next === null || start < next.start) next = { openNow: start <= at, start, end };
+  }
+  return next;
+}
+
 function mapOffer(slot: MapSlot, query: MapQuery): MapOffer {
-  const span = openSpan(slot.windows, query.at, query.timeZone);
+  const span = nextOccurrence(slot, query.at, query.timeZone);
   return {
     slotId: slot.id,
     title: slot.title,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccessibilityFeature } from './accessibility';
 import type { MapPoint, MapSlot } from './benefit-map';
+import { type DatedOccurrence, localOccurrence, occurrencesAreStays } from './dated-occurrence';
 import { memberBenefitShown } from './service-point';
 import type { TargetGroup } from './target-group';
 import type { WeeklyWindow } from './weekly-window';
@@ -27,11 +28,17 @@ export interface HsdsServicePage {
   contents: HsdsService[];
 }
 
+/** A weekly window (`freq` WEEKLY), or a dated occurrence (once: `count` 1 from `dtstart`, valid from its first day to its last). */
 export interface HsdsSchedule {
   id: string;
-  freq: 'WEEKLY';
-  wkst: 'MO';
-  byday: string;
+  freq?: 'WEEKLY';
+  wkst?: 'MO';
+  byday?: string;
+  dtstart?: string;
+  until?: string;
+  count?: number;
+  valid_from?: string;
+  valid_to?: string;
   opens_at: string;
   closes_at: string;
   timezone: number;
@@ -122,6 +129,28 @@ function schedules(owner: string, windows: readonly WeeklyWindow[], offset: { te
   }));
 }
 
+/** Dated occurrences as schedules that happen once: "2026-12-05 19:00 to 2026-12-05 20:30". */
+function datedSchedules(owner: string, occurrences: readonly DatedOccurrence[], stays: boolean, timeZone: string): HsdsSchedule[] {
+  return occurrences.map((occurrence, index) => {
+    const startsAt = new Date(occurrence.startsAt);
+    const local = localOccurrence(startsAt, new Date(occurrence.endsAt), stays, timeZone);
+    const offset = utcOffset(timeZone, startsAt);
+    const nights = local.nights > 0 ? `, ${local.nights} night${local.nights === 1 ? '' : 's'}` : '';
+    return {
+      id: derivedId(owner, 'occurrence', String(index)),
+      dtstart: local.startDate,
+      until: local.endDate,
+      count: 1,
+      valid_from: local.startDate,
+      valid_to: local.endDate,
+      opens_at: `${local.start}${offset.text}`,
+      closes_at: `${local.end}${offset.text}`,
+      timezone: offset.hours,
+      description: `${local.startDate} ${local.start} to ${local.endDate} ${local.end} (${timeZone})${nights}`,
+    };
+  });
+}
+
 function terms(offer: MapSlot['offer']): string {
   const parts = [
     offer.discountPercent === undefined ? undefined : `${offer.discountPercent}% off`,
@@ -200,7 +229,10 @@ export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsS
       status: 'active',
       eligibility_description: `For ${slot.eligibleGroups.map((group) => GROUP_WORDS[group]).join(', ')}; ${slot.capacity} places each time.`,
       organization: organization(slot.organizationId, slot.organizationName),
-      schedules: schedules(slot.id, slot.windows, offset, timeZone),
+      schedules: [
+        ...schedules(slot.id, slot.windows, offset, timeZone),
+        ...datedSchedules(slot.id, slot.occurrences ?? [], occurrencesAreStays(slot.kind), timeZone),
+      ],
       service_at_locations: [{ id: derivedId(slot.id, place.id), service_id: slot.id, location_id: place.id, location: location(place, offset, timeZone) }],
       cost_options:
         slot.offer.price === undefined

@@ -46,13 +46,25 @@ export function windowMinutes(window: WeeklyWindow): number {
  * past Sunday midnight wraps to Monday morning, and overlapping windows are merged.
  */
 export function weekIntervals(windows: readonly WeeklyWindow[]): WeekInterval[] {
-  const pieces: WeekInterval[] = [];
-  for (const window of windows) {
-    const { start, end } = toWeekInterval(window);
-    if (end <= MINUTES_PER_WEEK) pieces.push({ start, end });
-    else pieces.push({ start, end: MINUTES_PER_WEEK }, { start: 0, end: end - MINUTES_PER_WEEK });
-  }
-  pieces.sort((a, b) => a.start - b.start);
+  return unionOfIntervals(windows.flatMap((window) => spanPieces(toWeekInterval(window))));
+}
+
+/**
+ * A span of the week that starts within it and may run past its end (a stay from Saturday to Tuesday), as
+ * pieces within [0, MINUTES_PER_WEEK): the part past Sunday midnight wraps to Monday; a week or more is all of it.
+ */
+export function spanPieces({ start, end }: WeekInterval): WeekInterval[] {
+  if (end - start >= MINUTES_PER_WEEK) return [{ start: 0, end: MINUTES_PER_WEEK }];
+  if (end <= MINUTES_PER_WEEK) return [{ start, end }];
+  return [
+    { start: 0, end: end - MINUTES_PER_WEEK },
+    { start, end: MINUTES_PER_WEEK },
+  ];
+}
+
+/** Intervals within one week as disjoint, sorted intervals: overlapping and touching ones merged. */
+export function unionOfIntervals(intervals: readonly WeekInterval[]): WeekInterval[] {
+  const pieces = [...intervals].sort((a, b) => a.start - b.start);
   const merged: WeekInterval[] = [];
   for (const piece of pieces) {
     const last = merged.at(-1);

@@ -11,7 +11,7 @@ import {
   referenceMatchOpening,
   referenceMatchSlot,
 } from './reference';
-import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
+import type { CandidateProfile, OpeningOffer, SlotOccurrence, SlotOffer } from './rules';
 
 const NOW = Date.UTC(2026, 10, 24);
 const CENTRE = { lat: 31.27, lng: 121.55 };
@@ -42,6 +42,10 @@ const lunchEveryDay = fc
 const broad = fc
   .constantFrom<[string, string]>(['06:00', '22:00'], ['00:00', '00:00'], ['18:00', '10:00'])
   .map(([start, end]) => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start, end })));
+/** Whole days free (breaks that cover a stay): the weekend, or a few days in a row, or all week. */
+const daysOff = fc
+  .tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }))
+  .map(([first, length]) => Array.from({ length }, (_, i) => ({ day: ((first - 1 + i) % 7) + 1, start: '00:00', end: '00:00' })));
 const schedule = (minLength: number, maxLength: number): fc.Arbitrary<WeeklyWindow[]> =>
   fc.oneof(
     { weight: 1, arbitrary: fc.array(window, { minLength, maxLength }) },
@@ -72,7 +76,7 @@ const person = (id: string): fc.Arbitrary<CandidateProfile> =>
       location: place,
       maxTravelKm: fc.option(fc.double({ min: 0.5, max: 25, noNaN: true }), { nil: null }),
       availability: fc.oneof(schedule(0, 6), broad),
-      breaks: fc.oneof(schedule(0, 4), lunchEveryDay),
+      breaks: fc.oneof({ weight: 4, arbitrary: schedule(0, 4) }, { weight: 2, arbitrary: lunchEveryDay }, { weight: 1, arbitrary: daysOff }),
       accessibilityNeeds: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: features }),
       consents,
       takesJobProposals: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
@@ -95,17 +99,33 @@ const opening = (id: string): fc.Arbitrary<OpeningOffer> =>
     positions: fc.integer({ min: 1, max: 8 }),
   });
 
+/** A dated session: a window's weekday and hours (the instants do not matter to the engine). */
+const session: fc.Arbitrary<SlotOccurrence> = window.map((w) => ({ startsAt: NOW, endsAt: NOW + 3_600_000, window: w }));
+/** A stay: from a minute of the week, half a day to four days (it may run past Sunday). */
+const stay: fc.Arbitrary<SlotOccurrence> = fc
+  .tuple(fc.integer({ min: 0, max: 7 * 1440 - 1 }), fc.integer({ min: 720, max: 4 * 1440 }))
+  .map(([start, minutes]) => ({ startsAt: NOW, endsAt: NOW + minutes * 60_000, stay: { start, end: start + minutes } }));
+/** Weekly windows (v1), or with dated sessions or stays beside them, or dated occurrences alone. */
+const slotTimes = fc.oneof(
+  { weight: 6, arbitrary: schedule(1, 4).map((windows) => ({ windows })) },
+  { weight: 1, arbitrary: fc.record({ windows: schedule(0, 2), occurrences: fc.array(session, { minLength: 1, maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ windows: fc.constant([]), occurrences: fc.array(stay, { minLength: 1, maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ windows: schedule(0, 2), occurrences: fc.array(fc.oneof(session, stay), { minLength: 1, maxLength: 3 }) }) },
+);
+
 const slot = (id: string): fc.Arbitrary<SlotOffer> =>
-  fc.record({
-    id: fc.constant(id),
-    accepting: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
-    eligibleGroups: groups(1),
-    location: place,
-    radiusKm: fc.double({ min: 0.5, max: 10, noNaN: true }),
-    windows: schedule(1, 4),
-    accessibilityFeatures: features,
-    capacity: fc.integer({ min: 1, max: 6 }),
-  });
+  fc
+    .record({
+      id: fc.constant(id),
+      accepting: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+      eligibleGroups: groups(1),
+      location: place,
+      radiusKm: fc.double({ min: 0.5, max: 10, noNaN: true }),
+      times: slotTimes,
+      accessibilityFeatures: features,
+      capacity: fc.integer({ min: 1, max: 6 }),
+    })
+    .map(({ times, ...rest }) => ({ ...rest, ...times }));
 
 /** Some people already matched or offered, some open matches held, some offered long ago. */
 const history = fc.record({

@@ -3,7 +3,7 @@ import { CandidateIndex, PROPOSE_JOBS, PROPOSE_SLOTS, groupMask, groupsOfMask, n
 import { OfferIndex } from './offer-index';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
 import type { OfferMatch, OpeningState, PeopleState, SlotState } from './reference';
-import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
+import { type CandidateProfile, type OpeningOffer, type SlotOffer, breakFit, meetableWindows, stayPieces } from './rules';
 import { type ScoredMatch, scoreOpeningFigures, scoreSlotFigures, scoreValue, slotOverlapPart } from './score';
 import { TopK } from './top-k';
 import { HOUR_WORDS, hourBits, windowPieces } from './week-bits';
@@ -59,7 +59,10 @@ interface CompiledOpening {
 interface CompiledSlot {
   wanted: number;
   offered: number;
+  /** Weekly windows and sessions, each as pieces of the week. */
   windows: WeekInterval[][];
+  /** Stays, each as pieces of the week. */
+  stays: WeekInterval[][];
   windowHours: Uint32Array;
 }
 
@@ -183,7 +186,7 @@ export class MatchingEngine {
     const policy = this.policy;
     const room = slotOfferLimit(slotOffer.capacity, policy) - state.openOffers;
     if (room <= 0 || !slotOffer.accepting) return [];
-    const { wanted, offered, windows, windowHours } = this.compileSlot(slotOffer);
+    const { wanted, offered, windows, stays, windowHours } = this.compileSlot(slotOffer);
     const index = this.people;
     const { proposable, groupBits, needBits, breakHours: hours, maxTravel, lat, lng, ids } = index;
     const needsOverlap = policy.minBreakOverlapMinutes > 0;
@@ -241,9 +244,8 @@ export class MatchingEngine {
         }
         const km = distanceKmBetween(lat[slot], lng[slot], lat0, lng0);
         if (km > limitKm) continue;
-        let best = 0;
-        for (const pieces of index.breakPieces(slot)) for (const window of windows) best = Math.max(best, overlapMinutes(pieces, window));
-        if (best < policy.minBreakOverlapMinutes) continue;
+        const best = breakFit(index.breakPieces(slot), windows, stays, policy.minBreakOverlapMinutes);
+        if (best < 0) continue;
         if (state.offeredCandidateIds.has(id)) continue;
         const overlap = slotOverlapPart(best, slotOffer);
         const score = scoreValue(policy, overlap, overlap, km, limitKm, waitingSince, priority, now);
@@ -305,9 +307,8 @@ export class MatchingEngine {
       const km = distanceKm(person.location, slotOffer.location);
       const limitKm = Math.min(slotOffer.radiusKm, maxTravel);
       if (km > limitKm) return;
-      let best = 0;
-      for (const pieces of breaks) for (const window of compiled.windows) best = Math.max(best, overlapMinutes(pieces, window));
-      if (best < policy.minBreakOverlapMinutes) return;
+      const best = breakFit(breaks, compiled.windows, compiled.stays, policy.minBreakOverlapMinutes);
+      if (best < 0) return;
       const state = stateOf(slotOffer.id);
       if (state.offeredCandidateIds.has(person.id) || state.openOffers >= slotOfferLimit(slotOffer.capacity, policy)) return;
       const figures = { candidateId: person.id, groups: person.groups, skills: person.skills, waitingSince: person.waitingSince, km, limitKm };
@@ -375,8 +376,10 @@ export class MatchingEngine {
   private compileSlot(slot: SlotOffer): CompiledSlot {
     let compiled = this.compiledSlots.get(slot);
     if (compiled === undefined) {
-      const windows = windowPieces(slot.windows);
-      compiled = { wanted: groupMask(slot.eligibleGroups), offered: needMask(slot.accessibilityFeatures), windows, windowHours: hourBits(windows.flat()) };
+      const windows = windowPieces(meetableWindows(slot));
+      const stays = stayPieces(slot);
+      const windowHours = hourBits([...windows.flat(), ...stays.flat()]);
+      compiled = { wanted: groupMask(slot.eligibleGroups), offered: needMask(slot.accessibilityFeatures), windows, stays, windowHours };
       this.compiledSlots.set(slot, compiled);
     }
     return compiled;

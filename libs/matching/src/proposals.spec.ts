@@ -3,7 +3,7 @@ import { CountHints } from './count-hints';
 import { MatchingEngine } from './engine';
 import { InMemoryProposalStore } from './in-memory-proposal-store';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, slotOfferLimit } from './policy';
-import { REDEMPTION_CODE_ALPHABET, Proposer, redemptionCode, slotOfferExpiry } from './proposals';
+import { REDEMPTION_CODE_ALPHABET, Proposer, redemptionCode, offeredOccurrence } from './proposals';
 import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
 
 /** A Tuesday, 15:00 in Shanghai. */
@@ -442,12 +442,15 @@ describe('slot offer expiry', () => {
 
   it('is the end of the occurrence running now, when the break meets it', () => {
     const atLunch = Date.parse('2026-11-24T12:30:00+08:00');
-    expect(slotOfferExpiry(breaks(lunchBreak), weekdays('12:00', '14:00'), atLunch, TIME_ZONE, POLICY)).toEqual(new Date('2026-11-24T14:00:00+08:00'));
+    expect(offeredOccurrence(breaks(lunchBreak), { windows: weekdays('12:00', '14:00') }, atLunch, TIME_ZONE, POLICY)).toEqual({
+      startsAt: new Date('2026-11-24T12:00:00+08:00'),
+      endsAt: new Date('2026-11-24T14:00:00+08:00'),
+    });
   });
 
   it('is none when no window meets the break by the minutes the policy asks', () => {
     // 14:15-15:00 overlaps the break by 15 minutes, under the 30 asked.
-    expect(slotOfferExpiry(breaks(lunchBreak), weekdays('14:15', '15:00'), NOW, TIME_ZONE, POLICY)).toBeUndefined();
+    expect(offeredOccurrence(breaks(lunchBreak), { windows: weekdays('14:15', '15:00') }, NOW, TIME_ZONE, POLICY)).toBeUndefined();
   });
 });
 

@@ -7,12 +7,12 @@
  * process's memory alone. Plain TypeScript: the store is an interface, PostgreSQL's in the matcher.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, overlapMinutes, weekIntervals } from '@huigong/domain';
+import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, spanPieces, weekIntervals, windowMinutes } from '@huigong/domain';
 import { type CountHints, rankRechecked } from './count-hints';
 import { MatchingEngine } from './engine';
 import { type MatchingPolicy, inRotation, shortlistSize, slotOfferLimit } from './policy';
 import type { OfferMatch, OpeningState, SlotState } from './reference';
-import type { CandidateProfile, OpeningOffer, SlotOffer } from './rules';
+import { type CandidateProfile, type OpeningOffer, type SlotOffer, breakFit } from './rules';
 import type { MatchReason, ScoredMatch } from './score';
 
 const NO_ONE: ReadonlySet<string> = new Set();
@@ -30,28 +30,46 @@ export function redemptionCode(): string {
   return code;
 }
 
+/** The occurrence a slot offer is made for: it holds until it ends (`expiresAt` of the offer). */
+export interface OfferedOccurrence {
+  startsAt: Date;
+  endsAt: Date;
+}
+
 /**
- * Until when a slot offer holds: the end of the next occurrence of a slot window that one of the person's
- * breaks meets (by the policy's minutes), the earliest such end; undefined if none does. `breaks`: the
- * person's break windows as week intervals (MatchingEngine.breakPiecesOf); `timeZone`: the zone the
- * windows are written in.
+ * The occurrence of a slot an offer is made for: of the weekly windows one of the person's breaks meets
+ * (by the policy's minutes), the next occurrence (the running one if one runs); of the dated sessions
+ * they meet, those not over; of the stays their breaks cover whole, those not begun. The one that ends
+ * first; undefined if none (the slot's copy in the engine may be older than its last occurrence).
+ * `breaks`: the person's break windows as week intervals (MatchingEngine.breakPiecesOf); `timeZone`: the
+ * zone the windows are written in.
  */
-export function slotOfferExpiry(
+export function offeredOccurrence(
   breaks: readonly (readonly WeekInterval[])[],
-  windows: readonly WeeklyWindow[],
+  slot: Pick<SlotOffer, 'windows' | 'occurrences'>,
   now: number,
   timeZone: string,
   policy: Pick<MatchingPolicy, 'minBreakOverlapMinutes'>,
-): Date | undefined {
-  let expiresAt: Date | undefined;
-  for (const window of windows) {
-    const pieces = weekIntervals([window]);
-    const meets = breaks.some((piecesOfBreak) => overlapMinutes(piecesOfBreak, pieces) >= policy.minBreakOverlapMinutes);
-    if (!meets) continue;
-    const end = nextOccurrenceEnd(window, new Date(now), timeZone);
-    if (expiresAt === undefined || end < expiresAt) expiresAt = end;
+): OfferedOccurrence | undefined {
+  let chosen: OfferedOccurrence | undefined;
+  const consider = (startsAt: Date, endsAt: Date) => {
+    if (chosen === undefined || endsAt < chosen.endsAt) chosen = { startsAt, endsAt };
+  };
+  const meets = (window: WeeklyWindow) => breakFit(breaks, [weekIntervals([window])], [], policy.minBreakOverlapMinutes) >= 0;
+  for (const window of slot.windows) {
+    if (!meets(window)) continue;
+    const endsAt = nextOccurrenceEnd(window, new Date(now), timeZone);
+    consider(new Date(endsAt.getTime() - windowMinutes(window) * 60_000), endsAt);
   }
-  return expiresAt;
+  for (const occurrence of slot.occurrences ?? []) {
+    const startsAt = new Date(occurrence.startsAt);
+    const endsAt = new Date(occurrence.endsAt);
+    if (occurrence.window !== undefined && occurrence.endsAt > now && meets(occurrence.window)) consider(startsAt, endsAt);
+    if (occurrence.stay !== undefined && occurrence.startsAt > now && breakFit(breaks, [], [spanPieces(occurrence.stay)], policy.minBreakOverlapMinutes) >= 0) {
+      consider(startsAt, endsAt);
+    }
+  }
+  return chosen;
 }
 
 /** A match to write: a job match proposed, or a slot offer with its redemption code and expiry. */
@@ -62,6 +80,8 @@ export interface NewMatch {
   score: number;
   reasons: MatchReason[];
   redemptionCode?: string;
+  /** A slot offer's occurrence: when it starts, and when it ends (the offer expires then). */
+  occurrenceStartsAt?: Date;
   expiresAt?: Date;
 }
 
@@ -314,7 +334,8 @@ export class Proposer {
       const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
       const accepted = ranked.flatMap((match) => {
         const person = locked.get(match.candidateId);
-        return person === undefined ? [] : [this.slotOffer(match, person.caseworkerId, offer.windows, now)];
+        const made = person === undefined ? null : this.slotOffer(match, person.caseworkerId, offer, now);
+        return made === null ? [] : [made];
       });
       const matchIds = await this.insert(tx, 'slot', slotId, accepted);
       return { openOffers: history.openOffers + matchIds.length, matchIds };
@@ -437,7 +458,8 @@ export class Proposer {
           const slot = engine.slots.get(match.offerId);
           if (slot === undefined || !activeSlots.has(match.offerId) || history.openSlotOfferIds.has(match.offerId)) continue;
           if ((slotCounts.get(match.offerId) ?? 0) >= slotOfferLimit(slot.capacity, policy)) continue;
-          const offer = this.slotOffer({ candidateId: id, score: match.score, reasons: match.reasons }, caseworkerId, slot.windows, now);
+          const offer = this.slotOffer({ candidateId: id, score: match.score, reasons: match.reasons }, caseworkerId, slot, now);
+          if (offer === null) continue;
           slotOffers.push({ ...offer, offerId: match.offerId, correlationId });
           slotCounts.set(match.offerId, (slotCounts.get(match.offerId) ?? 0) + 1);
         }
@@ -560,13 +582,13 @@ export class Proposer {
     return matchIds;
   }
 
-  /** A slot offer: a redemption code, valid until the end of the next window the person's break meets. */
-  private slotOffer(
-    match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>,
-    caseworkerId: string,
-    windows: readonly WeeklyWindow[],
-    now: number,
-  ): NewMatch {
+  /**
+   * A slot offer: a redemption code, for the occurrence the person's breaks meet that ends first (valid
+   * until it ends); null when none is left for them.
+   */
+  private slotOffer(match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>, caseworkerId: string, slot: SlotOffer, now: number): NewMatch | null {
+    const occurrence = offeredOccurrence(this.engine.breakPiecesOf(match.candidateId), slot, now, this.timeZone, this.policy);
+    if (occurrence === undefined) return null;
     return {
       id: randomUUID(),
       candidateId: match.candidateId,
@@ -574,7 +596,8 @@ export class Proposer {
       score: match.score,
       reasons: match.reasons,
       redemptionCode: redemptionCode(),
-      expiresAt: slotOfferExpiry(this.engine.breakPiecesOf(match.candidateId), windows, now, this.timeZone, this.policy),
+      occurrenceStartsAt: occurrence.startsAt,
+      expiresAt: occurrence.endsAt,
     };
   }
 }

@@ -6,10 +6,13 @@ import {
   type AccessibilityFeature,
   type GeoPoint,
   type TargetGroup,
+  type WeekInterval,
   type WeeklyWindow,
   distanceKm,
   overlapMinutes,
+  spanPieces,
   totalMinutes,
+  unionOfIntervals,
   weekIntervals,
 } from '@huigong/domain';
 
@@ -47,17 +50,68 @@ export interface OpeningOffer {
 
 export interface SlotOffer {
   id: string;
-  /** Active and not past `validUntil`. */
+  /** Active and not past `validUntil`, nor past its last dated occurrence when it has only those. */
   accepting: boolean;
   eligibleGroups: readonly TargetGroup[];
   location: GeoPoint;
   radiusKm: number;
+  /** Weekly windows (none when the slot has only dated occurrences). */
   windows: readonly WeeklyWindow[];
+  /** Dated occurrences that may still be offered (libs/domain's dated-occurrence.ts); absent: none. */
+  occurrences?: readonly SlotOccurrence[];
   accessibilityFeatures: readonly AccessibilityFeature[];
+  /** Seats per occurrence; for stays, beds per night. */
   capacity: number;
 }
 
+/** A dated occurrence of a slot: a session, met like a weekly window, or a stay, which must be covered whole. */
+export interface SlotOccurrence {
+  /** Epoch ms. */
+  startsAt: number;
+  endsAt: number;
+  /** A session: its weekday and hours, met as a weekly window is. */
+  window?: WeeklyWindow;
+  /** A stay: its span of the local week from check-in (it may run past Sunday); the person's breaks must cover it. */
+  stay?: WeekInterval;
+}
+
+/** The windows a break may meet: the weekly ones, then the sessions'. */
+export function meetableWindows(slot: SlotOffer): WeeklyWindow[] {
+  const sessions = (slot.occurrences ?? []).flatMap((occurrence) => (occurrence.window === undefined ? [] : [occurrence.window]));
+  return sessions.length === 0 ? [...slot.windows] : [...slot.windows, ...sessions];
+}
+
+/** The stays of a slot, each as pieces of the week. */
+export function stayPieces(slot: SlotOffer): WeekInterval[][] {
+  return (slot.occurrences ?? []).flatMap((occurrence) => (occurrence.stay === undefined ? [] : [spanPieces(occurrence.stay)]));
+}
+
+/**
+ * How a person's breaks meet a slot, as minutes: the best overlap of one break with one window (weekly, or
+ * a session's), if it reaches `minOverlap`, or the length of a stay their breaks cover whole, whichever is
+ * more; -1 when neither. `breaks`, `windows` and `stays`: each as pieces of the week (windowPieces).
+ */
+export function breakFit(
+  breaks: readonly (readonly WeekInterval[])[],
+  windows: readonly (readonly WeekInterval[])[],
+  stays: readonly (readonly WeekInterval[])[],
+  minOverlap: number,
+): number {
+  let best = 0;
+  for (const pieces of breaks) for (const window of windows) best = Math.max(best, overlapMinutes(pieces, window));
+  let fit = windows.length > 0 && best >= minOverlap ? best : -1;
+  if (stays.length > 0) {
+    const free = unionOfIntervals(breaks.flat());
+    for (const stay of stays) {
+      const length = totalMinutes(stay);
+      if (length > fit && overlapMinutes(free, stay) === length) fit = length;
+    }
+  }
+  return fit;
+}
+
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
+import { windowPieces } from './week-bits';
 
 export type RuleCheck =
   | { rule: 'offer_accepting'; pass: boolean }
@@ -67,7 +121,7 @@ export type RuleCheck =
   | { rule: 'distance'; pass: boolean; km: number; radiusKm: number; maxTravelKm: number | null }
   | { rule: 'accessibility'; pass: boolean; unmetNeeds: AccessibilityFeature[] }
   | { rule: 'schedule'; pass: boolean; coveredMinutes: number; shiftMinutes: number; coverage: number; requiredCoverage: number }
-  | { rule: 'break_overlap'; pass: boolean; bestOverlapMinutes: number; requiredMinutes: number };
+  | { rule: 'break_overlap'; pass: boolean; bestOverlapMinutes: number; requiredMinutes: number; stayCovered?: boolean };
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 
@@ -113,19 +167,23 @@ export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer,
 
 /** Every rule of a person against a slot, in a fixed order. */
 export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
-  const bestOverlapMinutes = bestBreakOverlap(candidate.breaks, slot.windows);
+  const windows = meetableWindows(slot);
+  const stays = stayPieces(slot);
+  const breaks = windowPieces(candidate.breaks);
+  const timeCheck: RuleCheck = {
+    rule: 'break_overlap',
+    pass: breakFit(breaks, windowPieces(windows), stays, policy.minBreakOverlapMinutes) >= 0,
+    bestOverlapMinutes: bestBreakOverlap(candidate.breaks, windows),
+    requiredMinutes: policy.minBreakOverlapMinutes,
+    ...(stays.length > 0 ? { stayCovered: breakFit(breaks, [], stays, policy.minBreakOverlapMinutes) >= 0 } : {}),
+  };
   return [
     { rule: 'offer_accepting', pass: slot.accepting },
     { rule: 'consent', pass: candidate.consentBenefits, purpose: 'benefits' },
     groupCheck(candidate.groups, slot.eligibleGroups),
     distanceCheck(candidate, slot.location, slot.radiusKm),
     accessibilityCheck(candidate.accessibilityNeeds, slot.accessibilityFeatures),
-    {
-      rule: 'break_overlap',
-      pass: bestOverlapMinutes >= policy.minBreakOverlapMinutes,
-      bestOverlapMinutes,
-      requiredMinutes: policy.minBreakOverlapMinutes,
-    },
+    timeCheck,
   ];
 }
 

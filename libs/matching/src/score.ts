@@ -4,7 +4,8 @@
  */
 import { type TargetGroup, distanceKm, windowMinutes } from '@huigong/domain';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy } from './policy';
-import { type CandidateProfile, type OpeningOffer, type SlotOffer, bestBreakOverlap, scheduleCoverage } from './rules';
+import { type CandidateProfile, type OpeningOffer, type SlotOffer, breakFit, meetableWindows, scheduleCoverage, stayPieces } from './rules';
+import { windowPieces } from './week-bits';
 
 export type MatchReason =
   | { code: 'distance'; km: number }
@@ -60,7 +61,9 @@ export function scoreValue(
 
 /** The schedule part of a slot's score: the best overlap of a break with a window, against up to an hour. */
 export function slotOverlapPart(overlapMinutes: number, slot: SlotOffer): number {
-  const longestWindow = Math.max(...slot.windows.map(windowMinutes));
+  const lengths = meetableWindows(slot).map(windowMinutes);
+  for (const occurrence of slot.occurrences ?? []) if (occurrence.stay !== undefined) lengths.push(occurrence.stay.end - occurrence.stay.start);
+  const longestWindow = Math.max(...lengths);
   return clamp01(overlapMinutes / Math.min(longestWindow, 60));
 }
 
@@ -148,7 +151,7 @@ export function scoreOpeningMatch(
 
 /** Score of a person who passes every rule of the slot. */
 export function scoreSlotMatch(candidate: CandidateProfile, slot: SlotOffer, now: number, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): ScoredMatch {
-  const minutes = bestBreakOverlap(candidate.breaks, slot.windows);
+  const minutes = breakFit(windowPieces(candidate.breaks), windowPieces(meetableWindows(slot)), stayPieces(slot), policy.minBreakOverlapMinutes);
   return scoreSlotFigures(figuresOf(candidate, slot.location, slot.radiusKm), minutes, slot, now, policy);
 }
 

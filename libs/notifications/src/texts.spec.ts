@@ -22,6 +22,28 @@ describe('the text of an offer to a worker', () => {
     );
   });
 
+  it('names the date of a dated offer instead of the windows: a course, or a stay with its nights', () => {
+    const course: OfferTextInput = {
+      title: '电工技能微课堂',
+      windows: [],
+      dated: { startDate: '2026-12-05', start: '19:00', endDate: '2026-12-05', end: '20:30', nights: 0 },
+      terms: { description: '免费' },
+      distanceKm: 0.8,
+      code: 'C8W2KQ',
+    };
+    expect(offerText(course)).toBe('电工技能微课堂：12月5日 19:00-20:30，免费，距您 800 米。兑换码 C8W2KQ，到店出示即可。');
+    const stay: OfferTextInput = {
+      title: 'Rest base',
+      windows: [{ day: 6, start: '00:00', end: '00:00' }],
+      dated: { startDate: '2026-12-05', start: '14:00', endDate: '2026-12-08', end: '12:00', nights: 3 },
+      terms: { price: 0 },
+      distanceKm: 2,
+      code: 'R3ST9X',
+    };
+    expect(offerText(stay, 'en')).toBe('Rest base: 5 Dec 14:00 to 8 Dec 12:00, 3 nights, ¥0, 2 km from you. Show code R3ST9X to redeem.');
+    expect(offerText(stay)).toContain('12月5日 14:00 入住至 12月8日 12:00，共3晚');
+  });
+
   it('gives a price, and a short description, where the merchant set them', () => {
     const haircut: OfferTextInput = {
       title: '社区理发',

@@ -3,7 +3,7 @@
  * how far, and the code to show. It is built from the slot and the distance only; the input type has no
  * room for the worker's groups, needs, name or anything else about them, and nothing else is read.
  */
-import type { WeeklyWindow } from '@huigong/domain';
+import type { LocalOccurrence, WeeklyWindow } from '@huigong/domain';
 
 export type NoticeLocale = 'zh-CN' | 'en';
 
@@ -13,6 +13,8 @@ export interface OfferTextInput {
   title: string;
   /** The windows the offer can be used in (the slot's, or those that fit the worker's breaks). */
   windows: readonly WeeklyWindow[];
+  /** The dated occurrence the offer is for (a course on a date, a stay), in local time: said instead of the windows. */
+  dated?: LocalOccurrence;
   /** The merchant's terms: `discountPercent` 30 is 30% off (七折); `price` in yuan. */
   terms: { discountPercent?: number; price?: number; description?: string };
   /** From the worker's location to the slot's, in km. */
@@ -111,6 +113,30 @@ function termsText(terms: OfferTextInput['terms'], locale: NoticeLocale): string
   return parts;
 }
 
+const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "12月5日" / "5 Dec" of a local date "2026-12-05". */
+function dateText(date: string, locale: NoticeLocale): string {
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  return locale === 'en' ? `${day} ${EN_MONTHS[month - 1]}` : `${month}月${day}日`;
+}
+
+/**
+ * "12月5日 19:00-20:30", "5 Dec 19:00-20:30"; a stay: "12月5日 14:00 入住至 12月8日 12:00，共3晚",
+ * "5 Dec 14:00 to 8 Dec 12:00, 3 nights".
+ */
+export function datedText(occurrence: LocalOccurrence, locale: NoticeLocale = 'zh-CN'): string {
+  const start = `${dateText(occurrence.startDate, locale)} ${occurrence.start}`;
+  if (occurrence.nights > 0) {
+    const end = `${dateText(occurrence.endDate, locale)} ${occurrence.end}`;
+    if (locale === 'en') return `${start} to ${end}, ${occurrence.nights} night${occurrence.nights === 1 ? '' : 's'}`;
+    return `${start} 入住至 ${end}，共${occurrence.nights}晚`;
+  }
+  const end = occurrence.endDate === occurrence.startDate ? occurrence.end : `${dateText(occurrence.endDate, locale)} ${occurrence.end}`;
+  return `${start}-${end}`;
+}
+
 /**
  * The text of an offer to a worker, zh-CN unless the deployment says English:
  * "定海社区食堂午餐：周一至周五 13:00-14:00，七折，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。"
@@ -118,7 +144,8 @@ function termsText(terms: OfferTextInput['terms'], locale: NoticeLocale): string
 export function offerText(offer: OfferTextInput, locale: NoticeLocale = 'zh-CN'): string {
   const code = offer.code.trim();
   if (code === '') throw new RangeError('an offer text needs its redemption code');
-  const details = [windowsText(offer.windows, locale), ...termsText(offer.terms, locale), distanceText(offer.distanceKm, locale)].filter((part) => part !== '');
+  const when = offer.dated === undefined ? windowsText(offer.windows, locale) : datedText(offer.dated, locale);
+  const details = [when, ...termsText(offer.terms, locale), distanceText(offer.distanceKm, locale)].filter((part) => part !== '');
   const title = oneLine(offer.title);
   if (locale === 'en') return `${title}: ${details.join(', ')}. Show code ${code} to redeem.`;
   return `${title}：${details.join('，')}。兑换码 ${code}，到店出示即可。`;

@@ -34,6 +34,8 @@ export interface NewMatchRow {
   score: number;
   reasons: unknown[];
   redemptionCode?: string;
+  /** A slot offer's occurrence: its start, and its end (when the offer expires). */
+  occurrenceStartsAt?: Date;
   expiresAt?: Date;
 }
 
@@ -79,7 +81,16 @@ export interface Withdrawn {
 }
 
 const ACTIVE_OPENING = `status = 'open' AND (valid_until IS NULL OR valid_until > now())`;
-const ACTIVE_SLOT = `status = 'active' AND (valid_until IS NULL OR valid_until > now())`;
+/**
+ * A slot that may be offered now: active, not past `valid_until`, and, when it has only dated occurrences,
+ * not past the last of them (`dated_offers_until`). `alias`: the slots table's, in a join.
+ */
+export function activeSlotSql(alias?: string): string {
+  const column = (name: string) => (alias === undefined ? name : `${alias}.${name}`);
+  return `${column('status')} = 'active' AND (${column('valid_until')} IS NULL OR ${column('valid_until')} > now())
+    AND (${column('dated_offers_until')} IS NULL OR ${column('dated_offers_until')} > now())`;
+}
+const ACTIVE_SLOT = activeSlotSql();
 
 /**
  * The matcher's reads and writes. Writes take row locks in one order, offers before people, so that
@@ -97,7 +108,8 @@ const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;
-const SLOT_COLUMNS = `id, organization_id AS "organizationId", service_point_id AS "servicePointId", status, title, kind, eligible_groups AS "eligibleGroups", windows, capacity,
+const SLOT_COLUMNS = `id, organization_id AS "organizationId", service_point_id AS "servicePointId", status, title, kind, eligible_groups AS "eligibleGroups", windows,
+  occurrences, dated_offers_until AS "datedOffersUntil", capacity,
   offer, lat, lng, radius_km AS "radiusKm", accessibility_features AS "accessibilityFeatures", valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", withdrawn_at AS "withdrawnAt"`;
 
@@ -163,7 +175,8 @@ export class MatchStore {
   activeSlots(): Promise<SlotEntity[]> {
     return this.dataSource.query(
       `SELECT id, status, eligible_groups AS "eligibleGroups", lat, lng, radius_km AS "radiusKm", windows,
-              accessibility_features AS "accessibilityFeatures", capacity, valid_until AS "validUntil"
+              accessibility_features AS "accessibilityFeatures", capacity, valid_until AS "validUntil",
+              kind, occurrences, dated_offers_until AS "datedOffersUntil"
          FROM slots WHERE ${ACTIVE_SLOT}`,
     );
   }
@@ -349,7 +362,7 @@ export class MatchStore {
         WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND o.status = 'open' AND (o.valid_until IS NULL OR o.valid_until > now())
        UNION
        SELECT DISTINCT 'slot', s.id FROM matches m JOIN slots s ON s.id = m.slot_id
-        WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now())`,
+        WHERE m.candidate_id = $1 AND m.status = 'withdrawn' AND ${activeSlotSql('s')}`,
       [candidateId],
     );
     return {
@@ -445,11 +458,12 @@ export class MatchStore {
   async insertMatchesAcross(manager: EntityManager, kind: 'opening' | 'slot', rows: (NewMatchRow & { offerId: string })[]): Promise<string[]> {
     if (rows.length === 0) return [];
     const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code, expires_at)
+      `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code,
+                            occurrence_starts_at, expires_at)
        SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN m.offer_id END, CASE WHEN $1 = 'slot' THEN m.offer_id END,
-              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.expires_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[])
-              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, expires_at)
+              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.starts_at, m.expires_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, starts_at, expires_at)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -461,6 +475,7 @@ export class MatchStore {
         rows.map((row) => row.score),
         rows.map((row) => JSON.stringify(row.reasons)),
         rows.map((row) => row.redemptionCode ?? null),
+        rows.map((row) => row.occurrenceStartsAt ?? null),
         rows.map((row) => row.expiresAt ?? null),
       ],
     );
@@ -634,6 +649,21 @@ export class MatchStore {
       [openingId],
     );
     return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+  }
+
+  /**
+   * The most beds of a slot's stays taken on any of these nights (local midnights): offers redeemed for a
+   * stay that runs through the night. Read under the slot's lock, it is exact, as redeemedForOccurrence.
+   */
+  async bedsTakenOnBusiestNight(manager: EntityManager, slotId: string, nights: readonly Date[]): Promise<number> {
+    const [{ taken }]: { taken: number }[] = await manager.query(
+      `SELECT coalesce(max(taken), 0)::int AS taken FROM (
+         SELECT (SELECT count(*) FROM matches m
+                  WHERE m.slot_id = $1 AND m.status = 'redeemed' AND m.occurrence_starts_at < night AND m.expires_at > night) AS taken
+           FROM unnest($2::timestamptz[]) AS night) per_night`,
+      [slotId, nights],
+    );
+    return taken;
   }
 
   /**

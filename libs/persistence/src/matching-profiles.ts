@@ -1,5 +1,5 @@
-import { takesJobProposals, usableInMatching } from '@huigong/domain';
-import type { CandidateProfile, OpeningOffer, SlotOffer } from '@huigong/matching';
+import { occurrencesAreStays, sessionWindow, staySpan, stillOffered, takesJobProposals, usableInMatching } from '@huigong/domain';
+import type { CandidateProfile, OpeningOffer, SlotOccurrence, SlotOffer } from '@huigong/matching';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { OpeningEntity } from './entities/opening.entity';
 import type { SlotEntity } from './entities/slot.entity';
@@ -67,14 +67,50 @@ export function openingOffer(row: OpeningEntity, now: number): OpeningOffer {
   };
 }
 
-export function slotOffer(row: SlotEntity, now: number): SlotOffer {
+/**
+ * A slot as the engine sees it at `now`: its weekly windows, and its dated occurrences that may still be
+ * offered (sessions until they end, stays until check-in), placed in the local week of `timeZone`.
+ */
+export function slotOffer(
+  row: Pick<
+    SlotEntity,
+    | 'id'
+    | 'status'
+    | 'kind'
+    | 'eligibleGroups'
+    | 'lat'
+    | 'lng'
+    | 'radiusKm'
+    | 'windows'
+    | 'occurrences'
+    | 'datedOffersUntil'
+    | 'accessibilityFeatures'
+    | 'capacity'
+    | 'validUntil'
+  >,
+  now: number,
+  timeZone: string,
+): SlotOffer {
+  const stays = occurrencesAreStays(row.kind);
+  const occurrences: SlotOccurrence[] = [];
+  for (const occurrence of row.occurrences) {
+    const startsAt = new Date(occurrence.startsAt);
+    const endsAt = new Date(occurrence.endsAt);
+    if (!stillOffered({ startsAt, endsAt }, stays, new Date(now))) continue;
+    occurrences.push({
+      startsAt: startsAt.getTime(),
+      endsAt: endsAt.getTime(),
+      ...(stays ? { stay: staySpan(startsAt, endsAt, timeZone) } : { window: sessionWindow(startsAt, endsAt, timeZone) }),
+    });
+  }
   return {
     id: row.id,
-    accepting: row.status === 'active' && stillValid(row.validUntil, now),
+    accepting: row.status === 'active' && stillValid(row.validUntil, now) && stillValid(row.datedOffersUntil, now),
     eligibleGroups: row.eligibleGroups,
     location: { lat: row.lat, lng: row.lng },
     radiusKm: row.radiusKm,
     windows: row.windows,
+    ...(occurrences.length > 0 ? { occurrences } : {}),
     accessibilityFeatures: row.accessibilityFeatures,
     capacity: row.capacity,
   };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { DatedOccurrence, SlotKind } from '@huigong/domain';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { NotificationRecipientKind, NotificationType } from './entities/notification.entity';
 
@@ -12,6 +13,7 @@ export interface ProposedMatchRow {
   score: number;
   reasons: unknown[];
   redemption_code: string | null;
+  occurrence_starts_at: Date | null;
   expires_at: Date | null;
   status: string;
 }
@@ -23,6 +25,8 @@ export interface OfferRow {
   lat: number;
   lng: number;
   windows?: { day: number; start: string; end: string }[];
+  kind?: SlotKind;
+  occurrences?: DatedOccurrence[];
   offer?: { discountPercent?: number; price?: number; description?: string };
 }
 
@@ -142,7 +146,7 @@ export class NotificationStore {
    */
   async matchesToTell(manager: EntityManager, matchIds: string[]): Promise<ProposedMatchRow[]> {
     const rows: (Omit<ProposedMatchRow, 'display_name'> & { display_name: string | null })[] = await manager.query(
-      `SELECT m.id, m.candidate_id, m.caseworker_id, m.score, m.reasons, m.redemption_code, m.expires_at, m.status,
+      `SELECT m.id, m.candidate_id, m.caseworker_id, m.score, m.reasons, m.redemption_code, m.occurrence_starts_at, m.expires_at, m.status,
               (SELECT c.display_name FROM candidates c WHERE c.id = m.candidate_id AND c.status = 'active' AND c.consent_contact) AS display_name
          FROM matches m
         WHERE m.id = ANY($1::uuid[])
@@ -166,7 +170,7 @@ export class NotificationStore {
     const rows: OfferRow[] = await manager.query(
       kind === 'opening'
         ? `SELECT id, organization_id, title, lat, lng FROM openings WHERE id = ANY($1::uuid[])`
-        : `SELECT id, organization_id, title, lat, lng, windows, offer FROM slots WHERE id = ANY($1::uuid[])`,
+        : `SELECT id, organization_id, title, lat, lng, windows, kind, occurrences, offer FROM slots WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     return new Map(rows.map((row) => [row.id, row]));

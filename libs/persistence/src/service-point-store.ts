@@ -3,6 +3,7 @@ import { type GeoPoint, KM_PER_DEGREE } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { ServicePointEntity } from './entities/service-point.entity';
 import type { SlotEntity } from './entities/slot.entity';
+import { activeSlotSql } from './match-store';
 
 /** An active slot near a place, with the name of the organization that publishes it. */
 export type NearbySlot = Pick<
@@ -13,6 +14,7 @@ export type NearbySlot = Pick<
   | 'kind'
   | 'eligibleGroups'
   | 'windows'
+  | 'occurrences'
   | 'capacity'
   | 'offer'
   | 'lat'
@@ -27,7 +29,7 @@ export type ServicePointWithOrganization = ServicePointEntity & { organizationNa
 const POINT_COLUMNS = `p.id, p.organization_id AS "organizationId", p.status, p.name, p.kind, p.lat, p.lng, p.address, p.opening_hours AS "openingHours",
   p.accessibility_features AS "accessibilityFeatures", p.member_benefit AS "memberBenefit", p.revision, p.created_at AS "createdAt",
   p.updated_at AS "updatedAt", p.closed_at AS "closedAt", o.name AS "organizationName"`;
-const SLOT_COLUMNS = `s.id, s.organization_id AS "organizationId", s.service_point_id AS "servicePointId", s.title, s.kind, s.eligible_groups AS "eligibleGroups", s.windows, s.capacity, s.offer,
+const SLOT_COLUMNS = `s.id, s.organization_id AS "organizationId", s.service_point_id AS "servicePointId", s.title, s.kind, s.eligible_groups AS "eligibleGroups", s.windows, s.occurrences, s.capacity, s.offer,
   s.lat, s.lng, s.radius_km AS "radiusKm", s.accessibility_features AS "accessibilityFeatures", s.valid_until AS "validUntil", o.name AS "organizationName"`;
 
 /** The box of latitudes and longitudes around a place that holds every point within `radiusKm` of it. */
@@ -65,7 +67,7 @@ export class ServicePointStore {
     );
     const slots: NearbySlot[] = await manager.query(
       `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
-        WHERE s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now()) AND ${within('s')} ORDER BY ${order('s')} LIMIT $7`,
+        WHERE ${activeSlotSql('s')} AND ${within('s')} ORDER BY ${order('s')} LIMIT $7`,
       parameters,
     );
     return { points, slots };
@@ -78,7 +80,7 @@ export class ServicePointStore {
     );
     const slots: NearbySlot[] = await manager.query(
       `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
-        WHERE s.status = 'active' AND (s.valid_until IS NULL OR s.valid_until > now()) ORDER BY s.created_at, s.id`,
+        WHERE ${activeSlotSql('s')} ORDER BY s.created_at, s.id`,
     );
     return { points, slots };
   }

@@ -1,5 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { ValidationFailedException } from '@huigong/platform';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, ValidationFailedException } from '@huigong/platform';
 import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
 import { type CandidateEntity, type MatchEntity, MatchStore, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
@@ -64,6 +64,7 @@ export class CandidateExplainer {
   constructor(
     private readonly dataSource: DataSource,
     private readonly matches: MatchStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async explain(candidate: CandidateEntity, query: { openingId?: string; slotId?: string }): Promise<ExplainView> {
@@ -89,7 +90,7 @@ export class CandidateExplainer {
     // Exactly one of openingId and slotId was given (checked above), and it is not openingId.
     const slot = await this.matches.slot(this.dataSource.manager, query.slotId as string);
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
-    const rules = checkSlot(profile, slotOffer(slot, now.getTime()));
+    const rules = checkSlot(profile, slotOffer(slot, now.getTime(), this.config.appTimezone));
     const match = await this.matches.latestSlotOfferOf(candidate.id, slot.id);
     const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);

@@ -15,12 +15,13 @@ const boolean: SchemaObject = { type: 'boolean' };
 const groups: SchemaObject = { type: 'array', items: { type: 'string', enum: [...TARGET_GROUPS] } };
 const features: SchemaObject = { type: 'array', items: { type: 'string', enum: [...ACCESSIBILITY_FEATURES] } };
 
-function variant(tag: string, value: string, fields: Fields, description?: string): SchemaObject {
+/** One variant of a tagged union: the tag, its required fields, and fields given only sometimes (`optional`). */
+function variant(tag: string, value: string, fields: Fields, description?: string, optional: Fields = {}): SchemaObject {
   return {
     type: 'object',
     ...(description === undefined ? {} : { description }),
     required: [tag, ...Object.keys(fields)],
-    properties: { [tag]: { type: 'string', enum: [value] }, ...fields },
+    properties: { [tag]: { type: 'string', enum: [value] }, ...fields, ...optional },
   };
 }
 
@@ -60,7 +61,8 @@ export const RULE_CHECK_SCHEMA = union('One hard rule of API v1, whether it pass
     'rule',
     'break_overlap',
     { pass: boolean, bestOverlapMinutes: integer, requiredMinutes: integer },
-    "A break overlaps one of the slot's windows long enough.",
+    "A break overlaps one of the slot's windows (weekly, or a dated session) long enough; or, for a slot with stays, the person's breaks cover one of them whole (`stayCovered`, given only for such a slot).",
+    { stayCovered: boolean },
   ),
 ]);
 

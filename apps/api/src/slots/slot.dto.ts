@@ -1,7 +1,8 @@
-import { type AccessibilityFeature, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
+import { type AccessibilityFeature, MAX_DATED_OCCURRENCES, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
 import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
-import { MaxCodePoints, MaxDecimalPlaces, MinCodePoints, OptionalNotNull } from '@huigong/platform';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsRfc3339DateTime, MaxCodePoints, MaxDecimalPlaces, MinCodePoints, OptionalNotNull } from '@huigong/platform';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import {
   AccessibilityProperty,
   NOT_BLANK,
@@ -19,6 +20,35 @@ import {
   windowListRules,
 } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
+
+@ApiSchema({ name: 'DatedOccurrence', description: 'An occurrence on a date: a session, or a stay of a lodging slot.' })
+export class DatedOccurrenceDto {
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    description: 'When it starts (check-in of a stay): RFC 3339 with an offset.',
+    example: '2026-12-05T19:00:00+08:00',
+  })
+  @IsDefined({ message: 'is required' })
+  @IsRfc3339DateTime({ message: 'must be an RFC 3339 date-time with an offset, such as 2026-12-05T19:00:00+08:00' })
+  startsAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', description: 'When it ends (check-out of a stay).', example: '2026-12-05T20:30:00+08:00' })
+  @IsDefined({ message: 'is required' })
+  @IsRfc3339DateTime({ message: 'must be an RFC 3339 date-time with an offset, such as 2026-12-05T20:30:00+08:00' })
+  endsAt: string;
+}
+
+/** A list of dated occurrences, each an object. */
+function occurrenceListRules(): PropertyDecorator[] {
+  return [
+    IsArray({ message: 'must be a list of occurrences' }),
+    IsObject({ each: true, message: 'must be a list of occurrences' }),
+    ArrayMaxSize(MAX_DATED_OCCURRENCES, { message: `must have at most ${MAX_DATED_OCCURRENCES} occurrences` }),
+    ValidateNested({ each: true, message: 'must be an object' }),
+    Type(() => DatedOccurrenceDto),
+  ];
+}
 
 @ApiSchema({ name: 'SlotOfferTerms', description: 'What the worker gets.' })
 export class SlotOfferTermsDto {
@@ -59,16 +89,36 @@ export class SlotDto {
   @Rules(targetGroupRules({ min: 1 }))
   eligibleGroups: TargetGroup[];
 
-  @WindowsProperty({ required: true, min: 1, max: 50, description: 'When the slot is open, every week.' })
+  @WindowsProperty({
+    required: false,
+    min: 1,
+    max: 50,
+    description: 'When the slot is open, every week. Required unless the slot has dated `occurrences` (it may have both).',
+  })
+  @OptionalNotNull()
   @Rules(windowListRules({ min: 1, max: 50 }))
-  windows: WindowDto[];
+  windows?: WindowDto[];
 
-  /** Seats per occurrence of a window. */
+  @ApiPropertyOptional({
+    type: () => DatedOccurrenceDto,
+    isArray: true,
+    maxItems: MAX_DATED_OCCURRENCES,
+    description:
+      'Occurrences on dates, besides or instead of `windows`: a course on 5 December 19:00-20:30 (a session: at most 24 hours, met like a window: ' +
+      'a break overlaps it by 30 minutes), or, for a `lodging` slot, stays from check-in to check-out (at least one night, at most 14), ' +
+      'offered whole to people whose breaks cover all of it; `capacity` is then beds per night. Each starts and ends on a whole minute and ends in the future. ' +
+      'In a PATCH the list replaces the one stored; `[]` clears it (the slot keeps its `windows`).',
+  })
+  @OptionalNotNull()
+  @Rules(occurrenceListRules())
+  occurrences?: DatedOccurrenceDto[];
+
+  /** Seats per occurrence of a window; beds per night of a stay. */
   @ApiProperty({
     type: 'integer',
     minimum: 1,
     maximum: 100_000,
-    description: 'Seats per occurrence of a window; at most 2 x capacity offers are open at once.',
+    description: 'Seats per occurrence (of a window, or dated); for stays, beds per night. At most 2 x capacity offers are open at once.',
     example: 40,
   })
   @IsInt({ message: 'must be a whole number of at least 1' })

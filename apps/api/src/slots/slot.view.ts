@@ -3,7 +3,7 @@ import { SLOT_KINDS } from '@huigong/domain';
 import type { SlotEntity, SlotStatus } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AccessibilityProperty, LocationDto, LocationProperty, TargetGroupsProperty, WindowDto, WindowsProperty } from '../common/dto';
-import { SlotOfferTermsDto } from './slot.dto';
+import { DatedOccurrenceDto, SlotOfferTermsDto } from './slot.dto';
 
 @ApiSchema({ name: 'OfferSummary', description: 'How many offers of the slot were made, and how many were redeemed: counts, never people.' })
 export class OfferSummary {
@@ -34,8 +34,11 @@ export class SlotView {
   @TargetGroupsProperty({ required: true, min: 1 })
   eligibleGroups: TargetGroup[];
 
-  @WindowsProperty({ required: true, min: 1, max: 50 })
+  @WindowsProperty({ required: true, min: 0, max: 50, description: 'Weekly windows; none when the slot has only dated occurrences.' })
   windows: WindowDto[];
+
+  @ApiProperty({ type: () => DatedOccurrenceDto, isArray: true, description: 'Dated occurrences (sessions; stays of a lodging slot), as instants in UTC.' })
+  occurrences: DatedOccurrenceDto[];
 
   @ApiProperty({ type: 'integer', minimum: 1 })
   capacity: number;
@@ -77,6 +80,7 @@ export function slotView(row: SlotEntity, offerSummary: OfferSummary = { offered
     kind: row.kind,
     eligibleGroups: row.eligibleGroups,
     windows: row.windows,
+    occurrences: row.occurrences,
     capacity: row.capacity,
     offer: row.offer,
     location: { lat: row.lat, lng: row.lng },

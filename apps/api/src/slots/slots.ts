@@ -1,14 +1,15 @@
-import { Body, ConflictException, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
-import { CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles } from '@huigong/platform';
+import { APP_CONFIG, type AppConfig, CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
+import { type DatedOccurrence, type SlotKind, type WeeklyWindow, datedOffersUntil, occurrencesAreStays, slotTimesProblems, stayNights } from '@huigong/domain';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
-import { RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
+import { type DatedOccurrenceDto, RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
 import { SlotView, slotView } from './slot.view';
 import { storedWindows } from '../common/dto';
 
@@ -36,6 +37,22 @@ async function loadOwnSlot(manager: EntityManager, id: string, organizationId: s
   return row;
 }
 
+/** Occurrences as rows keep them: instants in UTC, in the order sent, nothing else a body carried. */
+function storedOccurrences(list: readonly DatedOccurrenceDto[] | null | undefined): DatedOccurrence[] {
+  return (list ?? []).map(({ startsAt, endsAt }) => ({ startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString() }));
+}
+
+/** A 400 naming each field when the slot's times would not do (libs/domain's slotTimesProblems). */
+function checkSlotTimes(
+  kind: SlotKind,
+  windows: readonly WeeklyWindow[],
+  occurrences: readonly DatedOccurrence[],
+  options: Parameters<typeof slotTimesProblems>[3],
+): void {
+  const problems = slotTimesProblems(kind, windows, occurrences, options);
+  if (problems.length > 0) throw new ValidationFailedException(problems);
+}
+
 /** A slot as published: at a service point, its place may be left to the point's (`at`). */
 export type PublishedSlot = Omit<SlotDto, 'location'> & { location?: SlotDto['location'] };
 
@@ -51,12 +68,19 @@ export class PublishSlotCommand {
 @Injectable()
 @CommandHandler(PublishSlotCommand)
 export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, SlotView> {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   execute({ organizationId, input, at }: PublishSlotCommand): Promise<SlotView> {
     const place = input.location ?? at;
     // The controllers make sure of it (SlotDto requires a location; a service point has one).
     if (place === undefined) throw new Error('A slot needs a place: its location, or its service point.');
+    const windows = storedWindows(input.windows);
+    const occurrences = storedOccurrences(input.occurrences);
+    // Before the grouped transaction: a refusal is this request's alone.
+    checkSlotTimes(input.kind, windows, occurrences, { sent: true, timeZone: this.config.appTimezone, now: new Date(), missingField: 'windows' });
     // Grouped with the posts of the same moment: one transaction and one flush to disk for all of them.
     return this.unitOfWork.runGrouped(
       async (tx) => {
@@ -70,7 +94,9 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
           title: input.title.trim(),
           kind: input.kind,
           eligibleGroups: input.eligibleGroups,
-          windows: storedWindows(input.windows),
+          windows,
+          occurrences,
+          datedOffersUntil: datedOffersUntil(input.kind, windows, occurrences),
           capacity: input.capacity,
           offer: offerTerms(input.offer),
           lat: place.lat,
@@ -104,6 +130,7 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly matches: MatchStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   execute({ organizationId, slotId, patch }: UpdateSlotCommand): Promise<SlotView> {
@@ -115,6 +142,14 @@ export class UpdateSlotHandler implements ICommandHandler<UpdateSlotCommand, Slo
       if (patch.kind !== undefined) row.kind = patch.kind;
       if (patch.eligibleGroups !== undefined) row.eligibleGroups = patch.eligibleGroups;
       if (patch.windows !== undefined) row.windows = storedWindows(patch.windows);
+      if (patch.occurrences !== undefined) row.occurrences = storedOccurrences(patch.occurrences);
+      checkSlotTimes(row.kind, row.windows, row.occurrences, {
+        sent: patch.occurrences !== undefined,
+        timeZone: this.config.appTimezone,
+        now: new Date(),
+        missingField: patch.occurrences !== undefined ? 'occurrences' : 'windows',
+      });
+      row.datedOffersUntil = datedOffersUntil(row.kind, row.windows, row.occurrences);
       if (patch.capacity !== undefined) row.capacity = patch.capacity;
       if (patch.offer !== undefined) row.offer = offerTerms(patch.offer);
       if (patch.location !== undefined) {
@@ -194,6 +229,7 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly matches: MatchStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   execute({ organizationId, slotId, code }: RedeemOfferCommand): Promise<RedemptionView> {
@@ -208,7 +244,18 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
       if (match === null) throw new NotFoundException('No offer of this slot has that code.');
       if (match.status !== 'proposed') throw new ConflictException(`This code cannot be redeemed: the offer is ${match.status}.`);
       // Offers are made to more people than there are seats (not everyone comes): the seats go first come.
-      if (match.expiresAt !== null && (await this.matches.redeemedForOccurrence(manager, slotId, match.expiresAt)) >= slot.capacity) {
+      // A stay holds a bed on each of its nights: it is full when one of them is.
+      const nights =
+        occurrencesAreStays(slot.kind) && match.occurrenceStartsAt !== null && match.expiresAt !== null
+          ? stayNights(match.occurrenceStartsAt, match.expiresAt, this.config.appTimezone)
+          : [];
+      if (nights.length > 0 && (await this.matches.bedsTakenOnBusiestNight(manager, slotId, nights)) >= slot.capacity) {
+        throw new NamedConflictException(
+          'occurrence_full',
+          `All ${slot.capacity} beds of a night of this stay (${match.expiresAt?.toISOString()}) are taken; the offer stays open until it ends.`,
+        );
+      }
+      if (nights.length === 0 && match.expiresAt !== null && (await this.matches.redeemedForOccurrence(manager, slotId, match.expiresAt)) >= slot.capacity) {
         throw new NamedConflictException(
           'occurrence_full',
           `All ${slot.capacity} seats of this occurrence (until ${match.expiresAt.toISOString()}) are taken; the offer stays open until then.`,

@@ -21,6 +21,8 @@ export class MatchEntity {
   @Column('text', { nullable: true }) note: string | null;
   /** The single-use code a worker shows to redeem a slot offer. */
   @Column('text', { nullable: true }) redemptionCode: string | null;
+  /** A slot offer's occurrence: its start (null for offers made before dated occurrences), and its end. */
+  @Column('timestamptz', { nullable: true }) occurrenceStartsAt: Date | null;
   @Column('timestamptz', { nullable: true }) expiresAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AccessibilityFeature, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
+import type { AccessibilityFeature, DatedOccurrence, SlotKind, TargetGroup, WeeklyWindow } from '@huigong/domain';
 
 export type SlotStatus = 'active' | 'withdrawn';
 
@@ -20,8 +20,13 @@ export class SlotEntity {
   @Column('text') title: string;
   @Column('text') kind: SlotKind;
   @Column('text', { array: true }) eligibleGroups: TargetGroup[];
+  /** Weekly windows; none when the slot has only dated occurrences. */
   @Column('jsonb') windows: WeeklyWindow[];
-  /** Seats per occurrence of a window. */
+  /** Dated occurrences (sessions; stays for lodging), sorted by start. */
+  @Column('jsonb') occurrences: DatedOccurrence[];
+  /** With no weekly windows: the last moment a dated occurrence can be offered (libs/domain's datedOffersUntil). */
+  @Column('timestamptz', { nullable: true }) datedOffersUntil: Date | null;
+  /** Seats per occurrence; for stays, beds per night. */
   @Column('integer') capacity: number;
   @Column('jsonb') offer: SlotOfferTerms;
   @Column('double precision') lat: number;

@@ -15,6 +15,7 @@ import { NoticePreferences1765300000000 } from './1765300000000-notice-preferenc
 import { AuditReads1765400000000 } from './1765400000000-audit-reads';
 import { ConsentPurposes1765500000000 } from './1765500000000-consent-purposes';
 import { ServicePoints1765600000000 } from './1765600000000-service-points';
+import { DatedOccurrences1765700000000 } from './1765700000000-dated-occurrences';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AuditReads1765400000000,
   ConsentPurposes1765500000000,
   ServicePoints1765600000000,
+  DatedOccurrences1765700000000,
 ];
