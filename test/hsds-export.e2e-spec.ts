@@ -98,6 +98,25 @@ describe('the HSDS 3.0 export', () => {
         .send(aSlot({ title: 'Night guards supper', windows: [{ day: 7, start: '22:00', end: '02:00' }], eligibleGroups: ['security_guard'] }))
         .expect(201)
     ).body.id as string;
+    // A rest base's stay on dates: a schedule that happens once, from check-in to check-out.
+    const stay = (
+      await api.http
+        .post('/v1/slots')
+        .set(bearer(canteens))
+        .send(
+          without(
+            aSlot({
+              title: 'Rest base stay',
+              kind: 'lodging',
+              occurrences: [{ startsAt: '2030-06-07T14:00:00+08:00', endsAt: '2030-06-10T12:00:00+08:00' }],
+              capacity: 20,
+              eligibleGroups: ['veteran'],
+            }),
+            'windows',
+          ),
+        )
+        .expect(201)
+    ).body.id as string;
     const desk = (await api.http.post('/v1/caseworkers').set(ADMIN).send({ name: 'Desk' }).expect(201)).body.apiKey as string;
     await api.http
       .post('/v1/candidates')
@@ -110,7 +129,7 @@ describe('the HSDS 3.0 export', () => {
     expect(page(answer.body) ? [] : page.errors).toEqual([]);
     const services = answer.body.contents as Node[];
     for (const one of services) expect({ id: one.id, errors: service(one) ? [] : service.errors }).toEqual({ id: one.id, errors: [] });
-    expect(answer.body).toMatchObject({ total_items: 3, size: 3, empty: false });
+    expect(answer.body).toMatchObject({ total_items: 4, size: 4, empty: false });
 
     const byId = new Map(services.map((one) => [one.id as string, one]));
     expect(byId.get(lunch)).toMatchObject({
@@ -136,6 +155,20 @@ describe('the HSDS 3.0 export', () => {
     });
     expect((byId.get(lunch)?.eligibility_description as string).startsWith('For delivery riders')).toBe(true);
     expect(byId.get(night)).toMatchObject({ schedules: [expect.objectContaining({ byday: 'SU', opens_at: '22:00+08:00', closes_at: '02:00+08:00' })] });
+    expect(byId.get(stay)).toMatchObject({
+      schedules: [
+        {
+          dtstart: '2030-06-07',
+          until: '2030-06-10',
+          count: 1,
+          valid_from: '2030-06-07',
+          valid_to: '2030-06-10',
+          opens_at: '14:00+08:00',
+          closes_at: '12:00+08:00',
+          description: '2030-06-07 14:00 to 2030-06-10 12:00 (Asia/Shanghai), 3 nights',
+        },
+      ],
+    });
     const benefit = services.find((one) => one.description === 'Union members 20% off') as Node;
     expect(benefit).toMatchObject({ organization: { name: 'Street barbers' }, service_at_locations: [{ location_id: barber }] });
     // The same ids on every export.
