@@ -117,6 +117,12 @@ describe('fuzzing from the contract', () => {
       const servicePoint = { name: 'Fuzz canteen', kind: 'canteen', location: DINGHAI_ROAD };
       const point = await post('/v1/service-points', mine.merchant, servicePoint);
       const otherPoint = await post('/v1/service-points', theirs.merchant, servicePoint);
+      // A course topic at each station, each with a demand made by one order (threshold 1).
+      const topic = await post('/v1/course-topics', mine.merchant, { servicePointId: point.id, title: 'Fuzz course', threshold: 1 });
+      const otherTopic = await post('/v1/course-topics', theirs.merchant, { servicePointId: otherPoint.id, title: 'Their course', threshold: 1 });
+      const freeWindows = weekdays('19:00', '21:00');
+      const demand = await post(`/v1/course-topics/${topic.id}/orders`, mine.caseworker, { candidateId: rider.id, freeWindows });
+      const otherDemand = await post(`/v1/course-topics/${otherTopic.id}/orders`, theirs.caseworker, { candidateId: otherRider.id, freeWindows });
       // The matcher pairs both riders with the opening and the slot.
       const matches = await eventually(
         async () => {
@@ -135,6 +141,8 @@ describe('fuzzing from the contract', () => {
           openings: { live: [opening.id], gone: [closed.id], foreign: [otherOpening.id] },
           slots: { live: [slot.id], gone: [withdrawn.id], foreign: [otherSlot.id] },
           'service-points': { live: [point.id], gone: [], foreign: [otherPoint.id] },
+          'course-topics': { live: [topic.id], gone: [], foreign: [otherTopic.id] },
+          'course-demands': { live: [demand.demandId], gone: [], foreign: [otherDemand.demandId] },
           matches: {
             live: matches.filter((match) => match.candidate_id === rider.id).map((match) => match.id),
             gone: [],

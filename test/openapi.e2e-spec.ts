@@ -643,6 +643,45 @@ describe('the OpenAPI document', () => {
     await expectStatus(call('post', `/v1/service-points/${point.id}/close`, { key: employer.apiKey }), 403);
   });
 
+  it('the course menu: topics, orders, a demand and its report', async () => {
+    const station = await expectStatus(
+      call('post', '/v1/service-points', { key: merchant.apiKey, body: { name: 'Worker station', kind: 'station', location: { lat: 31.28, lng: 121.55 } } }),
+      201,
+    );
+    const topic = await expectStatus(
+      call('post', '/v1/course-topics', { key: merchant.apiKey, body: { servicePointId: station.id, title: 'First aid', threshold: 1 } }),
+      201,
+    );
+    await expectStatus(call('post', '/v1/course-topics', { key: merchant.apiKey, body: { servicePointId: station.id, title: '', threshold: 0 } }), 400);
+    await expectStatus(call('post', '/v1/course-topics', { key: otherMerchant.apiKey, body: { servicePointId: station.id, title: 'Not mine' } }), 404);
+    expect(await expectStatus(call('get', `/v1/course-topics?servicePointId=${station.id}`, { key: caseworker.apiKey }), 200)).toEqual([
+      expect.objectContaining({ id: topic.id }),
+    ]);
+    await expectStatus(call('get', '/v1/course-topics?servicePointId=nope', { key: caseworker.apiKey }), 400);
+    const person = await expectStatus(call('post', '/v1/candidates', { key: caseworker.apiKey, body: aCandidate({ externalRef: 'CM-1' }) }), 201);
+    const freeWindows = [{ day: 2, start: '19:00', end: '21:00' }];
+    const order = await expectStatus(
+      call('post', `/v1/course-topics/${topic.id}/orders`, { key: caseworker.apiKey, body: { candidateId: person.id, freeWindows } }),
+      201,
+    );
+    expect(order).toMatchObject({ status: 'in_demand', openOrders: 0 });
+    await expectStatus(
+      call('post', `/v1/course-topics/${topic.id}/orders`, { key: otherCaseworker.apiKey, body: { candidateId: person.id, freeWindows } }),
+      404,
+    );
+    await expectStatus(
+      call('post', `/v1/course-topics/${topic.id}/orders`, { key: caseworker.apiKey, body: { candidateId: person.id, freeWindows: [] } }),
+      400,
+    );
+    const demand = await expectStatus(call('get', `/v1/course-demands/${order.demandId}`, { key: merchant.apiKey }), 200);
+    expect(demand).toMatchObject({ orders: 1, bestWindows: [{ window: { day: 2, start: '19:00', end: '20:30' }, suits: 1 }] });
+    await expectStatus(call('get', `/v1/course-demands/${order.demandId}`, { key: otherMerchant.apiKey }), 404);
+    expect(await expectStatus(call('get', '/v1/reports/course-demand', { key: merchant.apiKey }), 200)).toEqual([
+      expect.objectContaining({ topicId: topic.id, awaitingSchedule: 1 }),
+    ]);
+    await expectStatus(call('get', '/v1/reports/course-demand', { key: caseworker.apiKey }), 403);
+  });
+
   it('a client past the rate limit gets the documented 429, with Retry-After', async () => {
     const limited = await createApiApp({ ...world.config, rateLimitPerMinute: 2 }, { logger: false });
     await limited.init();

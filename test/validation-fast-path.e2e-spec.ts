@@ -20,6 +20,7 @@ import { OpeningDto, UpdateOpeningDto } from '../apps/api/src/openings/opening.d
 import { CreateOrganizationDto } from '../apps/api/src/organizations/organizations';
 import { RedemptionDto, SlotDto, UpdateSlotDto } from '../apps/api/src/slots/slot.dto';
 import { ServicePointDto, ServicePointSlotDto, UpdateServicePointDto } from '../apps/api/src/service-points/service-point.dto';
+import { CourseOrderDto, CourseTopicDto } from '../apps/api/src/course-menu/course-menu.dto';
 import { operationsOf } from './support/contract-fuzzer';
 import { ContractModel, mutate, mutationSpec, serialize } from './support/openapi-arbitraries';
 import { difference } from './support/structural-difference';
@@ -39,6 +40,8 @@ const DTOS: Record<string, new () => object> = {
   ServicePoint: ServicePointDto,
   ServicePointPatch: UpdateServicePointDto,
   ServicePointSlot: ServicePointSlotDto,
+  CourseTopic: CourseTopicDto,
+  CourseOrder: CourseOrderDto,
   MatchOutcome: UpdateMatchDto,
   HireReverted: RevertHireDto,
   RetentionCheck: RetentionCheckDto,

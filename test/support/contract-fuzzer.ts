@@ -87,7 +87,8 @@ export function operationsOf(model: ContractModel): Operation[] {
         idempotencyKey: ((op.parameters ?? []) as Parameter[]).some((p) => p.in === 'header' && p.name === 'Idempotency-Key'),
         parameters: ((op.parameters ?? []) as Json[]).map((p) => ({ name: p.name, in: p.in, required: p.required === true, schema: p.schema ?? {} })),
         responses: op.responses ?? {},
-        bodyNotFound: sentences('404').length > 1,
+        // A 404 for something the body names: one of several 404 causes, or any 404 of an operation without an id in its path.
+        bodyNotFound: sentences('404').length > 1 || (!template.includes('{id}') && sentences('404').length > 0),
         stateConflict: sentences('409').some((s) => !s.includes('Idempotency-Key')),
       });
     }

@@ -2,7 +2,23 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MessagingModule } from '@huigong/messaging';
 import { IntakeRateLimitGuard, type LogSettings, ObservabilityModule, rateLimitModule } from '@huigong/observability';
-import { AuditStore, CandidateStore, MatchStore, NotificationStore, PersistenceModule, ReportStore, ServicePointStore } from '@huigong/persistence';
+import {
+  AuditStore,
+  CandidateStore,
+  CourseMenuStore,
+  MatchStore,
+  NotificationStore,
+  PersistenceModule,
+  ReportStore,
+  ServicePointStore,
+} from '@huigong/persistence';
+import {
+  AddCourseTopicHandler,
+  CourseDemandReportController,
+  CourseDemandsController,
+  CourseTopicsController,
+  OrderCourseHandler,
+} from './course-menu/course-menu';
 import { ApiExceptionFilter, ApiKeyGuard, ApiValidationPipe, AppConfigModule, type AppConfig, IdempotencyInterceptor } from '@huigong/platform';
 import { CandidateListsController } from './candidate-lists/candidate-lists';
 import { CandidateExplainer } from './candidates/candidate-explain';
@@ -47,6 +63,8 @@ const COMMAND_HANDLERS = [
   RevertHireHandler,
   RecordRetentionHandler,
   ReplayDeliveryHandler,
+  AddCourseTopicHandler,
+  OrderCourseHandler,
 ];
 
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
@@ -74,6 +92,9 @@ export class ApiModule {
         ServicePointsController,
         BenefitMapController,
         HsdsExportController,
+        CourseTopicsController,
+        CourseDemandsController,
+        CourseDemandReportController,
         MatchesController,
         CandidateListsController,
         InboxController,
@@ -91,6 +112,7 @@ export class ApiModule {
         MatchStore,
         ReportStore,
         ServicePointStore,
+        CourseMenuStore,
         NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

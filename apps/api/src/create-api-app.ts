@@ -6,6 +6,7 @@ import {
   bodyParserErrorHandler,
   bodyParsers,
   escapeUndecodablePathSegments,
+  markUndecodableQuery,
   requestContextMiddleware,
   requireContentType,
 } from '@huigong/platform';
@@ -39,6 +40,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false;
   app.use(bodyParserErrorHandler);
   // A path parameter that is not valid percent-encoding reaches its route's pipe, which names it.
   app.use(escapeUndecodablePathSegments);
+  // A query parameter that is not valid percent-encoding is refused by name where the route reads it.
+  app.use(markUndecodableQuery);
   app.enableShutdownHooks();
   setupApiDocs(app);
   return app;

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
-import { MatchStore, PersistenceModule } from '@huigong/persistence';
+import { CourseMenuStore, MatchStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
 import { IndexBroadcast } from './index-broadcast';
@@ -24,7 +24,7 @@ export class MatcherModule {
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'matcher', logs: options.logs }),
       ],
-      providers: [MatchStore, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
+      providers: [MatchStore, CourseMenuStore, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
     };
   }
 }

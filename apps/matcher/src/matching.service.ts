@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type OfferKind, employmentWithHires, whyOpeningTakesNoOne, whySlotTakesNoOne } from '@huigong/domain';
+import { type OfferKind, type WeeklyWindow, employmentWithHires, whyOpeningTakesNoOne, whySlotTakesNoOne } from '@huigong/domain';
 import {
   type CandidateProfile,
   CountHints,
@@ -23,12 +23,14 @@ import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransactio
 import {
   type CandidateEntity,
   type CandidateHistory,
+  CourseMenuStore,
   MatchStore,
   type Withdrawn,
   candidateProfile,
   isMatchable,
   openingOffer,
   slotOffer,
+  withOrderWindows,
 } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, settleTogether } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
@@ -126,6 +128,7 @@ export class MatchingService {
     private readonly store: MatchStore,
     private readonly unitOfWork: UnitOfWork,
     private readonly dataSource: DataSource,
+    private readonly courseMenu: CourseMenuStore,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeZone = config.appTimezone;
@@ -177,6 +180,8 @@ export class MatchingService {
       case 'OpeningReopened':
         return [{ entity: 'opening', id: payload.openingId }, ...(await this.offerChanged('opening', payload.openingId, correlationId))];
       case 'SlotPublished':
+        await this.offerToOrderersFirst(payload.slotId, correlationId);
+        return [{ entity: 'slot', id: payload.slotId }, ...(await this.offerChanged('slot', payload.slotId, correlationId))];
       case 'SlotUpdated':
       case 'SlotWithdrawn':
         return [{ entity: 'slot', id: payload.slotId }, ...(await this.offerChanged('slot', payload.slotId, correlationId))];
@@ -205,6 +210,23 @@ export class MatchingService {
   private async openingPosted(openingId: string, correlationId: string): Promise<IndexChange[]> {
     await this.postedOpenings.submit({ openingId, correlationId });
     return [];
+  }
+
+  /**
+   * A course scheduled for a demand of the course menu is offered to those who ordered it first, free at
+   * their breaks and at the windows they gave with their order (an engine of just them), before anyone else
+   * who fits (offerChanged, with everyone). Only when it is published: later places go by rotation.
+   */
+  private async offerToOrderersFirst(slotId: string, correlationId: string): Promise<void> {
+    const manager = this.dataSource.manager;
+    const orderers = await this.courseMenu.orderersOfSlot(manager, slotId);
+    if (orderers.length === 0) return;
+    const windowsOf = new Map(orderers.map((order) => [order.candidateId, order.freeWindows]));
+    const first = new MatchingEngine(this.engine.policy);
+    for (const row of await this.store.candidates(manager, [...windowsOf.keys()])) {
+      if (isMatchable(row)) first.people.upsert(withOrderWindows(candidateProfile(row), windowsOf.get(row.id)));
+    }
+    await this.proposeForSlot(slotId, correlationId, first);
   }
 
   /** Refreshes this process's copy of an entity from PostgreSQL (a change another matcher handled). */
@@ -361,11 +383,16 @@ export class MatchingService {
           )
         ).map((row) => [row.id, row]),
       );
+      // A course for a demand judges those who ordered it with their order's windows too.
+      const orderWindows =
+        changed.kind === 'slot' && changed.offer.courseDemandId !== undefined
+          ? new Map((await this.courseMenu.orderersOfSlot(manager, offerId)).map((order) => [order.candidateId, order.freeWindows]))
+          : new Map<string, WeeklyWindow[]>();
       const misfits = misfitsOfOffer(
         changed,
         proposed.map((match) => {
           const row = people.get(match.candidate_id) ?? null;
-          return { matchId: match.id, person: isMatchable(row) ? candidateProfile(row) : null };
+          return { matchId: match.id, person: isMatchable(row) ? withOrderWindows(candidateProfile(row), orderWindows.get(match.candidate_id)) : null };
         }),
         this.engine.policy,
       );
@@ -398,11 +425,17 @@ export class MatchingService {
       // add only its BEGIN and COMMIT); the withdrawal re-checks each status on the locked rows, so a match
       // a caseworker moved meanwhile keeps its new status.
       const before = await this.historyReads.run(candidateId);
+      // Courses this person ordered judge them with their order's windows too.
+      const courseSlots = before.proposed.flatMap((match) =>
+        match.slotId !== null && this.engine.slots.get(match.slotId)?.courseDemandId !== undefined ? [match.slotId] : [],
+      );
+      const orderWindows = await this.courseMenu.orderWindowsOf(this.dataSource.manager, candidateId, courseSlots);
       const misfits = misfitsOfPerson(
         profile,
         before.proposed,
         { opening: (id) => this.engine.openings.get(id), slot: (id) => this.engine.slots.get(id) },
         this.engine.policy,
+        (slotId) => withOrderWindows(profile, orderWindows.get(slotId)),
       );
       const withdrawn = misfits.length === 0 ? null : await this.withdrawMisfits(misfits, correlationId);
       freed = withdrawn ?? { openingIds: [], slotIds: [] };

@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventJobData, type PendingEvent, outboxEvent } from '@huigong/messaging';
 import { type NoticeLocale, digestWindow, goesIntoDigest, offerText } from '@huigong/notifications';
-import { type DeliveryChannel, type NewNotification, NotificationStore, type OfferRow, type ProposedMatchRow } from '@huigong/persistence';
+import {
+  type CourseDemandRow,
+  CourseMenuStore,
+  type DeliveryChannel,
+  type NewNotification,
+  NotificationStore,
+  type OfferRow,
+  type ProposedMatchRow,
+} from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { type LocalOccurrence, localOccurrence, occurrencesAreStays } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
@@ -22,6 +30,7 @@ import { channelsOf } from './delivery-channels';
 export class NotificationRecorder {
   constructor(
     private readonly store: NotificationStore,
+    private readonly courseMenu: CourseMenuStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,31 +41,36 @@ export class NotificationRecorder {
    */
   async recordAll(manager: EntityManager, events: readonly NotifierEvent[]): Promise<PendingEvent[]> {
     if (events.length === 0) return [];
+    // The matcher's events, in their places among all (a course demand's place is empty here).
+    const matchEvents = events.map((event) => (event.eventName === 'CourseDemandReached' ? undefined : event));
     const offers = new Map<string, OfferRow>();
     const summaries = new Map<string, Record<string, number>>();
     for (const kind of ['opening', 'slot'] as const) {
-      const ids = [...new Set(events.filter((event) => event.payload.offerKind === kind).map((event) => event.payload.offerId))];
+      const ids = [...new Set(matchEvents.flatMap((event) => (event?.payload.offerKind === kind ? [event.payload.offerId] : [])))];
       if (ids.length === 0) continue;
       for (const [id, offer] of await this.store.offers(manager, kind, ids)) offers.set(`${kind}:${id}`, offer);
       for (const [id, summary] of await this.store.summaries(manager, kind, ids)) summaries.set(`${kind}:${id}`, summary);
     }
     // Every event's matches in one read, best first; each event takes its own, in that order.
     const eventOf = new Map<string, number>();
-    events.forEach((event, index) => {
-      for (const matchId of event.payload.matchIds) eventOf.set(matchId, index);
+    matchEvents.forEach((event, index) => {
+      for (const matchId of event?.payload.matchIds ?? []) eventOf.set(matchId, index);
     });
     const matchesOf = events.map((): ProposedMatchRow[] => []);
-    for (const match of await this.store.matchesToTell(manager, [...eventOf.keys()])) {
-      const index = eventOf.get(match.id) as number;
-      // Each event tells of the matches still as it left them: proposed, or withdrawn.
-      if (match.status === (events[index].eventName === 'MatchesWithdrawn' ? 'withdrawn' : 'proposed')) matchesOf[index].push(match);
+    if (eventOf.size > 0) {
+      for (const match of await this.store.matchesToTell(manager, [...eventOf.keys()])) {
+        const index = eventOf.get(match.id) as number;
+        // Each event tells of the matches still as it left them: proposed, or withdrawn.
+        if (match.status === (events[index].eventName === 'MatchesWithdrawn' ? 'withdrawn' : 'proposed')) matchesOf[index].push(match);
+      }
     }
 
     // Offers to workers are written in each worker's own language, where their caseworker set one.
-    const offered = events.flatMap((event, index) => (event.payload.offerKind === 'slot' ? matchesOf[index].map((match) => match.candidate_id) : []));
+    const offered = matchEvents.flatMap((event, index) => (event?.payload.offerKind === 'slot' ? matchesOf[index].map((match) => match.candidate_id) : []));
     const languages = offered.length === 0 ? new Map<string, NoticeLocale>() : await this.store.noticeLanguagesOf(manager, offered);
-    const notifications: (NewNotification & { event: number; offerRef: OfferRef })[] = [];
-    events.forEach((event, index) => {
+    const notifications: (NewNotification & { event: number; offerRef?: OfferRef })[] = [];
+    matchEvents.forEach((event, index) => {
+      if (event === undefined) return;
       const offer = offers.get(`${event.payload.offerKind}:${event.payload.offerId}`);
       const matches = matchesOf[index];
       if (offer === undefined || matches.length === 0) return;
@@ -67,6 +81,12 @@ export class NotificationRecorder {
       const summary = summaries.get(`${event.payload.offerKind}:${event.payload.offerId}`) ?? {};
       for (const notification of this.notificationsOf(event, offer, matches, summary, languages)) notifications.push({ ...notification, event: index });
     });
+    // A course demand: the station's organization hears the counts and the windows, never who.
+    for (const [index, event] of events.entries()) {
+      if (event.eventName !== 'CourseDemandReached') continue;
+      const demand = await this.courseMenu.demand(manager, event.payload.demandId);
+      if (demand !== null) notifications.push({ ...courseDemandNotice(event, demand), event: index });
+    }
 
     // Recorded, their recipients' contacts read and their deliveries added in one statement each, however
     // many (a slot's dozens of offers, a group's events), rather than three per notification.
@@ -99,7 +119,7 @@ export class NotificationRecorder {
         const notYet = own.slice(own.indexOf(id));
         if (goesIntoDigest(await this.store.candidateListsSince(manager, notification.recipientId, since, notYet), digest)) {
           const window = digestWindow(now, digest.windowMinutes);
-          const entry = { notificationId: id, offer: notification.offerRef, candidates: notification.candidateIds.length };
+          const entry = { notificationId: id, offer: notification.offerRef as OfferRef, candidates: notification.candidateIds.length };
           const { digestId, recorded } = await this.store.addToDigest(manager, notification.recipientId, window, entry);
           if (recorded)
             for (const channel of channels) deliveries.push({ notificationId: digestId, channel, notBefore: window.end, event: notification.event });
@@ -233,8 +253,26 @@ interface OfferRef {
   title: string;
 }
 
-/** What the notifier consumes: the matcher's decisions. */
-export type NotifierEvent = EventJobData<'MatchesProposed'> | EventJobData<'MatchesWithdrawn'>;
+/** What the notifier consumes: the matcher's decisions, and course demands the API saw reached. */
+export type NotifierEvent = EventJobData<'MatchesProposed'> | EventJobData<'MatchesWithdrawn'> | EventJobData<'CourseDemandReached'>;
+
+/** A `course_demand` to the station's organization: the topic, how many ordered, the windows that suit most; never who. */
+function courseDemandNotice(event: EventJobData<'CourseDemandReached'>, demand: CourseDemandRow): NewNotification {
+  return {
+    recipientKind: 'organization',
+    recipientId: demand.organizationId,
+    type: 'course_demand',
+    dedupeKey: `course_demand:${demand.id}`,
+    payload: {
+      demandId: demand.id,
+      topic: { id: demand.topicId, title: demand.topicTitle },
+      servicePoint: { id: demand.servicePointId, name: demand.servicePointName },
+      orders: demand.orders,
+      bestWindows: demand.bestWindows,
+    },
+    candidateIds: [],
+  };
+}
 
 /**
  * An opening filled: each caseworker hears which of their own people it no longer goes on with (ids and

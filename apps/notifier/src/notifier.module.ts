@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
-import { NotificationStore, PersistenceModule } from '@huigong/persistence';
+import { CourseMenuStore, NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DeliveryProcessor, OFFER_TRANSACTIONS, offerTransactions } from './delivery.processor';
 import { EmailSender } from './email-sender';
@@ -39,6 +39,7 @@ export class NotifierModule {
       ],
       providers: [
         NotificationStore,
+        CourseMenuStore,
         NotificationRecorder,
         NotificationsProcessor,
         WebhookClient,

@@ -1,6 +1,7 @@
 export * from './accessibility';
 export * from './benefit-map';
 export * from './consent';
+export * from './course-demand';
 export * from './dated-occurrence';
 export * from './employment';
 export * from './geo';

@@ -46,11 +46,13 @@ export function misfitsOfPerson(
   proposals: readonly { id: string; openingId: string | null; slotId: string | null }[],
   known: KnownOffers,
   policy: MatchingPolicy,
+  /** The person as a slot judges them, where it differs (a course they ordered: with the order's windows). */
+  asSlotSees: (slotId: string) => CandidateProfile = () => person,
 ): PersonMisfit[] {
   return proposals.flatMap((proposal): PersonMisfit[] => {
     const opening = proposal.openingId === null ? undefined : known.opening(proposal.openingId);
     const slot = opening !== undefined || proposal.slotId === null ? undefined : known.slot(proposal.slotId);
-    const checks = opening !== undefined ? checkOpening(person, opening, policy) : slot !== undefined ? checkSlot(person, slot, policy) : [];
+    const checks = opening !== undefined ? checkOpening(person, opening, policy) : slot !== undefined ? checkSlot(asSlotSees(slot.id), slot, policy) : [];
     const failed = checks.filter((check) => !check.pass);
     if (failed.length === 0) return [];
     return [{ matchId: proposal.id, reason: failed.some((check) => check.rule === 'consent') ? 'consent_withdrawn' : 'no_longer_fits' }];

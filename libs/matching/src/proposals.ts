@@ -334,7 +334,7 @@ export class Proposer {
       const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
       const accepted = ranked.flatMap((match) => {
         const person = locked.get(match.candidateId);
-        const made = person === undefined ? null : this.slotOffer(match, person.caseworkerId, offer, now);
+        const made = person === undefined ? null : this.slotOffer(match, person.caseworkerId, offer, now, among);
         return made === null ? [] : [made];
       });
       const matchIds = await this.insert(tx, 'slot', slotId, accepted);
@@ -586,8 +586,15 @@ export class Proposer {
    * A slot offer: a redemption code, for the occurrence the person's breaks meet that ends first (valid
    * until it ends); null when none is left for them.
    */
-  private slotOffer(match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>, caseworkerId: string, slot: SlotOffer, now: number): NewMatch | null {
-    const occurrence = offeredOccurrence(this.engine.breakPiecesOf(match.candidateId), slot, now, this.timeZone, this.policy);
+  private slotOffer(
+    match: Pick<ScoredMatch, 'candidateId' | 'score' | 'reasons'>,
+    caseworkerId: string,
+    slot: SlotOffer,
+    now: number,
+    ranker: MatchingEngine = this.engine,
+  ): NewMatch | null {
+    // The breaks of the engine that ranked them (those who ordered a course: the windows of their order).
+    const occurrence = offeredOccurrence(ranker.breakPiecesOf(match.candidateId), slot, now, this.timeZone, this.policy);
     if (occurrence === undefined) return null;
     return {
       id: randomUUID(),

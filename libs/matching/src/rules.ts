@@ -62,6 +62,8 @@ export interface SlotOffer {
   accessibilityFeatures: readonly AccessibilityFeature[];
   /** Seats per occurrence; for stays, beds per night. */
   capacity: number;
+  /** A course scheduled for a demand of the course menu: those who ordered it are judged with their order's windows too. */
+  courseDemandId?: string;
 }
 
 /** A dated occurrence of a slot: a session, met like a weekly window, or a stay, which must be covered whole. */

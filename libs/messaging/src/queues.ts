@@ -12,7 +12,7 @@ import type { JobsOptions } from 'bullmq';
 export const QueueName = {
   /** Domain events from the intake API, consumed by the matcher. */
   DomainEvents: 'domain-events',
-  /** What the matcher decided, consumed by the notifier. */
+  /** What the matcher decided (and course demands the API saw reached), consumed by the notifier. */
   Notifications: 'notifications',
   /** Deliveries of recorded notifications to webhooks and the worker gateway: a batch per recording, then one job per retry. */
   Deliveries: 'deliveries',
@@ -55,6 +55,8 @@ export interface NotificationEventPayloads {
   MatchesProposed: { offerKind: 'opening' | 'slot'; offerId: string; matchIds: string[] };
   /** Job matches of an opening withdrawn because it filled: each caseworker hears which of theirs. */
   MatchesWithdrawn: { offerKind: 'opening'; offerId: string; reason: 'filled'; matchIds: string[] };
+  /** Orders of a course topic reached its threshold (written by the API): the station is told, with counts and windows. */
+  CourseDemandReached: { demandId: string };
 }
 
 /** Events written by the notifier for its own delivery workers. */
@@ -85,6 +87,7 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   MatchStatusChanged: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
   MatchesWithdrawn: QueueName.Notifications,
+  CourseDemandReached: QueueName.Notifications,
   DeliveriesRequested: QueueName.Deliveries,
   DeliveryRequested: QueueName.Deliveries,
 };

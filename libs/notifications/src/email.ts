@@ -6,7 +6,8 @@
  * the payload is read. Also: what an SMTP server's answer means for the retry schedule.
  */
 import type { AttemptOutcome } from './retry-schedule';
-import type { NoticeLocale } from './texts';
+import { type NoticeLocale, windowsText } from './texts';
+import type { WeeklyWindow } from '@huigong/domain';
 
 export interface EmailMessage {
   subject: string;
@@ -372,6 +373,50 @@ export function matchSummaryEmail(input: MatchSummaryEmailInput, locale: NoticeL
   };
 }
 
+export interface CourseDemandEmailInput {
+  topic: string;
+  servicePoint: string;
+  orders: number;
+  bestWindows: { window: WeeklyWindow; suits: number }[];
+}
+
+/** A station hears that a topic has enough orders: how many, and the windows that suit most (counts only). */
+export function courseDemandEmail(input: CourseDemandEmailInput, locale: NoticeLocale = 'zh-CN'): EmailMessage {
+  const en = locale === 'en';
+  const topic = oneLine(input.topic);
+  const windows = input.bestWindows.map(({ window, suits }) =>
+    en ? `- ${windowsText([window], 'en')}: suits ${suits}` : `- ${windowsText([window])}：适合 ${suits} 人`,
+  );
+  if (en) {
+    return {
+      subject: `${input.orders} orders for "${topic}" at ${oneLine(input.servicePoint)}`,
+      text: [
+        `"${topic}" at ${oneLine(input.servicePoint)} has ${input.orders} orders: enough to schedule a course.`,
+        '',
+        'The weekly windows that suit most of them:',
+        ...windows,
+        '',
+        'Publish the course as a dated slot with this demand (courseDemandId): those who ordered are offered it first.',
+        '',
+        footer(locale),
+      ].join('\n'),
+    };
+  }
+  return {
+    subject: `「${topic}」已有 ${input.orders} 人报名（${oneLine(input.servicePoint)}）`,
+    text: [
+      `${oneLine(input.servicePoint)}的课程「${topic}」已有 ${input.orders} 人报名，可以排课了。`,
+      '',
+      '最适合大家的时段：',
+      ...windows,
+      '',
+      '发布课程时注明该需求（courseDemandId），报名的职工将优先收到通知。',
+      '',
+      footer(locale),
+    ].join('\n'),
+  };
+}
+
 function offerRef(value: unknown): OfferRef {
   const offer = (value ?? {}) as { kind?: unknown; title?: unknown };
   return { kind: offer.kind === 'slot' ? 'slot' : 'opening', title: typeof offer.title === 'string' ? offer.title : '' };
@@ -446,6 +491,19 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
           offer: offerRef(payload.offer),
           newMatches: count(payload.newMatches),
           summary: Object.fromEntries(STATUS_ORDER.map((status) => [status, count(summary[status])])),
+        },
+        locale,
+      );
+    }
+    case 'course_demand': {
+      const topic = (payload.topic ?? {}) as Record<string, unknown>;
+      const point = (payload.servicePoint ?? {}) as Record<string, unknown>;
+      return courseDemandEmail(
+        {
+          topic: text(topic.title),
+          servicePoint: text(point.name),
+          orders: count(payload.orders),
+          bestWindows: list(payload.bestWindows).map((entry) => ({ window: entry.window as WeeklyWindow, suits: count(entry.suits) })),
         },
         locale,
       );

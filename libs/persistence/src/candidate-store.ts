@@ -232,6 +232,9 @@ export class CandidateStore {
     // Reasons written by a caseworker may say anything about the person: they go too.
     await manager.query(`UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`, [candidateId]);
     await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
+    // Course orders: an open one is withdrawn; one a demand counted keeps its id and loses the times given.
+    await manager.query(`DELETE FROM course_orders WHERE candidate_id = $1 AND demand_id IS NULL`, [candidateId]);
+    await manager.query(`UPDATE course_orders SET free_windows = '[]' WHERE candidate_id = $1`, [candidateId]);
     await manager.query(
       `UPDATE notifications
           SET payload = jsonb_set(payload, '{matches}', COALESCE(

@@ -11,3 +11,4 @@ export * from './api-key-store';
 export * from './matching-profiles';
 export * from './audit-store';
 export * from './service-point-store';
+export * from './course-menu-store';

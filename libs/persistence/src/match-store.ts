@@ -108,7 +108,8 @@ const CANDIDATE_COLUMNS = `id, caseworker_id AS "caseworkerId", status, display_
 const OPENING_COLUMNS = `id, organization_id AS "organizationId", status, title, skills, target_groups AS "targetGroups", lat, lng,
   radius_km AS "radiusKm", shifts, accessibility_features AS "accessibilityFeatures", positions, valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;
-const SLOT_COLUMNS = `id, organization_id AS "organizationId", service_point_id AS "servicePointId", status, title, kind, eligible_groups AS "eligibleGroups", windows,
+const SLOT_COLUMNS = `id, organization_id AS "organizationId", service_point_id AS "servicePointId", course_demand_id AS "courseDemandId", status, title, kind,
+  eligible_groups AS "eligibleGroups", windows,
   occurrences, dated_offers_until AS "datedOffersUntil", capacity,
   offer, lat, lng, radius_km AS "radiusKm", accessibility_features AS "accessibilityFeatures", valid_until AS "validUntil", revision,
   created_at AS "createdAt", updated_at AS "updatedAt", withdrawn_at AS "withdrawnAt"`;
@@ -176,7 +177,7 @@ export class MatchStore {
     return this.dataSource.query(
       `SELECT id, status, eligible_groups AS "eligibleGroups", lat, lng, radius_km AS "radiusKm", windows,
               accessibility_features AS "accessibilityFeatures", capacity, valid_until AS "validUntil",
-              kind, occurrences, dated_offers_until AS "datedOffersUntil"
+              kind, occurrences, dated_offers_until AS "datedOffersUntil", course_demand_id AS "courseDemandId"
          FROM slots WHERE ${ACTIVE_SLOT}`,
     );
   }

@@ -1,4 +1,4 @@
-import { occurrencesAreStays, sessionWindow, staySpan, stillOffered, takesJobProposals, usableInMatching } from '@huigong/domain';
+import { type WeeklyWindow, occurrencesAreStays, sessionWindow, staySpan, stillOffered, takesJobProposals, usableInMatching } from '@huigong/domain';
 import type { CandidateProfile, OpeningOffer, SlotOccurrence, SlotOffer } from '@huigong/matching';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { OpeningEntity } from './entities/opening.entity';
@@ -87,7 +87,8 @@ export function slotOffer(
     | 'accessibilityFeatures'
     | 'capacity'
     | 'validUntil'
-  >,
+  > &
+    Partial<Pick<SlotEntity, 'courseDemandId'>>,
   now: number,
   timeZone: string,
 ): SlotOffer {
@@ -113,7 +114,16 @@ export function slotOffer(
     ...(occurrences.length > 0 ? { occurrences } : {}),
     accessibilityFeatures: row.accessibilityFeatures,
     capacity: row.capacity,
+    ...(row.courseDemandId === undefined || row.courseDemandId === null ? {} : { courseDemandId: row.courseDemandId }),
   };
+}
+
+/**
+ * A person as a course scheduled for their order judges them: free at the times of their breaks and at
+ * those they gave with the order (libs/domain's course-demand.ts).
+ */
+export function withOrderWindows(profile: CandidateProfile, orderWindows: readonly WeeklyWindow[] | undefined): CandidateProfile {
+  return orderWindows === undefined || orderWindows.length === 0 ? profile : { ...profile, breaks: [...profile.breaks, ...orderWindows] };
 }
 
 /** Whether a person is someone the engine may match at all. */

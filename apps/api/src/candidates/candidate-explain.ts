@@ -1,7 +1,16 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, ValidationFailedException } from '@huigong/platform';
 import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
-import { type CandidateEntity, type MatchEntity, MatchStore, candidateProfile, openingOffer, slotOffer } from '@huigong/persistence';
+import {
+  type CandidateEntity,
+  CourseMenuStore,
+  type MatchEntity,
+  MatchStore,
+  candidateProfile,
+  openingOffer,
+  slotOffer,
+  withOrderWindows,
+} from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { MATCH_STATUSES } from '../common/match-status';
@@ -64,6 +73,7 @@ export class CandidateExplainer {
   constructor(
     private readonly dataSource: DataSource,
     private readonly matches: MatchStore,
+    private readonly courseMenu: CourseMenuStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -90,7 +100,9 @@ export class CandidateExplainer {
     // Exactly one of openingId and slotId was given (checked above), and it is not openingId.
     const slot = await this.matches.slot(this.dataSource.manager, query.slotId as string);
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
-    const rules = checkSlot(profile, slotOffer(slot, now.getTime(), this.config.appTimezone));
+    // A course they ordered judges them with the windows of their order too.
+    const orderWindows = (await this.courseMenu.orderWindowsOf(this.dataSource.manager, candidate.id, [slot.id])).get(slot.id);
+    const rules = checkSlot(withOrderWindows(profile, orderWindows), slotOffer(slot, now.getTime(), this.config.appTimezone));
     const match = await this.matches.latestSlotOfferOf(candidate.id, slot.id);
     const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);

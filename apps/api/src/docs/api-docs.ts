@@ -72,6 +72,7 @@ export function buildApiDocument(app: NestExpressApplication): OpenAPIObject {
     .addTag('slots', 'Off-peak capacity of a merchant, and the redemption of its offers')
     .addTag('service-points', 'Premises where members get a standing benefit and use offers (merchant, admin)')
     .addTag('benefits', 'The benefit map: what is on offer near a place (every role; anyone when PUBLIC_BENEFIT_MAP=true)')
+    .addTag('course-menu', "Worker stations' course menus: topics, orders through caseworkers, and the demands that orders make")
     .addTag('matches', 'Candidate lists and the follow-up of matches (caseworker)')
     .addTag('inbox', 'Notifications delivered to the caller')
     .addTag('reports', 'Counts of the follow-up funnel')

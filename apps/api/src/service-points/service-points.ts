@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY, QUERY } from '../docs/operation';
-import { PublishSlotCommand } from '../slots/slots';
+import { COURSE_DEMAND_ERRORS, PublishSlotCommand } from '../slots/slots';
 import { SlotView } from '../slots/slot.view';
 import { ServicePointDto, ServicePointQueryDto, ServicePointSlotDto, UpdateServicePointDto } from './service-point.dto';
 import { ServicePointView, servicePointView } from './service-point.view';
@@ -208,7 +208,10 @@ export class ServicePointsController {
   @ApiIdParam('The service point.')
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: SlotView, description: 'The slot, `status: "active"`, with `servicePointId`.' })
-  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: NOT_YOURS, 409: 'The service point is closed.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, {
+    404: `${NOT_YOURS} Or ${COURSE_DEMAND_ERRORS[404]}`,
+    409: `The service point is closed; or ${COURSE_DEMAND_ERRORS[409]}`,
+  })
   async publishSlot(
     @CurrentPrincipal() caller: PrincipalOf<'merchant'>,
     @Param('id', uuidParam()) id: string,

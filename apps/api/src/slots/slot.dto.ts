@@ -1,8 +1,8 @@
 import { type AccessibilityFeature, MAX_DATED_OCCURRENCES, SLOT_KINDS, type SlotKind, type TargetGroup } from '@huigong/domain';
-import { ApiProperty, ApiPropertyOptional, ApiSchema, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, OmitType, PartialType } from '@nestjs/swagger';
 import { IsRfc3339DateTime, MaxCodePoints, MaxDecimalPlaces, MinCodePoints, OptionalNotNull } from '@huigong/platform';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 import {
   AccessibilityProperty,
   NOT_BLANK,
@@ -156,10 +156,20 @@ export class SlotDto {
   @IsOptional()
   @IsFutureInstant()
   validUntil?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uuid',
+    description:
+      "A course scheduled for a demand of the caller's course menu (`GET /v1/course-demands/:id`): those who ordered it are offered it first, by the windows they gave, then others who fit. Once per demand; not in a PATCH.",
+  })
+  @OptionalNotNull()
+  @IsUUID('all', { message: 'must be a UUID' })
+  courseDemandId?: string;
 }
 
 @ApiSchema({ name: 'SlotPatch', description: 'Any subset of the fields of `Slot`.' })
-export class UpdateSlotDto extends PartialType(SlotDto, { skipNullProperties: false }) {}
+export class UpdateSlotDto extends PartialType(OmitType(SlotDto, ['courseDemandId'] as const), { skipNullProperties: false }) {}
 
 @ApiSchema({ name: 'Redemption' })
 export class RedemptionDto {

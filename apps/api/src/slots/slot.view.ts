@@ -25,6 +25,9 @@ export class SlotView {
   @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'The service point it was published at, if any.' })
   servicePointId: string | null;
 
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'The course demand it was scheduled for, if any.' })
+  courseDemandId: string | null;
+
   @ApiProperty({ type: 'string' })
   title: string;
 
@@ -76,6 +79,7 @@ export function slotView(row: SlotEntity, offerSummary: OfferSummary = { offered
     id: row.id,
     status: row.status,
     servicePointId: row.servicePointId,
+    courseDemandId: row.courseDemandId,
     title: row.title,
     kind: row.kind,
     eligibleGroups: row.eligibleGroups,

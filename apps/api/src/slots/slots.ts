@@ -1,7 +1,7 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
+import { CourseMenuStore, MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { type DatedOccurrence, type SlotKind, type WeeklyWindow, datedOffersUntil, occurrencesAreStays, slotTimesProblems, stayNights } from '@huigong/domain';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
@@ -16,6 +16,12 @@ import { storedWindows } from '../common/dto';
 const NOT_YOURS = 'None of your slots has this id.';
 
 export const DEFAULT_SLOT_RADIUS_KM = 3;
+
+/** What publishing a course for a demand may answer besides. */
+export const COURSE_DEMAND_ERRORS = {
+  404: '`courseDemandId` names no course demand of yours.',
+  409: 'A course was published for that demand already (`code: "demand_scheduled"`).',
+};
 
 /** The terms as validated; a null term (which the DTO refuses) would be read as absent all the same. */
 type ValidatedOfferTerms = { [K in keyof SlotOfferTermsDto]?: SlotOfferTermsDto[K] | null };
@@ -70,6 +76,7 @@ export class PublishSlotCommand {
 export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, SlotView> {
   constructor(
     private readonly unitOfWork: UnitOfWork,
+    private readonly courseMenu: CourseMenuStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -90,6 +97,7 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
           id: randomUUID(),
           organizationId,
           servicePointId: at?.servicePointId ?? null,
+          courseDemandId: null,
           status: 'active',
           title: input.title.trim(),
           kind: input.kind,
@@ -107,7 +115,16 @@ export class PublishSlotHandler implements ICommandHandler<PublishSlotCommand, S
           revision: 1,
           withdrawnAt: null,
         });
+        if (input.courseDemandId !== undefined) {
+          // The demand's row is locked: one course per demand, however many are published at once.
+          const demand = await this.courseMenu.demand(manager, input.courseDemandId, true);
+          if (demand === null || demand.organizationId !== organizationId) throw new NotFoundException(`No course demand ${input.courseDemandId} of yours.`);
+          if (demand.slotId !== null)
+            throw new NamedConflictException('demand_scheduled', `A course was published for this demand already: slot ${demand.slotId}.`);
+          row.courseDemandId = demand.id;
+        }
         await manager.insert(SlotEntity, row);
+        if (row.courseDemandId !== null) await this.courseMenu.schedule(manager, row.courseDemandId, row.id);
         tx.emit(outboxEvent('SlotPublished', { slotId: row.id }));
         return slotView(row);
       },
@@ -285,7 +302,7 @@ export class SlotsController {
   @ApiOperation({ summary: 'Publish a slot', description: 'The slot is active at once; the engine offers it to the people who fit it, in rotation.' })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: SlotView, description: 'The slot, `status: "active"`.' })
-  @ApiErrors(JSON_BODY, IDEMPOTENT)
+  @ApiErrors(JSON_BODY, IDEMPOTENT, COURSE_DEMAND_ERRORS)
   publish(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Body() body: SlotDto): Promise<SlotView> {
     return this.commands.execute(new PublishSlotCommand(caller.organizationId, body));
   }

@@ -3,7 +3,16 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 export const NOTIFICATION_RECIPIENT_KINDS = ['organization', 'caseworker', 'candidate'] as const;
 export type NotificationRecipientKind = (typeof NOTIFICATION_RECIPIENT_KINDS)[number];
 /** Every type of notification (the `notifications_type_check` constraint holds the same list). */
-export const NOTIFICATION_TYPES = ['candidate_list', 'offer', 'match_summary', 'reminder', 'candidate_digest', 'matches_withdrawn', 'retention_check'] as const;
+export const NOTIFICATION_TYPES = [
+  'candidate_list',
+  'offer',
+  'match_summary',
+  'reminder',
+  'candidate_digest',
+  'matches_withdrawn',
+  'retention_check',
+  'course_demand',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /**

@@ -16,6 +16,8 @@ export class SlotEntity {
   @Column('uuid') organizationId: string;
   /** The service point it was published at (its place), or null. */
   @Column('uuid', { nullable: true }) servicePointId: string | null;
+  /** A course scheduled for a demand of the course menu: those who ordered it are offered it first. */
+  @Column('uuid', { nullable: true }) courseDemandId: string | null;
   @Column('text') status: SlotStatus;
   @Column('text') title: string;
   @Column('text') kind: SlotKind;

@@ -16,6 +16,7 @@ import { AuditReads1765400000000 } from './1765400000000-audit-reads';
 import { ConsentPurposes1765500000000 } from './1765500000000-consent-purposes';
 import { ServicePoints1765600000000 } from './1765600000000-service-points';
 import { DatedOccurrences1765700000000 } from './1765700000000-dated-occurrences';
+import { CourseMenu1765800000000 } from './1765800000000-course-menu';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ConsentPurposes1765500000000,
   ServicePoints1765600000000,
   DatedOccurrences1765700000000,
+  CourseMenu1765800000000,
 ];

@@ -21,12 +21,19 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPrope
 /** More bad fields than this are not listed: the answer stays small whatever the body holds. */
 export const MAX_REPORTED_FIELDS = 100;
 
+/**
+ * What a query value that is not valid percent-encoding is read as (markUndecodableQuery): text no client can
+ * send (it holds NUL), which the guard names with its own words wherever a query is validated.
+ */
+export const UNDECODABLE_QUERY_VALUE = '\u0000(not valid percent-encoding)';
+
 export const MESSAGES = {
   tooDeep: `is nested too deeply (at most ${MAX_JSON_DEPTH} levels of objects and lists)`,
   // A lone surrogate is also what a byte that is not UTF-8 becomes (decodeUtf8KeepingBadBytes).
   notUnicode: 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate or bytes that are not UTF-8)',
   keyNotUnicode: 'is not allowed: its name is not well-formed Unicode',
   nul: 'must not contain the NUL character',
+  notPercentEncoding: 'must be valid percent-encoding of UTF-8 text',
   notUtf8: 'is not well-formed UTF-8',
   reserved: 'is not allowed',
 } as const;
@@ -51,6 +58,7 @@ export function unsafeJsonFields(value: unknown, root = '(body)'): FieldError[] 
       found.push({ field: pathOf(node, root), message: node.badKey });
     } else if (typeof inner === 'string') {
       if (!isWellFormed(inner)) found.push({ field: pathOf(node, root), message: MESSAGES.notUnicode });
+      else if (inner === UNDECODABLE_QUERY_VALUE) found.push({ field: pathOf(node, root), message: MESSAGES.notPercentEncoding });
       else if (inner.includes('\u0000')) found.push({ field: pathOf(node, root), message: MESSAGES.nul });
     } else if (typeof inner === 'object' && inner !== null) {
       if (node.depth > MAX_JSON_DEPTH) {
