@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, sleep } from './api-client';
 import { DemoApps } from './apps';
+import { courseFromOrders } from './course-menu';
 import { emptyQueues, freshDatabase } from './fresh-world';
 import { loadScenarios } from './loader';
 import { waitForMatching } from './matching-watch';
@@ -137,6 +138,11 @@ async function run(options: DemoOptions): Promise<void> {
   const uptake = await uptakePerMerchant(api, adminKey);
   const benefitMap = await benefitMapNear(api, adminKey, DINGHAI_ROAD);
   progress.done(`Hires recorded${filled === undefined ? '' : ` for ${filled.title}`}; ${count(redeemed)} offers redeemed.`);
+  progress.update("Minle county's worker station: workers order courses from its menu...", true);
+  const courseMenu = await courseFromOrders(api, adminKey);
+  progress.done(
+    `Minle county: ${count(courseMenu.orders)} course orders; ${courseMenu.course === undefined ? 'no course scheduled' : `a course scheduled from them, offered to ${count(courseMenu.course.offered)}`}.`,
+  );
   console.log(
     formatReport({
       world,
@@ -156,6 +162,7 @@ async function run(options: DemoOptions): Promise<void> {
       filled,
       uptake,
       benefitMap,
+      courseMenu,
       opsUrls: { matcher: `http://127.0.0.1:${matcherOps}`, notifier: `http://127.0.0.1:${notifierOps}` },
       logFile,
       database: options.database,

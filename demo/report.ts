@@ -7,6 +7,7 @@
  * disabled) is named only as "a priority group", as the product keeps it from employers.
  */
 import type { FilledOpening, MapLine, MerchantUptake } from './follow-up';
+import type { CourseMenuOutcome } from './course-menu';
 import { isSensitiveGroup, type TargetGroup, type WeeklyWindow } from '@huigong/domain';
 import { type ApiClient, inParallel } from './api-client';
 import type { LoadedOpening, LoadedWorld } from './loader';
@@ -278,6 +279,8 @@ export interface ReportContext {
   uptake: MerchantUptake[];
   /** The benefit map within a kilometre of Dinghai Road. */
   benefitMap: MapLine[];
+  /** Minle county's course menu: orders, the demand they made, the course scheduled from it. */
+  courseMenu: CourseMenuOutcome;
   opsUrls: { matcher: string; notifier: string };
   logFile: string;
   database: string;
@@ -379,6 +382,28 @@ export function formatReport(context: ReportContext): string {
       [26],
     ),
     `  ${count(context.benefitMap.length)} places in all; the same as a page for phones at ${context.baseUrl}/console/map, and as HSDS 3.0 at /v1/exports/hsds`,
+  );
+
+  const menu = context.courseMenu;
+  rule("Minle county's course menu (POST /v1/course-topics/:id/orders; GET /v1/reports/course-demand)");
+  lines.push(
+    `  ${count(menu.topics)} topics on the station's menu; a caseworker ordered ${count(menu.orders)} courses for workers, with the times they are free`,
+  );
+  if (menu.demand !== undefined) {
+    const windows = menu.demand.bestWindows.map(({ window, suits }) => `${DAY_NAMES[window.day]} ${window.start}-${window.end} (suits ${suits})`);
+    lines.push(`  course_demand to the station: ${menu.demand.topic}, ${count(menu.demand.orders)} orders; best windows: ${windows.join(', ')}`);
+  }
+  if (menu.course !== undefined) {
+    lines.push(
+      `  course scheduled from the orders: ${menu.course.title}, ${menu.course.startsAt.slice(0, 10)} ${menu.course.startsAt.slice(11, 16)}-${menu.course.endsAt.slice(11, 16)}, offered to ${count(menu.course.offered)} (those who ordered first)`,
+    );
+  }
+  lines.push(
+    ...table(
+      ['topic', 'station', 'waiting', 'in demand', 'scheduled', 'attended'],
+      menu.report.map((row) => [row.title, row.station, row.openOrders, row.awaitingSchedule, row.scheduled, row.attended]),
+      [36, 30],
+    ),
   );
 
   rule('Timings');

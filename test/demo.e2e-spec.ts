@@ -172,6 +172,11 @@ describe('npm run demo (as built)', () => {
     const points = await fetch(`${base}/v1/service-points`, { headers: { authorization: `Bearer ${adminKey}` } });
     expect(((await points.json()) as { kind: string }[]).filter((point) => point.kind === 'canteen').length).toBeGreaterThanOrEqual(5);
 
+    // Minle county's menu: ten orders of one topic made a demand, and a course was scheduled from it and offered.
+    const menu = section(output, "Minle county's course menu").join('\n');
+    expect(menu).toMatch(/course_demand to the station: .*Electrician skills, 10 orders; best windows: Wed 18:30-20:00 \(suits 7\)/);
+    expect(menu).toMatch(/course scheduled from the orders: .*Electrician skills, \d{4}-\d{2}-\d{2} 18:30-20:00, offered to 7 /);
+
     // A caseworker's and a merchant's key of this run, for the console: each is accepted in its role.
     const caseworkerKey = /caseworker key\s+(hg_\S+)/.exec(where)?.[1];
     const merchantKey = /merchant key\s+(hg_\S+)/.exec(where)?.[1];

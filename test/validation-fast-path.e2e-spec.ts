@@ -26,7 +26,7 @@ import { ContractModel, mutate, mutationSpec, serialize } from './support/openap
 import { difference } from './support/structural-difference';
 import { type TestWorld, createTestWorld } from './support/test-environment';
 
-const RUNS = Number(process.env.VALIDATION_RUNS ?? 1000);
+const RUNS = Number(process.env.VALIDATION_RUNS ?? 600);
 
 /** The DTO class of each body schema of the document. */
 const DTOS: Record<string, new () => object> = {

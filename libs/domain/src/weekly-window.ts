@@ -46,7 +46,13 @@ export function windowMinutes(window: WeeklyWindow): number {
  * past Sunday midnight wraps to Monday morning, and overlapping windows are merged.
  */
 export function weekIntervals(windows: readonly WeeklyWindow[]): WeekInterval[] {
-  return unionOfIntervals(windows.flatMap((window) => spanPieces(toWeekInterval(window))));
+  const pieces: WeekInterval[] = [];
+  for (const window of windows) {
+    const { start, end } = toWeekInterval(window);
+    if (end <= MINUTES_PER_WEEK) pieces.push({ start, end });
+    else pieces.push({ start, end: MINUTES_PER_WEEK }, { start: 0, end: end - MINUTES_PER_WEEK });
+  }
+  return mergedInPlace(pieces);
 }
 
 /**
@@ -64,12 +70,17 @@ export function spanPieces({ start, end }: WeekInterval): WeekInterval[] {
 
 /** Intervals within one week as disjoint, sorted intervals: overlapping and touching ones merged. */
 export function unionOfIntervals(intervals: readonly WeekInterval[]): WeekInterval[] {
-  const pieces = [...intervals].sort((a, b) => a.start - b.start);
+  return mergedInPlace(intervals.map(({ start, end }) => ({ start, end })));
+}
+
+/** Sorts pieces of the week (its own array, objects it may change) and merges those that meet. */
+function mergedInPlace(pieces: WeekInterval[]): WeekInterval[] {
+  pieces.sort((a, b) => a.start - b.start);
   const merged: WeekInterval[] = [];
   for (const piece of pieces) {
     const last = merged.at(-1);
     if (last !== undefined && piece.start <= last.end) last.end = Math.max(last.end, piece.end);
-    else merged.push({ ...piece });
+    else merged.push(piece);
   }
   return merged;
 }

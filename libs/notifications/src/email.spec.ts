@@ -234,3 +234,24 @@ describe('the mail of a retention_check', () => {
     expect(hasNewsLeft('retention_check', { ...payload, matches: [] })).toBe(false);
   });
 });
+
+describe('the mail of a course_demand', () => {
+  it('tells the station how many ordered and the windows that suit most, in counts only', () => {
+    const payload = {
+      demandId: 'd1',
+      topic: { id: 't1', title: '电工技能' },
+      servicePoint: { id: 'p1', name: '民乐县职工服务站' },
+      orders: 10,
+      bestWindows: [
+        { window: { day: 3, start: '18:30', end: '20:00' }, suits: 7 },
+        { window: { day: 6, start: '09:00', end: '10:30' }, suits: 3 },
+      ],
+    };
+    const zh = notificationEmail('course_demand', payload) as { subject: string; text: string };
+    expect(zh.subject).toBe('「电工技能」已有 10 人报名（民乐县职工服务站）');
+    expect(zh.text).toContain('- 周三 18:30-20:00：适合 7 人');
+    const en = notificationEmail('course_demand', payload, { locale: 'en' }) as { subject: string; text: string };
+    expect(en.text).toContain('- Wed 18:30-20:00: suits 7');
+    expect(en.text).toContain('- Sat 09:00-10:30: suits 3');
+  });
+});

@@ -41,7 +41,7 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
     'Job matches: proposed -> contacted -> interested -> interview -> hired, or declined / no_response; a hire may be reverted (POST /v1/matches/:id/revert-hire: back to interview); withdrawn when the offer closes or fills or consent is withdrawn. Slot offers: proposed -> redeemed or expired.',
   SettableMatchStatus: 'The statuses a caseworker may set.',
   NotificationType:
-    'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window), matches_withdrawn (caseworkers: an opening filled, and which of their people it no longer goes on with), retention_check (caseworkers: a hire 30 or 90 days on; record whether the person stayed).',
+    'candidate_list (caseworkers), match_summary (employers, merchants), offer (workers), reminder (caseworkers), candidate_digest (caseworkers: the lists of a burst, sent together at the end of a window), matches_withdrawn (caseworkers: an opening filled, and which of their people it no longer goes on with), retention_check (caseworkers: a hire 30 or 90 days on; record whether the person stayed), course_demand (a station: orders of a course topic reached its threshold; how many, and the windows that suit most of them).',
   DeliveryStatus: "pending, delivered, dead (gave up), disabled (the receiver answered 410), dropped (an offer outside the worker's budget).",
 };
 
