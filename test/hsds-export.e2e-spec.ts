@@ -171,6 +171,22 @@ describe('the HSDS 3.0 export', () => {
     });
     const benefit = services.find((one) => one.description === 'Union members 20% off') as Node;
     expect(benefit).toMatchObject({ organization: { name: 'Street barbers' }, service_at_locations: [{ location_id: barber }] });
+    // In pages: the member benefit first, then the offers; every service on exactly one page.
+    const pages = [];
+    for (const number of [1, 2, 3]) {
+      const one = (await api.http.get(`/v1/exports/hsds?page=${number}&per_page=2`).set(bearer(desk)).expect(200)).body as Node;
+      expect(page(one) ? [] : page.errors).toEqual([]);
+      pages.push(one);
+    }
+    expect(pages.map((one) => [one.page_number, one.size, one.total_items, one.total_pages, one.first_page, one.last_page, one.empty])).toEqual([
+      [1, 2, 4, 2, true, false, false],
+      [2, 2, 4, 2, false, true, false],
+      [3, 0, 4, 2, false, true, true],
+    ]);
+    expect(pages.flatMap((one) => (one.contents as Node[]).map((service) => service.id))).toEqual(services.map((one) => one.id));
+    expect((pages[0].contents as Node[])[0].description).toBe('Union members 20% off');
+    const badPage = await api.http.get('/v1/exports/hsds?per_page=0').set(bearer(desk)).expect(400);
+    expect(badPage.body.details).toEqual([{ field: 'per_page', message: expect.stringContaining('from 1 to 1000') }]);
     // The same ids on every export.
     const again = (await api.http.get('/v1/exports/hsds').set(ADMIN).expect(200)).body as { contents: Node[] };
     expect(again.contents.map((one) => one.id).sort()).toEqual(services.map((one) => one.id).sort());

@@ -16,7 +16,7 @@ import type { WeeklyWindow } from './weekly-window';
 export type HsdsPoint = MapPoint & { organizationId: string };
 export type HsdsSlot = MapSlot & { organizationId: string };
 
-/** HSDS's API page of services: everything in one page. */
+/** HSDS's API page of services. */
 export interface HsdsServicePage {
   total_items: number;
   total_pages: number;
@@ -183,11 +183,45 @@ function location(point: HsdsPoint, offset: { text: string; hours: number }, tim
 }
 
 /** Every open service point's standing benefit and every active offer, as one HSDS page of services. */
-export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsSlot[], timeZone: string, at: Date): HsdsServicePage {
+/** Which services a page holds: the standing member benefits come first, then the offers, each in its order. */
+export interface HsdsPageWindow {
+  benefits: { offset: number; limit: number };
+  offers: { offset: number; limit: number };
+  totalItems: number;
+}
+
+/** The services of page `page` (from 1) of `perPage`, out of `benefits` member benefits and `offers` offers. */
+export function hsdsPageWindow(benefits: number, offers: number, page: number, perPage: number): HsdsPageWindow {
+  const from = (page - 1) * perPage;
+  const to = from + perPage;
+  const clamp = (value: number, max: number) => Math.max(0, Math.min(value, max));
+  const benefitFrom = clamp(from, benefits);
+  const benefitTo = clamp(to, benefits);
+  const offerFrom = clamp(from - benefits, offers);
+  const offerTo = clamp(to - benefits, offers);
+  return {
+    benefits: { offset: benefitFrom, limit: benefitTo - benefitFrom },
+    offers: { offset: offerFrom, limit: offerTo - offerFrom },
+    totalItems: benefits + offers,
+  };
+}
+
+/**
+ * One page of services: a service per standing member benefit of `benefitPoints` (points whose benefit is
+ * blank give none), then one per offer of `slots`, each at its service point (`placeOf`) or, without an
+ * open one, at a place of its own. `page`: its number, its size asked, and the services in all pages.
+ */
+export function hsdsServices(
+  benefitPoints: readonly HsdsPoint[],
+  slots: readonly HsdsSlot[],
+  placeOf: (servicePointId: string) => HsdsPoint | undefined,
+  timeZone: string,
+  at: Date,
+  page: { number: number; perPage: number; totalItems: number },
+): HsdsServicePage {
   const offset = utcOffset(timeZone, at);
-  const pointById = new Map(points.map((point) => [point.id, point]));
   const services: HsdsService[] = [];
-  for (const point of points) {
+  for (const point of benefitPoints) {
     const memberBenefit = memberBenefitShown(point.memberBenefit);
     if (memberBenefit === null) continue;
     const id = derivedId(point.id, 'member-benefit');
@@ -205,7 +239,7 @@ export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsS
     });
   }
   for (const slot of slots) {
-    const point = slot.servicePointId === null ? undefined : pointById.get(slot.servicePointId);
+    const point = slot.servicePointId === null ? undefined : placeOf(slot.servicePointId);
     // An offer without an open point is at a place of its own: the offer's.
     const place: HsdsPoint = point ?? {
       id: derivedId(slot.id, 'place'),
@@ -240,13 +274,14 @@ export function hsdsServices(points: readonly HsdsPoint[], slots: readonly HsdsS
           : [{ id: derivedId(slot.id, 'price'), service_id: slot.id, option: 'Price per visit', currency: 'CNY', amount: slot.offer.price }],
     });
   }
+  const totalPages = Math.max(1, Math.ceil(page.totalItems / page.perPage));
   return {
-    total_items: services.length,
-    total_pages: 1,
-    page_number: 1,
+    total_items: page.totalItems,
+    total_pages: totalPages,
+    page_number: page.number,
     size: services.length,
-    first_page: true,
-    last_page: true,
+    first_page: page.number === 1,
+    last_page: page.number >= totalPages,
     empty: services.length === 0,
     contents: services,
   };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type GeoPoint, KM_PER_DEGREE } from '@huigong/domain';
+import { type GeoPoint, KM_PER_DEGREE, hsdsPageWindow, memberBenefitShown } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { ServicePointEntity } from './entities/service-point.entity';
 import type { SlotEntity } from './entities/slot.entity';
@@ -74,14 +74,43 @@ export class ServicePointStore {
   }
 
   /** Every open service point with its organization's name, and every active slot, for the open-data export. */
-  async everything(manager: EntityManager): Promise<{ points: ServicePointWithOrganization[]; slots: NearbySlot[] }> {
-    const points: ServicePointWithOrganization[] = await manager.query(
-      `SELECT ${POINT_COLUMNS} FROM service_points p JOIN organizations o ON o.id = p.organization_id WHERE p.status = 'open' ORDER BY p.created_at, p.id`,
+  /**
+   * One page of the open-data export (libs/domain's hsdsPageWindow): the open points whose standing benefit
+   * is shown, then the active slots, each in the order they were created. Reads the open points' benefits
+   * (two columns) to count and order them, then only the rows of the page and the points its slots are at.
+   */
+  async hsdsPage(
+    manager: EntityManager,
+    page: number,
+    perPage: number,
+  ): Promise<{ benefitPoints: ServicePointWithOrganization[]; slots: NearbySlot[]; places: ServicePointWithOrganization[]; totalItems: number }> {
+    const withBenefits: { id: string; memberBenefit: string | null }[] = await manager.query(
+      `SELECT id, member_benefit AS "memberBenefit" FROM service_points WHERE status = 'open' ORDER BY created_at, id`,
     );
-    const slots: NearbySlot[] = await manager.query(
-      `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
-        WHERE ${activeSlotSql('s')} ORDER BY s.created_at, s.id`,
+    const benefitIds = withBenefits.filter((row) => memberBenefitShown(row.memberBenefit) !== null).map((row) => row.id);
+    const [{ offers }]: { offers: number }[] = await manager.query(`SELECT count(*)::int AS offers FROM slots s WHERE ${activeSlotSql('s')}`);
+    const window = hsdsPageWindow(benefitIds.length, offers, page, perPage);
+    const pageIds = benefitIds.slice(window.benefits.offset, window.benefits.offset + window.benefits.limit);
+    const benefitPoints = pageIds.length === 0 ? [] : await this.openPoints(manager, pageIds);
+    const slots: NearbySlot[] =
+      window.offers.limit === 0
+        ? []
+        : await manager.query(
+            `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
+              WHERE ${activeSlotSql('s')} ORDER BY s.created_at, s.id OFFSET $1 LIMIT $2`,
+            [window.offers.offset, window.offers.limit],
+          );
+    const placeIds = [...new Set(slots.flatMap((slot) => (slot.servicePointId === null ? [] : [slot.servicePointId])))];
+    const places = placeIds.length === 0 ? [] : await this.openPoints(manager, placeIds);
+    return { benefitPoints, slots, places, totalItems: window.totalItems };
+  }
+
+  /** Open points by id, in the order they were created. */
+  private openPoints(manager: EntityManager, ids: readonly string[]): Promise<ServicePointWithOrganization[]> {
+    return manager.query(
+      `SELECT ${POINT_COLUMNS} FROM service_points p JOIN organizations o ON o.id = p.organization_id
+        WHERE p.id = ANY($1::uuid[]) AND p.status = 'open' ORDER BY p.created_at, p.id`,
+      [ids],
     );
-    return { points, slots };
   }
 }
