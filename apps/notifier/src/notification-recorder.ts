@@ -19,7 +19,8 @@ import { channelsOf } from './delivery-channels';
  * Turns MatchesProposed events into the notifications they cause, recorded before anything is sent:
  * a candidate_list to each caseworker with their own candidates only, a match_summary with counts only to
  * the employer or merchant, and for a slot an offer to each worker; and MatchesWithdrawn (an opening
- * filled) into a matches_withdrawn to each caseworker with their own people only. Each has a dedupe key, so handling an
+ * filled) into a matches_withdrawn to each caseworker with their own people only; and CourseDemandReached (the API's)
+ * into a course_demand to the station, counts and windows only. Each has a dedupe key, so handling an
  * event again records nothing new; each gets a delivery per channel of its recipient (webhook, email, or the
  * worker gateway), announced through the outbox in the same transaction. A caseworker's candidate lists
  * beyond a burst go out as one digest (`candidate_digest`) at the end of the window; the inbox has each list

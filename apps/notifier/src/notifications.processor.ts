@@ -11,8 +11,9 @@ export const NOTIFIER_CONSUMER = 'notifier';
 const EVENTS_PER_GROUP = 32;
 
 /**
- * Consumes what the matcher decided (MatchesProposed, MatchesWithdrawn). The events taken at about the same moment (the
- * worker takes several at once) are handled together, in one transaction: they are marked handled, their
+ * Consumes what the matcher decided (MatchesProposed, MatchesWithdrawn) and the course demands the API saw
+ * reached (CourseDemandReached). The events taken at about the same moment (the worker takes several at
+ * once) are handled together, in one transaction: they are marked handled, their
  * notifications are recorded (each once, by dedupe key) and their deliveries announced in the outbox, in
  * one statement each however many (NotificationRecorder.recordAll); a redelivered event changes nothing.
  * Events that arrive while a group is written form the next one. If a group fails, its events are handled
