@@ -680,6 +680,11 @@ describe('the OpenAPI document', () => {
       expect.objectContaining({ topicId: topic.id, awaitingSchedule: 1 }),
     ]);
     await expectStatus(call('get', '/v1/reports/course-demand', { key: caseworker.apiKey }), 403);
+    // Advice on idle capacity at the station: counts only.
+    expect(await expectStatus(call('get', `/v1/slots/advice?servicePointId=${station.id}`, { key: merchant.apiKey }), 200)).toEqual([
+      expect.objectContaining({ servicePointId: station.id, slots: [] }),
+    ]);
+    await expectStatus(call('get', '/v1/slots/advice?radiusKm=north', { key: merchant.apiKey }), 400);
   });
 
   it('a client past the rate limit gets the documented 429, with Retry-After', async () => {

@@ -12,6 +12,7 @@ import {
   ReportStore,
   ServicePointStore,
 } from '@huigong/persistence';
+import { SlotAdvisor } from './slots/slot-advice';
 import {
   AddCourseTopicHandler,
   CourseDemandReportController,
@@ -106,6 +107,7 @@ export class ApiModule {
       providers: [
         ...COMMAND_HANDLERS,
         CandidateExplainer,
+        SlotAdvisor,
         CandidateStore,
         AuditStore,
         AuditTrail,

@@ -13,4 +13,6 @@ export * from './retention';
 export * from './service-point';
 export * from './target-group';
 export * from './weekly-window';
+export * from './window-reach';
 export * from './time-zone';
+export * from './uptake';

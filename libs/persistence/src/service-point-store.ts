@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type GeoPoint, KM_PER_DEGREE, hsdsPageWindow, memberBenefitShown } from '@huigong/domain';
+import { type GeoPoint, KM_PER_DEGREE, type WeeklyWindow, distanceKm, hsdsPageWindow, memberBenefitShown } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
 import type { ServicePointEntity } from './entities/service-point.entity';
 import type { SlotEntity } from './entities/slot.entity';
@@ -103,6 +103,39 @@ export class ServicePointStore {
     const placeIds = [...new Set(slots.flatMap((slot) => (slot.servicePointId === null ? [] : [slot.servicePointId])))];
     const places = placeIds.length === 0 ? [] : await this.openPoints(manager, placeIds);
     return { benefitPoints, slots, places, totalItems: window.totalItems };
+  }
+
+  /**
+   * The breaks of the people who may be offered something at a place: active, consenting to benefit offers,
+   * within `radiusKm` and their own travel limit (the box is read, the great circle kept). Windows only.
+   */
+  async breaksNear(manager: EntityManager, center: GeoPoint, radiusKm: number): Promise<WeeklyWindow[][]> {
+    const box = boxAround(center, radiusKm);
+    const rows: { lat: number; lng: number; maxTravelKm: number | null; breaks: WeeklyWindow[] }[] = await manager.query(
+      `SELECT lat, lng, max_travel_km AS "maxTravelKm", breaks FROM candidates
+        WHERE status = 'active' AND consent_benefits AND lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4 AND jsonb_array_length(breaks) > 0`,
+      [box.latMin, box.latMax, box.lngMin, box.lngMax],
+    );
+    return rows
+      .filter((row) => {
+        const km = distanceKm(center, { lat: row.lat, lng: row.lng });
+        return km <= radiusKm && (row.maxTravelKm === null || km <= row.maxTravelKm);
+      })
+      .map((row) => row.breaks);
+  }
+
+  /** The active slots of a service point with their offers made and redeemed (all time): counts only. */
+  slotUptakeAt(
+    manager: EntityManager,
+    servicePointId: string,
+  ): Promise<{ slotId: string; title: string; windows: WeeklyWindow[]; offered: number; redeemed: number }[]> {
+    return manager.query(
+      `SELECT s.id AS "slotId", s.title, s.windows,
+              (SELECT count(*)::int FROM matches m WHERE m.slot_id = s.id) AS offered,
+              (SELECT count(*)::int FROM matches m WHERE m.slot_id = s.id AND m.status = 'redeemed') AS redeemed
+         FROM slots s WHERE s.service_point_id = $1 AND ${activeSlotSql('s')} ORDER BY s.created_at, s.id`,
+      [servicePointId],
+    );
   }
 
   /** Open points by id, in the order they were created. */

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { SENSITIVE_TARGET_GROUPS, TARGET_GROUPS, type TargetGroup } from '@huigong/domain';
+import { SENSITIVE_TARGET_GROUPS, TARGET_GROUPS, type TargetGroup, uptakeRate } from '@huigong/domain';
 import { ReportStore } from '@huigong/persistence';
 import { CurrentPrincipal, IsRfc3339DateTime, type Principal, Roles, parseRfc3339DateTime } from '@huigong/platform';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
@@ -90,7 +90,7 @@ export class SlotUptakeReport {
 type Counts = Omit<UptakeCounts, 'uptakeRate'>;
 
 function withRate<T extends Counts>(counts: T): T & { uptakeRate: number } {
-  return { ...counts, uptakeRate: counts.offered === 0 ? 0 : Math.round((counts.redeemed / counts.offered) * 1000) / 1000 };
+  return { ...counts, uptakeRate: uptakeRate(counts.redeemed, counts.offered) };
 }
 
 /**

@@ -21,6 +21,9 @@ import {
 } from '../common/dto';
 import { IsFutureInstant } from '../common/offer-dto';
 
+/** How far from a slot people are offered it, unless it says. */
+export const DEFAULT_SLOT_RADIUS_KM = 3;
+
 @ApiSchema({ name: 'DatedOccurrence', description: 'An occurrence on a date: a session, or a stay of a lodging slot.' })
 export class DatedOccurrenceDto {
   @ApiProperty({

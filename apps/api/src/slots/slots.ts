@@ -1,4 +1,4 @@
-import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, Inject, Injectable, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork, outboxEvent } from '@huigong/messaging';
 import { CourseMenuStore, MatchEntity, MatchStore, SlotEntity, type SlotOfferTerms } from '@huigong/persistence';
@@ -8,14 +8,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSchema
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
-import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY } from '../docs/operation';
-import { type DatedOccurrenceDto, RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
+import { ApiErrors, ApiIdParam, ApiIdempotencyKey, ApiKeyAuth, ID_PARAM, IDEMPOTENT, JSON_BODY, OPTIONAL_JSON_BODY, QUERY } from '../docs/operation';
+import { DEFAULT_SLOT_RADIUS_KM, type DatedOccurrenceDto, RedemptionDto, SlotDto, type SlotOfferTermsDto, UpdateSlotDto } from './slot.dto';
+import { IdleCapacityAdviceView, SlotAdviceQueryDto, SlotAdvisor } from './slot-advice';
 import { SlotView, slotView } from './slot.view';
 import { storedWindows } from '../common/dto';
 
 const NOT_YOURS = 'None of your slots has this id.';
-
-export const DEFAULT_SLOT_RADIUS_KM = 3;
 
 /** What publishing a course for a demand may answer besides. */
 export const COURSE_DEMAND_ERRORS = {
@@ -296,6 +295,7 @@ export class SlotsController {
     private readonly commands: CommandBus,
     private readonly dataSource: DataSource,
     private readonly matches: MatchStore,
+    private readonly advisor: SlotAdvisor,
   ) {}
 
   @Post()
@@ -305,6 +305,20 @@ export class SlotsController {
   @ApiErrors(JSON_BODY, IDEMPOTENT, COURSE_DEMAND_ERRORS)
   publish(@CurrentPrincipal() caller: PrincipalOf<'merchant'>, @Body() body: SlotDto): Promise<SlotView> {
     return this.commands.execute(new PublishSlotCommand(caller.organizationId, body));
+  }
+
+  @Get('advice')
+  @Roles('merchant', 'admin')
+  @ApiKeyAuth('merchant', 'admin')
+  @ApiOperation({
+    summary: 'Advice on idle capacity',
+    description:
+      "For each of the caller's open service points (every one, for the admin): the people within reach who take benefit offers, the hours of the week when most of them are on a break, two or three hour-long windows with how many a slot there would reach, and the uptake of the point's current slots. Counts only.",
+  })
+  @ApiOkResponse({ type: IdleCapacityAdviceView, isArray: true })
+  @ApiErrors(QUERY)
+  advice(@CurrentPrincipal() caller: PrincipalOf<'merchant'> | PrincipalOf<'admin'>, @Query() query: SlotAdviceQueryDto): Promise<IdleCapacityAdviceView[]> {
+    return this.advisor.advise(caller, query);
   }
 
   @Get(':id')
