@@ -1,16 +1,5 @@
-import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, weekdays, without } from './support/builders';
+import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, nextShanghaiDate, weekdays, without } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
-
-const DAY_MS = 86_400_000;
-const SHANGHAI_MS = 8 * 3_600_000;
-
-/** The next local (Asia/Shanghai) date at least `minDaysAhead` days on that falls on an ISO weekday. */
-function nextLocalDate(weekday: number, minDaysAhead: number): string {
-  for (let ahead = minDaysAhead; ; ahead++) {
-    const local = new Date(Date.now() + SHANGHAI_MS + ahead * DAY_MS);
-    if (((local.getUTCDay() + 6) % 7) + 1 === weekday) return local.toISOString().slice(0, 10);
-  }
-}
 
 interface Notice {
   type: string;
@@ -104,7 +93,7 @@ describe('the course menu: orders, demand, and the course offered to those who o
     await api.http.get(`/v1/course-demands/${demandId}`).set(bearer(other)).expect(404);
 
     // The station schedules it on the best window: next Wednesday 18:30-20:00, four seats (eight offers at most).
-    const wednesday = nextLocalDate(3, 3);
+    const wednesday = nextShanghaiDate(3, 3);
     const course = {
       ...without(
         aSlot({ title: 'Electrician skills', kind: 'course', eligibleGroups: ['rural_migrant'], capacity: 4, offer: { price: 0 } }),

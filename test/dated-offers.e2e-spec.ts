@@ -1,18 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { MatchingService } from '../apps/matcher/src/matching.service';
-import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, without } from './support/builders';
+import { ADMIN, DINGHAI_ROAD, aCandidate, aSlot, bearer, nextShanghaiDate, without } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
 const DAY_MS = 86_400_000;
-const SHANGHAI_MS = 8 * 3_600_000;
-
-/** The local (Asia/Shanghai) date, at least `minDaysAhead` days from now, that falls on an ISO weekday (1 = Monday). */
-function nextLocalDate(weekday: number, minDaysAhead: number): string {
-  for (let ahead = minDaysAhead; ; ahead++) {
-    const local = new Date(Date.now() + SHANGHAI_MS + ahead * DAY_MS);
-    if (((local.getUTCDay() + 6) % 7) + 1 === weekday) return local.toISOString().slice(0, 10);
-  }
-}
 /** "2026-12-05", "19:00" -> the instant, with the offset as a client sends it. */
 const local = (date: string, clock: string) => `${date}T${clock}:00+08:00`;
 const plusDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
@@ -82,7 +73,7 @@ describe('dated offers: course sessions and rest-base stays', () => {
 
   it('refuses a slot without windows or occurrences, and occurrences that do not suit its kind, naming the field', async () => {
     const merchant = await organization('Minle worker station');
-    const date = nextLocalDate(6, 3);
+    const date = nextShanghaiDate(6, 3);
     const refused = async (body: Record<string, unknown>) =>
       (await api.http.post('/v1/slots').set(bearer(merchant)).send(body).expect(400)).body.details as { field: string; message: string }[];
 
@@ -115,7 +106,7 @@ describe('dated offers: course sessions and rest-base stays', () => {
     const second = await register(desk, aCandidate({ displayName: 'Li Na', groups: ['rural_migrant'], location: near, breaks: saturdayEvening }));
     const weekdayLunch = await register(desk, aCandidate({ displayName: 'Zhao Lei', groups: ['rural_migrant'], location: near }));
 
-    const saturday = nextLocalDate(6, 3);
+    const saturday = nextShanghaiDate(6, 3);
     const sessions = [
       { startsAt: local(saturday, '19:00'), endsAt: local(saturday, '20:30') },
       { startsAt: local(plusDays(saturday, 7), '19:00'), endsAt: local(plusDays(saturday, 7), '20:30') },
@@ -210,7 +201,7 @@ describe('dated offers: course sessions and rest-base stays', () => {
     // Free at the weekend only: the Friday afternoon is not theirs.
     const weekendOnly = await register(desk, guest('Sun Li', wholeDays(6, 7)));
 
-    const friday = nextLocalDate(5, 3);
+    const friday = nextShanghaiDate(5, 3);
     const stay = { startsAt: local(friday, '14:00'), endsAt: local(plusDays(friday, 3), '12:00') };
     const slot = (
       await api.http

@@ -6,6 +6,17 @@ export const DINGHAI_ROAD = { lat: 31.2705, lng: 121.549 };
 
 export const weekdays = (start: string, end: string) => [1, 2, 3, 4, 5].map((day) => ({ day, start, end }));
 
+const DAY_MS = 86_400_000;
+const SHANGHAI_MS = 8 * 3_600_000;
+
+/** The local (Asia/Shanghai) date, at least `minDaysAhead` days from now, that falls on an ISO weekday (1 = Monday): "2026-12-05". */
+export function nextShanghaiDate(weekday: number, minDaysAhead: number): string {
+  for (let ahead = minDaysAhead; ; ahead++) {
+    const local = new Date(Date.now() + SHANGHAI_MS + ahead * DAY_MS);
+    if (((local.getUTCDay() + 6) % 7) + 1 === weekday) return local.toISOString().slice(0, 10);
+  }
+}
+
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 export const ADMIN = bearer(TEST_ADMIN_KEY);
 

@@ -80,7 +80,7 @@ export interface SlotOccurrence {
 /** The windows a break may meet: the weekly ones, then the sessions'. */
 export function meetableWindows(slot: SlotOffer): WeeklyWindow[] {
   const sessions = (slot.occurrences ?? []).flatMap((occurrence) => (occurrence.window === undefined ? [] : [occurrence.window]));
-  return sessions.length === 0 ? [...slot.windows] : [...slot.windows, ...sessions];
+  return [...slot.windows, ...sessions];
 }
 
 /** The stays of a slot, each as pieces of the week. */
@@ -169,13 +169,14 @@ export function checkOpening(candidate: CandidateProfile, opening: OpeningOffer,
 
 /** Every rule of a person against a slot, in a fixed order. */
 export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy: MatchingPolicy = DEFAULT_MATCHING_POLICY): RuleCheck[] {
-  const windows = meetableWindows(slot);
+  const windows = windowPieces(meetableWindows(slot));
   const stays = stayPieces(slot);
   const breaks = windowPieces(candidate.breaks);
   const timeCheck: RuleCheck = {
     rule: 'break_overlap',
-    pass: breakFit(breaks, windowPieces(windows), stays, policy.minBreakOverlapMinutes) >= 0,
-    bestOverlapMinutes: bestBreakOverlap(candidate.breaks, windows),
+    pass: breakFit(breaks, windows, stays, policy.minBreakOverlapMinutes) >= 0,
+    // The best overlap of one break with one window, whatever the policy asks (0 when there are no windows).
+    bestOverlapMinutes: Math.max(0, breakFit(breaks, windows, [], 0)),
     requiredMinutes: policy.minBreakOverlapMinutes,
     ...(stays.length > 0 ? { stayCovered: breakFit(breaks, [], stays, policy.minBreakOverlapMinutes) >= 0 } : {}),
   };
@@ -191,16 +192,6 @@ export function checkSlot(candidate: CandidateProfile, slot: SlotOffer, policy: 
 
 export function allPass(checks: readonly RuleCheck[]): boolean {
   return checks.every((check) => check.pass);
-}
-
-/** The largest overlap, in minutes, of one of the person's breaks with one of the slot's windows. */
-export function bestBreakOverlap(breaks: readonly WeeklyWindow[], windows: readonly WeeklyWindow[]): number {
-  let best = 0;
-  for (const windowOfBreak of breaks) {
-    const breakIntervals = weekIntervals([windowOfBreak]);
-    for (const slotWindow of windows) best = Math.max(best, overlapMinutes(breakIntervals, weekIntervals([slotWindow])));
-  }
-  return best;
 }
 
 /** Share of the opening's weekly shift minutes that the person's availability covers, 0 to 1. */

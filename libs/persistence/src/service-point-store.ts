@@ -41,6 +41,14 @@ function boxAround(center: GeoPoint, radiusKm: number): { latMin: number; latMax
   return { latMin: center.lat - dLat, latMax: center.lat + dLat, lngMin: center.lng - dLng, lngMax: center.lng + dLng };
 }
 
+/**
+ * The rows of `alias` inside the box of boxAround, given as the parameters $1 to $4 (latMin, latMax, lngMin,
+ * lngMax): a box that crosses the antimeridian is matched on both sides.
+ */
+function inBox(alias: string): string {
+  return `${alias}.lat BETWEEN $1 AND $2 AND (${alias}.lng BETWEEN $3 AND $4 OR ${alias}.lng BETWEEN $3 - 360 AND $4 - 360 OR ${alias}.lng BETWEEN $3 + 360 AND $4 + 360)`;
+}
+
 /** Reads of service points and the offers around a place: the benefit map and the open-data export. */
 @Injectable()
 export class ServicePointStore {
@@ -56,24 +64,21 @@ export class ServicePointStore {
     limit: number,
   ): Promise<{ points: ServicePointWithOrganization[]; slots: NearbySlot[] }> {
     const box = boxAround(center, radiusKm);
-    const within = (alias: string) =>
-      `${alias}.lat BETWEEN $1 AND $2 AND (${alias}.lng BETWEEN $3 AND $4 OR ${alias}.lng BETWEEN $3 - 360 AND $4 - 360 OR ${alias}.lng BETWEEN $3 + 360 AND $4 + 360)`;
     const order = (alias: string) => `(${alias}.lat - $5) ^ 2 + (${alias}.lng - $6) ^ 2`;
     const parameters = [box.latMin, box.latMax, box.lngMin, box.lngMax, center.lat, center.lng, limit];
     const points: ServicePointWithOrganization[] = await manager.query(
       `SELECT ${POINT_COLUMNS} FROM service_points p JOIN organizations o ON o.id = p.organization_id
-        WHERE p.status = 'open' AND ${within('p')} ORDER BY ${order('p')} LIMIT $7`,
+        WHERE p.status = 'open' AND ${inBox('p')} ORDER BY ${order('p')} LIMIT $7`,
       parameters,
     );
     const slots: NearbySlot[] = await manager.query(
       `SELECT ${SLOT_COLUMNS} FROM slots s JOIN organizations o ON o.id = s.organization_id
-        WHERE ${activeSlotSql('s')} AND ${within('s')} ORDER BY ${order('s')} LIMIT $7`,
+        WHERE ${activeSlotSql('s')} AND ${inBox('s')} ORDER BY ${order('s')} LIMIT $7`,
       parameters,
     );
     return { points, slots };
   }
 
-  /** Every open service point with its organization's name, and every active slot, for the open-data export. */
   /**
    * One page of the open-data export (libs/domain's hsdsPageWindow): the open points whose standing benefit
    * is shown, then the active slots, each in the order they were created. Reads the open points' benefits
@@ -112,8 +117,8 @@ export class ServicePointStore {
   async breaksNear(manager: EntityManager, center: GeoPoint, radiusKm: number): Promise<WeeklyWindow[][]> {
     const box = boxAround(center, radiusKm);
     const rows: { lat: number; lng: number; maxTravelKm: number | null; breaks: WeeklyWindow[] }[] = await manager.query(
-      `SELECT lat, lng, max_travel_km AS "maxTravelKm", breaks FROM candidates
-        WHERE status = 'active' AND consent_benefits AND lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4 AND jsonb_array_length(breaks) > 0`,
+      `SELECT c.lat, c.lng, c.max_travel_km AS "maxTravelKm", c.breaks FROM candidates c
+        WHERE c.status = 'active' AND c.consent_benefits AND ${inBox('c')} AND jsonb_array_length(c.breaks) > 0`,
       [box.latMin, box.latMax, box.lngMin, box.lngMax],
     );
     return rows

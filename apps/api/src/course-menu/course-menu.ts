@@ -56,7 +56,9 @@ export class AddCourseTopicHandler implements ICommandHandler<AddCourseTopicComm
         sessionMinutes: input.sessionMinutes ?? DEFAULT_COURSE_SESSION_MINUTES,
         threshold: input.threshold ?? DEFAULT_COURSE_THRESHOLD,
       });
-      return courseTopicView((await this.menu.topic(manager, id)) as NonNullable<Awaited<ReturnType<CourseMenuStore['topic']>>>);
+      const added = await this.menu.topic(manager, id);
+      if (added === null) throw new Error(`The course topic ${id} just added cannot be read back.`);
+      return courseTopicView(added);
     });
   }
 }
