@@ -28,6 +28,8 @@ const state = {
   redemption: null,
   /** The union admin's reports: GET /v1/reports/funnel, /v1/reports/slot-uptake, /v1/deliveries, /v1/audit. */
   admin: { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' },
+  /** Idle-capacity advice per service point, for merchants and the admin (GET /v1/slots/advice). */
+  advice: { points: [], error: null },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -170,6 +172,7 @@ async function signIn(key) {
   $('api-key').value = '';
   if (role === 'merchant') await loadSlots();
   if (role === 'admin') await loadAdmin();
+  if (role === 'merchant' || role === 'admin') await loadAdvice();
   showSignedIn();
   announce(t('signedInAs', role));
 }
@@ -186,6 +189,8 @@ function signOut(message) {
   state.slotErrors = [];
   state.redemption = null;
   state.admin = { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' };
+  state.advice = { points: [], error: null };
+  $('advice-form').reset();
   sessionStorage.removeItem(KEY_STORAGE);
   sessionStorage.removeItem(SLOTS_STORAGE);
   showSignIn();
@@ -200,6 +205,7 @@ function showSignIn() {
   $('caseworker').hidden = true;
   $('merchant').hidden = true;
   $('admin').hidden = true;
+  $('advice').hidden = true;
 }
 
 function showSignedIn() {
@@ -208,6 +214,7 @@ function showSignedIn() {
   $('caseworker').hidden = state.role !== 'caseworker';
   $('merchant').hidden = state.role !== 'merchant';
   $('admin').hidden = state.role !== 'admin';
+  $('advice').hidden = state.role !== 'merchant' && state.role !== 'admin';
   render();
   $('main').focus();
 }
@@ -220,8 +227,10 @@ function render() {
   } else if (state.role === 'merchant') {
     renderSlots();
     renderRedemption();
+    renderAdvice();
   } else if (state.role === 'admin') {
     renderAdmin();
+    renderAdvice();
   }
 }
 
@@ -676,7 +685,7 @@ function dataTable(headers, rows) {
         'tbody',
         {},
         ...rows.map(([head, ...cells]) =>
-          el('tr', {}, el('th', { scope: 'row', text: String(head) }), ...cells.map((cell) => el('td', { text: String(cell) }))),
+          el('tr', {}, el('th', { scope: 'row', text: String(head) }), ...cells.map((cell) => el('td', {}, cell instanceof Node ? cell : String(cell)))),
         ),
       ),
     ),
@@ -713,6 +722,79 @@ function renderAdmin() {
         )
       : el('p', { class: 'error', role: 'alert', text: auditError }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Merchants and the admin: idle-capacity advice per service point (counts only, never who)
+
+/** Asks again with the radius in the form; the API checks it and its refusal is shown. */
+async function loadAdvice() {
+  const radius = $('advice-radius').value.trim();
+  const result = await api('GET', `/v1/slots/advice${radius === '' ? '' : `?radiusKm=${encodeURIComponent(radius)}`}`);
+  state.advice = result.ok ? { points: result.body, error: null } : { points: state.advice.points, error: result.message };
+}
+
+function advicePoint(point) {
+  const heading = `advice-${point.servicePointId}`;
+  const busiest =
+    point.busiestHours.length === 0
+      ? el('p', { class: 'hint', text: t('adviceBusiestEmpty') })
+      : el(
+          'ul',
+          { class: 'busiest', 'aria-labelledby': `${heading}-busiest` },
+          point.busiestHours.map((hour) => el('li', {}, el('strong', { text: windowText(hour.window) }), t('colon'), t('adviceOnBreak', hour.suits))),
+        );
+  const share = (suits) =>
+    el(
+      'span',
+      { class: 'share' },
+      el('meter', {
+        min: '0',
+        max: String(Math.max(point.peopleWithinReach, 1)),
+        value: String(suits),
+        'aria-label': t('adviceShare', suits, point.peopleWithinReach),
+      }),
+      el('span', { text: t('adviceShare', suits, point.peopleWithinReach) }),
+    );
+  const suggestions =
+    point.suggestions.length === 0
+      ? el('p', { class: 'hint', text: t('adviceSuggestionsEmpty') })
+      : dataTable(
+          ['colWindow', 'colReach', 'colShare'],
+          point.suggestions.map((suggestion) => [windowText(suggestion.window), suggestion.suits, share(suggestion.suits)]),
+        );
+  const slots =
+    point.slots.length === 0
+      ? el('p', { class: 'hint', text: t('adviceSlotsEmpty') })
+      : dataTable(
+          ['colSlot', 'fieldWindows', 'colOffered', 'colRedeemed', 'colUptake'],
+          point.slots.map((slot) => [
+            slot.title,
+            slot.windows.map(windowText).join(t('listSeparator')),
+            slot.offered,
+            slot.redeemed,
+            `${Math.round(slot.uptakeRate * 100)}%`,
+          ]),
+        );
+  return el(
+    'article',
+    { class: 'advice-point', 'data-service-point-id': point.servicePointId, 'aria-labelledby': heading },
+    el('h3', { id: heading, text: point.name }),
+    el('p', { class: 'reach', 'data-field': 'within-reach', text: t('adviceWithinReach', point.peopleWithinReach, point.radiusKm) }),
+    el('h4', { id: `${heading}-busiest`, text: t('adviceBusiest') }),
+    busiest,
+    el('h4', { text: t('adviceSuggestions') }),
+    el('p', { class: 'hint', text: t('adviceSuggestionsHint') }),
+    el('div', { class: 'advice-suggestions' }, suggestions),
+    el('h4', { text: t('adviceSlots') }),
+    el('div', { class: 'advice-slots' }, slots),
+  );
+}
+
+function renderAdvice() {
+  const { points, error } = state.advice;
+  const refusal = error === null ? [] : [el('p', { class: 'error', role: 'alert', text: error })];
+  $('advice-points').replaceChildren(...refusal, ...(points.length === 0 ? [el('p', { class: 'hint', text: t('adviceEmpty') })] : points.map(advicePoint)));
 }
 
 function refreshButton(buttonId, action) {
@@ -759,6 +841,12 @@ function start() {
     state.admin.auditPerson = $('audit-person').value.trim();
     await loadAdmin();
     renderAdmin();
+  });
+  onSubmit('advice-form', async () => {
+    await loadAdvice();
+    if (state.role !== 'merchant' && state.role !== 'admin') return;
+    renderAdvice();
+    announce(t('updated'));
   });
   refreshButton('slots-refresh', async () => {
     await loadSlots();
