@@ -846,7 +846,7 @@ function start() {
     await loadAdvice();
     if (state.role !== 'merchant' && state.role !== 'admin') return;
     renderAdvice();
-    announce(t('updated'));
+    if (state.advice.error === null) announce(t('updated'));
   });
   refreshButton('slots-refresh', async () => {
     await loadSlots();
