@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import playwright, { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { DINGHAI_ROAD, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, weekdays } from './support/builders';
+import { ADMIN, DINGHAI_ROAD, type Keys, aCandidate, aSlot, anOpening, bearer, createParties, weekdays, without } from './support/builders';
 import {
   type RunningApi,
   TEST_ADMIN_KEY,
@@ -28,6 +28,25 @@ interface ListEntry {
   reasons: { code: string; km?: number }[];
   status: string;
 }
+interface Window {
+  day: number;
+  start: string;
+  end: string;
+}
+interface Advice {
+  servicePointId: string;
+  name: string;
+  radiusKm: number;
+  peopleWithinReach: number;
+  busiestHours: { window: Window; suits: number }[];
+  suggestions: { window: Window; suits: number }[];
+  slots: { slotId: string; title: string; windows: Window[]; offered: number; redeemed: number; uptakeRate: number }[];
+}
+const ZH_DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'];
+const EN_DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const zhWindow = (window: Window) => `${ZH_DAYS[window.day - 1]} ${window.start}–${window.end}`;
+const enWindow = (window: Window) => `${EN_DAYS[window.day - 1]} ${window.start}–${window.end}`;
+
 interface CandidateList {
   kind: 'opening' | 'slot';
   offerId: string;
@@ -395,6 +414,150 @@ describe('the caseworker and merchant console in a browser', () => {
       expect(problems).toEqual([]);
     } finally {
       await context.close();
+    }
+  }, 120_000);
+
+  it('a merchant reads the idle-capacity advice of its service point: who is within reach, when they rest, where a slot would reach most', async () => {
+    // A canteen a hundred kilometres from the others, with people around it whose breaks are known.
+    const harbour = { lat: DINGHAI_ROAD.lat + 1, lng: DINGHAI_ROAD.lng };
+    const near = (km: number) => ({ lat: harbour.lat + km / 111.2, lng: harbour.lng });
+    const merchant = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Harbour Canteen console', kind: 'merchant' }).expect(201)).body.apiKey;
+    const point = (
+      await api.http.post('/v1/service-points').set(bearer(merchant)).send({ name: 'Harbour Canteen No. 1', kind: 'canteen', location: harbour }).expect(201)
+    ).body.id as string;
+    const register = (ref: string, body: Record<string, unknown>) =>
+      api.http
+        .post('/v1/candidates')
+        .set(bearer(keys.caseworker))
+        .send(aCandidate({ externalRef: ref, ...body }))
+        .expect(201);
+    // Three riders on a long lunch half a kilometre away, two night guards resting at 02:00 on Saturdays,
+    // and a rider two kilometres away who rests in the evening.
+    for (let i = 0; i < 3; i++) await register(`H-${i}`, { displayName: `Harbour rider ${i}`, location: near(0.5), breaks: weekdays('12:45', '14:15') });
+    for (let i = 0; i < 2; i++) {
+      await register(`H-G${i}`, {
+        displayName: `Harbour guard ${i}`,
+        groups: ['security_guard'],
+        location: near(0.8),
+        breaks: [{ day: 6, start: '02:00', end: '03:00' }],
+      });
+    }
+    await register('H-E', { displayName: 'Harbour evening rider', location: near(2), breaks: weekdays('17:00', '18:00') });
+    const lunch = (
+      await api.http
+        .post(`/v1/service-points/${point}/slots`)
+        .set(bearer(merchant))
+        .send(without(aSlot({ title: 'Harbour lunch' }), 'location'))
+        .expect(201)
+    ).body.id as string;
+    // The lunch slot is offered to the three riders, whose breaks overlap it.
+    const adviceOf = async (query = ''): Promise<Advice> => {
+      const body = (await api.http.get(`/v1/slots/advice${query}`).set(bearer(merchant)).expect(200)).body as Advice[];
+      expect(body).toHaveLength(1);
+      return body[0];
+    };
+    await eventually(async () => (await adviceOf()).slots[0]?.offered === 3, 30_000, 'the lunch offered to the three riders');
+    await matcherCaughtUp(world, 30_000);
+    const advice = await adviceOf();
+    // By hand, as the API counts: six people within 3 km; each weekday's 13:00-14:00 finds the three riders resting;
+    // 12:30-13:30 is the earliest window that reaches all three.
+    expect(advice).toMatchObject({ servicePointId: point, name: 'Harbour Canteen No. 1', radiusKm: 3, peopleWithinReach: 6 });
+    expect(advice.busiestHours).toEqual([1, 2, 3, 4, 5].map((day) => ({ window: { day, start: '13:00', end: '14:00' }, suits: 3 })));
+    expect(advice.suggestions[0]).toEqual({ window: { day: 1, start: '12:30', end: '13:30' }, suits: 3 });
+    expect(advice.slots).toEqual([{ slotId: lunch, title: 'Harbour lunch', windows: weekdays('13:00', '14:00'), offered: 3, redeemed: 0, uptakeRate: 0 }]);
+
+    const { context, page, problems } = await openTab();
+    try {
+      await page.goto(`${baseUrl}/console`);
+      await signIn(page, merchant);
+      await page.getByRole('heading', { name: '空闲时段建议' }).waitFor();
+      const block = page.locator(`article.advice-point[data-service-point-id="${point}"]`);
+      await block.waitFor();
+      expect(await text(block.locator('h3'))).toBe('Harbour Canteen No. 1');
+      expect(await text(block.locator('[data-field="within-reach"]'))).toBe('3 公里内接受优惠的工友：6 人');
+      expect(await block.locator('ul.busiest li').allInnerTexts()).toEqual(
+        advice.busiestHours.map((hour) => `${zhWindow(hour.window)}：${hour.suits} 人在休息`),
+      );
+      expect(await block.locator('ul.busiest li').first().innerText()).toBe('周一 13:00–14:00：3 人在休息');
+
+      // The suggested windows, each with the people it would reach and a bar of their share.
+      const suggestions = block.locator('.advice-suggestions');
+      expect(await suggestions.getByRole('columnheader').allInnerTexts()).toEqual(['时段', '可覆盖人数', '占范围内人数']);
+      const rows = suggestions.locator('tbody tr');
+      expect(await rows.count()).toBe(advice.suggestions.length);
+      for (const [index, suggestion] of advice.suggestions.entries()) {
+        const row = rows.nth(index);
+        expect(await row.locator('th, td').allInnerTexts()).toEqual([zhWindow(suggestion.window), String(suggestion.suits), `6 人中的 ${suggestion.suits} 人`]);
+        expect(await row.locator('meter').getAttribute('value')).toBe(String(suggestion.suits));
+        expect(await row.locator('meter').getAttribute('max')).toBe('6');
+      }
+      expect(await rows.first().locator('th, td').allInnerTexts()).toEqual(['周一 12:30–13:30', '3', '6 人中的 3 人']);
+
+      // The uptake of the point's current slot.
+      const slots = block.locator('.advice-slots');
+      expect(await slots.getByRole('columnheader').allInnerTexts()).toEqual(['优惠时段', '时段', '发放', '核销', '使用率']);
+      expect(await slots.locator('tbody tr th, tbody tr td').allInnerTexts()).toEqual([
+        'Harbour lunch',
+        '周一 13:00–14:00，周二 13:00–14:00，周三 13:00–14:00，周四 13:00–14:00，周五 13:00–14:00',
+        '3',
+        '0',
+        '0%',
+      ]);
+      // Counts only: nobody is named.
+      expect(await text(page.locator('body'))).not.toMatch(/Harbour rider|Harbour guard|evening rider/);
+
+      // A kilometre: the evening rider two kilometres away is no longer counted.
+      const closer = await adviceOf('?radiusKm=1');
+      expect(closer.peopleWithinReach).toBe(5);
+      await page.getByLabel('统计范围（公里）').fill('1');
+      await page.getByRole('button', { name: '重新统计' }).click();
+      await eventually(
+        async () => (await text(block.locator('[data-field="within-reach"]'))) === '1 公里内接受优惠的工友：5 人',
+        5_000,
+        'the count within a kilometre',
+      );
+      expect(await block.locator('.advice-suggestions tbody tr').count()).toBe(closer.suggestions.length);
+
+      // In English: the day names and sentences of the dictionary.
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('heading', { name: 'Idle-capacity advice' }).waitFor();
+      expect(await text(block.locator('[data-field="within-reach"]'))).toBe('People within 1 km who take benefit offers: 5');
+      expect(await block.locator('ul.busiest li').first().innerText()).toBe('Mon 13:00–14:00: 3 people on a break');
+      expect(await block.locator('.advice-suggestions tbody tr').first().locator('th, td').allInnerTexts()).toEqual([
+        enWindow(closer.suggestions[0].window),
+        String(closer.suggestions[0].suits),
+        `${closer.suggestions[0].suits} of 5`,
+      ]);
+
+      // A radius the API refuses: its sentence is shown, the last answer stays.
+      await page.getByLabel('Radius (km)').fill('0');
+      await page.getByRole('button', { name: 'Count again' }).click();
+      const refusal = page.locator('#advice-points [role="alert"]');
+      await refusal.waitFor();
+      expect(await text(refusal)).toContain('radiusKm: must be a number between 0.1 and 50');
+      expect(await text(block.locator('[data-field="within-reach"]'))).toBe('People within 1 km who take benefit offers: 5');
+      await page.getByRole('button', { name: '中文' }).click();
+
+      await page.screenshot({ path: join(ARTIFACTS, 'console-advice.png'), fullPage: true });
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+
+    // The admin sees every open point's advice, this one among them.
+    const admin = await openTab();
+    try {
+      await admin.page.goto(`${baseUrl}/console`);
+      await signIn(admin.page, TEST_ADMIN_KEY);
+      const block = admin.page.locator(`article.advice-point[data-service-point-id="${point}"]`);
+      await block.waitFor();
+      expect(await text(block.locator('[data-field="within-reach"]'))).toBe('3 公里内接受优惠的工友：6 人');
+      expect(await admin.page.getByRole('heading', { name: '跟进漏斗' }).count()).toBe(1);
+      expect(admin.problems).toEqual([]);
+    } finally {
+      await admin.context.close();
     }
   }, 120_000);
 
