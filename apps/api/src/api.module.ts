@@ -6,6 +6,7 @@ import {
   AuditStore,
   CandidateStore,
   CourseMenuStore,
+  FairStore,
   MatchStore,
   NotificationStore,
   PersistenceModule,
@@ -38,6 +39,9 @@ import { DeliveriesController, ReplayDeliveryHandler } from './deliveries/delive
 import { FunnelReportController } from './reports/funnel';
 import { SlotUptakeReportController } from './reports/slot-uptake';
 import { ConsoleController } from './console/console.controller';
+import { AttachOpeningsHandler, CreateFairHandler, FairsController } from './fairs/fairs';
+import { FairLiveBoard } from './fairs/fair-live';
+import { FairIntentIntake } from './fairs/intent-intake';
 import { PublishSlotHandler, RedeemOfferHandler, SlotsController, UpdateSlotHandler, WithdrawSlotHandler } from './slots/slots';
 import { CloseServicePointHandler, RegisterServicePointHandler, ServicePointsController, UpdateServicePointHandler } from './service-points/service-points';
 import { BenefitMapController } from './benefits/benefit-map';
@@ -66,6 +70,8 @@ const COMMAND_HANDLERS = [
   ReplayDeliveryHandler,
   AddCourseTopicHandler,
   OrderCourseHandler,
+  CreateFairHandler,
+  AttachOpeningsHandler,
 ];
 
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
@@ -96,6 +102,7 @@ export class ApiModule {
         CourseTopicsController,
         CourseDemandsController,
         CourseDemandReportController,
+        FairsController,
         MatchesController,
         CandidateListsController,
         InboxController,
@@ -115,6 +122,9 @@ export class ApiModule {
         ReportStore,
         ServicePointStore,
         CourseMenuStore,
+        FairStore,
+        FairIntentIntake,
+        FairLiveBoard,
         NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -34,6 +34,7 @@ import {
 } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, settleTogether } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
+import { FairLeadMaker } from './fair-leads';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
@@ -129,6 +130,7 @@ export class MatchingService {
     private readonly unitOfWork: UnitOfWork,
     private readonly dataSource: DataSource,
     private readonly courseMenu: CourseMenuStore,
+    private readonly fairLeads: FairLeadMaker,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeZone = config.appTimezone;
@@ -196,6 +198,12 @@ export class MatchingService {
         }
         await this.proposeForSlot(payload.offerId, correlationId);
         return [];
+      case 'FairIntentsReceived': {
+        // The leads count against their people's caps: this matcher and the others re-read those counts.
+        const people = await this.fairLeads.make((event.payload as EventPayloads['FairIntentsReceived']).intentIds, correlationId);
+        await this.recount(people);
+        return people.map((id): IndexChange => ({ entity: 'open-job-matches', id }));
+      }
       default:
         return [];
     }

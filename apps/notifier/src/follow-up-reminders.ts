@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS } from '@huigong/domain';
+import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS, UNCONTACTED_LEAD_HOURS } from '@huigong/domain';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
-import { type NewNotification, NotificationStore } from '@huigong/persistence';
+import { FairStore, type NewNotification, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -24,7 +24,7 @@ export function isoWeek(day: Date): string {
  * Once an hour: a caseworker whose candidates have proposals that have not moved for 7 days gets one
  * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook and mail;
  * and 30 and 90 days after a hire, a `retention_check` asking whether the person stayed (one per hire and
- * checkpoint, until it is recorded).
+ * checkpoint, until it is recorded); and leads of a job fair nobody has contacted 48 hours after the intent.
  */
 @Injectable()
 export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +35,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: NotificationStore,
+    private readonly fairs: FairStore,
     private readonly relay: OutboxRelay,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -43,6 +44,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
     this.timer = setInterval(() => {
       if (this.running !== undefined) return;
       this.running = this.remind()
+        .then(() => this.remindFairLeads())
         .then(() => this.checkRetention())
         .catch((error: unknown) => {
           this.logger.warn(`Reminders failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
@@ -83,6 +85,43 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
         },
         candidateIds: [...new Set(rows.map((row) => row.candidate_id))],
       }));
+    });
+  }
+
+  /**
+   * Leads of a job fair nobody has contacted UNCONTACTED_LEAD_HOURS after the person asked: their caseworker
+   * is reminded, once a day per fair, listing them. Returns how many reminders were new.
+   */
+  remindFairLeads(now = new Date()): Promise<number> {
+    const today = now.toISOString().slice(0, 10);
+    return this.recordForCaseworkers(`fair-leads-${today}`, async (manager) => {
+      const late = await this.fairs.uncontactedLeads(manager, null, new Date(now.getTime() - UNCONTACTED_LEAD_HOURS * 3_600_000));
+      const groups = new Map<string, typeof late>();
+      for (const lead of late) {
+        const key = `${lead.fairId}:${lead.caseworkerId}`;
+        groups.set(key, [...(groups.get(key) ?? []), lead]);
+      }
+      return [...groups.values()].map((leads): NewNotification => {
+        const { fairId, fairName, caseworkerId } = leads[0];
+        return {
+          recipientKind: 'caseworker',
+          recipientId: caseworkerId,
+          type: 'fair_leads_reminder',
+          dedupeKey: `fair_leads_reminder:${fairId}:${caseworkerId}:${today}`,
+          payload: {
+            fair: { id: fairId, name: fairName },
+            afterHours: UNCONTACTED_LEAD_HOURS,
+            matches: leads.map((lead) => ({
+              matchId: lead.matchId,
+              candidateId: lead.candidateId,
+              displayName: lead.displayName,
+              offer: { kind: 'opening', id: lead.openingId, title: lead.title },
+              intentAt: lead.tappedAt.toISOString(),
+            })),
+          },
+          candidateIds: [...new Set(leads.map((lead) => lead.candidateId))],
+        };
+      });
     });
   }
 

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
-import { CourseMenuStore, NotificationStore, PersistenceModule } from '@huigong/persistence';
+import { CourseMenuStore, FairStore, NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DeliveryProcessor, OFFER_TRANSACTIONS, offerTransactions } from './delivery.processor';
 import { EmailSender } from './email-sender';
@@ -40,6 +40,7 @@ export class NotifierModule {
       providers: [
         NotificationStore,
         CourseMenuStore,
+        FairStore,
         NotificationRecorder,
         NotificationsProcessor,
         WebhookClient,

@@ -4,6 +4,7 @@ export * from './consent';
 export * from './course-demand';
 export * from './dated-occurrence';
 export * from './employment';
+export * from './fair';
 export * from './geo';
 export * from './hsds-export';
 export * from './match-status';

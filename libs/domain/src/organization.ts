@@ -1,4 +1,5 @@
-export const ORGANIZATION_KINDS = ['employer', 'merchant'] as const;
+/** Employers post openings; merchants publish slots; partners (a fair's streaming platform) send intents. */
+export const ORGANIZATION_KINDS = ['employer', 'merchant', 'partner'] as const;
 export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
 
 /** Who may call the API: the bootstrap admin, an organisation of either kind, or a caseworker. */

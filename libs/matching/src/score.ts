@@ -13,7 +13,9 @@ export type MatchReason =
   | { code: 'break_overlap'; minutes: number }
   | { code: 'skills'; covered: string[]; missing: string[] }
   | { code: 'group'; group: TargetGroup; priority: number }
-  | { code: 'waiting'; days: number };
+  | { code: 'waiting'; days: number }
+  /** Not a figure of the score: the person asked for this job themselves, at a job fair (a lead; score 0 unless the engine had matched them). */
+  | { code: 'self_declared'; fairId: string; taps: number };
 
 export interface ScoredMatch {
   candidateId: string;

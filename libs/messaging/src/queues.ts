@@ -44,6 +44,11 @@ export interface DomainEventPayloads {
    * the move was into or out of hired, so the person's employment may change.
    */
   MatchStatusChanged: { matchId: string; offerKind: 'opening' | 'slot'; offerId: string; hiresChanged?: boolean };
+  /**
+   * Intents a fair's streaming partner sent (at most INTENTS_PER_EVENT, taken in one batch): the matcher
+   * makes each a lead on the list of the person's caseworker. A repeated tap is no new intent and no event.
+   */
+  FairIntentsReceived: { intentIds: string[] };
 }
 
 /** At most so many people per CandidatesImported: a job stays small in Redis, and one chunk is matched in well under its lock. */
@@ -85,6 +90,7 @@ export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
   CandidateUpdated: QueueName.DomainEvents,
   CandidateErased: QueueName.DomainEvents,
   MatchStatusChanged: QueueName.DomainEvents,
+  FairIntentsReceived: QueueName.DomainEvents,
   MatchesProposed: QueueName.Notifications,
   MatchesWithdrawn: QueueName.Notifications,
   CourseDemandReached: QueueName.Notifications,

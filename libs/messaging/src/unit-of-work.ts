@@ -87,6 +87,68 @@ export class UnitOfWork {
     }) as Promise<T>;
   }
 
+  /**
+   * Writes of many requests done together by one function, in one transaction (intents arriving by the
+   * hundred a second: one statement per table for all of them). `work` gets each request's item and
+   * answers each one's outcome in order; an item refused (a 404 of its own) is an outcome, not a throw.
+   * The events it emits carry the first request's correlation id; the response of each request that
+   * succeeded and carried an Idempotency-Key is recorded with it. If `work` throws before the COMMIT
+   * (an idempotency key taken meanwhile, say), each item is done again alone, so that it fails alone.
+   */
+  async runBatched<I, T>(
+    items: readonly { item: I; context: RequestContext }[],
+    work: (tx: WriteTransaction, items: readonly I[]) => Promise<Settled<T>[]>,
+    resourceId?: (result: T) => string | null,
+  ): Promise<Settled<T>[]> {
+    // Set once every statement succeeded: a failure after it is the COMMIT's, whose outcome is unknown.
+    const state = { committing: false };
+    const once = async (batch: readonly { item: I; context: RequestContext }[]): Promise<Settled<T>[]> => {
+      let appended = 0;
+      const outcomes = await this.dataSource.transaction(async (manager) => {
+        const events: PendingEvent[] = [];
+        const settled = await work(
+          {
+            manager,
+            emit: (more) => {
+              pushEvents(events, more);
+            },
+          },
+          batch.map((entry) => entry.item),
+        );
+        if (settled.length !== batch.length) throw new Error(`a batch of ${batch.length} writes gave ${settled.length} outcomes`);
+        await appendToOutbox(manager, events, batch[0].context.correlationId);
+        appended = events.length;
+        await this.idempotency.recordAll(
+          manager,
+          batch.flatMap((entry, index) => {
+            const request = entry.context.idempotency;
+            const outcome = settled[index];
+            return request === undefined || !outcome.ok ? [] : [{ request, responseBody: outcome.value, resourceId: resourceId?.(outcome.value) ?? null }];
+          }),
+        );
+        state.committing = true;
+        return settled;
+      });
+      if (appended > 0) this.eventBus.publish(new OutboxEventsAppended(appended));
+      return outcomes;
+    };
+    if (items.length === 1) return once(items);
+    try {
+      return await once(items);
+    } catch (error) {
+      if (state.committing) return items.map(() => ({ ok: false, error }));
+      // Nothing of the batch was kept. Each is done again alone.
+      return Promise.all(
+        items.map((entry) =>
+          runInRequestContext(entry.context, () => once([entry])).then(
+            (settled) => settled[0],
+            (error: unknown): Settled<T> => ({ ok: false, error }),
+          ),
+        ),
+      );
+    }
+  }
+
   private async runAs<T>(
     work: (tx: WriteTransaction) => Promise<T>,
     resourceId: ((result: T) => string | null) | undefined,

@@ -158,6 +158,8 @@ export function reasonText(reason: ReasonInput, locale: NoticeLocale = 'zh-CN'):
       const days = number('days');
       return en ? (days === 1 ? 'Waiting for 1 day' : `Waiting for ${days} days`) : `已等待 ${days} 天`;
     }
+    case 'self_declared':
+      return en ? 'Asked for this job themselves at a job fair' : '本人在招聘会上报名此岗位';
     default:
       return en ? `Other reason: ${reason.code}` : `其他原因：${reason.code}`;
   }
@@ -266,6 +268,40 @@ export function reminderEmail(input: ReminderEmailInput, options: EmailOptions =
   return {
     subject: `提醒：${count} 条推荐待跟进`,
     text: [`以下推荐已 ${input.afterDays} 天没有进展：`, '', ...lines, '', '请在工作台记录跟进结果。', '', footer(locale)].join('\n'),
+  };
+}
+
+export interface FairLeadsReminderEmailInput {
+  fair: string;
+  afterHours: number;
+  matches: { displayName: string; offer: { title: string }; intentAt: string }[];
+}
+
+/** Leads of a job fair nobody has contacted two days after the person asked for the job. */
+export function fairLeadsReminderEmail(input: FairLeadsReminderEmailInput, options: EmailOptions = {}): EmailMessage {
+  const locale = options.locale ?? 'zh-CN';
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  const count = input.matches.length;
+  const fair = oneLine(input.fair);
+  if (locale === 'en') {
+    const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}: ${oneLine(match.offer.title)}, asked on ${day(match.intentAt, timeZone)}`);
+    return {
+      subject: `Reminder: ${count === 1 ? '1 person' : `${count} people`} from ${fair} not contacted yet`,
+      text: [
+        `${count === 1 ? 'This person' : 'These people'} asked for a job at ${fair} more than ${input.afterHours} hours ago, and nobody has contacted them yet:`,
+        '',
+        ...lines,
+        '',
+        'Record the contact in the console.',
+        '',
+        footer(locale),
+      ].join('\n'),
+    };
+  }
+  const lines = input.matches.map((match) => `- ${oneLine(match.displayName)}：${oneLine(match.offer.title)}，报名于 ${day(match.intentAt, timeZone)}`);
+  return {
+    subject: `提醒：${fair} 有 ${count} 人报名后尚未联系`,
+    text: [`以下人员在 ${fair} 报名已超过 ${input.afterHours} 小时，仍无人联系：`, '', ...lines, '', '请在工作台记录联系结果。', '', footer(locale)].join('\n'),
   };
 }
 
@@ -467,6 +503,19 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
         },
         options,
       );
+    case 'fair_leads_reminder':
+      return fairLeadsReminderEmail(
+        {
+          fair: text(((payload.fair ?? {}) as Record<string, unknown>).name),
+          afterHours: count(payload.afterHours),
+          matches: list(payload.matches).map((match) => ({
+            displayName: text(match.displayName),
+            offer: { title: offerRef(match.offer).title },
+            intentAt: String(match.intentAt),
+          })),
+        },
+        options,
+      );
     case 'retention_check':
       return retentionCheckEmail(
         {
@@ -515,7 +564,8 @@ export function notificationEmail(type: string, payload: Record<string, unknown>
 
 /** Whether a notification still tells its recipient something: erasure may have emptied a list. */
 export function hasNewsLeft(type: string, payload: Record<string, unknown>): boolean {
-  if (type === 'candidate_list' || type === 'reminder' || type === 'matches_withdrawn' || type === 'retention_check') return list(payload.matches).length > 0;
+  if (type === 'candidate_list' || type === 'reminder' || type === 'matches_withdrawn' || type === 'retention_check' || type === 'fair_leads_reminder')
+    return list(payload.matches).length > 0;
   return true;
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Role } from '@huigong/domain';
 import { DataSource } from 'typeorm';
 
 /** What was read about a person. */
@@ -8,7 +9,7 @@ export type AuditedRead = (typeof AUDITED_READS)[number];
 /** One read of one person's data: who (their role and id: the caseworker, the organization, or `admin`), what, when. */
 export interface AuditRead {
   readAt: Date;
-  readerKind: 'admin' | 'caseworker' | 'employer' | 'merchant';
+  readerKind: Role;
   readerId: string;
   candidateId: string;
   what: AuditedRead;

@@ -234,6 +234,8 @@ export class CandidateStore {
     await manager.query(`DELETE FROM notifications WHERE recipient_kind = 'candidate' AND recipient_id = $1`, [candidateId]);
     // Course orders: an open one is withdrawn; one a demand counted keeps its id and loses the times given.
     await manager.query(`DELETE FROM course_orders WHERE candidate_id = $1 AND demand_id IS NULL`, [candidateId]);
+    // The hash of the phone a fair's viewer was registered by: the same phone at a later fair is a new person.
+    await manager.query(`DELETE FROM viewer_phones WHERE candidate_id = $1`, [candidateId]);
     await manager.query(`UPDATE course_orders SET free_windows = '[]' WHERE candidate_id = $1`, [candidateId]);
     await manager.query(
       `UPDATE notifications

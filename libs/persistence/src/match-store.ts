@@ -68,6 +68,8 @@ export interface CandidateListRow {
   score: number;
   reasons: unknown[];
   status: MatchStatus;
+  /** The person asked for this job themselves (a fair's intent): listed first. */
+  selfDeclared: boolean;
 }
 
 /** What a withdrawal ended: the offers that have room again, and the people whose caps do. */
@@ -607,16 +609,17 @@ export class MatchStore {
       score: number;
       reasons: unknown[];
       status: MatchStatus;
+      self_declared: boolean;
     }[] = await this.dataSource.query(
       `SELECT m.offer_kind AS kind, COALESCE(m.opening_id, m.slot_id) AS offer_id, COALESCE(o.title, s.title) AS title,
-              m.id AS match_id, m.candidate_id, c.display_name, m.score, m.reasons, m.status
+              m.id AS match_id, m.candidate_id, c.display_name, m.score, m.reasons, m.status, m.self_declared_at IS NOT NULL AS self_declared
          FROM matches m
          JOIN candidates c ON c.id = m.candidate_id AND c.status = 'active'
          LEFT JOIN openings o ON o.id = m.opening_id
          LEFT JOIN slots s ON s.id = m.slot_id
         WHERE m.caseworker_id = $1 AND m.status <> $2
         ORDER BY max(m.created_at) OVER (PARTITION BY COALESCE(m.opening_id, m.slot_id)) DESC,
-                 COALESCE(m.opening_id, m.slot_id), m.score DESC, m.id`,
+                 COALESCE(m.opening_id, m.slot_id), m.self_declared_at IS NULL, m.score DESC, m.id`,
       [filter.caseworkerId, WITHDRAWN],
     );
     return rows.map((row) => ({
@@ -629,6 +632,7 @@ export class MatchStore {
       score: row.score,
       reasons: row.reasons,
       status: row.status,
+      selfDeclared: row.self_declared,
     }));
   }
 

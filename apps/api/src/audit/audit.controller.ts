@@ -26,7 +26,7 @@ export class AuditReadView {
   @ApiProperty({ type: 'string', format: 'date-time' })
   readAt: string;
 
-  @ApiProperty({ enum: ['admin', 'caseworker', 'employer', 'merchant'] })
+  @ApiProperty({ enum: ['admin', 'caseworker', 'employer', 'merchant', 'partner'] })
   readerKind: string;
 
   @ApiProperty({ type: 'string', description: 'The caseworker or organization id, or `admin`.' })

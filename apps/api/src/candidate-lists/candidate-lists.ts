@@ -26,6 +26,9 @@ export class CandidateListEntry {
 
   @ApiProperty({ enum: MATCH_STATUSES, enumName: 'MatchStatus' })
   status: string;
+
+  @ApiProperty({ type: 'boolean', description: 'The person asked for this job themselves (an intent at a job fair): such leads come first.' })
+  selfDeclared: boolean;
 }
 
 @ApiSchema({ name: 'CandidateList', description: "An offer and the caller's own candidates matched to it, best first." })
@@ -57,7 +60,8 @@ export class CandidateListsController {
   @Get()
   @ApiOperation({
     summary: 'Your candidate lists',
-    description: 'Per offer, your own candidates matched to it, best first, with score, reasons and status; withdrawn matches and erased people are left out.',
+    description:
+      'Per offer, your own candidates matched to it, best first (those who asked for the job themselves at a job fair before the others), with score, reasons and status; withdrawn matches and erased people are left out.',
   })
   @ApiOkResponse({ type: CandidateListView, isArray: true })
   async list(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>): Promise<CandidateListView[]> {
@@ -76,6 +80,7 @@ export class CandidateListsController {
         score: row.score,
         reasons: row.reasons,
         status: row.status,
+        selfDeclared: row.selfDeclared,
       });
     }
     this.audit.noteReads(

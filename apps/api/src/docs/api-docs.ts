@@ -32,7 +32,7 @@ const ENUM_DESCRIPTIONS: Record<string, string> = {
   SlotKind: 'What a slot offers.',
   ServicePointKind:
     'What a service point is: a canteen, a restaurant, a barber, a hotel, a repair shop, a worker station, a rest-and-recuperation base, or other.',
-  OrganizationKind: 'Employers post openings; merchants publish slots.',
+  OrganizationKind: 'Employers post openings; merchants publish slots; partners (a job fair’s streaming platform) send intents.',
   OfferKind: 'An opening (job) or a slot (off-peak capacity).',
   OpeningStatus:
     'open: people are proposed to it. filled: hires have taken every position; it proposes no one until a hire is reverted or positions are added. closed: by its employer, for good.',

@@ -85,6 +85,7 @@ export const MATCH_REASON_SCHEMA = union('Why a person was matched: one figure o
   variant('code', 'skills', { covered: { type: 'array', items: { type: 'string' } }, missing: { type: 'array', items: { type: 'string' } } }),
   variant('code', 'group', { group: { type: 'string', enum: [...TARGET_GROUPS] }, priority: number }),
   variant('code', 'waiting', { days: number }),
+  variant('code', 'self_declared', { fairId: { type: 'string', format: 'uuid' }, taps: integer }),
 ]);
 
 /** Added to `components.schemas` of the document under these names. */

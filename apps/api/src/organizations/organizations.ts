@@ -19,8 +19,12 @@ export class CreateOrganizationDto {
   @Rules(textRules({ min: 1, max: 200, tooLong: 'must be at most 200 characters' }))
   name: string;
 
-  @ApiProperty({ enum: [...ORGANIZATION_KINDS], enumName: 'OrganizationKind', description: 'Employers post openings; merchants publish slots.' })
-  @IsIn(ORGANIZATION_KINDS, { message: 'must be employer or merchant' })
+  @ApiProperty({
+    enum: [...ORGANIZATION_KINDS],
+    enumName: 'OrganizationKind',
+    description: 'Employers post openings; merchants publish slots; partners (a job fair’s streaming platform) send intents.',
+  })
+  @IsIn(ORGANIZATION_KINDS, { message: 'must be employer, merchant or partner' })
   kind: OrganizationKind;
 
   @WebhookUrlField()
@@ -114,11 +118,11 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
 export class OrganizationsController {
   constructor(private readonly commands: CommandBus) {}
 
-  /** An employer or merchant, with its API key (and webhook secret), shown once. */
+  /** An employer, merchant or partner, with its API key (and webhook secret), shown once. */
   @Post()
   @Roles('admin')
   @ApiOperation({
-    summary: 'Create an employer or merchant',
+    summary: 'Create an employer, merchant or partner',
     description: 'Its API key, and webhook secret when a webhook URL is given, are in the answer once.',
   })
   @ApiIdempotencyKey()

@@ -12,6 +12,7 @@ export const NOTIFICATION_TYPES = [
   'matches_withdrawn',
   'retention_check',
   'course_demand',
+  'fair_leads_reminder',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

@@ -45,7 +45,7 @@ export class ApiKeyGuard implements CanActivate {
     const row = await this.keys.findByHash(hashApiKey(key));
     if (row === null || row.revokedAt !== null) return undefined;
     if (row.role === 'caseworker' && row.caseworkerId !== null) return { role: 'caseworker', keyId: row.id, caseworkerId: row.caseworkerId };
-    if ((row.role === 'employer' || row.role === 'merchant') && row.organizationId !== null) {
+    if ((row.role === 'employer' || row.role === 'merchant' || row.role === 'partner') && row.organizationId !== null) {
       return { role: row.role, keyId: row.id, organizationId: row.organizationId };
     }
     return undefined;
