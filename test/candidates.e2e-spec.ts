@@ -196,7 +196,7 @@ describe('candidates', () => {
       expect(JSON.stringify(listsAfter.body)).not.toContain(personId);
       expect(JSON.stringify(listsAfter.body)).not.toContain(mk);
       const openingListAfter = listsAfter.body.find((list: { offerId: string }) => list.offerId === openingId);
-      expect(openingListAfter.matches).toEqual([otherEntry]);
+      expect(openingListAfter.matches).toEqual([{ ...otherEntry, selfDeclared: false }]);
       expect(listsAfter.body.find((list: { offerId: string }) => list.offerId === slotId)).toBeUndefined();
 
       // The shared notification keeps the other person's entry only; the offer to the person is gone.

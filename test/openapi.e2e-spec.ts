@@ -12,6 +12,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import request, { type Response } from 'supertest';
 import { createApiApp } from '../apps/api/src/create-api-app';
@@ -685,6 +686,70 @@ describe('the OpenAPI document', () => {
       expect.objectContaining({ servicePointId: station.id, slots: [] }),
     ]);
     await expectStatus(call('get', '/v1/slots/advice?radiusKm=north', { key: merchant.apiKey }), 400);
+  });
+
+  it('job fairs: a fair, its openings, intents, the board, the live stream and the report', async () => {
+    const partner = await expectStatus(call('post', '/v1/organizations', { key: TEST_ADMIN_KEY, body: { name: 'Live stream', kind: 'partner' } }), 201);
+    const fairBody = {
+      name: 'Baise fair',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      location: DINGHAI_ROAD,
+      employerIds: [employer.id],
+      defaultCaseworkerId: caseworker.id,
+      areas: [{ caseworkerId: caseworker.id, location: DINGHAI_ROAD, radiusKm: 20 }],
+    };
+    const fair = await expectStatus(call('post', '/v1/fairs', { key: TEST_ADMIN_KEY, body: fairBody }), 201);
+    await expectStatus(call('post', '/v1/fairs', { key: TEST_ADMIN_KEY, body: { ...fairBody, employerIds: ['nope'] } }), 400);
+    expect(await expectStatus(call('get', '/v1/fairs', { key: partner.apiKey }), 200)).toEqual([expect.objectContaining({ id: fair.id })]);
+    await expectStatus(call('get', '/v1/fairs'), 401);
+    expect(await expectStatus(call('get', `/v1/fairs/${fair.id}`, { key: employer.apiKey }), 200)).toMatchObject({ openings: 0 });
+    await expectStatus(call('get', `/v1/fairs/${fair.id}`, { key: otherEmployer.apiKey }), 404);
+    const opening = await expectStatus(call('post', '/v1/openings', { key: employer.apiKey, body: anOpening({ title: 'Fair job' }) }), 201);
+    expect(await expectStatus(call('post', `/v1/fairs/${fair.id}/openings`, { key: employer.apiKey, body: { openingIds: [opening.id] } }), 200)).toEqual({
+      attached: 1,
+      openings: 1,
+    });
+    await expectStatus(call('post', `/v1/fairs/${fair.id}/openings`, { key: employer.apiKey, body: { openingIds: [] } }), 400);
+    expect(await expectStatus(call('get', `/v1/fairs/${fair.id}/openings`, { key: partner.apiKey }), 200)).toEqual([
+      expect.objectContaining({ openingId: opening.id, title: 'Fair job' }),
+    ]);
+    await expectStatus(call('get', `/v1/fairs/${fair.id}/openings`, { key: caseworker.apiKey }), 403);
+    const viewer = { displayName: 'Viewer', phone: '+86 136 0000 0001', consentJobs: true };
+    expect(
+      await expectStatus(call('post', `/v1/fairs/${fair.id}/intents`, { key: partner.apiKey, body: { openingId: opening.id, viewer } }), 201),
+    ).toMatchObject({
+      taps: 1,
+      registered: true,
+    });
+    await expectStatus(
+      call('post', `/v1/fairs/${fair.id}/intents`, { key: partner.apiKey, body: { openingId: opening.id, viewer: { ...viewer, consentJobs: 'yes' } } }),
+      400,
+    );
+    expect(await expectStatus(call('get', `/v1/fairs/${fair.id}/board`, { key: employer.apiKey }), 200)).toMatchObject({ totals: { intents: 1 } });
+    await expectStatus(call('get', '/v1/fairs/nope/board', { key: TEST_ADMIN_KEY }), 400);
+    expect(await expectStatus(call('get', `/v1/fairs/${fair.id}/report`, { key: TEST_ADMIN_KEY }), 200)).toMatchObject({ totals: { intents: 1 } });
+    await expectStatus(call('get', `/v1/fairs/${fair.id}/report`, { key: employer.apiKey }), 403);
+
+    // The live board: an event stream whose events hold FairBoard documents.
+    await expectStatus(call('get', `/v1/fairs/${fair.id}/live`, { key: employer.apiKey }), 403);
+    const server = api.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const aborted = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${port}/v1/fairs/${fair.id}/live`, { headers: bearer(TEST_ADMIN_KEY), signal: aborted.signal });
+    const declared = operationFor('get', `/v1/fairs/${fair.id}/live`)?.operation.responses?.[String(stream.status)];
+    expect(Object.keys(declared?.content ?? {})).toEqual(['text/event-stream']);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    if (stream.body === null) throw new Error('no event stream');
+    const reader = stream.body.getReader();
+    let text = '';
+    while (!/\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    aborted.abort();
+    const board = JSON.parse(/\ndata: (.*)\n\n/.exec(text)?.[1] ?? 'null') as unknown;
+    const validate = validatorFor('FairBoard', { $ref: '#/components/schemas/FairBoard' });
+    expect(validate(board) ? [] : validate.errors).toEqual([]);
+    covered.set('GET /v1/fairs/{id}/live', new Set([...(covered.get('GET /v1/fairs/{id}/live') ?? []), stream.status]));
   });
 
   it('a client past the rate limit gets the documented 429, with Retry-After', async () => {

@@ -20,6 +20,7 @@ import { OpeningDto, UpdateOpeningDto } from '../apps/api/src/openings/opening.d
 import { CreateOrganizationDto } from '../apps/api/src/organizations/organizations';
 import { RedemptionDto, SlotDto, UpdateSlotDto } from '../apps/api/src/slots/slot.dto';
 import { ServicePointDto, ServicePointSlotDto, UpdateServicePointDto } from '../apps/api/src/service-points/service-point.dto';
+import { AttachOpeningsDto, FairDto, FairIntentDto } from '../apps/api/src/fairs/fair.dto';
 import { CourseOrderDto, CourseTopicDto } from '../apps/api/src/course-menu/course-menu.dto';
 import { operationsOf } from './support/contract-fuzzer';
 import { ContractModel, mutate, mutationSpec, serialize } from './support/openapi-arbitraries';
@@ -47,6 +48,9 @@ const DTOS: Record<string, new () => object> = {
   RetentionCheck: RetentionCheckDto,
   NewCaseworker: CreateCaseworkerDto,
   NewOrganization: CreateOrganizationDto,
+  Fair: FairDto,
+  FairIntent: FairIntentDto,
+  FairOpeningsAttachment: AttachOpeningsDto,
 };
 
 /** How a validation ended: with a value, or with an error (its class and its answer, as JSON). */

@@ -342,6 +342,22 @@ export class ContractModel {
       const none = (list: unknown) => !Array.isArray(list) || list.length === 0;
       if (none(windows) && none(occurrences)) return ['a slot needs windows or dated occurrences'];
     }
+    if (name === 'Fair' && value !== null && typeof value === 'object') {
+      // "endsAt: When it ends (after `startsAt`)".
+      const { startsAt, endsAt } = value as { startsAt?: unknown; endsAt?: unknown };
+      if (typeof startsAt === 'string' && typeof endsAt === 'string' && Date.parse(endsAt) <= Date.parse(startsAt)) return ['a fair ends after it starts'];
+    }
+    if (name === 'FairIntent' && value !== null && typeof value === 'object') {
+      // "Exactly one of `candidateId` and `viewer`".
+      const { candidateId, viewer } = value as { candidateId?: unknown; viewer?: unknown };
+      if ((candidateId === undefined) === (viewer === undefined)) return ['an intent names a person or a viewer, not both or neither'];
+      // "phone: 5 to 15 digits, the separators aside".
+      const phone = (viewer as { phone?: unknown } | undefined)?.phone;
+      if (typeof phone === 'string') {
+        const digits = phone.replace(/\D/g, '').replace(/^(?:00)?86(?=1\d{10}$)/, '');
+        if (digits.length < 5 || digits.length > 15) return ['a viewer’s phone has 5 to 15 digits'];
+      }
+    }
     return [];
   }
 

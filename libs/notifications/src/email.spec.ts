@@ -255,3 +255,33 @@ describe('the mail of a course_demand', () => {
     expect(en.text).toContain('- Sat 09:00-10:30: suits 3');
   });
 });
+
+describe('the mail of a fair_leads_reminder', () => {
+  const payload = {
+    fair: { id: 'f', name: 'Baise union job fair' },
+    afterHours: 48,
+    matches: [
+      {
+        matchId: 'm1',
+        candidateId: 'c1',
+        displayName: '黄师傅',
+        offer: { kind: 'opening', id: 'o', title: 'Assembly operator' },
+        intentAt: '2026-12-12T02:00:00Z',
+      },
+    ],
+  };
+
+  it('names the fair, each person and job, and the day they asked, to their own caseworker', () => {
+    const zh = notificationEmail('fair_leads_reminder', payload);
+    expect(zh?.subject).toBe('提醒：Baise union job fair 有 1 人报名后尚未联系');
+    expect(zh?.text).toContain('- 黄师傅：Assembly operator，报名于 2026-12-12');
+    const en = notificationEmail('fair_leads_reminder', payload, { locale: 'en' });
+    expect(en?.subject).toBe('Reminder: 1 person from Baise union job fair not contacted yet');
+    expect(en?.text).toContain('more than 48 hours ago');
+  });
+
+  it('tells nothing once erasure emptied it, and reads a lead’s reason in words', () => {
+    expect(hasNewsLeft('fair_leads_reminder', { ...payload, matches: [] })).toBe(false);
+    expect(reasonText({ code: 'self_declared', fairId: 'f', taps: 2 }, 'en')).toBe('Asked for this job themselves at a job fair');
+  });
+});

@@ -138,7 +138,12 @@ export class FairViewerDto {
   @Rules(textRules({ min: 1, max: 100, tooLong: 'must be at most 100 characters' }))
   displayName: string;
 
-  @ApiProperty({ type: 'string', pattern: VIEWER_PHONE_PATTERN.source, example: '+86 138 0013 8000', description: 'The same phone is the same viewer.' })
+  @ApiProperty({
+    type: 'string',
+    pattern: VIEWER_PHONE_PATTERN.source,
+    example: '+86 138 0013 8000',
+    description: 'A phone of 5 to 15 digits, the separators aside (and +86 before a mainland mobile number). The same phone is the same viewer.',
+  })
   @IsString({ message: 'must be text' })
   @Matches(VIEWER_PHONE_PATTERN, { message: 'must be a phone number of 5 to 15 digits' })
   phone: string;
@@ -153,7 +158,11 @@ export class FairViewerDto {
   consentJobs: true;
 }
 
-@ApiSchema({ name: 'FairIntent', description: 'A viewer tapped "I want this job" during the stream: a registered person, or a viewer with their phone.' })
+@ApiSchema({
+  name: 'FairIntent',
+  description:
+    'A viewer tapped "I want this job" during the stream: a registered person, or a viewer with their phone. Exactly one of `candidateId` and `viewer`.',
+})
 export class FairIntentDto {
   @ApiProperty({ type: 'string', format: 'uuid', description: 'An opening attached to the fair.' })
   @IsUUID('all', { message: 'must be a UUID' })

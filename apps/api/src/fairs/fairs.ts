@@ -4,7 +4,7 @@ import { UNCONTACTED_LEAD_HOURS } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
 import { FairStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -130,9 +130,9 @@ export class AttachOpeningsHandler implements ICommandHandler<AttachOpeningsComm
  * board; after the fair, the report follows every intent through contact, interview and hire.
  */
 @ApiTags('fairs')
-@ApiKeyAuth('admin', 'employer', 'partner')
+@ApiKeyAuth('employer', 'admin', 'partner')
 @Controller('v1/fairs')
-@Roles('admin', 'employer', 'partner')
+@Roles('employer', 'admin', 'partner')
 export class FairsController {
   constructor(
     private readonly commands: CommandBus,
@@ -173,8 +173,8 @@ export class FairsController {
   }
 
   @Post(':id/openings')
-  @Roles('admin', 'employer')
-  @ApiKeyAuth('admin', 'employer')
+  @Roles('employer', 'admin')
+  @ApiKeyAuth('employer', 'admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Attach openings to a job fair',
@@ -183,7 +183,7 @@ export class FairsController {
   @ApiIdParam('The fair.')
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: OpeningsAttachedView })
-  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: 'No such fair you take part in, or an opening named is not yours.' })
+  @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, { 404: 'No such fair you take part in. Or an opening named is not yours.' })
   attach(
     @CurrentPrincipal() caller: PrincipalOf<'admin'> | PrincipalOf<'employer'>,
     @Param('id', uuidParam()) id: string,
@@ -214,7 +214,7 @@ export class FairsController {
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: FairIntentView })
   @ApiErrors(ID_PARAM, JSON_BODY, IDEMPOTENT, {
-    404: 'No such fair, no such opening at it, or no such person.',
+    404: 'No such fair. Or no opening of that id at it, or no such person.',
     409: 'The fair ended more than a day ago (`code: "fair_over"`), or the person has not consented to job contact (`code: "no_consent"`).',
   })
   intent(@CurrentPrincipal() caller: PrincipalOf<'partner'>, @Param('id', uuidParam()) id: string, @Body() body: FairIntentDto): Promise<FairIntentView> {
@@ -250,7 +250,6 @@ export class FairsController {
   @Get(':id/live')
   @Roles('admin', 'partner')
   @ApiKeyAuth('admin', 'partner')
-  @ApiProduces('text/event-stream')
   @ApiOperation({
     summary: 'Watch a job fair’s live board',
     description:
