@@ -334,4 +334,136 @@ describe('a job fair: intents during the stream become leads; the live board and
     expect(again.candidateId).not.toBe(southern.candidateId);
     expect(again.registered).toBe(true);
   });
+  it('takes a burst of 2,000 intents at a fair of 331 employers and 20,000 positions: every one taken, repeats merged, each a lead on its area’s list', async () => {
+    const north = await caseworker('Burst north desk');
+    const south = await caseworker('Burst south desk');
+    const desk = await caseworker('Burst fair desk');
+    const stream = await organization('Burst stream', 'partner');
+    const EMPLOYERS = 331;
+    const POSITIONS = 20_000;
+    const inParallel = async <T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> => {
+      const results: T[] = new Array<T>(count);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          while (next < count) {
+            const index = next++;
+            results[index] = await task(index);
+          }
+        }),
+      );
+      return results;
+    };
+    const employers = await inParallel(EMPLOYERS, 8, (index) => organization(`Baise employer ${index}`, 'employer'));
+    const fair = (
+      await api.http
+        .post('/v1/fairs')
+        .set(ADMIN)
+        .send({
+          name: 'Baise fair at scale',
+          startsAt: new Date(Date.now() - 600_000).toISOString(),
+          endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+          location: DINGHAI_ROAD,
+          employerIds: employers.map((employer) => employer.id),
+          defaultCaseworkerId: desk.id,
+          areas: [
+            { caseworkerId: north.id, location: NORTH, radiusKm: 10 },
+            { caseworkerId: south.id, location: SOUTH, radiusKm: 10 },
+          ],
+        })
+        .expect(201)
+    ).body as { id: string };
+    // One opening each, the positions adding up to 20,000; far from everyone registered, so the engine
+    // proposes no one to them and every match below is a lead.
+    const far = { lat: DINGHAI_ROAD.lat + 3, lng: DINGHAI_ROAD.lng };
+    const openings = await inParallel(EMPLOYERS, 8, async (index) => {
+      const positions = Math.floor(POSITIONS / EMPLOYERS) + (index < POSITIONS % EMPLOYERS ? 1 : 0);
+      const body = anOpening({ title: `Job ${index}`, targetGroups: ['veteran'], accessibilityFeatures: [], location: far, radiusKm: 1, positions });
+      const id = (await api.http.post('/v1/openings').set(bearer(employers[index].apiKey)).send(body).expect(201)).body.id as string;
+      await api.http
+        .post(`/v1/fairs/${fair.id}/openings`)
+        .set(bearer(employers[index].apiKey))
+        .send({ openingIds: [id] })
+        .expect(200);
+      return id;
+    });
+    const attached = (await api.http.get(`/v1/fairs/${fair.id}/openings`).set(ADMIN).expect(200)).body as { positions: number }[];
+    expect(attached).toHaveLength(EMPLOYERS);
+    expect(attached.reduce((sum, opening) => sum + opening.positions, 0)).toBe(POSITIONS);
+
+    // 1,600 viewers, a third in each area and a third giving no place; the first 400 tap a second time.
+    const VIEWERS = 1_600;
+    const places = [NORTH, SOUTH, null];
+    const intentOf = (tap: number) => {
+      const viewer = tap % VIEWERS;
+      const place = places[viewer % 3];
+      return {
+        openingId: openings[viewer % EMPLOYERS],
+        viewer: {
+          displayName: `Viewer ${viewer}`,
+          phone: `+86 137 ${String(viewer).padStart(8, '0')}`,
+          consentJobs: true,
+          ...(place === null ? {} : { location: place }),
+        },
+      };
+    };
+    const server = api.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const started = performance.now();
+    const statuses = await inParallel(2_000, 64, async (tap) => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/fairs/${fair.id}/intents`, {
+        method: 'POST',
+        headers: { ...bearer(stream.apiKey), 'content-type': 'application/json' },
+        body: JSON.stringify(intentOf(tap)),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    });
+    console.log(`2,000 intents (64 at a time) taken in ${Math.round(performance.now() - started)} ms`);
+    expect(statuses.filter((status) => status !== 201)).toEqual([]);
+
+    const { rows } = await world.db.query<{ intents: number; taps: number; people: number; phones: number }>(
+      `SELECT count(*)::int AS intents, sum(taps)::int AS taps, count(DISTINCT candidate_id)::int AS people,
+              (SELECT count(*)::int FROM viewer_phones v JOIN fair_intents i ON i.candidate_id = v.candidate_id AND i.fair_id = $1) AS phones
+         FROM fair_intents WHERE fair_id = $1`,
+      [fair.id],
+    );
+    expect(rows[0]).toEqual({ intents: VIEWERS, taps: 2_000, people: VIEWERS, phones: VIEWERS });
+
+    // Every intent a lead, on the list of the caseworker of the viewer's area.
+    const expected = new Map([
+      [north.id, Math.ceil(VIEWERS / 3)],
+      [south.id, Math.floor((VIEWERS + 1) / 3)],
+      [desk.id, Math.floor(VIEWERS / 3)],
+    ]);
+    await eventually(
+      async () => {
+        const { rows: leads } = await world.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM matches m JOIN fair_openings fo ON fo.opening_id = m.opening_id AND fo.fair_id = $1 WHERE m.self_declared_at IS NOT NULL`,
+          [fair.id],
+        );
+        return leads[0].n === VIEWERS;
+      },
+      60_000,
+      'every intent to become a lead',
+    );
+    for (const [caseworkerId, count] of expected) {
+      const key = [north, south, desk].find((entry) => entry.id === caseworkerId)?.apiKey ?? '';
+      const lists = (await api.http.get('/v1/candidate-lists').set(bearer(key)).expect(200)).body as CandidateList[];
+      const leads = lists.filter((list) => openings.includes(list.offerId)).flatMap((list) => list.matches.filter((entry) => entry.selfDeclared));
+      expect({ caseworkerId, leads: leads.length }).toEqual({ caseworkerId, leads: count });
+    }
+
+    // An employer sees the counts of its own opening only; the board adds up to the database.
+    const board = (await api.http.get(`/v1/fairs/${fair.id}/board`).set(ADMIN).expect(200)).body as Board;
+    expect(board.totals.intents).toBe(VIEWERS);
+    expect(board.totals.matched).toBe(VIEWERS);
+    expect(board.employers).toHaveLength(EMPLOYERS);
+    const own = (await api.http.get(`/v1/fairs/${fair.id}/board`).set(bearer(employers[0].apiKey)).expect(200)).body as Board;
+    expect(own.openings).toEqual([
+      { openingId: openings[0], employerId: employers[0].id, intents: board.openings[0].intents, matched: board.openings[0].matched, contacted: 0 },
+    ]);
+    expect(JSON.stringify(own)).not.toMatch(/Viewer|137 /);
+  });
 });

@@ -60,6 +60,22 @@ describe('the rate limit', () => {
     }
   }
 
+  it('gives a partner’s key its own limit', async () => {
+    const partnerModule = await Test.createTestingModule({ imports: [rateLimitModule(1, 3)], providers: [IntakeRateLimitGuard] }).compile();
+    await partnerModule.init();
+    try {
+      const limited = partnerModule.get(IntakeRateLimitGuard);
+      const partner = { role: 'partner' as const, keyId: '6f1c2b9e-0000-4000-8000-0000000000aa', organizationId: 'p1' };
+      const outcomes: boolean[] = [];
+      for (let i = 0; i < 4; i++) outcomes.push(await limited.canActivate(httpCall(Deliveries, 'list', partner).context).catch(() => false));
+      expect(outcomes).toEqual([true, true, true, false]);
+      expect(await limited.canActivate(httpCall(Deliveries, 'list', key('b')).context)).toBe(true);
+      await expect(limited.canActivate(httpCall(Deliveries, 'list', key('b')).context)).rejects.toThrow(HttpException);
+    } finally {
+      await partnerModule.close();
+    }
+  });
+
   it('counts a request against the key it authenticated with, or else against its address', () => {
     const caseworker = { role: 'caseworker' as const, keyId: '6f1c2b9e-0000-4000-8000-000000000001', caseworkerId: 'c1' };
     expect(rateLimitTracker({ principal: caseworker, ip: '10.0.0.1' })).toBe(`key:${caseworker.keyId}`);

@@ -17,12 +17,24 @@ export function rateLimitTracker(req: { principal?: Principal; ip?: string }): s
 
 /**
  * @nestjs/throttler with RATE_LIMIT_PER_MINUTE requests in any 60 s (a sliding window: each request
- * counted leaves it a minute later; a refused one is not counted, and nothing blocks beyond the window).
+ * counted leaves it a minute later; a refused one is not counted, and nothing blocks beyond the window);
+ * PARTNER_RATE_LIMIT_PER_MINUTE for a partner's key.
  * Counted in this process's memory (ThrottlerStorageService), so per API instance; a shared count goes in
  * the `storage` option (a ThrottlerStorage).
  */
-export function rateLimitModule(perMinute: number): DynamicModule {
-  return ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: perMinute, blockDuration: 0 }] });
+export function rateLimitModule(perMinute: number, partnerPerMinute: number = perMinute): DynamicModule {
+  return ThrottlerModule.forRoot({
+    throttlers: [
+      {
+        name: 'default',
+        ttl: RATE_LIMIT_WINDOW_MS,
+        // A partner's key (a fair's streaming platform) has PARTNER_RATE_LIMIT_PER_MINUTE: its intents come in bursts.
+        limit: (context: ExecutionContext) =>
+          context.switchToHttp().getRequest<{ principal?: Principal }>().principal?.role === 'partner' ? partnerPerMinute : perMinute,
+        blockDuration: 0,
+      },
+    ],
+  });
 }
 
 /**

@@ -92,6 +92,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-5' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
   });
 
+  it('gives a partner’s key 120,000 requests a minute unless told otherwise', () => {
+    expect(loadConfig({}).partnerRateLimitPerMinute).toBe(120_000);
+    expect(loadConfig({ PARTNER_RATE_LIMIT_PER_MINUTE: '6000' }).partnerRateLimitPerMinute).toBe(6000);
+    expect(() => loadConfig({ PARTNER_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/PARTNER_RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ PARTNER_RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(/PARTNER_RATE_LIMIT_PER_MINUTE/);
+  });
+
   it('reads the log level', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

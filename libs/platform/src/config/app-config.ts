@@ -33,6 +33,8 @@ export interface AppConfig {
   caseworkerDigest: { afterLists: number; windowMinutes: number } | null;
   /** Requests one API key (or, without a key, one address) may make per minute on the intake API; null: no limit. */
   rateLimitPerMinute: number | null;
+  /** Requests a minute for a partner's key (a fair's intents come in bursts), when the rate limit is on. */
+  partnerRateLimitPerMinute: number;
   /** The lowest level written to the JSON logs. */
   logLevel: LogLevel;
   /** Ports where the matcher and the notifier serve /health and /metrics; null: not served. */
@@ -191,6 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`RATE_LIMIT_PER_MINUTE must be a whole number of requests (0 or "off" for no limit), got "${rateText}".`);
   }
   const rateLimitPerMinute = rateText === 'off' || rateLimit === 0 || !Number.isSafeInteger(rateLimit) ? null : rateLimit;
+  // A fair's streaming partner sends its viewers' intents, a thousand a second in a burst: a limit of its own.
+  const partnerRateText = env.PARTNER_RATE_LIMIT_PER_MINUTE?.trim() || '120000';
+  const partnerRateLimitPerMinute = Number(partnerRateText);
+  if (!/^\d+$/.test(partnerRateText) || partnerRateLimitPerMinute < 1 || !Number.isSafeInteger(partnerRateLimitPerMinute)) {
+    problems.push(`PARTNER_RATE_LIMIT_PER_MINUTE must be a whole number of requests, at least 1, got "${partnerRateText}".`);
+  }
 
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
@@ -270,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     offerBudget: { maxOffersPerDay, quietHours },
     caseworkerDigest,
     rateLimitPerMinute,
+    partnerRateLimitPerMinute,
     logLevel,
     opsPorts,
     email,
