@@ -14,6 +14,7 @@ import { ApiClient, sleep } from '../demo/api-client';
 import { checkPostgres, checkRedis } from '../demo/preflight';
 import { Progress, count } from '../demo/progress';
 import { CpuMeter, type RolePids, commandName } from './e2e/cpu';
+import { type IntentsOutcome, fairIntents } from './e2e/intents';
 import { HttpDriver } from './e2e/load';
 import { OptionError, USAGE, parseOptions, wantsHelp } from './e2e/options';
 import { PEER_APPLICATION, Peer, type PeerBulk, type PeerSingle } from './e2e/peer';
@@ -52,6 +53,9 @@ const GOALS = {
   openingsPeople: 100_000,
   kneePerSecond: 300,
   cpuPerOpeningMs: 3,
+  /** Issue 13: a job fair's partner sending intents. */
+  intentsPerSecond: 1_000,
+  intentsP99Ms: 50,
 };
 
 /** How long the processes' CPU is measured doing nothing, after the setup. */
@@ -273,6 +277,13 @@ async function main(): Promise<void> {
     }
   }
 
+  // --- a job fair's intents --------------------------------------------------------------------------
+  let intents: IntentsOutcome | undefined;
+  if (options.phases.has('intents')) {
+    intents = await fairIntents(context, options.intentsRate, options.intentsSeconds);
+    cpuRows.push({ phase: `intents ${formatRate(intents.rate)}`, items: intents.taken, perItem: perItem(intents.cpu.ms, intents.taken) });
+  }
+
   // --- openings ---------------------------------------------------------------------------------------
   const steps: OpeningsOutcome[] = [];
   if (options.phases.has('openings')) {
@@ -335,6 +346,30 @@ async function main(): Promise<void> {
       met: undefined,
       peer: peer === undefined ? '' : `PostgreSQL ${ms(peer.pgCpuMsPerWrite)}`,
     });
+  }
+  if (intents !== undefined) {
+    const phase = `intents ${formatRate(intents.rate)} ${intents.seconds} s`;
+    const atGoalRate = intents.rate >= GOALS.intentsPerSecond;
+    rows.push({
+      phase,
+      figure: `POST p50 / p95 / p99 (${count(intents.taken)} taken)`,
+      measured: `${ms(intents.latency.p50)} / ${ms(intents.latency.p95)} / ${ms(intents.latency.p99)}${intents.errors === '' ? '' : ` (not 201: ${intents.errors})`}`,
+      goal: `p99 <= ${ms(GOALS.intentsP99Ms)} at ${formatRate(GOALS.intentsPerSecond)}`,
+      met: atGoalRate ? intents.errors === '' && intents.latency.p99 <= GOALS.intentsP99Ms : undefined,
+      peer: '',
+    });
+    rows.push({
+      phase,
+      figure: 'leads made after the last answer',
+      measured:
+        intents.leadsMs === undefined
+          ? `did not keep up (${count(intents.leads)} of ${count(intents.intents)} intents)`
+          : `${seconds(intents.leadsMs)} (${count(intents.leads)} leads of ${count(intents.intents)} intents)`,
+      goal: '',
+      met: undefined,
+      peer: '',
+    });
+    rows.push({ phase, figure: 'CPU per intent, all', measured: ms(perItem(intents.cpu.ms, intents.taken).get('all')), goal: '', met: undefined, peer: '' });
   }
   if (bulk !== undefined) {
     const scale = options.bulk / GOALS.bulkPeople;
@@ -426,7 +461,7 @@ async function main(): Promise<void> {
   const people = (await pipeline.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM candidates WHERE status = 'active'`)).rows[0]?.n ?? 0;
   console.log(
     `\nRun: --people ${options.people} --bulk ${options.bulk} --chunk ${options.chunk} --desks ${options.desks} --employers ${options.employers} --openings ${options.openings} --slots ${options.slots} ` +
-      `--intake-seconds ${options.intakeSeconds} --concurrency ${options.concurrency.join(',')} --rates ${options.rates.join(',')} --sustain ${options.sustainSeconds} ` +
+      `--intake-seconds ${options.intakeSeconds} --concurrency ${options.concurrency.join(',')} --intents-rate ${options.intentsRate} --intents-seconds ${options.intentsSeconds} --rates ${options.rates.join(',')} --sustain ${options.sustainSeconds} ` +
       `--step-seconds ${options.stepSeconds} --step-factor ${options.stepFactor}; ${count(people)} people in the database at the end; load average ${loadAverage()}`,
   );
   console.log(`\n${formatRows(rows)}\n`);

@@ -24,13 +24,16 @@ export interface E2eOptions {
   stepSeconds: number;
   stepFactor: number;
   maxRate: number;
+  /** Open-loop intents of a job fair's partner: the rate, held for `intentsSeconds`. */
+  intentsRate: number;
+  intentsSeconds: number;
   phases: Set<Phase>;
   soak: boolean;
   soakMinutes: number;
   keepLog: boolean;
 }
 
-export const PHASES = ['peer', 'intake', 'bulk', 'openings'] as const;
+export const PHASES = ['peer', 'intake', 'intents', 'bulk', 'openings'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const USAGE = `npm run bench:e2e -- [flags]
@@ -50,12 +53,14 @@ process and the plain-pg peer beside each figure. See bench/README.md.
   --slots N            slots left open while people arrive (20)
   --intake-seconds S   each intake run (10; the goals: 30)
   --concurrency LIST   intake clients per run (16,32)
+  --intents-rate N     a job fair's intents per second, open loop (1000, the goal)
+  --intents-seconds S  seconds the intents rate is held (10)
   --rates LIST         openings per second held for --sustain each (20,100)
   --sustain S          seconds per rate (15; the goal: 60)
   --step-seconds S     seconds per step of the knee search (10)
   --step-factor F      each step's rate over the last (1.5)
   --max-rate N         the knee search stops here (2000)
-  --phases LIST        of peer,intake,bulk,openings (all)
+  --phases LIST        of peer,intake,intents,bulk,openings (all)
   --soak               a mixed load instead (openings, registrations, PATCHes, redemptions), p99 per 10 s window
   --soak-minutes M     (10)
   --keep-log           keep the product's log file (its path is printed)
@@ -93,6 +98,8 @@ export function parseOptions(argv: readonly string[]): E2eOptions {
     'slots',
     'intake-seconds',
     'concurrency',
+    'intents-rate',
+    'intents-seconds',
     'rates',
     'sustain',
     'step-seconds',
@@ -141,6 +148,8 @@ export function parseOptions(argv: readonly string[]): E2eOptions {
     slots: whole('slots', 20, 0),
     intakeSeconds: number('intake-seconds', 10, 1),
     concurrency: list('concurrency', [16, 32]).map(Math.round),
+    intentsRate: number('intents-rate', 1_000, 1),
+    intentsSeconds: number('intents-seconds', 10, 1),
     rates: list('rates', [20, 100]),
     sustainSeconds: number('sustain', 15, 1),
     stepSeconds: number('step-seconds', 10, 1),
