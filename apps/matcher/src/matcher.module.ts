@@ -2,12 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
-import { CourseMenuStore, MatchStore, PersistenceModule } from '@huigong/persistence';
+import { CourseMenuStore, MatchStore, PersistenceModule, StandbyStore } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
 import { IndexBroadcast } from './index-broadcast';
 import { MatchingService } from './matching.service';
 import { SlotOfferExpiry } from './slot-offer-expiry';
+import { StandbySweep } from './standby-sweep';
 
 /** The matching worker: consumes domain events, writes matches, relays what it emits for the notifier. */
 @Module({})
@@ -24,7 +25,7 @@ export class MatcherModule {
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'matcher', logs: options.logs }),
       ],
-      providers: [MatchStore, CourseMenuStore, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
+      providers: [MatchStore, CourseMenuStore, StandbyStore, MatchingService, IndexBroadcast, SlotOfferExpiry, StandbySweep, DomainEventsProcessor],
     };
   }
 }

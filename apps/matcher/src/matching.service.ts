@@ -530,6 +530,14 @@ export class MatchingService {
     return this.proposer.proposeForSlot(slotId, correlationId, among);
   }
 
+  /**
+   * The standby pool: the free seats of the slot's occurrences about to start go to these people on standby
+   * (Proposer.offerLastMinute). Returns the ids of the offers written.
+   */
+  offerLastMinute(slotId: string, standby: readonly CandidateProfile[], correlationId: string): Promise<string[]> {
+    return this.proposer.offerLastMinute(slotId, standby, correlationId);
+  }
+
   /** A new or changed person (or one with room again): the openings and slots they fit that have room, up to their cap. */
   proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
     return this.proposer.proposeForCandidate(profile, correlationId, known);
@@ -599,6 +607,10 @@ class PostgresProposalTransaction implements ProposalTransaction {
 
   slotHistory(slotId: string): Promise<SlotHistory> {
     return this.store.slotHistory(this.manager, slotId);
+  }
+
+  occurrenceSeats(slotId: string, occurrence: { startsAt: Date; endsAt: Date }): Promise<{ taken: number; lastMinute: Set<string> }> {
+    return this.store.occurrenceSeats(this.manager, slotId, occurrence);
   }
 
   repeatNoShows(candidateIds: string[], noShows: { behindAfter: number; days: number }): Promise<Set<string>> {

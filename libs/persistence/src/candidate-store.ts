@@ -235,6 +235,8 @@ export class CandidateStore {
     // Course orders: an open one is withdrawn; one a demand counted keeps its id and loses the times given.
     await manager.query(`DELETE FROM course_orders WHERE candidate_id = $1 AND demand_id IS NULL`, [candidateId]);
     await manager.query(`UPDATE course_orders SET free_windows = '[]' WHERE candidate_id = $1`, [candidateId]);
+    // Standby: the person stands by for nothing any more.
+    await manager.query(`DELETE FROM standby_enrolments WHERE candidate_id = $1`, [candidateId]);
     await manager.query(
       `UPDATE notifications
           SET payload = jsonb_set(payload, '{matches}', COALESCE(

@@ -12,3 +12,4 @@ export * from './matching-profiles';
 export * from './audit-store';
 export * from './service-point-store';
 export * from './course-menu-store';
+export * from './standby-store';

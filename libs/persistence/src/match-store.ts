@@ -37,6 +37,8 @@ export interface NewMatchRow {
   /** A slot offer's occurrence: its start, and its end (when the offer expires). */
   occurrenceStartsAt?: Date;
   expiresAt?: Date;
+  /** A last-minute offer to someone on standby (at most one per person and occurrence: a unique index). */
+  lastMinute?: boolean;
 }
 
 export interface SlotHistory {
@@ -460,11 +462,11 @@ export class MatchStore {
     if (rows.length === 0) return [];
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code,
-                            occurrence_starts_at, expires_at)
+                            occurrence_starts_at, expires_at, last_minute)
        SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN m.offer_id END, CASE WHEN $1 = 'slot' THEN m.offer_id END,
-              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.starts_at, m.expires_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, starts_at, expires_at)
+              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.starts_at, m.expires_at, m.last_minute
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::bool[])
+              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, starts_at, expires_at, last_minute)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -478,6 +480,7 @@ export class MatchStore {
         rows.map((row) => row.redemptionCode ?? null),
         rows.map((row) => row.occurrenceStartsAt ?? null),
         rows.map((row) => row.expiresAt ?? null),
+        rows.map((row) => row.lastMinute === true),
       ],
     );
     return inserted.map((row) => row.id);
@@ -677,6 +680,27 @@ export class MatchStore {
       [slotId, occurrenceEnd],
     );
     return count;
+  }
+
+  /**
+   * The seats of one occurrence of a slot (the one ending at `occurrence.endsAt`) taken: offers redeemed for
+   * it and offers open for it; and the people offered it last-minute already (any status). Read under the
+   * slot's lock, it is exact: redemptions and proposals of one slot queue on it.
+   */
+  async occurrenceSeats(
+    manager: EntityManager,
+    slotId: string,
+    occurrence: { startsAt: Date; endsAt: Date },
+  ): Promise<{ taken: number; lastMinute: Set<string> }> {
+    const rows: { candidate_id: string; holds: boolean; last_minute: boolean }[] = await manager.query(
+      `SELECT candidate_id, status IN ('proposed', 'redeemed') AS holds, last_minute AND occurrence_starts_at = $3 AS last_minute
+         FROM matches WHERE slot_id = $1 AND expires_at = $2`,
+      [slotId, occurrence.endsAt, occurrence.startsAt],
+    );
+    return {
+      taken: rows.filter((row) => row.holds).length,
+      lastMinute: new Set(rows.filter((row) => row.last_minute).map((row) => row.candidate_id)),
+    };
   }
 
   /**

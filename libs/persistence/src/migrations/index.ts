@@ -17,6 +17,7 @@ import { ConsentPurposes1765500000000 } from './1765500000000-consent-purposes';
 import { ServicePoints1765600000000 } from './1765600000000-service-points';
 import { DatedOccurrences1765700000000 } from './1765700000000-dated-occurrences';
 import { CourseMenu1765800000000 } from './1765800000000-course-menu';
+import { StandbyPool1766000000000 } from './1766000000000-standby-pool';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ServicePoints1765600000000,
   DatedOccurrences1765700000000,
   CourseMenu1765800000000,
+  StandbyPool1766000000000,
 ];
