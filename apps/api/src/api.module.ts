@@ -11,7 +11,9 @@ import {
   PersistenceModule,
   ReportStore,
   ServicePointStore,
+  StandbyStore,
 } from '@huigong/persistence';
+import { JoinStandbyHandler, LeaveStandbyHandler, StandbyController } from './standby/standby';
 import { SlotAdvisor } from './slots/slot-advice';
 import {
   AddCourseTopicHandler,
@@ -66,6 +68,8 @@ const COMMAND_HANDLERS = [
   ReplayDeliveryHandler,
   AddCourseTopicHandler,
   OrderCourseHandler,
+  JoinStandbyHandler,
+  LeaveStandbyHandler,
 ];
 
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
@@ -88,6 +92,7 @@ export class ApiModule {
         WorklistController,
         AuditController,
         CandidatesController,
+        StandbyController,
         OpeningsController,
         SlotsController,
         ServicePointsController,
@@ -115,6 +120,7 @@ export class ApiModule {
         ReportStore,
         ServicePointStore,
         CourseMenuStore,
+        StandbyStore,
         NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
