@@ -197,6 +197,13 @@ describe('the standby pool: last-minute offers when seats free up', () => {
     expect(await sweep()).toEqual([]);
     expect((await offersOf(session)).filter((offer) => offer.last_minute)).toHaveLength(2);
 
+    // The person or the slot changed: the matcher re-checks their offers, judging a last-minute one with its
+    // occurrence as the break, as when it was made; they stay.
+    await api.http.patch(`/v1/candidates/${offered[1]}`).set(bearer(desk)).send({ phone: '+86 138 0000 4321' }).expect(200);
+    await api.http.patch(`/v1/slots/${session}`).set(bearer(canteen)).send({ title: '定海食堂加餐（热菜）' }).expect(200);
+    await matcherCaughtUp(world);
+    expect((await offersOf(session)).map((offer) => offer.status)).toEqual(['proposed', 'proposed', 'proposed']);
+
     // A seat frees: the first offered withdraws consent and is erased; their standby goes with them, and the seat goes to the one left.
     const leaving = offered[0];
     await api.http.delete(`/v1/candidates/${leaving}`).set(bearer(desk)).expect(204);

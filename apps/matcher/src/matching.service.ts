@@ -18,6 +18,7 @@ import {
   misfitsOfOffer,
   misfitsOfPerson,
   type PersonMisfit,
+  asOfferedLastMinute,
 } from '@huigong/matching';
 import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
@@ -392,7 +393,17 @@ export class MatchingService {
         changed,
         proposed.map((match) => {
           const row = people.get(match.candidate_id) ?? null;
-          return { matchId: match.id, person: isMatchable(row) ? withOrderWindows(candidateProfile(row), orderWindows.get(match.candidate_id)) : null };
+          if (!isMatchable(row)) return { matchId: match.id, person: null };
+          // A last-minute offer judges its person with its occurrence as their break (the standby pool).
+          const person =
+            match.last_minute && match.occurrence_starts_at !== null && match.expires_at !== null
+              ? asOfferedLastMinute(
+                  candidateProfile(row),
+                  { startsAt: new Date(match.occurrence_starts_at), endsAt: new Date(match.expires_at) },
+                  this.timeZone,
+                )
+              : withOrderWindows(candidateProfile(row), orderWindows.get(match.candidate_id));
+          return { matchId: match.id, person };
         }),
         this.engine.policy,
       );
@@ -430,12 +441,19 @@ export class MatchingService {
         match.slotId !== null && this.engine.slots.get(match.slotId)?.courseDemandId !== undefined ? [match.slotId] : [],
       );
       const orderWindows = await this.courseMenu.orderWindowsOf(this.dataSource.manager, candidateId, courseSlots);
+      // Their last-minute offers (the standby pool) judge them with the occurrence as their break: one open offer per slot at most.
+      const lastMinute = new Map(
+        before.proposed.flatMap((match) => (match.slotId !== null && match.lastMinute !== undefined ? [[match.slotId, match.lastMinute] as const] : [])),
+      );
       const misfits = misfitsOfPerson(
         profile,
         before.proposed,
         { opening: (id) => this.engine.openings.get(id), slot: (id) => this.engine.slots.get(id) },
         this.engine.policy,
-        (slotId) => withOrderWindows(profile, orderWindows.get(slotId)),
+        (slotId) => {
+          const occurrence = lastMinute.get(slotId);
+          return occurrence === undefined ? withOrderWindows(profile, orderWindows.get(slotId)) : asOfferedLastMinute(profile, occurrence, this.timeZone);
+        },
       );
       const withdrawn = misfits.length === 0 ? null : await this.withdrawMisfits(misfits, correlationId);
       freed = withdrawn ?? { openingIds: [], slotIds: [] };

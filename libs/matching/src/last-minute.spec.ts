@@ -1,7 +1,8 @@
 import { CountHints } from './count-hints';
 import { MatchingEngine } from './engine';
 import { InMemoryProposalStore } from './in-memory-proposal-store';
-import { LAST_MINUTE_LEAD_MINUTES, lastMinuteOccurrences, onStandbyFor } from './last-minute';
+import { LAST_MINUTE_LEAD_MINUTES, asOfferedLastMinute, lastMinuteOccurrences, onStandbyFor } from './last-minute';
+import { misfitsOfOffer } from './misfits';
 import { DEFAULT_MATCHING_POLICY } from './policy';
 import { Proposer } from './proposals';
 import type { CandidateProfile, SlotOffer } from './rules';
@@ -80,6 +81,28 @@ describe('the occurrences offered at the last minute', () => {
       ...profile,
       breaks: [{ day: 2, start: '15:20', end: '16:20' }],
     });
+  });
+});
+
+describe('a last-minute offer re-checked when its slot changes', () => {
+  it('still fits while the slot has its occurrence, and not once the slot moved it or the person moved away', () => {
+    const profile = person('p', 3);
+    const offered = asOfferedLastMinute(profile, { startsAt: new Date(at('15:20')), endsAt: new Date(at('16:20')) }, TIME_ZONE);
+    expect(offered.breaks).toEqual([{ day: 2, start: '15:20', end: '16:20' }]);
+    const far = asOfferedLastMinute(
+      person('far', 3, { location: { lat: CENTRE.lat + 4 * KM, lng: CENTRE.lng } }),
+      { startsAt: new Date(at('15:20')), endsAt: new Date(at('16:20')) },
+      TIME_ZONE,
+    );
+    const proposals = [
+      { matchId: 'm1', person: offered },
+      { matchId: 'm2', person: far },
+    ];
+    expect(misfitsOfOffer({ kind: 'slot', offer: tea() }, proposals, DEFAULT_MATCHING_POLICY)).toEqual(['m2']);
+    expect(misfitsOfOffer({ kind: 'slot', offer: tea({ windows: [{ day: 2, start: '18:00', end: '19:00' }] }) }, proposals, DEFAULT_MATCHING_POLICY)).toEqual([
+      'm1',
+      'm2',
+    ]);
   });
 });
 

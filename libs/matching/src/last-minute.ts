@@ -7,7 +7,7 @@
  * as their one break), and every other rule of a slot holds as always: consent to benefit offers, a group
  * in common, the slot's radius and their own travel limit, their accessibility needs.
  */
-import { type WeeklyWindow, nextOccurrenceEnd, windowMinutes } from '@huigong/domain';
+import { type WeeklyWindow, nextOccurrenceEnd, sessionWindow, windowMinutes } from '@huigong/domain';
 import type { CandidateProfile, SlotOffer } from './rules';
 
 /** How long before an occurrence starts its free seats go to those on standby. */
@@ -55,4 +55,13 @@ export function lastMinuteOccurrences(
 /** A person on standby as judged for one occurrence: the occurrence is their break; everything else is theirs. */
 export function onStandbyFor(profile: CandidateProfile, occurrence: Pick<LastMinuteOccurrence, 'window'>): CandidateProfile {
   return { ...profile, breaks: [occurrence.window] };
+}
+
+/**
+ * A person holding a last-minute offer, as the slot judges them when either changes (misfitsOfOffer,
+ * misfitsOfPerson): with the offer's occurrence as their break, as when it was made. The offer no longer fits
+ * when the slot no longer has that occurrence, or the person fails another rule (consent, place, groups, needs).
+ */
+export function asOfferedLastMinute(profile: CandidateProfile, occurrence: { startsAt: Date; endsAt: Date }, timeZone: string): CandidateProfile {
+  return onStandbyFor(profile, { window: sessionWindow(occurrence.startsAt, occurrence.endsAt, timeZone) });
 }

@@ -55,8 +55,11 @@ export interface CandidateHistory {
   openJobMatches: number;
   /** Slots this person holds an offer of now: open, or redeemed for an occurrence not yet over. */
   openSlotOfferIds: Set<string>;
-  /** Their proposed matches (job matches and slot offers), to re-check against a changed profile. */
-  proposed: { id: string; openingId: string | null; slotId: string | null }[];
+  /**
+   * Their proposed matches (job matches and slot offers), to re-check against a changed profile; a
+   * last-minute offer (the standby pool) with its occurrence.
+   */
+  proposed: { id: string; openingId: string | null; slotId: string | null; lastMinute?: { startsAt: Date; endsAt: Date } }[];
 }
 
 /** One of a caseworker's candidates matched to an offer, with the offer it belongs to. */
@@ -419,15 +422,31 @@ export class MatchStore {
   async candidateHistories(manager: EntityManager, candidateIds: readonly string[]): Promise<Map<string, CandidateHistory>> {
     const histories = new Map<string, CandidateHistory>(candidateIds.map((id) => [id, emptyHistory()]));
     if (candidateIds.length === 0) return histories;
-    const rows: { id: string; candidate_id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] =
-      await manager.query(
-        `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = ANY($1::uuid[])`,
-        [candidateIds],
-      );
+    const rows: {
+      id: string;
+      candidate_id: string;
+      opening_id: string | null;
+      slot_id: string | null;
+      status: string;
+      running: boolean;
+      last_minute: boolean;
+      occurrence_starts_at: Date | null;
+      expires_at: Date | null;
+    }[] = await manager.query(
+      `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running, last_minute, occurrence_starts_at, expires_at
+         FROM matches WHERE candidate_id = ANY($1::uuid[])`,
+      [candidateIds],
+    );
     for (const row of rows) {
       const history = histories.get(row.candidate_id);
       if (history === undefined) continue;
-      if (row.status === 'proposed') history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id });
+      if (row.status === 'proposed') {
+        const lastMinute =
+          row.last_minute && row.occurrence_starts_at !== null && row.expires_at !== null
+            ? { lastMinute: { startsAt: new Date(row.occurrence_starts_at), endsAt: new Date(row.expires_at) } }
+            : {};
+        history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id, ...lastMinute });
+      }
       if (row.opening_id !== null) {
         history.openingIds.add(row.opening_id);
         if (OPEN_JOB_STATUSES.includes(row.status)) history.openJobMatches++;
@@ -563,14 +582,27 @@ export class MatchStore {
   proposedMatches(
     manager: EntityManager,
     where: { openingId?: string; slotId?: string; candidateId?: string },
-  ): Promise<{ id: string; candidate_id: string; opening_id: string | null; slot_id: string | null }[]> {
+  ): Promise<
+    {
+      id: string;
+      candidate_id: string;
+      opening_id: string | null;
+      slot_id: string | null;
+      last_minute: boolean;
+      occurrence_starts_at: Date | null;
+      expires_at: Date | null;
+    }[]
+  > {
     const [column, value] =
       where.openingId !== undefined
         ? ['opening_id', where.openingId]
         : where.slotId !== undefined
           ? ['slot_id', where.slotId]
           : ['candidate_id', where.candidateId];
-    return manager.query(`SELECT id, candidate_id, opening_id, slot_id FROM matches WHERE ${column} = $1 AND status = 'proposed'`, [value]);
+    return manager.query(
+      `SELECT id, candidate_id, opening_id, slot_id, last_minute, occurrence_starts_at, expires_at FROM matches WHERE ${column} = $1 AND status = 'proposed'`,
+      [value],
+    );
   }
 
   /** How many offers of a slot were made, and how many of them were redeemed: counts, never people. */
