@@ -116,9 +116,10 @@ describe('the standby pool: last-minute offers when seats free up', () => {
       const { body } = await standby(id).expect(200);
       expect(body).toEqual({ servicePointId: point, servicePointName: 'Canteen 2', since: expect.any(String) });
     }
-    // Again: nothing changes.
+    // Again: nothing changes. Listed, and in the person's export.
     const again = (await standby(first).expect(200)).body;
     expect((await api.http.get(`/v1/candidates/${first}/standby`).set(bearer(desk)).expect(200)).body).toEqual([again]);
+    expect((await api.http.get(`/v1/candidates/${first}/export`).set(bearer(desk)).expect(200)).body.standby).toEqual([again]);
     expect((await standby(neverConsented).expect(409)).body).toMatchObject({ statusCode: 409, code: 'no_consent' });
     await standby(ofAnotherDesk).expect(404);
     await standby(first, otherDesk).expect(404);

@@ -3,31 +3,16 @@ import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@huigong/messaging';
 import { ServicePointEntity, StandbyStore } from '@huigong/persistence';
 import { CurrentPrincipal, NamedConflictException, type PrincipalOf, Roles } from '@huigong/platform';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../audit/audit-trail';
 import { loadOwnCandidate } from '../candidates/candidate.commands';
 import { uuidParam } from '../common/params';
 import { ApiErrors, ApiIdParam, ApiKeyAuth } from '../docs/operation';
+import { StandbyEntryView, standbyEntryView } from './standby.view';
 
 const NOT_YOURS = 'No candidate of yours has this id (or the person was erased).';
 const BAD_IDS = { 400: 'An id in the path is not a UUID (`details` names it: `id` or `servicePointId`).' };
-
-@ApiSchema({ name: 'StandbyEntry', description: 'A service point a person stands by for: its free seats just before they start are offered to them.' })
-export class StandbyEntryView {
-  @ApiProperty({ type: 'string', format: 'uuid' })
-  servicePointId: string;
-
-  @ApiProperty({ type: 'string', description: "The service point's name." })
-  servicePointName: string;
-
-  @ApiProperty({ type: 'string', format: 'date-time', description: 'Since when the person stands by for it.' })
-  since: string;
-}
-
-function entryView(row: { servicePointId: string; name: string; since: Date }): StandbyEntryView {
-  return { servicePointId: row.servicePointId, servicePointName: row.name, since: new Date(row.since).toISOString() };
-}
 
 export class JoinStandbyCommand {
   constructor(
@@ -62,7 +47,7 @@ export class JoinStandbyHandler implements ICommandHandler<JoinStandbyCommand, S
       await this.standby.enrol(manager, { candidateId, servicePointId, caseworkerId });
       const entry = (await this.standby.pointsOf(manager, candidateId)).find((row) => row.servicePointId === servicePointId);
       if (entry === undefined) throw new Error('The standby entry just written cannot be read back.');
-      return entryView(entry);
+      return standbyEntryView(entry);
     });
   }
 }
@@ -118,7 +103,7 @@ export class StandbyController {
   async list(@CurrentPrincipal() caller: PrincipalOf<'caseworker'>, @Param('id', uuidParam()) id: string): Promise<StandbyEntryView[]> {
     const manager = this.dataSource.manager;
     await loadOwnCandidate(manager, id, caller.caseworkerId);
-    const entries = (await this.standby.pointsOf(manager, id)).map(entryView);
+    const entries = (await this.standby.pointsOf(manager, id)).map(standbyEntryView);
     this.audit.noteReads(caller, [id], 'standby');
     return entries;
   }
