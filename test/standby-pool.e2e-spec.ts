@@ -223,5 +223,13 @@ describe('the standby pool: last-minute offers when seats free up', () => {
     expect(now.filter((offer) => offer.candidate_id === leaving).map((offer) => offer.status)).toEqual(['withdrawn']);
     // Full again: a further sweep offers nobody.
     expect(await sweep()).toEqual([]);
+
+    // A last-minute offer is redeemed at the counter like any other.
+    const { rows: codes } = await world.db.query<{ redemption_code: string }>(
+      `SELECT redemption_code FROM matches WHERE slot_id = $1 AND candidate_id = $2 AND last_minute AND status = 'proposed'`,
+      [session, rest],
+    );
+    await api.http.post(`/v1/slots/${session}/redemptions`).set(bearer(canteen)).send({ code: codes[0].redemption_code }).expect(201);
+    expect((await offersOf(session)).find((offer) => offer.candidate_id === rest)?.status).toBe('redeemed');
   });
 });
