@@ -177,8 +177,18 @@ describe('candidates', () => {
       expect([...phoneTablesBefore]).toEqual(expect.arrayContaining(['candidates', 'idempotency_records']));
 
       // Consent withdrawn.
+      // Standing by for a canteen's last-minute seats (the standby pool).
+      const point = await api.http
+        .post('/v1/service-points')
+        .set(bearer(parties.merchant))
+        .send({ name: 'Erasure canteen', kind: 'canteen', location: { lat: 31.27, lng: 121.55 } })
+        .expect(201);
+      await api.http.put(`/v1/candidates/${personId}/standby/${point.body.id}`).set(caseworker).expect(200);
+
       const erased = await api.http.delete(`/v1/candidates/${personId}`).set(caseworker).expect(204);
       expect(erased.text).toBe('');
+      // Standing by for nothing any more.
+      expect((await world.db.query(`SELECT * FROM standby_enrolments WHERE candidate_id = $1`, [personId])).rows).toEqual([]);
 
       // The API no longer knows the person.
       await api.http.get(`/v1/candidates/${personId}`).set(caseworker).expect(404);

@@ -21,7 +21,7 @@ import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWo
 import { documentSchemas, toJsonSchema } from './support/openapi-schema';
 import { WebhookSink } from './support/webhook-sink';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document and the answers as parsed JSON (supertest's body is `any`, see eslint.config.mjs for tests): what is read is asserted, and every answer is held to its schema
 type Json = Record<string, any>;
 
@@ -750,6 +750,28 @@ describe('the OpenAPI document', () => {
     const validate = validatorFor('FairBoard', { $ref: '#/components/schemas/FairBoard' });
     expect(validate(board) ? [] : validate.errors).toEqual([]);
     covered.set('GET /v1/fairs/{id}/live', new Set([...(covered.get('GET /v1/fairs/{id}/live') ?? []), stream.status]));
+  });
+
+  it('the standby pool: a person on standby for a service point, listed, and off again', async () => {
+    const point = await expectStatus(
+      call('post', '/v1/service-points', { key: merchant.apiKey, body: { name: 'Standby canteen', kind: 'canteen', location: { lat: 31.27, lng: 121.55 } } }),
+      201,
+    );
+    const person = await expectStatus(call('post', '/v1/candidates', { key: caseworker.apiKey, body: aCandidate({ externalRef: 'SB-1' }) }), 201);
+    const without = await expectStatus(
+      call('post', '/v1/candidates', { key: caseworker.apiKey, body: aCandidate({ externalRef: 'SB-2', consent: { contact: true, benefits: false } }) }),
+      201,
+    );
+    const entry = await expectStatus(call('put', `/v1/candidates/${person.id}/standby/${point.id}`, { key: caseworker.apiKey }), 200);
+    expect(entry).toMatchObject({ servicePointId: point.id, servicePointName: 'Standby canteen' });
+    await expectStatus(call('put', `/v1/candidates/${without.id}/standby/${point.id}`, { key: caseworker.apiKey }), 409);
+    await expectStatus(call('put', `/v1/candidates/${person.id}/standby/${point.id}`, { key: otherCaseworker.apiKey }), 404);
+    await expectStatus(call('put', `/v1/candidates/${person.id}/standby/nope`, { key: caseworker.apiKey }), 400);
+    expect(await expectStatus(call('get', `/v1/candidates/${person.id}/standby`, { key: caseworker.apiKey }), 200)).toEqual([entry]);
+    await expectStatus(call('get', `/v1/candidates/${person.id}/standby`, { key: otherCaseworker.apiKey }), 404);
+    await expectStatus(call('delete', `/v1/candidates/${person.id}/standby/${point.id}`, { key: caseworker.apiKey }), 204);
+    await expectStatus(call('delete', `/v1/candidates/${person.id}/standby/${point.id}`, { key: merchant.apiKey }), 403);
+    expect(await expectStatus(call('get', `/v1/candidates/${person.id}/standby`, { key: caseworker.apiKey }), 200)).toEqual([]);
   });
 
   it('a client past the rate limit gets the documented 429, with Retry-After', async () => {

@@ -136,6 +136,11 @@ describe('query plans on matches, with statistics taken while the tables were em
     ["openings' histories", (m) => store.openingHistories(m, someOpenings.slice(0, 8)), BY_OPENING],
     ["a slot's history", (m) => store.slotHistory(m, slot(5)), BY_SLOT],
     [
+      "the standby sweep's seats of an occurrence",
+      (m) => store.occurrenceSeats(m, slot(5), { startsAt: new Date('2026-12-01T05:00:00Z'), endsAt: new Date('2026-12-01T06:00:00Z') }),
+      [...BY_SLOT, 'matches_last_minute_once_idx'],
+    ],
+    [
       "a rotation's people with repeated no-shows",
       (m) => store.repeatNoShows(m, somePeople, { behindAfter: 3, days: 30 }),
       [...BY_CANDIDATE, 'matches_no_shows_idx'],

@@ -12,7 +12,9 @@ import {
   PersistenceModule,
   ReportStore,
   ServicePointStore,
+  StandbyStore,
 } from '@huigong/persistence';
+import { JoinStandbyHandler, LeaveStandbyHandler, StandbyController } from './standby/standby';
 import { SlotAdvisor } from './slots/slot-advice';
 import {
   AddCourseTopicHandler,
@@ -72,6 +74,8 @@ const COMMAND_HANDLERS = [
   OrderCourseHandler,
   CreateFairHandler,
   AttachOpeningsHandler,
+  JoinStandbyHandler,
+  LeaveStandbyHandler,
 ];
 
 /** The intake HTTP API: every write goes through a command handler and the unit of work. */
@@ -94,6 +98,7 @@ export class ApiModule {
         WorklistController,
         AuditController,
         CandidatesController,
+        StandbyController,
         OpeningsController,
         SlotsController,
         ServicePointsController,
@@ -125,6 +130,7 @@ export class ApiModule {
         FairStore,
         FairIntentIntake,
         FairLiveBoard,
+        StandbyStore,
         NotificationStore,
         IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

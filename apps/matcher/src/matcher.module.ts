@@ -2,13 +2,14 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, QueueName } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
-import { CourseMenuStore, FairStore, MatchStore, PersistenceModule } from '@huigong/persistence';
+import { CourseMenuStore, FairStore, MatchStore, PersistenceModule, StandbyStore } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
 import { DomainEventsProcessor } from './domain-events.processor';
 import { FairLeadMaker } from './fair-leads';
 import { IndexBroadcast } from './index-broadcast';
 import { MatchingService } from './matching.service';
 import { SlotOfferExpiry } from './slot-offer-expiry';
+import { StandbySweep } from './standby-sweep';
 
 /** The matching worker: consumes domain events, writes matches, relays what it emits for the notifier. */
 @Module({})
@@ -25,7 +26,18 @@ export class MatcherModule {
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'matcher', logs: options.logs }),
       ],
-      providers: [MatchStore, CourseMenuStore, FairStore, FairLeadMaker, MatchingService, IndexBroadcast, SlotOfferExpiry, DomainEventsProcessor],
+      providers: [
+        MatchStore,
+        CourseMenuStore,
+        FairStore,
+        StandbyStore,
+        FairLeadMaker,
+        MatchingService,
+        IndexBroadcast,
+        SlotOfferExpiry,
+        StandbySweep,
+        DomainEventsProcessor,
+      ],
     };
   }
 }

@@ -18,6 +18,7 @@ import {
   misfitsOfOffer,
   misfitsOfPerson,
   type PersonMisfit,
+  asOfferedLastMinute,
 } from '@huigong/matching';
 import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import {
@@ -400,7 +401,17 @@ export class MatchingService {
         changed,
         proposed.map((match) => {
           const row = people.get(match.candidate_id) ?? null;
-          return { matchId: match.id, person: isMatchable(row) ? withOrderWindows(candidateProfile(row), orderWindows.get(match.candidate_id)) : null };
+          if (!isMatchable(row)) return { matchId: match.id, person: null };
+          // A last-minute offer judges its person with its occurrence as their break (the standby pool).
+          const person =
+            match.last_minute && match.occurrence_starts_at !== null && match.expires_at !== null
+              ? asOfferedLastMinute(
+                  candidateProfile(row),
+                  { startsAt: new Date(match.occurrence_starts_at), endsAt: new Date(match.expires_at) },
+                  this.timeZone,
+                )
+              : withOrderWindows(candidateProfile(row), orderWindows.get(match.candidate_id));
+          return { matchId: match.id, person };
         }),
         this.engine.policy,
       );
@@ -438,12 +449,19 @@ export class MatchingService {
         match.slotId !== null && this.engine.slots.get(match.slotId)?.courseDemandId !== undefined ? [match.slotId] : [],
       );
       const orderWindows = await this.courseMenu.orderWindowsOf(this.dataSource.manager, candidateId, courseSlots);
+      // Their last-minute offers (the standby pool) judge them with the occurrence as their break: one open offer per slot at most.
+      const lastMinute = new Map(
+        before.proposed.flatMap((match) => (match.slotId !== null && match.lastMinute !== undefined ? [[match.slotId, match.lastMinute] as const] : [])),
+      );
       const misfits = misfitsOfPerson(
         profile,
         before.proposed,
         { opening: (id) => this.engine.openings.get(id), slot: (id) => this.engine.slots.get(id) },
         this.engine.policy,
-        (slotId) => withOrderWindows(profile, orderWindows.get(slotId)),
+        (slotId) => {
+          const occurrence = lastMinute.get(slotId);
+          return occurrence === undefined ? withOrderWindows(profile, orderWindows.get(slotId)) : asOfferedLastMinute(profile, occurrence, this.timeZone);
+        },
       );
       const withdrawn = misfits.length === 0 ? null : await this.withdrawMisfits(misfits, correlationId);
       freed = withdrawn ?? { openingIds: [], slotIds: [] };
@@ -538,6 +556,14 @@ export class MatchingService {
     return this.proposer.proposeForSlot(slotId, correlationId, among);
   }
 
+  /**
+   * The standby pool: the free seats of the slot's occurrences about to start go to these people on standby
+   * (Proposer.offerLastMinute). Returns the ids of the offers written.
+   */
+  offerLastMinute(slotId: string, standby: readonly CandidateProfile[], correlationId: string): Promise<string[]> {
+    return this.proposer.offerLastMinute(slotId, standby, correlationId);
+  }
+
   /** A new or changed person (or one with room again): the openings and slots they fit that have room, up to their cap. */
   proposeForCandidate(profile: CandidateProfile, correlationId: string, known?: CandidateHistory): Promise<void> {
     return this.proposer.proposeForCandidate(profile, correlationId, known);
@@ -607,6 +633,10 @@ class PostgresProposalTransaction implements ProposalTransaction {
 
   slotHistory(slotId: string): Promise<SlotHistory> {
     return this.store.slotHistory(this.manager, slotId);
+  }
+
+  occurrenceSeats(slotId: string, occurrence: { startsAt: Date; endsAt: Date }): Promise<{ taken: number; lastMinute: Set<string> }> {
+    return this.store.occurrenceSeats(this.manager, slotId, occurrence);
   }
 
   repeatNoShows(candidateIds: string[], noShows: { behindAfter: number; days: number }): Promise<Set<string>> {

@@ -204,8 +204,10 @@ export class NotificationRecorder {
             distanceKm: km,
             redemptionCode: code,
             expiresAt: match.expires_at === null ? null : new Date(match.expires_at).toISOString(),
+            ...(match.last_minute ? { lastMinute: true } : {}),
             text: offerText(
               {
+                ...(match.last_minute ? { lastMinute: true } : {}),
                 title: offer.title,
                 windows,
                 ...(occurrence?.dated === undefined ? {} : { dated: occurrence.dated }),
@@ -230,16 +232,19 @@ export class NotificationRecorder {
  * when it is one of the slot's dated occurrences (the text then names the date, not the weekly windows).
  */
 function offeredOccurrenceOf(
-  match: Pick<ProposedMatchRow, 'occurrence_starts_at' | 'expires_at'>,
+  match: Pick<ProposedMatchRow, 'occurrence_starts_at' | 'expires_at' | 'last_minute'>,
   slot: Pick<OfferRow, 'kind' | 'occurrences'>,
   timeZone: string,
 ): { view: { startsAt: string; endsAt: string; nights: number }; dated?: LocalOccurrence } | undefined {
   if (match.occurrence_starts_at === null || match.expires_at === null) return undefined;
   const startsAt = new Date(match.occurrence_starts_at);
   const endsAt = new Date(match.expires_at);
-  const isDated = (slot.occurrences ?? []).some(
-    (occurrence) => new Date(occurrence.startsAt).getTime() === startsAt.getTime() && new Date(occurrence.endsAt).getTime() === endsAt.getTime(),
-  );
+  // A last-minute offer is for one occurrence about to start: the worker reads its date and hours.
+  const isDated =
+    match.last_minute ||
+    (slot.occurrences ?? []).some(
+      (occurrence) => new Date(occurrence.startsAt).getTime() === startsAt.getTime() && new Date(occurrence.endsAt).getTime() === endsAt.getTime(),
+    );
   const stay = isDated && slot.kind !== undefined && occurrencesAreStays(slot.kind);
   const local = localOccurrence(startsAt, endsAt, stay, timeZone);
   return {

@@ -27,7 +27,10 @@ export interface StoredMatch {
   /** Epoch ms. */
   createdAt: number;
   redemptionCode?: string;
+  occurrenceStartsAt?: Date;
   expiresAt?: Date;
+  /** A last-minute offer to someone on standby. */
+  lastMinute?: boolean;
   /** Why the status was set: for an expired offer, `no_show` or `occurrence_full`. */
   statusReason?: string;
 }
@@ -170,6 +173,7 @@ export class InMemoryProposalStore implements ProposalStore {
       lockSlot: (id) => Promise.resolve(this.slots.get(id) ?? null),
       openingHistories: (ids) => Promise.resolve(new Map(ids.map((id) => [id, this.openingHistory(id)]))),
       slotHistory: (id) => Promise.resolve(this.slotHistory(id)),
+      occurrenceSeats: (id, occurrence) => Promise.resolve(this.occurrenceSeats(id, occurrence)),
       repeatNoShows: (ids, noShows) => Promise.resolve(this.repeatNoShows(ids, noShows)),
       lockOffers: (kind, ids) => {
         const offers: ReadonlyMap<string, { accepting: boolean }> = kind === 'opening' ? this.openings : this.slots;
@@ -223,6 +227,17 @@ export class InMemoryProposalStore implements ProposalStore {
     return { offered, openOffers: open.size, lastOfferedAt };
   }
 
+  private occurrenceSeats(slotId: string, occurrence: { startsAt: Date; endsAt: Date }): { taken: number; lastMinute: Set<string> } {
+    let taken = 0;
+    const lastMinute = new Set<string>();
+    for (const match of this.matches) {
+      if (match.kind !== 'slot' || match.offerId !== slotId || match.expiresAt?.getTime() !== occurrence.endsAt.getTime()) continue;
+      if (match.status === 'proposed' || match.status === 'redeemed') taken++;
+      if (match.lastMinute === true && match.occurrenceStartsAt?.getTime() === occurrence.startsAt.getTime()) lastMinute.add(match.candidateId);
+    }
+    return { taken, lastMinute };
+  }
+
   private lockCandidates(ids: string[]): Map<string, LockedCandidate> {
     const held = this.countOpenJobMatches(ids);
     const locked = new Map<string, LockedCandidate>();
@@ -234,14 +249,22 @@ export class InMemoryProposalStore implements ProposalStore {
     return locked;
   }
 
-  /** ON CONFLICT DO NOTHING on the table's unique pairs: (opening, person) ever; (slot, person) while an offer is open. */
+  /**
+   * ON CONFLICT DO NOTHING on the table's unique pairs: (opening, person) ever; (slot, person) while an offer
+   * is open; (slot, occurrence, person) of last-minute offers ever.
+   */
   private insert(kind: OfferKind, offerId: string, matches: NewMatch[]): string[] {
     const inserted: string[] = [];
     for (const match of matches) {
       const taken = this.matches.some(
         (row) =>
           row.id === match.id ||
-          (row.kind === kind && row.offerId === offerId && row.candidateId === match.candidateId && (kind === 'opening' || row.status === 'proposed')),
+          (row.kind === kind &&
+            row.offerId === offerId &&
+            row.candidateId === match.candidateId &&
+            (kind === 'opening' ||
+              row.status === 'proposed' ||
+              (match.lastMinute === true && row.lastMinute === true && row.occurrenceStartsAt?.getTime() === match.occurrenceStartsAt?.getTime()))),
       );
       if (taken) continue;
       this.matches.push({
@@ -255,7 +278,9 @@ export class InMemoryProposalStore implements ProposalStore {
         status: 'proposed',
         createdAt: this.clock(),
         redemptionCode: match.redemptionCode,
+        occurrenceStartsAt: match.occurrenceStartsAt,
         expiresAt: match.expiresAt,
+        ...(match.lastMinute === true ? { lastMinute: true } : {}),
       });
       inserted.push(match.id);
     }

@@ -10,3 +10,4 @@ export * from './score';
 export * from './misfits';
 export * from './in-memory-proposal-store';
 export * from './fairness';
+export * from './last-minute';

@@ -10,6 +10,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, spanPieces, weekIntervals, windowMinutes } from '@huigong/domain';
 import { type CountHints, rankRechecked } from './count-hints';
 import { MatchingEngine } from './engine';
+import { LAST_MINUTE_LEAD_MINUTES, lastMinuteOccurrences, onStandbyFor } from './last-minute';
 import { type MatchingPolicy, inRotation, shortlistSize, slotOfferLimit } from './policy';
 import type { OfferMatch, OpeningState, SlotState } from './reference';
 import { type CandidateProfile, type OpeningOffer, type SlotOffer, breakFit } from './rules';
@@ -83,6 +84,8 @@ export interface NewMatch {
   /** A slot offer's occurrence: when it starts, and when it ends (the offer expires then). */
   occurrenceStartsAt?: Date;
   expiresAt?: Date;
+  /** A last-minute offer to someone on standby: at most one per person and occurrence. */
+  lastMinute?: boolean;
 }
 
 /** A person locked for a write: their caseworker, and the open job matches they hold (counted after the lock). */
@@ -147,6 +150,11 @@ export interface ProposalTransaction extends MatchCounts {
   /** What each of these openings holds already (everyone asked for is in the map). */
   openingHistories(openingIds: string[]): Promise<ReadonlyMap<string, OpeningHistory>>;
   slotHistory(slotId: string): Promise<SlotHistory>;
+  /**
+   * One occurrence of a slot (the one ending at `endsAt`): its seats taken (offers redeemed for it or open
+   * for it), and the people offered it last-minute already, whatever became of the offer.
+   */
+  occurrenceSeats(slotId: string, occurrence: { startsAt: Date; endsAt: Date }): Promise<{ taken: number; lastMinute: ReadonlySet<string> }>;
   /** Those of these people with repeated no-shows (the policy's `noShows`), who go behind in a slot's rotation. */
   repeatNoShows(candidateIds: string[], policy: MatchingPolicy['noShows']): Promise<ReadonlySet<string>>;
   /** Locks offers (before any person); returns those still open or active. */
@@ -345,6 +353,87 @@ export class Proposer {
       return [];
     }
     // The count just read under the lock: offers redeemed or expired since free their places here too.
+    this.counts.perSlot.set(slotId, written.openOffers);
+    return written.matchIds;
+  }
+
+  /**
+   * The standby pool: the occurrences of a slot starting within `leadMinutes` whose seats are not all taken
+   * (capacity less the offers redeemed for it and those open for it) are offered to the people on standby
+   * (`standby`: their profiles; the caller keeps those whose budget allows an offer now) who fit by the
+   * slot's rules, their standby in place of the break rule (onStandbyFor), in the rotation's order
+   * (never offered the slot first, then offered longest ago, then by score; repeated no-shows behind), as
+   * many as the free seats and within the slot's open-offer limit. No one holding an offer of the slot, and
+   * no one offered the same occurrence last-minute before, is offered again: under the slot's lock, so two
+   * sweeps at once offer once (and a unique index says so too). Each offer is for that occurrence, expires
+   * at its end and is announced like any other (MatchesProposed). Returns the ids of the offers written.
+   */
+  async offerLastMinute(
+    slotId: string,
+    standby: readonly CandidateProfile[],
+    correlationId: string,
+    leadMinutes: number = LAST_MINUTE_LEAD_MINUTES,
+  ): Promise<string[]> {
+    if (standby.length === 0) return [];
+    const now = this.clock();
+    const written = await this.store.withTransaction(async (tx) => {
+      const offer = await tx.lockSlot(slotId, now);
+      if (offer === null || !offer.accepting) return null;
+      const due = lastMinuteOccurrences(offer, now, this.timeZone, leadMinutes);
+      if (due.length === 0) return null;
+      const history = await tx.slotHistory(slotId);
+      const offered = new Set(history.offered);
+      let openOffers = history.openOffers;
+      const matchIds: string[] = [];
+      for (const occurrence of due) {
+        const seats = await tx.occurrenceSeats(slotId, occurrence);
+        const room = Math.min(offer.capacity - seats.taken, slotOfferLimit(offer.capacity, this.policy) - openOffers);
+        if (room <= 0) continue;
+        const ready = new MatchingEngine(this.policy);
+        for (const profile of standby)
+          if (!seats.lastMinute.has(profile.id) && !offered.has(profile.id)) ready.people.upsert(onStandbyFor(profile, occurrence));
+        if (ready.people.size === 0) continue;
+        const state: SlotState = { offeredCandidateIds: offered, openOffers, lastOfferedAt: history.lastOfferedAt };
+        // Twice the free seats, next in rotation: people with repeated no-shows go behind the others.
+        const candidates = ready.matchSlot(offer, state, now, room);
+        const behind =
+          candidates.length > room
+            ? await tx.repeatNoShows(
+                candidates.map((match) => match.candidateId),
+                this.policy.noShows,
+              )
+            : NO_ONE;
+        const ranked = inRotation(candidates, behind, room);
+        if (ranked.length === 0) continue;
+        const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
+        const accepted = ranked.flatMap((match): NewMatch[] => {
+          const person = locked.get(match.candidateId);
+          if (person === undefined) return [];
+          return [
+            {
+              id: randomUUID(),
+              candidateId: match.candidateId,
+              caseworkerId: person.caseworkerId,
+              score: match.score,
+              reasons: match.reasons,
+              redemptionCode: redemptionCode(),
+              occurrenceStartsAt: occurrence.startsAt,
+              expiresAt: occurrence.endsAt,
+              lastMinute: true,
+            },
+          ];
+        });
+        const inserted = new Set(await this.insert(tx, 'slot', slotId, accepted));
+        for (const row of accepted) {
+          if (!inserted.has(row.id)) continue;
+          offered.add(row.candidateId);
+          matchIds.push(row.id);
+          openOffers++;
+        }
+      }
+      return { openOffers, matchIds };
+    }, correlationId);
+    if (written === null) return [];
     this.counts.perSlot.set(slotId, written.openOffers);
     return written.matchIds;
   }

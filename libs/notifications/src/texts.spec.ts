@@ -22,6 +22,16 @@ describe('the text of an offer to a worker', () => {
     );
   });
 
+  it('says first that a last-minute offer to a worker on standby is a seat free just now, with its date and hours', () => {
+    const lastMinute: OfferTextInput = {
+      ...canteenLunch,
+      lastMinute: true,
+      dated: { startDate: '2026-12-01', start: '13:00', endDate: '2026-12-01', end: '14:00', nights: 0 },
+    };
+    expect(offerText(lastMinute)).toBe('【临时空位】定海社区食堂午餐：12月1日 13:00-14:00，七折，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。');
+    expect(offerText({ ...lastMinute, title: 'Dinghai canteen lunch' }, 'en')).toMatch(/^Last-minute seat! Dinghai canteen lunch: /);
+  });
+
   it('names the date of a dated offer instead of the windows: a course, or a stay with its nights', () => {
     const course: OfferTextInput = {
       title: '电工技能微课堂',

@@ -21,6 +21,8 @@ export interface OfferTextInput {
   distanceKm: number;
   /** The single-use redemption code the worker shows. */
   code: string;
+  /** A last-minute offer to a worker on standby (a seat free just before it starts): the text says so first. */
+  lastMinute?: boolean;
 }
 
 const ZH_DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'];
@@ -140,6 +142,7 @@ export function datedText(occurrence: LocalOccurrence, locale: NoticeLocale = 'z
 /**
  * The text of an offer to a worker, zh-CN unless the deployment says English:
  * "定海社区食堂午餐：周一至周五 13:00-14:00，七折，距您 1.2 公里。兑换码 K7Q2M9，到店出示即可。"
+ * A last-minute offer begins with "【临时空位】" ("Last-minute seat!").
  */
 export function offerText(offer: OfferTextInput, locale: NoticeLocale = 'zh-CN'): string {
   const code = offer.code.trim();
@@ -147,6 +150,6 @@ export function offerText(offer: OfferTextInput, locale: NoticeLocale = 'zh-CN')
   const when = offer.dated === undefined ? windowsText(offer.windows, locale) : datedText(offer.dated, locale);
   const details = [when, ...termsText(offer.terms, locale), distanceText(offer.distanceKm, locale)].filter((part) => part !== '');
   const title = oneLine(offer.title);
-  if (locale === 'en') return `${title}: ${details.join(', ')}. Show code ${code} to redeem.`;
-  return `${title}：${details.join('，')}。兑换码 ${code}，到店出示即可。`;
+  if (locale === 'en') return `${offer.lastMinute === true ? 'Last-minute seat! ' : ''}${title}: ${details.join(', ')}. Show code ${code} to redeem.`;
+  return `${offer.lastMinute === true ? '【临时空位】' : ''}${title}：${details.join('，')}。兑换码 ${code}，到店出示即可。`;
 }

@@ -3,7 +3,7 @@ import type { Role } from '@huigong/domain';
 import { DataSource } from 'typeorm';
 
 /** What was read about a person. */
-export const AUDITED_READS = ['profile', 'explain', 'candidate_list', 'inbox', 'worklist', 'export', 'consents'] as const;
+export const AUDITED_READS = ['profile', 'explain', 'candidate_list', 'inbox', 'worklist', 'export', 'consents', 'standby'] as const;
 export type AuditedRead = (typeof AUDITED_READS)[number];
 
 /** One read of one person's data: who (their role and id: the caseworker, the organization, or `admin`), what, when. */

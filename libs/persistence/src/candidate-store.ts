@@ -237,6 +237,8 @@ export class CandidateStore {
     // The hash of the phone a fair's viewer was registered by: the same phone at a later fair is a new person.
     await manager.query(`DELETE FROM viewer_phones WHERE candidate_id = $1`, [candidateId]);
     await manager.query(`UPDATE course_orders SET free_windows = '[]' WHERE candidate_id = $1`, [candidateId]);
+    // Standby: the person stands by for nothing any more.
+    await manager.query(`DELETE FROM standby_enrolments WHERE candidate_id = $1`, [candidateId]);
     await manager.query(
       `UPDATE notifications
           SET payload = jsonb_set(payload, '{matches}', COALESCE(

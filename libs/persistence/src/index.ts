@@ -13,3 +13,4 @@ export * from './audit-store';
 export * from './service-point-store';
 export * from './course-menu-store';
 export * from './fair-store';
+export * from './standby-store';

@@ -37,6 +37,8 @@ export interface NewMatchRow {
   /** A slot offer's occurrence: its start, and its end (when the offer expires). */
   occurrenceStartsAt?: Date;
   expiresAt?: Date;
+  /** A last-minute offer to someone on standby (at most one per person and occurrence: a unique index). */
+  lastMinute?: boolean;
 }
 
 export interface SlotHistory {
@@ -53,8 +55,11 @@ export interface CandidateHistory {
   openJobMatches: number;
   /** Slots this person holds an offer of now: open, or redeemed for an occurrence not yet over. */
   openSlotOfferIds: Set<string>;
-  /** Their proposed matches (job matches and slot offers), to re-check against a changed profile. */
-  proposed: { id: string; openingId: string | null; slotId: string | null }[];
+  /**
+   * Their proposed matches (job matches and slot offers), to re-check against a changed profile; a
+   * last-minute offer (the standby pool) with its occurrence.
+   */
+  proposed: { id: string; openingId: string | null; slotId: string | null; lastMinute?: { startsAt: Date; endsAt: Date } }[];
 }
 
 /** One of a caseworker's candidates matched to an offer, with the offer it belongs to. */
@@ -419,15 +424,31 @@ export class MatchStore {
   async candidateHistories(manager: EntityManager, candidateIds: readonly string[]): Promise<Map<string, CandidateHistory>> {
     const histories = new Map<string, CandidateHistory>(candidateIds.map((id) => [id, emptyHistory()]));
     if (candidateIds.length === 0) return histories;
-    const rows: { id: string; candidate_id: string; opening_id: string | null; slot_id: string | null; status: string; running: boolean }[] =
-      await manager.query(
-        `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running FROM matches WHERE candidate_id = ANY($1::uuid[])`,
-        [candidateIds],
-      );
+    const rows: {
+      id: string;
+      candidate_id: string;
+      opening_id: string | null;
+      slot_id: string | null;
+      status: string;
+      running: boolean;
+      last_minute: boolean;
+      occurrence_starts_at: Date | null;
+      expires_at: Date | null;
+    }[] = await manager.query(
+      `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running, last_minute, occurrence_starts_at, expires_at
+         FROM matches WHERE candidate_id = ANY($1::uuid[])`,
+      [candidateIds],
+    );
     for (const row of rows) {
       const history = histories.get(row.candidate_id);
       if (history === undefined) continue;
-      if (row.status === 'proposed') history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id });
+      if (row.status === 'proposed') {
+        const lastMinute =
+          row.last_minute && row.occurrence_starts_at !== null && row.expires_at !== null
+            ? { lastMinute: { startsAt: new Date(row.occurrence_starts_at), endsAt: new Date(row.expires_at) } }
+            : {};
+        history.proposed.push({ id: row.id, openingId: row.opening_id, slotId: row.slot_id, ...lastMinute });
+      }
       if (row.opening_id !== null) {
         history.openingIds.add(row.opening_id);
         if (OPEN_JOB_STATUSES.includes(row.status)) history.openJobMatches++;
@@ -462,11 +483,11 @@ export class MatchStore {
     if (rows.length === 0) return [];
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO matches (id, offer_kind, opening_id, slot_id, candidate_id, caseworker_id, score, reasons, status, redemption_code,
-                            occurrence_starts_at, expires_at)
+                            occurrence_starts_at, expires_at, last_minute)
        SELECT m.id, $1, CASE WHEN $1 = 'opening' THEN m.offer_id END, CASE WHEN $1 = 'slot' THEN m.offer_id END,
-              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.starts_at, m.expires_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, starts_at, expires_at)
+              m.candidate_id, m.caseworker_id, m.score, m.reasons, 'proposed', m.code, m.starts_at, m.expires_at, m.last_minute
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::float8[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::bool[])
+              AS m(offer_id, id, candidate_id, caseworker_id, score, reasons, code, starts_at, expires_at, last_minute)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -480,6 +501,7 @@ export class MatchStore {
         rows.map((row) => row.redemptionCode ?? null),
         rows.map((row) => row.occurrenceStartsAt ?? null),
         rows.map((row) => row.expiresAt ?? null),
+        rows.map((row) => row.lastMinute === true),
       ],
     );
     return inserted.map((row) => row.id);
@@ -562,14 +584,27 @@ export class MatchStore {
   proposedMatches(
     manager: EntityManager,
     where: { openingId?: string; slotId?: string; candidateId?: string },
-  ): Promise<{ id: string; candidate_id: string; opening_id: string | null; slot_id: string | null }[]> {
+  ): Promise<
+    {
+      id: string;
+      candidate_id: string;
+      opening_id: string | null;
+      slot_id: string | null;
+      last_minute: boolean;
+      occurrence_starts_at: Date | null;
+      expires_at: Date | null;
+    }[]
+  > {
     const [column, value] =
       where.openingId !== undefined
         ? ['opening_id', where.openingId]
         : where.slotId !== undefined
           ? ['slot_id', where.slotId]
           : ['candidate_id', where.candidateId];
-    return manager.query(`SELECT id, candidate_id, opening_id, slot_id FROM matches WHERE ${column} = $1 AND status = 'proposed'`, [value]);
+    return manager.query(
+      `SELECT id, candidate_id, opening_id, slot_id, last_minute, occurrence_starts_at, expires_at FROM matches WHERE ${column} = $1 AND status = 'proposed'`,
+      [value],
+    );
   }
 
   /** How many offers of a slot were made, and how many of them were redeemed: counts, never people. */
@@ -681,6 +716,27 @@ export class MatchStore {
       [slotId, occurrenceEnd],
     );
     return count;
+  }
+
+  /**
+   * The seats of one occurrence of a slot (the one ending at `occurrence.endsAt`) taken: offers redeemed for
+   * it and offers open for it; and the people offered it last-minute already (any status). Read under the
+   * slot's lock, it is exact: redemptions and proposals of one slot queue on it.
+   */
+  async occurrenceSeats(
+    manager: EntityManager,
+    slotId: string,
+    occurrence: { startsAt: Date; endsAt: Date },
+  ): Promise<{ taken: number; lastMinute: Set<string> }> {
+    const rows: { candidate_id: string; holds: boolean; last_minute: boolean }[] = await manager.query(
+      `SELECT candidate_id, status IN ('proposed', 'redeemed') AS holds, last_minute AND occurrence_starts_at = $3 AS last_minute
+         FROM matches WHERE slot_id = $1 AND expires_at = $2`,
+      [slotId, occurrence.endsAt, occurrence.startsAt],
+    );
+    return {
+      taken: rows.filter((row) => row.holds).length,
+      lastMinute: new Set(rows.filter((row) => row.last_minute).map((row) => row.candidate_id)),
+    };
   }
 
   /**

@@ -15,6 +15,8 @@ export interface ProposedMatchRow {
   redemption_code: string | null;
   occurrence_starts_at: Date | null;
   expires_at: Date | null;
+  /** A last-minute offer to someone on standby. */
+  last_minute: boolean;
   status: string;
 }
 
@@ -146,7 +148,7 @@ export class NotificationStore {
    */
   async matchesToTell(manager: EntityManager, matchIds: string[]): Promise<ProposedMatchRow[]> {
     const rows: (Omit<ProposedMatchRow, 'display_name'> & { display_name: string | null })[] = await manager.query(
-      `SELECT m.id, m.candidate_id, m.caseworker_id, m.score, m.reasons, m.redemption_code, m.occurrence_starts_at, m.expires_at, m.status,
+      `SELECT m.id, m.candidate_id, m.caseworker_id, m.score, m.reasons, m.redemption_code, m.occurrence_starts_at, m.expires_at, m.last_minute, m.status,
               (SELECT c.display_name FROM candidates c WHERE c.id = m.candidate_id AND c.status = 'active' AND c.consent_contact) AS display_name
          FROM matches m
         WHERE m.id = ANY($1::uuid[])

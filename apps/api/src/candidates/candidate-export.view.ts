@@ -2,6 +2,7 @@ import { CONSENT_METHODS, CONSENT_PURPOSES, type ConsentRecordMethod } from '@hu
 import type { ConsentRecord } from '@huigong/persistence';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AuditReadView } from '../audit/audit.controller';
+import { StandbyEntryView } from '../standby/standby.view';
 import { CandidateView } from './candidate.view';
 
 const JSON_OBJECT = { type: 'object', additionalProperties: true } as const;
@@ -122,4 +123,7 @@ export class CandidateExport {
 
   @ApiProperty({ type: () => AuditReadView, isArray: true, description: 'Who read their data, newest first (the last 1,000 reads).' })
   reads: AuditReadView[];
+
+  @ApiProperty({ type: () => StandbyEntryView, isArray: true, description: 'The service points they stand by for (the standby pool).' })
+  standby: StandbyEntryView[];
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { AuditStore, CandidateEntity, CandidateStore } from '@huigong/persistence';
+import { AuditStore, CandidateEntity, CandidateStore, StandbyStore } from '@huigong/persistence';
+import { standbyEntryView } from '../standby/standby.view';
 import { BULK_CONTENT_TYPES, CurrentPrincipal, type Principal, type PrincipalOf, Roles } from '@huigong/platform';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
@@ -49,6 +50,7 @@ export class CandidatesController {
     private readonly audit: AuditTrail,
     private readonly auditStore: AuditStore,
     private readonly candidates: CandidateStore,
+    private readonly standby: StandbyStore,
   ) {}
 
   @Post()
@@ -146,6 +148,7 @@ export class CandidatesController {
     const held = await this.candidates.heldAbout(manager, id);
     const consents = await this.candidates.consentHistory(manager, id);
     const reads = await this.auditStore.reads({ candidateId: id, limit: 1000 });
+    const standby = await this.standby.pointsOf(manager, id);
     this.audit.noteReads(caller, [id], 'export');
     return {
       exportedAt: new Date().toISOString(),
@@ -158,6 +161,7 @@ export class CandidatesController {
       })),
       notifications: held.notifications.map((notification) => ({ ...notification, createdAt: new Date(notification.createdAt).toISOString() })),
       reads: reads.map((read) => ({ ...read, readAt: new Date(read.readAt).toISOString() })),
+      standby: standby.map(standbyEntryView),
     };
   }
 

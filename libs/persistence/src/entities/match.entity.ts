@@ -24,6 +24,8 @@ export class MatchEntity {
   /** A slot offer's occurrence: its start (null for offers made before dated occurrences), and its end. */
   @Column('timestamptz', { nullable: true }) occurrenceStartsAt: Date | null;
   @Column('timestamptz', { nullable: true }) expiresAt: Date | null;
+  /** A last-minute offer to someone on standby (the standby pool), made shortly before its occurrence starts. */
+  @Column('boolean', { default: false }) lastMinute: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

@@ -18,6 +18,7 @@ import { ServicePoints1765600000000 } from './1765600000000-service-points';
 import { DatedOccurrences1765700000000 } from './1765700000000-dated-occurrences';
 import { CourseMenu1765800000000 } from './1765800000000-course-menu';
 import { Fairs1765900000000 } from './1765900000000-fairs';
+import { StandbyPool1766000000000 } from './1766000000000-standby-pool';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   DatedOccurrences1765700000000,
   CourseMenu1765800000000,
   Fairs1765900000000,
+  StandbyPool1766000000000,
 ];
