@@ -28,7 +28,9 @@ export interface LoadedSlot {
 }
 
 export interface LoadedOpening {
+  scenario: Scenario['key'];
   employer: string;
+  employerId: string;
   employerKey: string;
   id: string;
   title: string;
@@ -160,7 +162,15 @@ export async function loadScenarios(api: ApiClient, adminKey: string, scenarios:
       world.employers += 1;
       for (const [j, opening] of employer.openings.entries()) {
         const created = await api.post<{ id: string }>('/v1/openings', org.apiKey, opening, `demo-${scenario.key}-opening-${i}-${j}`);
-        world.openings.push({ employer: employer.name, employerKey: org.apiKey, id: created.id, title: opening.title, positions: opening.positions });
+        world.openings.push({
+          scenario: scenario.key,
+          employer: employer.name,
+          employerId: org.id,
+          employerKey: org.apiKey,
+          id: created.id,
+          title: opening.title,
+          positions: opening.positions,
+        });
         world.events += 1;
         progress.update(`${tag} employers and their openings: ${count(++openingsDone)}/${count(totalOpenings)} · ${elapsed()}`);
       }

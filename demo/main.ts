@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ApiClient, sleep } from './api-client';
 import { DemoApps } from './apps';
 import { courseFromOrders } from './course-menu';
+import { baiseFairLive } from './live-fair';
 import { emptyQueues, freshDatabase } from './fresh-world';
 import { loadScenarios } from './loader';
 import { waitForMatching } from './matching-watch';
@@ -143,6 +144,11 @@ async function run(options: DemoOptions): Promise<void> {
   progress.done(
     `Minle county: ${count(courseMenu.orders)} course orders; ${courseMenu.course === undefined ? 'no course scheduled' : `a course scheduled from them, offered to ${count(courseMenu.course.offered)}`}.`,
   );
+  progress.update('The Baise fair goes live: viewers tap the openings shown on the stream...', true);
+  const liveFair = await baiseFairLive(api, adminKey, world, options.scale);
+  progress.done(
+    `Baise fair live: ${count(liveFair.sent)} intents from the stream in ${seconds(liveFair.burstMs)}; ${count(liveFair.board?.totals.intents ?? 0)} on the live board, each a lead on its town desk's list.`,
+  );
   console.log(
     formatReport({
       world,
@@ -163,6 +169,7 @@ async function run(options: DemoOptions): Promise<void> {
       uptake,
       benefitMap,
       courseMenu,
+      liveFair,
       opsUrls: { matcher: `http://127.0.0.1:${matcherOps}`, notifier: `http://127.0.0.1:${notifierOps}` },
       logFile,
       database: options.database,

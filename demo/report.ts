@@ -8,6 +8,7 @@
  */
 import type { FilledOpening, MapLine, MerchantUptake } from './follow-up';
 import type { CourseMenuOutcome } from './course-menu';
+import type { LiveFairOutcome } from './live-fair';
 import { isSensitiveGroup, type TargetGroup, type WeeklyWindow } from '@huigong/domain';
 import { type ApiClient, inParallel } from './api-client';
 import type { LoadedOpening, LoadedWorld } from './loader';
@@ -281,6 +282,8 @@ export interface ReportContext {
   benefitMap: MapLine[];
   /** Minle county's course menu: orders, the demand they made, the course scheduled from it. */
   courseMenu: CourseMenuOutcome;
+  /** The Baise fair live: a burst of intents, the live board, the follow-up and the fair report. */
+  liveFair: LiveFairOutcome;
   opsUrls: { matcher: string; notifier: string };
   logFile: string;
   database: string;
@@ -405,6 +408,35 @@ export function formatReport(context: ReportContext): string {
       [36, 30],
     ),
   );
+
+  const live = context.liveFair;
+  rule('The Baise fair, live (POST /v1/fairs/:id/intents from the stream; GET /v1/fairs/:id/live, server-sent events)');
+  lines.push(
+    `  ${count(live.employers)} employers attached ${count(live.openings)} openings with ${count(live.positions)} positions; the streaming partner sent ${count(live.sent)} intents in ${seconds(live.burstMs)}, repeat taps included`,
+  );
+  if (live.board !== undefined) {
+    lines.push(
+      `  live board, final counts (${count(live.boardEvents)} updates streamed): intents ${count(live.board.totals.intents)} · matched ${count(live.board.totals.matched)} · contacted ${count(live.board.totals.contacted)}`,
+      ...table(
+        ['employer (most intents)', 'intents', 'matched', 'contacted'],
+        live.topEmployers.map((row) => [row.name, row.intents, row.matched, row.contacted]),
+        [40],
+      ),
+    );
+  }
+  if (live.report !== undefined) {
+    const totals = live.report.totals;
+    rule('The fair report (GET /v1/fairs/:id/report, admin): every intent followed up');
+    lines.push(
+      `  intents ${count(totals.intents)} -> contacted ${count(totals.contacted)} -> interview ${count(totals.interview)} -> hired ${count(totals.hired)}`,
+      ...table(
+        ['target group', 'intents', 'contacted', 'interview', 'hired'],
+        live.report.groups.map((row) => [row.group ?? '(not recorded yet)', row.intents, row.contacted, row.interview, row.hired]),
+        [24],
+      ),
+      `  leads waiting for a first contact: ${count(live.report.waiting)}; their caseworkers are reminded 48 hours after the intent (late now: ${count(live.report.uncontacted)})`,
+    );
+  }
 
   rule('Timings');
   lines.push(

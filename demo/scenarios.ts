@@ -714,6 +714,11 @@ const FAIR_CASEWORKERS = [
   '韦春梅(田阳区残联就业服务中心)',
 ];
 const VETERANS_DESK = TOWNS.length;
+
+/** The fair's town desks (their caseworkers' names) and the town each follows up: a fair's areas. */
+export function fairTownDesks(): { caseworker: string; town: string; location: Point }[] {
+  return TOWNS.map((town, desk) => ({ caseworker: FAIR_CASEWORKERS[desk], town: town.name, location: townPoint(town) }));
+}
 const DISABILITY_DESK = TOWNS.length + 1;
 
 interface Industry {

@@ -177,6 +177,22 @@ describe('npm run demo (as built)', () => {
     expect(menu).toMatch(/course_demand to the station: .*Electrician skills, 10 orders; best windows: Wed 18:30-20:00 \(suits 7\)/);
     expect(menu).toMatch(/course scheduled from the orders: .*Electrician skills, \d{4}-\d{2}-\d{2} 18:30-20:00, offered to 7 /);
 
+    // The Baise fair live: the burst's intents on the live board, each a lead; the report follows them up.
+    const live = section(output, 'The Baise fair, live').join('\n');
+    const sent = Number(/the streaming partner sent (\d+) intents/.exec(live)?.[1]);
+    const onBoard = Number(/live board, final counts \(\d+ updates streamed\): intents (\d+)/.exec(live)?.[1]);
+    expect(sent).toBeGreaterThan(onBoard);
+    expect(onBoard).toBe(60);
+    const fairReport = section(output, 'The fair report').join('\n');
+    const [intents, contacted, interview, hired] = (/intents (\d+) -> contacted (\d+) -> interview (\d+) -> hired (\d+)/.exec(fairReport) ?? [])
+      .slice(1)
+      .map(Number);
+    expect(intents).toBe(onBoard);
+    expect(contacted).toBeGreaterThan(interview);
+    expect(hired).toBeGreaterThan(0);
+    expect(fairReport).toMatch(/leads waiting for a first contact: \d+; their caseworkers are reminded 48 hours after the intent/);
+    expect(`${live}\n${fairReport}`).not.toMatch(/\+86|139 /);
+
     // A caseworker's and a merchant's key of this run, for the console: each is accepted in its role.
     const caseworkerKey = /caseworker key\s+(hg_\S+)/.exec(where)?.[1];
     const merchantKey = /merchant key\s+(hg_\S+)/.exec(where)?.[1];
