@@ -14,7 +14,7 @@ import { ApiClient, sleep } from '../demo/api-client';
 import { checkPostgres, checkRedis } from '../demo/preflight';
 import { Progress, count } from '../demo/progress';
 import { CpuMeter, type RolePids, commandName } from './e2e/cpu';
-import { type IntentsOutcome, fairIntents } from './e2e/intents';
+import { type IntentsOutcome, benchFair, fairIntents } from './e2e/intents';
 import { HttpDriver } from './e2e/load';
 import { OptionError, USAGE, parseOptions, wantsHelp } from './e2e/options';
 import { PEER_APPLICATION, Peer, type PeerBulk, type PeerSingle } from './e2e/peer';
@@ -278,10 +278,14 @@ async function main(): Promise<void> {
   }
 
   // --- a job fair's intents --------------------------------------------------------------------------
-  let intents: IntentsOutcome | undefined;
+  const intentSteps: IntentsOutcome[] = [];
   if (options.phases.has('intents')) {
-    intents = await fairIntents(context, options.intentsRate, options.intentsSeconds);
-    cpuRows.push({ phase: `intents ${formatRate(intents.rate)}`, items: intents.taken, perItem: perItem(intents.cpu.ms, intents.taken) });
+    const fair = await benchFair(context);
+    for (const perSecond of options.intentsRates) {
+      const step = await fairIntents(context, fair, perSecond, options.intentsSeconds);
+      intentSteps.push(step);
+      cpuRows.push({ phase: `intents ${formatRate(step.rate)}`, items: step.taken, perItem: perItem(step.cpu.ms, step.taken) });
+    }
   }
 
   // --- openings ---------------------------------------------------------------------------------------
@@ -347,14 +351,14 @@ async function main(): Promise<void> {
       peer: peer === undefined ? '' : `PostgreSQL ${ms(peer.pgCpuMsPerWrite)}`,
     });
   }
-  if (intents !== undefined) {
+  for (const intents of intentSteps) {
     const phase = `intents ${formatRate(intents.rate)} ${intents.seconds} s`;
-    const atGoalRate = intents.rate >= GOALS.intentsPerSecond;
+    const atGoalRate = intents.rate === GOALS.intentsPerSecond;
     rows.push({
       phase,
       figure: `POST p50 / p95 / p99 (${count(intents.taken)} taken)`,
       measured: `${ms(intents.latency.p50)} / ${ms(intents.latency.p95)} / ${ms(intents.latency.p99)}${intents.errors === '' ? '' : ` (not 201: ${intents.errors})`}`,
-      goal: `p99 <= ${ms(GOALS.intentsP99Ms)} at ${formatRate(GOALS.intentsPerSecond)}`,
+      goal: atGoalRate ? `p99 <= ${ms(GOALS.intentsP99Ms)}` : '',
       met: atGoalRate ? intents.errors === '' && intents.latency.p99 <= GOALS.intentsP99Ms : undefined,
       peer: '',
     });
@@ -370,6 +374,17 @@ async function main(): Promise<void> {
       peer: '',
     });
     rows.push({ phase, figure: 'CPU per intent, all', measured: ms(perItem(intents.cpu.ms, intents.taken).get('all')), goal: '', met: undefined, peer: '' });
+  }
+  if (intentSteps.length > 0) {
+    const within = intentSteps.filter((step) => step.errors === '' && step.latency.p99 <= GOALS.intentsP99Ms).map((step) => step.rate);
+    rows.push({
+      phase: 'intents',
+      figure: `highest rate run with p99 <= ${ms(GOALS.intentsP99Ms)}`,
+      measured: within.length === 0 ? `< ${formatRate(Math.min(...intentSteps.map((step) => step.rate)))}` : formatRate(Math.max(...within)),
+      goal: `>= ${formatRate(GOALS.intentsPerSecond)}`,
+      met: within.length > 0 && Math.max(...within) >= GOALS.intentsPerSecond,
+      peer: '',
+    });
   }
   if (bulk !== undefined) {
     const scale = options.bulk / GOALS.bulkPeople;
@@ -461,7 +476,7 @@ async function main(): Promise<void> {
   const people = (await pipeline.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM candidates WHERE status = 'active'`)).rows[0]?.n ?? 0;
   console.log(
     `\nRun: --people ${options.people} --bulk ${options.bulk} --chunk ${options.chunk} --desks ${options.desks} --employers ${options.employers} --openings ${options.openings} --slots ${options.slots} ` +
-      `--intake-seconds ${options.intakeSeconds} --concurrency ${options.concurrency.join(',')} --intents-rate ${options.intentsRate} --intents-seconds ${options.intentsSeconds} --rates ${options.rates.join(',')} --sustain ${options.sustainSeconds} ` +
+      `--intake-seconds ${options.intakeSeconds} --concurrency ${options.concurrency.join(',')} --intents-rates ${options.intentsRates.join(',')} --intents-seconds ${options.intentsSeconds} --rates ${options.rates.join(',')} --sustain ${options.sustainSeconds} ` +
       `--step-seconds ${options.stepSeconds} --step-factor ${options.stepFactor}; ${count(people)} people in the database at the end; load average ${loadAverage()}`,
   );
   console.log(`\n${formatRows(rows)}\n`);

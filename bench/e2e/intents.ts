@@ -55,17 +55,35 @@ async function aFair(context: BenchContext): Promise<{ fairId: string; openingId
   return { fairId: fair.id, openingIds, partnerKey: partner.apiKey };
 }
 
-export async function fairIntents(context: BenchContext, rate: number, seconds: number): Promise<IntentsOutcome> {
+export interface BenchFair {
+  fairId: string;
+  openingIds: string[];
+  partnerKey: string;
+  /** Viewers numbered so far: each step's are new. */
+  viewers: number;
+}
+
+/** A fair for the intents phase: every employer's opening attached, and a partner's key. */
+export async function benchFair(context: BenchContext): Promise<BenchFair> {
+  context.progress.update(`intents: setting up a fair with ${count(context.employers.length)} employers' openings...`, true);
+  return { ...(await aFair(context)), viewers: 0 };
+}
+
+/** One step of the intents phase: `rate` intents a second for `seconds`, then the wait for their leads. */
+export async function fairIntents(context: BenchContext, fair: BenchFair, rate: number, seconds: number): Promise<IntentsOutcome> {
   const { driver, progress, pipeline, world } = context;
   const scheduled = Math.max(1, Math.round(rate * seconds));
   const label = `intents at ${formatRate(rate)}`;
-  progress.update(`${label}: setting up a fair with ${count(context.employers.length)} employers' openings...`, true);
-  const { fairId, openingIds, partnerKey } = await aFair(context);
-  // Four viewers in five are new; the fifth taps again an opening a viewer tapped before.
+  const { fairId, openingIds, partnerKey } = fair;
+  const intentsBefore =
+    (await pipeline.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM fair_intents WHERE fair_id = $1`, [fairId])).rows[0]?.n ?? 0;
+  // Four viewers in five are new; the fifth taps again an opening a viewer of this step tapped before.
   const viewers = Math.max(1, Math.round(scheduled * 0.8));
+  const first = fair.viewers;
+  fair.viewers += viewers;
   const places = Array.from({ length: 64 }, () => world.person().body.location);
   const body = (index: number) => {
-    const viewer = index < viewers ? index : (index * 7919) % viewers;
+    const viewer = first + (index < viewers ? index : (index * 7919) % viewers);
     return {
       openingId: openingIds[viewer % openingIds.length],
       viewer: {
@@ -98,8 +116,8 @@ export async function fairIntents(context: BenchContext, rate: number, seconds: 
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
   const { rows } = await pipeline.client.query<{ intents: number; leads: number }>(
-    `SELECT count(*)::int AS intents, count(match_id)::int AS leads FROM fair_intents WHERE fair_id = $1`,
-    [fairId],
+    `SELECT count(*)::int - $2 AS intents, count(match_id)::int - $2 AS leads FROM fair_intents WHERE fair_id = $1`,
+    [fairId, intentsBefore],
   );
   const outcome: IntentsOutcome = {
     rate,

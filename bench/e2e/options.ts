@@ -24,8 +24,8 @@ export interface E2eOptions {
   stepSeconds: number;
   stepFactor: number;
   maxRate: number;
-  /** Open-loop intents of a job fair's partner: the rate, held for `intentsSeconds`. */
-  intentsRate: number;
+  /** Open-loop intents of a job fair's partner: the rates, each held for `intentsSeconds`. */
+  intentsRates: number[];
   intentsSeconds: number;
   phases: Set<Phase>;
   soak: boolean;
@@ -53,8 +53,8 @@ process and the plain-pg peer beside each figure. See bench/README.md.
   --slots N            slots left open while people arrive (20)
   --intake-seconds S   each intake run (10; the goals: 30)
   --concurrency LIST   intake clients per run (16,32)
-  --intents-rate N     a job fair's intents per second, open loop (1000, the goal)
-  --intents-seconds S  seconds the intents rate is held (10)
+  --intents-rates LIST a job fair's intents per second, open loop, one step each (100,300,1000; the goal: 1000)
+  --intents-seconds S  seconds each intents rate is held (10)
   --rates LIST         openings per second held for --sustain each (20,100)
   --sustain S          seconds per rate (15; the goal: 60)
   --step-seconds S     seconds per step of the knee search (10)
@@ -98,7 +98,7 @@ export function parseOptions(argv: readonly string[]): E2eOptions {
     'slots',
     'intake-seconds',
     'concurrency',
-    'intents-rate',
+    'intents-rates',
     'intents-seconds',
     'rates',
     'sustain',
@@ -148,7 +148,7 @@ export function parseOptions(argv: readonly string[]): E2eOptions {
     slots: whole('slots', 20, 0),
     intakeSeconds: number('intake-seconds', 10, 1),
     concurrency: list('concurrency', [16, 32]).map(Math.round),
-    intentsRate: number('intents-rate', 1_000, 1),
+    intentsRates: list('intents-rates', [100, 300, 1_000]),
     intentsSeconds: number('intents-seconds', 10, 1),
     rates: list('rates', [20, 100]),
     sustainSeconds: number('sustain', 15, 1),

@@ -39,6 +39,8 @@ export interface IntakeFair {
   lng: number;
   defaultCaseworkerId: string;
   areas: FairArea[];
+  /** Of the openings asked about, those attached to the fair. */
+  openingIds: ReadonlySet<string>;
 }
 
 /** An intent to record: new, or merged into the intent of the same viewer and opening (its taps added). */
@@ -202,24 +204,22 @@ export class FairStore {
     );
   }
 
-  /** The fairs named, as the intake needs them. */
-  async intakeFairs(manager: EntityManager, fairIds: readonly string[]): Promise<Map<string, IntakeFair>> {
-    const rows: IntakeFair[] = await manager.query(
-      `SELECT id, ends_at AS "endsAt", lat, lng, default_caseworker_id AS "defaultCaseworkerId", areas FROM fairs WHERE id = ANY($1::uuid[])`,
-      [fairIds],
-    );
-    return new Map(rows.map((row) => [row.id, row]));
-  }
-
-  /** Of these (fair, opening) pairs, those attached, as `fairId:openingId`. */
-  async attachedAmong(manager: EntityManager, pairs: readonly { fairId: string; openingId: string }[]): Promise<Set<string>> {
-    const rows: { key: string }[] = await manager.query(
-      `SELECT fo.fair_id || ':' || fo.opening_id AS key
-         FROM unnest($1::uuid[], $2::uuid[]) AS p(fair_id, opening_id)
-         JOIN fair_openings fo ON fo.fair_id = p.fair_id AND fo.opening_id = p.opening_id`,
+  /**
+   * The fairs named, as the intake needs them, each with those of the (fair, opening) pairs asked about
+   * that are attached to it: one statement for both.
+   */
+  async intakeFairs(manager: EntityManager, pairs: readonly { fairId: string; openingId: string }[]): Promise<Map<string, IntakeFair>> {
+    const rows: (Omit<IntakeFair, 'openingIds'> & { openingIds: string[] | null })[] = await manager.query(
+      `WITH asked AS (SELECT DISTINCT fair_id, opening_id FROM unnest($1::uuid[], $2::uuid[]) AS p(fair_id, opening_id))
+       SELECT f.id, f.ends_at AS "endsAt", f.lat, f.lng, f.default_caseworker_id AS "defaultCaseworkerId", f.areas,
+              array_agg(fo.opening_id) FILTER (WHERE fo.opening_id IS NOT NULL) AS "openingIds"
+         FROM fairs f
+         JOIN asked a ON a.fair_id = f.id
+         LEFT JOIN fair_openings fo ON fo.fair_id = a.fair_id AND fo.opening_id = a.opening_id
+        GROUP BY f.id`,
       [pairs.map((pair) => pair.fairId), pairs.map((pair) => pair.openingId)],
     );
-    return new Set(rows.map((row) => row.key));
+    return new Map(rows.map((row) => [row.id, { ...row, openingIds: new Set(row.openingIds ?? []) }]));
   }
 
   /** Of these people, those registered and not erased, with whether they consented to be contacted about jobs. */
@@ -238,26 +238,29 @@ export class FairStore {
    * registered now, in the same transaction). A phone claimed meanwhile by another transaction waits for
    * it and is then answered with that transaction's person.
    */
-  async claimPhones(
-    manager: EntityManager,
-    claims: readonly { phoneHash: string; candidateId: string }[],
-  ): Promise<{ owners: Map<string, string>; claimed: Set<string> }> {
+  async claimPhones(manager: EntityManager, claims: readonly { phoneHash: string; candidateId: string }[]): Promise<{ owners: Map<string, string>; claimed: Set<string> }> {
     if (claims.length === 0) return { owners: new Map(), claimed: new Set() };
-    const claimedRows: { phone_hash: string }[] = await manager.query(
-      `INSERT INTO viewer_phones (phone_hash, candidate_id)
-       SELECT h, c FROM unnest($1::text[], $2::uuid[]) AS p(h, c) ORDER BY h
-       ON CONFLICT DO NOTHING RETURNING phone_hash`,
-      [claims.map((claim) => claim.phoneHash), claims.map((claim) => claim.candidateId)],
+    const hashes = claims.map((claim) => claim.phoneHash);
+    // One statement: the claims, and the owners of the phones known already (as its snapshot shows them).
+    const rows: { phone_hash: string; candidate_id: string; claimed: boolean }[] = await manager.query(
+      `WITH claimed AS (
+         INSERT INTO viewer_phones (phone_hash, candidate_id)
+         SELECT h, c FROM unnest($1::text[], $2::uuid[]) AS p(h, c) ORDER BY h
+         ON CONFLICT DO NOTHING RETURNING phone_hash, candidate_id)
+       SELECT phone_hash, candidate_id, true AS claimed FROM claimed
+       UNION ALL
+       SELECT v.phone_hash, v.candidate_id, false FROM viewer_phones v WHERE v.phone_hash = ANY($1::text[])`,
+      [hashes, claims.map((claim) => claim.candidateId)],
     );
-    const claimed = new Set(claimedRows.map((row) => row.phone_hash));
-    const owners = new Map<string, string>();
-    for (const claim of claims) if (claimed.has(claim.phoneHash)) owners.set(claim.phoneHash, claim.candidateId);
-    const others = claims.filter((claim) => !claimed.has(claim.phoneHash)).map((claim) => claim.phoneHash);
-    if (others.length > 0) {
-      // A later statement: it sees the rows the transactions this one waited for have committed.
+    const claimed = new Set(rows.filter((row) => row.claimed).map((row) => row.phone_hash));
+    const owners = new Map(rows.map((row) => [row.phone_hash, row.candidate_id]));
+    const unseen = hashes.filter((hash) => !owners.has(hash));
+    if (unseen.length > 0) {
+      // Claimed by a transaction that committed while this statement waited for it: its snapshot did not
+      // show the row; a statement of its own does.
       const known: { phone_hash: string; candidate_id: string }[] = await manager.query(
         `SELECT phone_hash, candidate_id FROM viewer_phones WHERE phone_hash = ANY($1::text[])`,
-        [others],
+        [unseen],
       );
       for (const row of known) owners.set(row.phone_hash, row.candidate_id);
     }

@@ -82,8 +82,7 @@ export class FairIntentIntake {
 
   private async take({ manager, emit }: WriteTransaction, items: readonly IntentRequest[]): Promise<Settled<FairIntentView>[]> {
     const now = new Date();
-    const fairs = await this.fairs.intakeFairs(manager, [...new Set(items.map((item) => item.fairId))]);
-    const attached = await this.fairs.attachedAmong(manager, items);
+    const fairs = await this.fairs.intakeFairs(manager, items);
     const registered = await this.fairs.registeredAmong(manager, [...new Set(items.flatMap((item) => (item.candidateId === null ? [] : [item.candidateId])))]);
 
     // Each request's refusal, or the person it is for (a newcomer's: once their phone is claimed below).
@@ -93,7 +92,7 @@ export class FairIntentIntake {
       if (fair === undefined) refusals.set(index, new NotFoundException(`No fair ${item.fairId}.`));
       else if (!takesIntents(fair, now))
         refusals.set(index, new NamedConflictException('fair_over', 'The fair ended more than a day ago: it takes no more intents.'));
-      else if (!attached.has(`${item.fairId}:${item.openingId}`)) refusals.set(index, new NotFoundException(`No opening ${item.openingId} at this fair.`));
+      else if (!fair.openingIds.has(item.openingId)) refusals.set(index, new NotFoundException(`No opening ${item.openingId} at this fair.`));
       else if (item.candidateId !== null) {
         const person = registered.get(item.candidateId);
         if (person === undefined) refusals.set(index, new NotFoundException(`No person ${item.candidateId}.`));
