@@ -15,6 +15,8 @@ const OPEN_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
 const FAIR_RETRY_MS = 3_000;
 /** The stream sends a comment every 15 s; this long without a byte means the connection is dead. */
 const FAIR_STALL_MS = 45_000;
+/** An employer has no live stream: its own openings' board is asked for this often. */
+const FAIR_POLL_MS = 5_000;
 const FAIR_COUNTS = ['intents', 'matched', 'contacted'];
 
 /** The job fair board's state when no fair is chosen. */
@@ -174,7 +176,10 @@ async function signIn(key) {
       // A live-stream partner may watch any fair's live board (an employer may not): a fair that cannot
       // exist answers 404 to a partner, 403 to the other roles.
       const live = await api('GET', `/v1/fairs/${NIL_UUID}/live`);
+      // Of the others, employers may list the fairs they take part in.
+      const fairs = live.status === 403 ? await api('GET', '/v1/fairs') : null;
       if (live.status === 404) role = 'partner';
+      else if (fairs?.status === 200) role = 'employer';
       else error.textContent = live.status === 0 ? live.message : t('roleUnsupported');
     } else error.textContent = probe.status === 0 ? probe.message : t('roleUnsupported');
   } else {
@@ -193,7 +198,7 @@ async function signIn(key) {
   if (role === 'merchant') await loadSlots();
   if (role === 'admin') await loadAdmin();
   if (role === 'merchant' || role === 'admin') await loadAdvice();
-  if (role === 'admin' || role === 'partner') await loadFairs();
+  if (role === 'admin' || role === 'partner' || role === 'employer') await loadFairs();
   showSignedIn();
   announce(t('signedInAs', role));
 }
@@ -239,7 +244,7 @@ function showSignedIn() {
   $('merchant').hidden = state.role !== 'merchant';
   $('admin').hidden = state.role !== 'admin';
   $('advice').hidden = state.role !== 'merchant' && state.role !== 'admin';
-  $('fair').hidden = state.role !== 'admin' && state.role !== 'partner';
+  $('fair').hidden = state.role !== 'admin' && state.role !== 'partner' && state.role !== 'employer';
   render();
   $('main').focus();
 }
@@ -257,7 +262,7 @@ function render() {
     renderAdmin();
     renderAdvice();
     renderFair();
-  } else if (state.role === 'partner') {
+  } else if (state.role === 'partner' || state.role === 'employer') {
     renderFair();
   }
 }
@@ -826,7 +831,8 @@ function renderAdvice() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The admin and live-stream partners: a job fair's live board (counts only, never who)
+// The admin and live-stream partners: a job fair's live board (counts only, never who); employers: their
+// own openings' counts, asked for every few seconds
 
 async function loadFairs() {
   const result = await api('GET', '/v1/fairs');
@@ -858,7 +864,7 @@ async function selectFair(fairId) {
   await loadFairOpenings(fairId);
   if (state.fair.fairId !== fairId) return;
   renderFairBoard();
-  void followFair(fairId);
+  void (state.role === 'employer' ? pollFair(fairId) : followFair(fairId));
 }
 
 /** Reads the fair's event stream until another fair is chosen or the user signs out, reconnecting after a drop. */
@@ -875,14 +881,42 @@ async function followFair(fairId) {
     state.fair.connection = outcome === 'stop' ? 'stopped' : 'reconnecting';
     renderFairStatus();
     if (outcome === 'stop') return;
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, retryMs);
-      const early = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      controller.signal.addEventListener('abort', early, { once: true });
-    });
+    await pause(retryMs, controller.signal);
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const early = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener('abort', early, { once: true });
+  });
+}
+
+/** An employer's view: its own openings' board (GET /v1/fairs/:id/board), asked for every few seconds. */
+async function pollFair(fairId) {
+  const controller = new AbortController();
+  state.fair.stream = controller;
+  const following = () => !controller.signal.aborted && state.fair.stream === controller;
+  while (following()) {
+    const result = await api('GET', `/v1/fairs/${encodeURIComponent(fairId)}/board`);
+    if (!following()) return;
+    if (result.ok) {
+      state.fair.connection = 'polling';
+      state.fair.error = null;
+      showBoard(fairId, result.body);
+    } else {
+      const hopeless = result.status === 400 || result.status === 403 || result.status === 404;
+      state.fair.connection = hopeless ? 'stopped' : 'reconnecting';
+      state.fair.error = result.message;
+      renderFairStatus();
+      if (hopeless) return;
+    }
+    await pause(FAIR_POLL_MS, controller.signal);
   }
 }
 
@@ -938,7 +972,12 @@ async function readLiveBoard(fairId, signal, onRetry) {
         buffered = buffered.slice(end + 2);
         const event = sseEvent(block);
         if (event.retry !== undefined) onRetry(event.retry);
-        if (event.type === 'board' && event.data !== '' && state.fair.stream?.signal === signal) showBoard(fairId, event.data);
+        if (event.type !== 'board' || event.data === '' || state.fair.stream?.signal !== signal) continue;
+        try {
+          showBoard(fairId, JSON.parse(event.data));
+        } catch {
+          // A block cut short is not a board; the next one is.
+        }
       }
     }
   } catch {
@@ -964,13 +1003,7 @@ function sseEvent(block) {
   return { ...event, data: event.data.join('\n') };
 }
 
-function showBoard(fairId, data) {
-  let board;
-  try {
-    board = JSON.parse(data);
-  } catch {
-    return;
-  }
+function showBoard(fairId, board) {
   if (state.fair.fairId !== fairId || board.fairId !== fairId) return;
   state.fair.board = board;
   renderFairBoard();
