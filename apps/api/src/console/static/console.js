@@ -11,6 +11,20 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const NEXT_STATUS = { proposed: 'contacted', contacted: 'interested', interested: 'interview', interview: 'hired' };
 const OPEN_STATUSES = ['proposed', 'contacted', 'interested', 'interview'];
 
+/** Until the stream's own `retry:` line says otherwise, a dropped live board is asked again after this long. */
+const FAIR_RETRY_MS = 3_000;
+/** The stream sends a comment every 15 s; this long without a byte means the connection is dead. */
+const FAIR_STALL_MS = 45_000;
+/** An employer has no live stream: its own openings' board is asked for this often. */
+const FAIR_POLL_MS = 5_000;
+const FAIR_COUNTS = ['intents', 'matched', 'contacted'];
+
+/** The job fair board's state when no fair is chosen. */
+function noFair() {
+  // connection: idle | connecting | live | reconnecting | stopped; stream: the AbortController of the live read.
+  return { fairs: [], fairId: null, openings: new Map(), board: null, connection: 'idle', error: null, stream: null, openingsAsked: new Set() };
+}
+
 const state = {
   lang: initialLanguage(),
   key: sessionStorage.getItem(KEY_STORAGE),
@@ -30,6 +44,8 @@ const state = {
   admin: { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' },
   /** Idle-capacity advice per service point, for merchants and the admin (GET /v1/slots/advice). */
   advice: { points: [], error: null },
+  /** The admin's and partners' live board of a job fair (GET /v1/fairs, /v1/fairs/:id/openings, /v1/fairs/:id/live). */
+  fair: noFair(),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -156,7 +172,16 @@ async function signIn(key) {
     const probe = audit.status === 200 ? null : await api('GET', `/v1/slots/${NIL_UUID}`);
     if (probe === null) role = 'admin';
     else if (probe.status !== 401 && probe.status !== 403 && probe.status !== 0) role = 'merchant';
-    else error.textContent = probe.status === 0 ? probe.message : t('roleUnsupported');
+    else if (probe.status === 403) {
+      // A live-stream partner may watch any fair's live board (an employer may not): a fair that cannot
+      // exist answers 404 to a partner, 403 to the other roles.
+      const live = await api('GET', `/v1/fairs/${NIL_UUID}/live`);
+      // Of the others, employers may list the fairs they take part in.
+      const fairs = live.status === 403 ? await api('GET', '/v1/fairs') : null;
+      if (live.status === 404) role = 'partner';
+      else if (fairs?.status === 200) role = 'employer';
+      else error.textContent = live.status === 0 ? live.message : t('roleUnsupported');
+    } else error.textContent = probe.status === 0 ? probe.message : t('roleUnsupported');
   } else {
     error.textContent = lists.status === 401 ? t('keyUnknown') : lists.message;
   }
@@ -173,6 +198,7 @@ async function signIn(key) {
   if (role === 'merchant') await loadSlots();
   if (role === 'admin') await loadAdmin();
   if (role === 'merchant' || role === 'admin') await loadAdvice();
+  if (role === 'admin' || role === 'partner' || role === 'employer') await loadFairs();
   showSignedIn();
   announce(t('signedInAs', role));
 }
@@ -190,6 +216,8 @@ function signOut(message) {
   state.redemption = null;
   state.admin = { funnel: null, uptake: null, dead: [], audit: [], auditPerson: '' };
   state.advice = { points: [], error: null };
+  stopFairStream();
+  state.fair = noFair();
   $('advice-form').reset();
   sessionStorage.removeItem(KEY_STORAGE);
   sessionStorage.removeItem(SLOTS_STORAGE);
@@ -206,6 +234,7 @@ function showSignIn() {
   $('merchant').hidden = true;
   $('admin').hidden = true;
   $('advice').hidden = true;
+  $('fair').hidden = true;
 }
 
 function showSignedIn() {
@@ -215,6 +244,7 @@ function showSignedIn() {
   $('merchant').hidden = state.role !== 'merchant';
   $('admin').hidden = state.role !== 'admin';
   $('advice').hidden = state.role !== 'merchant' && state.role !== 'admin';
+  $('fair').hidden = state.role !== 'admin' && state.role !== 'partner' && state.role !== 'employer';
   render();
   $('main').focus();
 }
@@ -231,6 +261,9 @@ function render() {
   } else if (state.role === 'admin') {
     renderAdmin();
     renderAdvice();
+    renderFair();
+  } else if (state.role === 'partner' || state.role === 'employer') {
+    renderFair();
   }
 }
 
@@ -797,6 +830,300 @@ function renderAdvice() {
   $('advice-points').replaceChildren(...refusal, ...(points.length === 0 ? [el('p', { class: 'hint', text: t('adviceEmpty') })] : points.map(advicePoint)));
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The admin and live-stream partners: a job fair's live board (counts only, never who); employers: their
+// own openings' counts, asked for every few seconds
+
+async function loadFairs() {
+  const result = await api('GET', '/v1/fairs');
+  if (result.ok) state.fair.fairs = result.body;
+  state.fair.error = result.ok ? null : result.message;
+}
+
+/** The titles and employers of the fair's openings, which the board names by id only. */
+async function loadFairOpenings(fairId) {
+  const result = await api('GET', `/v1/fairs/${encodeURIComponent(fairId)}/openings`);
+  if (state.fair.fairId !== fairId) return;
+  if (result.ok) for (const opening of result.body) state.fair.openings.set(opening.openingId, opening);
+  else state.fair.error = result.message;
+}
+
+function stopFairStream() {
+  state.fair.stream?.abort();
+  state.fair.stream = null;
+}
+
+async function selectFair(fairId) {
+  stopFairStream();
+  const fairs = state.fair.fairs;
+  state.fair = { ...noFair(), fairs, fairId: fairId === '' ? null : fairId };
+  renderFairBoard();
+  if (state.fair.fairId === null) return;
+  state.fair.connection = 'connecting';
+  renderFairStatus();
+  await loadFairOpenings(fairId);
+  if (state.fair.fairId !== fairId) return;
+  renderFairBoard();
+  void (state.role === 'employer' ? pollFair(fairId) : followFair(fairId));
+}
+
+/** Reads the fair's event stream until another fair is chosen or the user signs out, reconnecting after a drop. */
+async function followFair(fairId) {
+  const controller = new AbortController();
+  state.fair.stream = controller;
+  const following = () => !controller.signal.aborted && state.fair.stream === controller;
+  let retryMs = FAIR_RETRY_MS;
+  while (following()) {
+    const outcome = await readLiveBoard(fairId, controller.signal, (ms) => {
+      retryMs = ms;
+    });
+    if (!following()) return;
+    state.fair.connection = outcome === 'stop' ? 'stopped' : 'reconnecting';
+    renderFairStatus();
+    if (outcome === 'stop') return;
+    await pause(retryMs, controller.signal);
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const early = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener('abort', early, { once: true });
+  });
+}
+
+/** An employer's view: its own openings' board (GET /v1/fairs/:id/board), asked for every few seconds. */
+async function pollFair(fairId) {
+  const controller = new AbortController();
+  state.fair.stream = controller;
+  const following = () => !controller.signal.aborted && state.fair.stream === controller;
+  while (following()) {
+    const result = await api('GET', `/v1/fairs/${encodeURIComponent(fairId)}/board`);
+    if (!following()) return;
+    if (result.ok) {
+      state.fair.connection = 'polling';
+      state.fair.error = null;
+      showBoard(fairId, result.body);
+    } else {
+      const hopeless = result.status === 400 || result.status === 403 || result.status === 404;
+      state.fair.connection = hopeless ? 'stopped' : 'reconnecting';
+      state.fair.error = result.message;
+      renderFairStatus();
+      if (hopeless) return;
+    }
+    await pause(FAIR_POLL_MS, controller.signal);
+  }
+}
+
+/**
+ * One connection to `GET /v1/fairs/:id/live`. EventSource cannot send the key, so the stream is read with
+ * fetch and its blocks parsed here. Answers 'stop' when asking again cannot help, else 'retry'.
+ */
+async function readLiveBoard(fairId, signal, onRetry) {
+  const connection = new AbortController();
+  const cut = () => connection.abort();
+  signal.addEventListener('abort', cut, { once: true });
+  let watchdog;
+  const alive = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(cut, FAIR_STALL_MS);
+  };
+  try {
+    alive();
+    const response = await fetch(`/v1/fairs/${encodeURIComponent(fairId)}/live`, {
+      headers: { Accept: 'text/event-stream', Authorization: `Bearer ${state.key}` },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal: connection.signal,
+    });
+    if (response.status === 401) {
+      signOut(t('keyRejected'));
+      return 'stop';
+    }
+    if (!response.ok || response.body === null) {
+      let data = null;
+      try {
+        data = JSON.parse(await response.text());
+      } catch {
+        data = null;
+      }
+      state.fair.error = errorMessage(data, response.status);
+      renderFairStatus();
+      return response.status === 400 || response.status === 403 || response.status === 404 ? 'stop' : 'retry';
+    }
+    state.fair.connection = 'live';
+    state.fair.error = null;
+    renderFairStatus();
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return 'retry';
+      alive();
+      buffered += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const event = sseEvent(block);
+        if (event.retry !== undefined) onRetry(event.retry);
+        if (event.type !== 'board' || event.data === '' || state.fair.stream?.signal !== signal) continue;
+        try {
+          showBoard(fairId, JSON.parse(event.data));
+        } catch {
+          // A block cut short is not a board; the next one is.
+        }
+      }
+    }
+  } catch {
+    return 'retry';
+  } finally {
+    clearTimeout(watchdog);
+    signal.removeEventListener('abort', cut);
+  }
+}
+
+/** One block of an event stream: its event type, its data lines joined, its retry; comment lines are skipped. */
+function sseEvent(block) {
+  const event = { type: 'message', data: [], retry: undefined };
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event.type = value;
+    else if (field === 'data') event.data.push(value);
+    else if (field === 'retry' && /^\d+$/.test(value)) event.retry = Number(value);
+  }
+  return { ...event, data: event.data.join('\n') };
+}
+
+function showBoard(fairId, board) {
+  if (state.fair.fairId !== fairId || board.fairId !== fairId) return;
+  state.fair.board = board;
+  renderFairBoard();
+  // An opening attached since the fair was chosen: its title is asked for once.
+  const unknown = board.openings.filter((opening) => !state.fair.openings.has(opening.openingId) && !state.fair.openingsAsked.has(opening.openingId));
+  if (unknown.length === 0) return;
+  for (const opening of unknown) state.fair.openingsAsked.add(opening.openingId);
+  void loadFairOpenings(fairId).then(() => {
+    if (state.fair.fairId === fairId) renderFairBoard();
+  });
+}
+
+const shortId = (id) => `${String(id).slice(0, 8)}…`;
+
+function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString(state.lang, { timeStyle: 'medium' });
+}
+
+function renderFairOptions() {
+  const { fairs, fairId } = state.fair;
+  const select = $('fair-select');
+  const options = fairs.map((fair) =>
+    el('option', { value: fair.id, selected: fair.id === fairId, text: t('fairOption', fair.name, localTime(fair.startsAt)) }),
+  );
+  const placeholder = el('option', { value: '', selected: fairId === null, text: fairs.length === 0 ? t('fairNone') : t('fairChoose') });
+  select.replaceChildren(placeholder, ...options);
+}
+
+/** The connection's state and the time of the last figures; the state is a live region, so only changes are written. */
+function renderFairStatus() {
+  const { fairId, board, connection, error } = state.fair;
+  $('fair-live').hidden = fairId === null;
+  const indicator = $('fair-connection');
+  const label = connection === 'idle' ? '' : t(`fairState.${connection}`);
+  if (indicator.textContent !== label) indicator.textContent = label;
+  indicator.dataset.state = connection;
+  $('fair-updated').textContent = board === null ? '' : t('fairUpdated', clockTime(board.at));
+  $('fair-error').textContent = error ?? '';
+}
+
+function renderFair() {
+  renderFairOptions();
+  renderFairBoard();
+}
+
+/** The figures: redrawn on every board event, leaving the fair's picker alone. */
+function renderFairBoard() {
+  renderFairStatus();
+  const { fairId, board, openings } = state.fair;
+  const container = $('fair-board');
+  if (fairId === null) {
+    container.replaceChildren();
+    return;
+  }
+  if (board === null) {
+    container.replaceChildren(el('p', { class: 'hint', text: t('fairWaiting') }));
+    return;
+  }
+  const titleOf = (openingId) => openings.get(openingId)?.title ?? t('fairOpeningUnknown', shortId(openingId));
+  const employerName = (employerId) => t('fairEmployer', shortId(employerId));
+  const totals = el(
+    'dl',
+    { class: 'fair-totals', 'aria-label': t('fairTotals') },
+    FAIR_COUNTS.map((count) =>
+      el(
+        'div',
+        { class: 'fair-total' },
+        el('dt', { text: t(`fair${count[0].toUpperCase()}${count.slice(1)}`) }),
+        el('dd', { 'data-field': count, text: String(board.totals[count]) }),
+      ),
+    ),
+  );
+  const countCells = (row) => FAIR_COUNTS.map((count) => el('td', { 'data-field': count, text: String(row[count]) }));
+  const table = (headers, rows) =>
+    rows.length === 0
+      ? el('p', { class: 'hint', text: t('noneYet') })
+      : el(
+          'div',
+          { class: 'table-wrap' },
+          el(
+            'table',
+            { class: 'worklist' },
+            el('thead', {}, el('tr', {}, ...headers.map((key) => el('th', { scope: 'col', text: t(key) })))),
+            el('tbody', {}, ...rows),
+          ),
+        );
+  const employers = table(
+    ['colEmployer', 'colFairOpenings', 'fairIntents', 'fairMatched', 'fairContacted'],
+    board.employers.map((employer) => {
+      const titles = board.openings.filter((opening) => opening.employerId === employer.employerId).map((opening) => titleOf(opening.openingId));
+      return el(
+        'tr',
+        { 'data-employer-id': employer.employerId },
+        el('th', { scope: 'row', title: employer.employerId, text: employerName(employer.employerId) }),
+        el('td', { 'data-field': 'openings', text: titles.join(t('listSeparator')) }),
+        ...countCells(employer),
+      );
+    }),
+  );
+  const perOpening = table(
+    ['colOpening', 'colEmployer', 'fairIntents', 'fairMatched', 'fairContacted'],
+    board.openings.map((opening) =>
+      el(
+        'tr',
+        { 'data-opening-id': opening.openingId },
+        el('th', { scope: 'row', text: titleOf(opening.openingId) }),
+        el('td', { 'data-field': 'employer', title: opening.employerId, text: employerName(opening.employerId) }),
+        ...countCells(opening),
+      ),
+    ),
+  );
+  container.replaceChildren(
+    totals,
+    el('h3', { text: t('fairByEmployer') }),
+    el('div', { class: 'fair-employers' }, employers),
+    el('h3', { text: t('fairByOpening') }),
+    el('div', { class: 'fair-openings' }, perOpening),
+  );
+}
+
 function refreshButton(buttonId, action) {
   $(buttonId).addEventListener('click', async () => {
     const button = $(buttonId);
@@ -848,6 +1175,11 @@ function start() {
     renderAdvice();
     if (state.advice.error === null) announce(t('updated'));
   });
+  refreshButton('fairs-refresh', async () => {
+    await loadFairs();
+    renderFair();
+  });
+  $('fair-select').addEventListener('change', () => selectFair($('fair-select').value));
   refreshButton('slots-refresh', async () => {
     await loadSlots();
     renderSlots();
