@@ -222,6 +222,17 @@ describe('a job fair: intents during the stream become leads; the live board and
     expect((await listOf(south.apiKey, reception)).map((entry) => entry.candidateId)).toEqual([southern.candidateId]);
     expect((await listOf(desk.apiKey, assembly)).map((entry) => entry.candidateId)).toEqual([placeless.candidateId]);
 
+    // A lead stands whatever the rules say: the factory now asks for veterans only, and the newcomers, whose
+    // groups are not recorded yet, keep their leads (an engine's proposal would go as no_longer_fits).
+    await api.http
+      .patch(`/v1/openings/${assembly}`)
+      .set(bearer(factory.apiKey))
+      .send({ targetGroups: ['veteran'] })
+      .expect(200);
+    await matcherCaughtUp(world);
+    expect((await listOf(desk.apiKey, assembly)).map((entry) => [entry.candidateId, entry.status])).toEqual([[placeless.candidateId, 'proposed']]);
+    expect((await listOf(north.apiKey, assembly)).filter((entry) => entry.selfDeclared).length).toBe(2);
+
     // The employer sees counts of its own openings, and no one's name or phone anywhere.
     const factoryBoard = (await api.http.get(`/v1/fairs/${fair.id}/board`).set(bearer(factory.apiKey)).expect(200)).body as Board;
     expect(factoryBoard.openings.map((entry) => entry.openingId)).toEqual([assembly]);

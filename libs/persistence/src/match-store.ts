@@ -57,7 +57,7 @@ export interface CandidateHistory {
   openSlotOfferIds: Set<string>;
   /**
    * Their proposed matches (job matches and slot offers), to re-check against a changed profile; a
-   * last-minute offer (the standby pool) with its occurrence.
+   * last-minute offer (the standby pool) with its occurrence. Not their leads (a fair's intents).
    */
   proposed: { id: string; openingId: string | null; slotId: string | null; lastMinute?: { startsAt: Date; endsAt: Date } }[];
 }
@@ -434,15 +434,18 @@ export class MatchStore {
       last_minute: boolean;
       occurrence_starts_at: Date | null;
       expires_at: Date | null;
+      self_declared: boolean;
     }[] = await manager.query(
-      `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running, last_minute, occurrence_starts_at, expires_at
+      `SELECT id, candidate_id, opening_id, slot_id, status, COALESCE(expires_at > now(), false) AS running, last_minute, occurrence_starts_at, expires_at,
+              self_declared_at IS NOT NULL AS self_declared
          FROM matches WHERE candidate_id = ANY($1::uuid[])`,
       [candidateIds],
     );
     for (const row of rows) {
       const history = histories.get(row.candidate_id);
       if (history === undefined) continue;
-      if (row.status === 'proposed') {
+      // A lead (the person asked for the job at a fair) is not re-checked: it stands whatever the rules say.
+      if (row.status === 'proposed' && !row.self_declared) {
         const lastMinute =
           row.last_minute && row.occurrence_starts_at !== null && row.expires_at !== null
             ? { lastMinute: { startsAt: new Date(row.occurrence_starts_at), endsAt: new Date(row.expires_at) } }
@@ -602,7 +605,9 @@ export class MatchStore {
           ? ['slot_id', where.slotId]
           : ['candidate_id', where.candidateId];
     return manager.query(
-      `SELECT id, candidate_id, opening_id, slot_id, last_minute, occurrence_starts_at, expires_at FROM matches WHERE ${column} = $1 AND status = 'proposed'`,
+      // A lead (the person asked for the job at a fair) is not re-checked: it stands whatever the rules say.
+      `SELECT id, candidate_id, opening_id, slot_id, last_minute, occurrence_starts_at, expires_at FROM matches
+        WHERE ${column} = $1 AND status = 'proposed' AND self_declared_at IS NULL`,
       [value],
     );
   }
