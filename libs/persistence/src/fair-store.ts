@@ -238,7 +238,10 @@ export class FairStore {
    * registered now, in the same transaction). A phone claimed meanwhile by another transaction waits for
    * it and is then answered with that transaction's person.
    */
-  async claimPhones(manager: EntityManager, claims: readonly { phoneHash: string; candidateId: string }[]): Promise<{ owners: Map<string, string>; claimed: Set<string> }> {
+  async claimPhones(
+    manager: EntityManager,
+    claims: readonly { phoneHash: string; candidateId: string }[],
+  ): Promise<{ owners: Map<string, string>; claimed: Set<string> }> {
     if (claims.length === 0) return { owners: new Map(), claimed: new Set() };
     const hashes = claims.map((claim) => claim.phoneHash);
     // One statement: the claims, and the owners of the phones known already (as its snapshot shows them).
