@@ -222,6 +222,22 @@ describe('a job fair: intents during the stream become leads; the live board and
     expect((await listOf(south.apiKey, reception)).map((entry) => entry.candidateId)).toEqual([southern.candidateId]);
     expect((await listOf(desk.apiKey, assembly)).map((entry) => entry.candidateId)).toEqual([placeless.candidateId]);
 
+    // A newcomer's profile waits for their caseworker: no proposal of the engine meanwhile (the one without a
+    // place is placed at the fair, within the reception job's reach), until the caseworker completes it.
+    const placelessProfile = (await api.http.get(`/v1/candidates/${placeless.candidateId}`).set(bearer(desk.apiKey)).expect(200)).body;
+    expect(placelessProfile).toMatchObject({ displayName: 'No place given', groups: [], profilePending: true, consent: { jobs: true, benefits: false } });
+    expect((await listOf(desk.apiKey, reception)).map((entry) => entry.candidateId)).toEqual([]);
+    const completed = (
+      await api.http
+        .patch(`/v1/candidates/${placeless.candidateId}`)
+        .set(bearer(desk.apiKey))
+        .send({ groups: ['rural_migrant'], availability: [1, 2, 3, 4, 5].map((day) => ({ day, start: '08:00', end: '16:00' })) })
+        .expect(200)
+    ).body;
+    expect(completed.profilePending).toBe(false);
+    await matcherCaughtUp(world);
+    expect((await listOf(desk.apiKey, reception)).map((entry) => [entry.candidateId, entry.selfDeclared])).toEqual([[placeless.candidateId, false]]);
+
     // A lead stands whatever the rules say: the factory now asks for veterans only, and the newcomers, whose
     // groups are not recorded yet, keep their leads (an engine's proposal would go as no_longer_fits).
     await api.http
@@ -312,8 +328,9 @@ describe('a job fair: intents during the stream become leads; the live board and
       ]),
     );
     expect(report.groups).toEqual([
+      { group: 'rural_migrant', intents: 1, contacted: 0, interview: 0, hired: 0 },
       { group: 'veteran', intents: 1, contacted: 1, interview: 1, hired: 0 },
-      { group: null, intents: 4, contacted: 0, interview: 0, hired: 0 },
+      { group: null, intents: 3, contacted: 0, interview: 0, hired: 0 },
     ]);
     expect(report.uncontactedAfter48h).toBe(4);
     expect((report.uncontacted as { caseworkerId: string; leads: number }[]).map((entry) => [entry.caseworkerId, entry.leads]).sort()).toEqual(

@@ -29,6 +29,7 @@ import {
   type Withdrawn,
   candidateProfile,
   isMatchable,
+  mayHoldMatches,
   openingOffer,
   slotOffer,
   withOrderWindows,
@@ -429,7 +430,7 @@ export class MatchingService {
     const manager = this.dataSource.manager;
     let freed: { openingIds: string[]; slotIds: string[] };
     let lostJobMatches: boolean;
-    if (!isMatchable(row)) {
+    if (!mayHoldMatches(row)) {
       // Erased or no longer consenting: every open match goes, and the places go to the next people. The
       // API's erasure has withdrawn them already, in its own transaction: the offers they held are read back.
       const withdrawn = await this.unitOfWork.run(({ manager: tx }) => this.store.withdraw(tx, { candidateId }, 'consent_withdrawn'), { correlationId });
@@ -468,7 +469,8 @@ export class MatchingService {
       lostJobMatches = (withdrawn?.jobMatchesLost.size ?? 0) > 0;
       // Re-reads the person's own count when a place was freed above: it is theirs to fill. Together with
       // the other people handled at about the same moment (see changedPeople).
-      await this.changedPeople.submit({ profile, correlationId, known: withdrawn === null ? before : undefined });
+      // A job fair's newcomer whose profile waits for their caseworker gets no proposals yet.
+      if (isMatchable(row)) await this.changedPeople.submit({ profile, correlationId, known: withdrawn === null ? before : undefined });
     }
     for (const openingId of freed.openingIds) await this.proposeForOpening(openingId, correlationId);
     for (const slotId of freed.slotIds) await this.proposeForSlot(slotId, correlationId);

@@ -64,6 +64,8 @@ export type NewCandidateRow = Pick<
 > & {
   /** How the person gave the consents they are registered with (the history records it). */
   consentHow: ConsentRecordMethod;
+  /** A job fair's newcomer, whose profile waits for their caseworker (CandidateEntity.profilePending). */
+  profilePending?: boolean;
 };
 
 /** One consent in a person's history: given (by whom, when, how) and, once withdrawn, when, by whom and how. */
@@ -118,6 +120,7 @@ export class CandidateStore {
         open_to_job_offers: row.openToJobOffers,
         notice_preferences: row.noticePreferences,
         revision: row.revision,
+        profile_pending: row.profilePending ?? false,
       })),
     );
     // The consents each person gives are the first rows of their consent history, written by the same
@@ -128,14 +131,14 @@ export class CandidateStore {
                 id uuid, caseworker_id uuid, status text, display_name text, external_ref text, phone text, groups text[],
                 skills text[], lat double precision, lng double precision, max_travel_km double precision, availability jsonb,
                 breaks jsonb, accessibility_needs text[], consent_jobs boolean, consent_benefits boolean, consent_sensitive boolean,
-                consent_how text, open_to_job_offers boolean, notice_preferences jsonb, revision integer)),
+                consent_how text, open_to_job_offers boolean, notice_preferences jsonb, revision integer, profile_pending boolean)),
        inserted AS (
          INSERT INTO candidates (id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
                                  max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive,
-                                 open_to_job_offers, notice_preferences, revision)
+                                 open_to_job_offers, notice_preferences, revision, profile_pending)
          SELECT id, caseworker_id, status, display_name, external_ref, phone, groups, skills, lat, lng,
                 max_travel_km, availability, breaks, accessibility_needs, consent_jobs, consent_benefits, consent_sensitive,
-                open_to_job_offers, notice_preferences, revision
+                open_to_job_offers, notice_preferences, revision, profile_pending
            FROM r
          RETURNING 1),
        consents AS (

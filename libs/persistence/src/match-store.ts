@@ -149,7 +149,7 @@ export class MatchStore {
     type Page = (CandidateEntity & { matchable: boolean })[];
     const read = (after: string): Promise<Page> =>
       this.dataSource.query(
-        `SELECT id, status = 'active' AND consent_contact AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
+        `SELECT id, status = 'active' AND consent_contact AND NOT profile_pending AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
                 availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits",
                 consent_sensitive AS "consentSensitive", employment,
                 open_to_job_offers AS "openToJobOffers", created_at AS "createdAt"

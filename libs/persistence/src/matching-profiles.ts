@@ -126,7 +126,15 @@ export function withOrderWindows(profile: CandidateProfile, orderWindows: readon
   return orderWindows === undefined || orderWindows.length === 0 ? profile : { ...profile, breaks: [...profile.breaks, ...orderWindows] };
 }
 
-/** Whether a person is someone the engine may match at all. */
+/** Whether a person may hold matches at all: registered, not erased, consenting to be contacted. */
+export function mayHoldMatches(row: CandidateEntity | null): row is CandidateEntity {
+  return row !== null && row.status === 'active' && row.consentContact;
+}
+
+/**
+ * Whether the engine may propose to a person: they may hold matches, have a place, and their profile is not
+ * waiting for their caseworker (a job fair's newcomer, `profilePending`: their leads stand meanwhile).
+ */
 export function isMatchable(row: CandidateEntity | null): row is CandidateEntity {
-  return row !== null && row.status === 'active' && row.consentContact && row.lat !== null && row.lng !== null;
+  return mayHoldMatches(row) && row.lat !== null && row.lng !== null && !row.profilePending;
 }

@@ -49,7 +49,7 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
         const row = newCandidateRow(randomUUID(), caseworkerId, input, consents);
         const createdAt = await this.candidates.insertNew(tx.manager, [row]);
         tx.emit(outboxEvent('CandidateRegistered', { candidateId: row.id }));
-        return candidateView({ ...row, employment: 'seeking', employedSince: null, createdAt, updatedAt: createdAt, erasedAt: null });
+        return candidateView({ ...row, profilePending: false, employment: 'seeking', employedSince: null, createdAt, updatedAt: createdAt, erasedAt: null });
       },
       { resourceId: (view) => view.id },
     );

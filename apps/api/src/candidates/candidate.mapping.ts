@@ -57,6 +57,8 @@ export function newCandidateRow(id: string, caseworkerId: string, input: Candida
 
 /** Applies a PATCH: present fields replace, `null` clears an optional field; `consents`: the consents after it (consentsAfter). */
 export function applyCandidatePatch(row: CandidateEntity, patch: UpdateCandidateDto, consents: Consents): void {
+  // Their caseworker has seen to the profile: a job fair's newcomer is matched from now on.
+  row.profilePending = false;
   if (patch.displayName !== undefined) row.displayName = patch.displayName.trim();
   if (patch.externalRef !== undefined) row.externalRef = patch.externalRef;
   if (patch.phone !== undefined) row.phone = patch.phone;

@@ -71,6 +71,13 @@ export class CandidateView {
   @ApiProperty({ type: () => NoticePreferencesDto, description: "The worker's own settings; each field absent is the deployment's." })
   notices: NoticePreferencesDto;
 
+  @ApiProperty({
+    type: 'boolean',
+    description:
+      'Registered by a job fair’s intent (a name, a phone, maybe a place): the engine proposes nothing to them until their caseworker completes the profile (any PATCH clears it). Their leads stand.',
+  })
+  profilePending: boolean;
+
   @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 
@@ -97,6 +104,7 @@ export function candidateView(row: Omit<CandidateEntity, 'consentContact'>): Can
     employedSince: row.employedSince === null ? null : new Date(row.employedSince).toISOString(),
     openToJobOffers: row.openToJobOffers,
     notices: row.noticePreferences,
+    profilePending: row.profilePending,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

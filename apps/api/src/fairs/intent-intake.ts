@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { type GeoPoint, caseworkerForPlace, normalizedPhone, takesIntents } from '@huigong/domain';
-import { IMPORTED_PER_EVENT, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
+import { UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
 import { CandidateStore, FairStore, type NewCandidateRow, type NewIntentRow } from '@huigong/persistence';
 import { GroupCommit, NamedConflictException, type RequestContext, type Settled, ValidationFailedException, currentRequestContext } from '@huigong/platform';
 import { createHash, randomUUID } from 'node:crypto';
@@ -31,9 +31,9 @@ function phoneHash(digits: string): string {
  * Takes the intents a streaming partner sends during a fair, hundreds a second in bursts: the intents that
  * arrive at about the same moment are checked and written together, one statement per table for the batch
  * (group commit), and each request is answered once its batch has committed. A viewer not registered yet is
- * registered once, by their phone, on the list of the caseworker of their area. The batch's events name
- * the intents (`FairIntentsReceived`, made into leads by the matcher) and the newcomers
- * (`CandidatesImported`, matched like an import).
+ * registered once, by their phone, on the list of the caseworker of their area, their profile pending
+ * until that caseworker completes it. The batch's event names the new intents (`FairIntentsReceived`,
+ * made into leads by the matcher).
  */
 @Injectable()
 export class FairIntentIntake {
@@ -147,9 +147,6 @@ export class FairIntentIntake {
     for (let start = 0; start < newIntents.length; start += INTENTS_PER_EVENT) {
       emit(outboxEvent('FairIntentsReceived', { intentIds: newIntents.slice(start, start + INTENTS_PER_EVENT) }));
     }
-    for (let start = 0; start < registrations.length; start += IMPORTED_PER_EVENT) {
-      emit(outboxEvent('CandidatesImported', { candidateIds: registrations.slice(start, start + IMPORTED_PER_EVENT).map((row) => row.id) }));
-    }
 
     const registeredNow = new Set(registrations.map((row) => row.id));
     return items.map((item, index): Settled<FairIntentView> => {
@@ -176,7 +173,8 @@ export class FairIntentIntake {
 /**
  * A viewer registered by their intent: their name and phone, placed where they said (else at the fair), on
  * the list of their area's caseworker, with consent to job contact given in the partner's app. Groups,
- * skills and schedules are for their caseworker to complete.
+ * skills and schedules are for their caseworker to complete: until then the profile is pending, and the
+ * engine proposes nothing to them (their lead is what they asked for).
  */
 function newcomerRow(
   id: string,
@@ -206,5 +204,6 @@ function newcomerRow(
     openToJobOffers: false,
     noticePreferences: {},
     revision: 1,
+    profilePending: true,
   };
 }

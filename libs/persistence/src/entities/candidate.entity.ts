@@ -37,6 +37,11 @@ export class CandidateEntity {
   @Column('boolean') openToJobOffers: boolean;
   /** Their own quiet hours, daily cap, language and channel for offers (each absent: the deployment's, or the gateway's). */
   @Column('jsonb') noticePreferences: { quietHours?: string; dailyCap?: number; language?: 'zh-CN' | 'en'; channel?: 'app' | 'sms' };
+  /**
+   * Registered by a job fair's intent (name, phone, place) and not completed by their caseworker yet: the
+   * engine proposes nothing to them until a PATCH clears it. Their leads stand.
+   */
+  @Column('boolean') profilePending: boolean;
   /** Bumped on every change, so that consumers can tell a stale event from a fresh one. */
   @Column('integer') revision: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;

@@ -19,6 +19,7 @@ import { DatedOccurrences1765700000000 } from './1765700000000-dated-occurrences
 import { CourseMenu1765800000000 } from './1765800000000-course-menu';
 import { Fairs1765900000000 } from './1765900000000-fairs';
 import { StandbyPool1766000000000 } from './1766000000000-standby-pool';
+import { PendingProfiles1766100000000 } from './1766100000000-pending-profiles';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CourseMenu1765800000000,
   Fairs1765900000000,
   StandbyPool1766000000000,
+  PendingProfiles1766100000000,
 ];
