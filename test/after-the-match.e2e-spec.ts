@@ -240,28 +240,31 @@ describe('after the match', () => {
     const hour = (new Date().getUTCHours() + 8) % 24;
     const clock = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
     const quietHours = `${clock(hour - 1)}-${clock(hour + 2)}`;
+    // The meal six hours from now, every day: its next occurrence begins after the guard wakes, so the offer
+    // is held, not dropped (with the lunch window, a run at noon in Shanghai woke the guard as it ended).
+    const everyDay = (start: number, end: number) => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: clock(start), end: clock(end) }));
+    const meal = everyDay(hour + 6, hour + 7);
+    const onBreak = everyDay(hour + 6, hour + 8);
     const register = async (body: Record<string, unknown>) => (await api.http.post('/v1/candidates').set(bearer(desk)).send(body).expect(201)).body;
     const guard = await register(
       aCandidate({
         displayName: 'Night guard',
         groups: ['security_guard'],
         location: canteenAt,
-        breaks: weekdays('12:45', '14:15'),
+        breaks: onBreak,
         notices: { quietHours, language: 'en' },
       }),
     );
     expect(guard.notices).toEqual({ quietHours, language: 'en' });
     // The rider reads texts, not the app: the gateway is told so.
     const rider = (
-      await register(
-        aCandidate({ displayName: 'Day rider', groups: ['rider'], location: canteenAt, breaks: weekdays('12:45', '14:15'), notices: { channel: 'sms' } }),
-      )
+      await register(aCandidate({ displayName: 'Day rider', groups: ['rider'], location: canteenAt, breaks: onBreak, notices: { channel: 'sms' } }))
     ).id as string;
     const slot = (
       await api.http
         .post('/v1/slots')
         .set(bearer(canteen))
-        .send(aSlot({ title: 'Night canteen set meal', capacity: 2, location: canteenAt }))
+        .send(aSlot({ title: 'Night canteen set meal', capacity: 2, location: canteenAt, windows: meal }))
         .expect(201)
     ).body.id as string;
     const deliveryOf = async (candidateId: string) =>

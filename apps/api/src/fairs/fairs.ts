@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UNCONTACTED_LEAD_HOURS } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
 import { FairStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { uuidParam } from '../common/params';
@@ -258,7 +258,7 @@ export class FairsController {
   @ApiIdParam('The fair.')
   @ApiOkResponse({ description: 'An event stream of `board` events, each a `FairBoard`.', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiErrors(ID_PARAM, { 404: 'No such fair.' })
-  async live(@CurrentPrincipal() caller: FairReader, @Param('id', uuidParam()) id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async live(@CurrentPrincipal() caller: FairReader, @Param('id', uuidParam()) id: string, @Res() response: Response): Promise<void> {
     await visibleFair(this.fairs, this.dataSource.manager, caller, id);
     response.status(200);
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -271,7 +271,8 @@ export class FairsController {
     });
     const keepalive = setInterval(() => response.write(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();
-    request.on('close', () => {
+    // The response closes when the screen goes away (or the server shuts down): the board stops reading for it.
+    response.on('close', () => {
       clearInterval(keepalive);
       stop();
     });
