@@ -130,12 +130,14 @@ describe('the standby pool: last-minute offers when seats free up', () => {
     await api.http.delete(`/v1/candidates/${notOnStandby}/standby/${point}`).set(bearer(desk)).expect(204);
     await api.http.delete(`/v1/candidates/${notOnStandby}/standby/${point}`).set(bearer(desk)).expect(204);
     expect((await api.http.get(`/v1/candidates/${notOnStandby}/standby`).set(bearer(desk)).expect(200)).body).toEqual([]);
-    // Consent to benefit offers withdrawn after standing by: the sweep passes them over.
+    // Consent to benefit offers withdrawn after standing by: off standby everywhere, and the sweep passes them over.
+    expect(((await api.http.get(`/v1/candidates/${losesConsent}/standby`).set(bearer(desk)).expect(200)).body as unknown[]).length).toBe(1);
     await api.http
       .patch(`/v1/candidates/${losesConsent}`)
       .set(bearer(desk))
       .send({ consent: { benefits: false } })
       .expect(200);
+    expect((await api.http.get(`/v1/candidates/${losesConsent}/standby`).set(bearer(desk)).expect(200)).body).toEqual([]);
 
     // Three seats; one taken by the regular offer at once.
     const session = (

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { IMPORTED_PER_EVENT, type PendingEvent, UnitOfWork, outboxEvent } from '@huigong/messaging';
-import { CandidateEntity, CandidateStore, type NewCandidateRow } from '@huigong/persistence';
+import { CandidateEntity, CandidateStore, type NewCandidateRow, StandbyStore } from '@huigong/persistence';
 import { type FieldError, ValidationFailedException, validateRecord } from '@huigong/platform';
 import { NO_CONSENTS, consentChanges } from '@huigong/domain';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
@@ -70,6 +70,7 @@ export class UpdateCandidateHandler implements ICommandHandler<UpdateCandidateCo
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly candidates: CandidateStore,
+    private readonly standby: StandbyStore,
   ) {}
 
   execute({ caseworkerId, candidateId, patch }: UpdateCandidateCommand): Promise<CandidateView> {
@@ -86,6 +87,9 @@ export class UpdateCandidateHandler implements ICommandHandler<UpdateCandidateCo
         by: caseworkerId,
         how: patch.consent?.method ?? 'not_stated',
       });
+      // Without consent to benefit offers the person stands by for no service point any more (their standby
+      // would only be skipped): the enrolments go, as erasure removes them.
+      if (before.benefits && !after.benefits) await this.standby.leaveAll(manager, candidateId);
       tx.emit(outboxEvent('CandidateUpdated', { candidateId }));
       return candidateView(saved);
     });
