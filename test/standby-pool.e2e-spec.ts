@@ -196,6 +196,12 @@ describe('the standby pool: last-minute offers when seats free up', () => {
     expect(gatewayOffersTo(budgeted)).toHaveLength(1);
     expect((await offersOf(elsewhere)).map((offer) => offer.candidate_id)).toEqual([budgeted]);
 
+    // Explain judges them as the matcher did: the occurrence as their break (their standby stood in for it).
+    const why = (await api.http.get(`/v1/candidates/${offered[0]}/explain?slotId=${session}`).set(bearer(desk)).expect(200)).body as {
+      rules: { rule: string; pass: boolean }[];
+    };
+    expect(why.rules.every((rule) => rule.pass)).toBe(true);
+
     // Swept again (and by the timer meanwhile): nobody is offered twice, no seat is offered twice.
     expect(await sweep()).toEqual([]);
     expect((await offersOf(session)).filter((offer) => offer.last_minute)).toHaveLength(2);

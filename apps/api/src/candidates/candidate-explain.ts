@@ -1,6 +1,15 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, ValidationFailedException } from '@huigong/platform';
-import { DEFAULT_MATCHING_POLICY, type RuleCheck, allPass, checkOpening, checkSlot, shortlistSize, slotOfferLimit } from '@huigong/matching';
+import {
+  DEFAULT_MATCHING_POLICY,
+  type RuleCheck,
+  allPass,
+  asOfferedLastMinute,
+  checkOpening,
+  checkSlot,
+  shortlistSize,
+  slotOfferLimit,
+} from '@huigong/matching';
 import {
   type CandidateEntity,
   CourseMenuStore,
@@ -102,8 +111,15 @@ export class CandidateExplainer {
     if (slot === null) throw new NotFoundException(`No slot ${query.slotId}.`);
     // A course they ordered judges them with the windows of their order too.
     const orderWindows = (await this.courseMenu.orderWindowsOf(this.dataSource.manager, candidate.id, [slot.id])).get(slot.id);
-    const rules = checkSlot(withOrderWindows(profile, orderWindows), slotOffer(slot, now.getTime(), this.config.appTimezone));
     const match = await this.matches.latestSlotOfferOf(candidate.id, slot.id);
+    // A last-minute offer they hold (the standby pool) judges them with its occurrence as their break, as the
+    // matcher does: their standby stood in for the break rule.
+    const lastMinute =
+      match?.status === 'proposed' && match.lastMinute && match.occurrenceStartsAt !== null && match.expiresAt !== null
+        ? { startsAt: match.occurrenceStartsAt, endsAt: match.expiresAt }
+        : null;
+    const judged = lastMinute === null ? withOrderWindows(profile, orderWindows) : asOfferedLastMinute(profile, lastMinute, this.config.appTimezone);
+    const rules = checkSlot(judged, slotOffer(slot, now.getTime(), this.config.appTimezone));
     const openOffers = await this.matches.openSlotOfferCount(slot.id);
     const limit = slotOfferLimit(slot.capacity);
     const { behindAfter, days } = DEFAULT_MATCHING_POLICY.noShows;
