@@ -56,8 +56,8 @@ interface FairBoard {
   fairId: string;
   at: string;
   totals: FairCounts;
-  employers: (FairCounts & { employerId: string })[];
-  openings: (FairCounts & { openingId: string; employerId: string })[];
+  employers: (FairCounts & { employerId: string; name: string })[];
+  openings: (FairCounts & { openingId: string; title: string; employerId: string; employerName: string })[];
 }
 
 interface CandidateList {
@@ -642,7 +642,6 @@ describe('the caseworker and merchant console in a browser', () => {
       [reception, 'Fair reception console'],
       [kitchen, 'Fair kitchen console'],
     ]);
-    const short = (id: string) => `${id.slice(0, 8)}…`;
     const totalsOnPage = async (page: Page): Promise<FairCounts> => {
       const figure = async (field: string) => Number(await text(page.locator(`.fair-totals [data-field="${field}"]`)));
       return { intents: await figure('intents'), matched: await figure('matched'), contacted: await figure('contacted') };
@@ -659,7 +658,7 @@ describe('the caseworker and merchant console in a browser', () => {
     const boardAsShown = (board: FairBoard) => ({
       totals: board.totals,
       employers: board.employers.map((employer) => [
-        `用人单位 ${short(employer.employerId)}`,
+        employer.name,
         board.openings
           .filter((opening) => opening.employerId === employer.employerId)
           .map((opening) => titles.get(opening.openingId))
@@ -670,7 +669,7 @@ describe('the caseworker and merchant console in a browser', () => {
       ]),
       openings: board.openings.map((opening) => [
         titles.get(opening.openingId),
-        `用人单位 ${short(opening.employerId)}`,
+        opening.employerName,
         String(opening.intents),
         String(opening.matched),
         String(opening.contacted),

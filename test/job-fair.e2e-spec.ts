@@ -490,7 +490,15 @@ describe('a job fair: intents during the stream become leads; the live board and
     expect(board.employers).toHaveLength(EMPLOYERS);
     const own = (await api.http.get(`/v1/fairs/${fair.id}/board`).set(bearer(employers[0].apiKey)).expect(200)).body as Board;
     expect(own.openings).toEqual([
-      { openingId: openings[0], employerId: employers[0].id, intents: board.openings[0].intents, matched: board.openings[0].matched, contacted: 0 },
+      {
+        openingId: openings[0],
+        title: 'Job 0',
+        employerId: employers[0].id,
+        employerName: 'Baise employer 0',
+        intents: board.openings[0].intents,
+        matched: board.openings[0].matched,
+        contacted: 0,
+      },
     ]);
     expect(JSON.stringify(own)).not.toMatch(/Viewer|137 /);
   });

@@ -41,13 +41,13 @@ describe('the intake window and the board', () => {
 
   it('adds the openings up per employer, in the order employers first appear, and in all', () => {
     const board = fairBoardTotals([
-      { openingId: 'a', employerId: 'e2', intents: 3, matched: 5, contacted: 1 },
-      { openingId: 'b', employerId: 'e1', intents: 1, matched: 0, contacted: 0 },
-      { openingId: 'c', employerId: 'e2', intents: 2, matched: 2, contacted: 2 },
+      { openingId: 'a', title: 'Welder', employerId: 'e2', employerName: 'Aluminium works', intents: 3, matched: 5, contacted: 1 },
+      { openingId: 'b', title: 'Cook', employerId: 'e1', employerName: 'Hotel', intents: 1, matched: 0, contacted: 0 },
+      { openingId: 'c', title: 'Fitter', employerId: 'e2', employerName: 'Aluminium works', intents: 2, matched: 2, contacted: 2 },
     ]);
     expect(board.employers).toEqual([
-      { employerId: 'e2', intents: 5, matched: 7, contacted: 3 },
-      { employerId: 'e1', intents: 1, matched: 0, contacted: 0 },
+      { employerId: 'e2', name: 'Aluminium works', intents: 5, matched: 7, contacted: 3 },
+      { employerId: 'e1', name: 'Hotel', intents: 1, matched: 0, contacted: 0 },
     ]);
     expect(board.totals).toEqual({ intents: 6, matched: 7, contacted: 3 });
   });

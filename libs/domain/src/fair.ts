@@ -77,11 +77,15 @@ export interface FairBoardCounts {
 
 export interface FairBoardOpening extends FairBoardCounts {
   openingId: string;
+  /** The opening's title and its employer's name: what the host's screen shows (no people). */
+  title: string;
   employerId: string;
+  employerName: string;
 }
 
 export interface FairBoardEmployer extends FairBoardCounts {
   employerId: string;
+  name: string;
 }
 
 /** The per-employer counts, in the order the employers first appear, and the fair's totals. */
@@ -91,7 +95,7 @@ export function fairBoardTotals(openings: readonly FairBoardOpening[]): { employ
   for (const opening of openings) {
     let employer = employers.get(opening.employerId);
     if (employer === undefined) {
-      employer = { employerId: opening.employerId, intents: 0, matched: 0, contacted: 0 };
+      employer = { employerId: opening.employerId, name: opening.employerName, intents: 0, matched: 0, contacted: 0 };
       employers.set(opening.employerId, employer);
     }
     for (const key of ['intents', 'matched', 'contacted'] as const) {

@@ -359,14 +359,16 @@ export class FairStore {
   /** The live board's counts per opening of the fair, in the order the openings were attached. */
   async boardCounts(manager: EntityManager, fairId: string): Promise<FairBoardOpening[]> {
     return manager.query(
-      `SELECT fo.opening_id AS "openingId", fo.organization_id AS "employerId",
+      `SELECT fo.opening_id AS "openingId", o.title, fo.organization_id AS "employerId", org.name AS "employerName",
               (SELECT count(*)::int FROM fair_intents i WHERE i.fair_id = fo.fair_id AND i.opening_id = fo.opening_id) AS intents,
               count(m.id)::int AS matched,
               count(m.id) FILTER (WHERE m.status = ANY($2::text[]))::int AS contacted
          FROM fair_openings fo
+         JOIN openings o ON o.id = fo.opening_id
+         JOIN organizations org ON org.id = fo.organization_id
          LEFT JOIN matches m ON m.opening_id = fo.opening_id AND m.status <> $3
         WHERE fo.fair_id = $1
-        GROUP BY fo.fair_id, fo.opening_id, fo.organization_id, fo.attached_at
+        GROUP BY fo.fair_id, fo.opening_id, o.title, fo.organization_id, org.name, fo.attached_at
         ORDER BY fo.attached_at, fo.opening_id`,
       [fairId, LEAD_STAGE_STATUSES.contacted, WITHDRAWN],
     );

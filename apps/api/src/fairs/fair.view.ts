@@ -122,14 +122,23 @@ export class FairBoardOpeningView extends FairBoardCountsView implements FairBoa
   @ApiProperty({ type: 'string', format: 'uuid' })
   openingId: string;
 
+  @ApiProperty({ type: 'string' })
+  title: string;
+
   @ApiProperty({ type: 'string', format: 'uuid' })
   employerId: string;
+
+  @ApiProperty({ type: 'string' })
+  employerName: string;
 }
 
 @ApiSchema({ name: 'FairBoardEmployer' })
 export class FairBoardEmployerView extends FairBoardCountsView implements FairBoardEmployer {
   @ApiProperty({ type: 'string', format: 'uuid' })
   employerId: string;
+
+  @ApiProperty({ type: 'string' })
+  name: string;
 }
 
 @ApiSchema({ name: 'FairBoard', description: "The live board of a fair: counts per opening and employer, and the fair's totals. No personal data." })

@@ -1062,8 +1062,10 @@ function renderFairBoard() {
     container.replaceChildren(el('p', { class: 'hint', text: t('fairWaiting') }));
     return;
   }
-  const titleOf = (openingId) => openings.get(openingId)?.title ?? t('fairOpeningUnknown', shortId(openingId));
-  const employerName = (employerId) => t('fairEmployer', shortId(employerId));
+  const boardTitles = new Map(board.openings.map((opening) => [opening.openingId, opening.title]));
+  const boardNames = new Map(board.employers.map((employer) => [employer.employerId, employer.name]));
+  const titleOf = (openingId) => boardTitles.get(openingId) ?? openings.get(openingId)?.title ?? t('fairOpeningUnknown', shortId(openingId));
+  const employerName = (employerId) => boardNames.get(employerId) ?? t('fairEmployer', shortId(employerId));
   const totals = el(
     'dl',
     { class: 'fair-totals', 'aria-label': t('fairTotals') },
