@@ -161,7 +161,7 @@ export async function baiseFairLive(api: ApiClient, adminKey: string, world: Loa
     const town = towns[(viewer * 7) % towns.length];
     const offset = ((viewer * 37) % 100) / 5_000;
     return {
-      openingId: onStream[(viewer * 13) % onStream.length],
+      openingId: onStream[viewer % onStream.length],
       viewer: {
         displayName: `${SURNAMES[viewer % SURNAMES.length]}${GIVEN[(viewer * 5) % GIVEN.length]}${GIVEN[(viewer * 11) % GIVEN.length]}`,
         phone: `+86 139 ${String(7_000_000 + viewer).padStart(8, '0')}`,
