@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ADMIN, DINGHAI_ROAD, aCandidate, anOpening, bearer } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
@@ -361,6 +362,25 @@ describe('a job fair: intents during the stream become leads; the live board and
     ).body;
     expect(again.candidateId).not.toBe(southern.candidateId);
     expect(again.registered).toBe(true);
+
+    // A match the system withdrew earlier comes back as the lead when the person asks for that job.
+    const withdrawnId = randomUUID();
+    await world.db.query(
+      `INSERT INTO matches (id, offer_kind, opening_id, candidate_id, caseworker_id, score, reasons, status, status_reason)
+       VALUES ($1, 'opening', $2, $3, $4, 0.5, '[]', 'withdrawn', 'no_longer_fits')`,
+      [withdrawnId, reception, veteran, north.id],
+    );
+    await intent({ openingId: reception, candidateId: veteran }).expect(201);
+    await matcherCaughtUp(world);
+    expect((await listOf(north.apiKey, reception)).find((entry) => entry.candidateId === veteran)).toMatchObject({
+      matchId: withdrawnId,
+      selfDeclared: true,
+      status: 'proposed',
+    });
+    const { rows: history } = await world.db.query(`SELECT from_status, to_status, reason, changed_by_kind FROM match_status_history WHERE match_id = $1`, [
+      withdrawnId,
+    ]);
+    expect(history).toEqual([{ from_status: 'withdrawn', to_status: 'proposed', reason: 'self_declared', changed_by_kind: 'system' }]);
   });
   it('takes a burst of 2,000 intents at a fair of 331 employers and 20,000 positions: every one taken, repeats merged, each a lead on its area’s list', async () => {
     const north = await caseworker('Burst north desk');

@@ -306,9 +306,10 @@ export class FairStore {
 
   /**
    * Makes leads, under the locks the caller holds on the openings and the people (offers first, then
-   * people): a job match marked as the person's own interest, or the match they had already so marked; a
-   * person without consent to job contact, or an opening no longer open, gets none. Every intent is then
-   * marked done, with its match if it has one. Answers the matches inserted, per opening.
+   * people): a job match marked as the person's own interest, or the match they had already so marked (one
+   * the system had withdrawn comes back as proposed, its history saying why); a person without consent to
+   * job contact, or an opening no longer open, gets none. Every intent is then marked done, with its match
+   * if it has one. Answers the matches new on the lists (inserted or brought back), per opening.
    */
   async makeLeads(
     manager: EntityManager,
@@ -318,29 +319,40 @@ export class FairStore {
     const made = leads.filter((lead) => openOpenings.has(lead.openingId));
     const inserted = new Map<string, string[]>();
     if (made.length > 0) {
-      const rows: { id: string; opening_id: string; candidate_id: string; inserted: boolean }[] = await manager.query(
-        `INSERT INTO matches AS m (id, offer_kind, opening_id, candidate_id, caseworker_id, score, reasons, status, self_declared_at)
-         SELECT l.id, 'opening', l.opening_id, l.candidate_id, c.caseworker_id, 0,
-                jsonb_build_array(jsonb_build_object('code', 'self_declared', 'fairId', l.fair_id, 'taps', l.taps)), 'proposed', now()
-           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[]) AS l(id, opening_id, candidate_id, fair_id, taps)
-           JOIN candidates c ON c.id = l.candidate_id AND c.status = 'active' AND c.consent_jobs
-          ORDER BY l.opening_id, l.candidate_id
-         ON CONFLICT (opening_id, candidate_id) WHERE opening_id IS NOT NULL
-         DO UPDATE SET self_declared_at = COALESCE(m.self_declared_at, EXCLUDED.self_declared_at),
-                       reasons = CASE WHEN m.self_declared_at IS NULL THEN EXCLUDED.reasons || m.reasons ELSE m.reasons END,
-                       updated_at = now()
-         RETURNING m.id, m.opening_id, m.candidate_id, (xmax = 0) AS inserted`,
+      // A match the system withdrew earlier (a re-check, say) comes back as the lead: the person asks now.
+      const rows: { id: string; opening_id: string; candidate_id: string; inserted: boolean; revived: boolean }[] = await manager.query(
+        `WITH l AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[]) AS l(id, opening_id, candidate_id, fair_id, taps)),
+         withdrawn AS (
+           SELECT m.id FROM matches m JOIN l ON m.opening_id = l.opening_id AND m.candidate_id = l.candidate_id WHERE m.status = $6),
+         upserted AS (
+           INSERT INTO matches AS m (id, offer_kind, opening_id, candidate_id, caseworker_id, score, reasons, status, self_declared_at)
+           SELECT l.id, 'opening', l.opening_id, l.candidate_id, c.caseworker_id, 0,
+                  jsonb_build_array(jsonb_build_object('code', 'self_declared', 'fairId', l.fair_id, 'taps', l.taps)), 'proposed', now()
+             FROM l JOIN candidates c ON c.id = l.candidate_id AND c.status = 'active' AND c.consent_jobs
+            ORDER BY l.opening_id, l.candidate_id
+           ON CONFLICT (opening_id, candidate_id) WHERE opening_id IS NOT NULL
+           DO UPDATE SET self_declared_at = COALESCE(m.self_declared_at, EXCLUDED.self_declared_at),
+                         reasons = CASE WHEN m.self_declared_at IS NULL THEN EXCLUDED.reasons || m.reasons ELSE m.reasons END,
+                         status = CASE WHEN m.status = $6 THEN 'proposed' ELSE m.status END,
+                         status_reason = CASE WHEN m.status = $6 THEN NULL ELSE m.status_reason END,
+                         updated_at = now()
+           RETURNING m.id, m.opening_id, m.candidate_id, (xmax = 0) AS inserted),
+         history AS (
+           INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind)
+           SELECT u.id, $6, 'proposed', 'self_declared', 'system' FROM upserted u JOIN withdrawn w ON w.id = u.id)
+         SELECT u.*, w.id IS NOT NULL AS revived FROM upserted u LEFT JOIN withdrawn w ON w.id = u.id`,
         [
           made.map((lead) => lead.matchId),
           made.map((lead) => lead.openingId),
           made.map((lead) => lead.candidateId),
           made.map((lead) => lead.fairId),
           made.map((lead) => lead.taps),
+          WITHDRAWN,
         ],
       );
       const matchOf = new Map(rows.map((row) => [`${row.opening_id}:${row.candidate_id}`, row.id]));
       for (const row of rows) {
-        if (!row.inserted) continue;
+        if (!row.inserted && !row.revived) continue;
         const list = inserted.get(row.opening_id) ?? [];
         list.push(row.id);
         inserted.set(row.opening_id, list);
