@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS, UNCONTACTED_LEAD_HOURS } from '@huigong/domain';
+import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS, UNCONTACTED_LEAD_HOURS, lateLeadsBefore } from '@huigong/domain';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
 import { FairStore, type NewNotification, NotificationStore } from '@huigong/persistence';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
@@ -95,7 +95,7 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
   remindFairLeads(now = new Date()): Promise<number> {
     const today = now.toISOString().slice(0, 10);
     return this.recordForCaseworkers(`fair-leads-${today}`, async (manager) => {
-      const late = await this.fairs.uncontactedLeads(manager, null, new Date(now.getTime() - UNCONTACTED_LEAD_HOURS * 3_600_000));
+      const late = await this.fairs.uncontactedLeads(manager, null, lateLeadsBefore(now));
       const groups = new Map<string, typeof late>();
       for (const lead of late) {
         const key = `${lead.fairId}:${lead.caseworkerId}`;

@@ -54,6 +54,11 @@ export function normalizedPhone(text: string): string | null {
 /** Hours after an intent when a lead nobody has contacted is late: the report lists it and its caseworker is reminded. */
 export const UNCONTACTED_LEAD_HOURS = 48;
 
+/** Leads of intents made before this instant and not contacted yet are late at `now`. */
+export function lateLeadsBefore(now: Date): Date {
+  return new Date(now.getTime() - UNCONTACTED_LEAD_HOURS * 3_600_000);
+}
+
 /** The stages of a fair's follow-up, in order: an intent, then its lead contacted, interviewed, hired. */
 export const FAIR_FUNNEL_STAGES = ['intents', 'contacted', 'interview', 'hired'] as const;
 export type FairFunnelStage = (typeof FAIR_FUNNEL_STAGES)[number];

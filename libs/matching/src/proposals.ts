@@ -330,15 +330,7 @@ export class Proposer {
       const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
       // Twice the room, next in rotation: people with repeated no-shows go behind the others (inRotation).
       const room = slotOfferLimit(offer.capacity, this.policy) - history.openOffers;
-      const candidates = among.matchSlot(offer, state, now, room);
-      const behind =
-        candidates.length > room
-          ? await tx.repeatNoShows(
-              candidates.map((match) => match.candidateId),
-              this.policy.noShows,
-            )
-          : NO_ONE;
-      const ranked = inRotation(candidates, behind, room);
+      const ranked = await this.inRotation(tx, among.matchSlot(offer, state, now, room), room);
       const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
       const accepted = ranked.flatMap((match) => {
         const person = locked.get(match.candidateId);
@@ -395,15 +387,7 @@ export class Proposer {
         if (ready.people.size === 0) continue;
         const state: SlotState = { offeredCandidateIds: offered, openOffers, lastOfferedAt: history.lastOfferedAt };
         // Twice the free seats, next in rotation: people with repeated no-shows go behind the others.
-        const candidates = ready.matchSlot(offer, state, now, room);
-        const behind =
-          candidates.length > room
-            ? await tx.repeatNoShows(
-                candidates.map((match) => match.candidateId),
-                this.policy.noShows,
-              )
-            : NO_ONE;
-        const ranked = inRotation(candidates, behind, room);
+        const ranked = await this.inRotation(tx, ready.matchSlot(offer, state, now, room), room);
         if (ranked.length === 0) continue;
         const locked = await tx.lockCandidates(ranked.map((match) => match.candidateId));
         const accepted = ranked.flatMap((match): NewMatch[] => {
@@ -665,6 +649,21 @@ export class Proposer {
   }
 
   /** Writes matches of one offer and, when any were new, announces them (one MatchesProposed for the notifier). */
+  /**
+   * The first `room` of a slot's candidates in the rotation's order: people with repeated no-shows go behind
+   * the others, read only when someone would be left out.
+   */
+  private async inRotation(tx: ProposalTransaction, candidates: ScoredMatch[], room: number): Promise<ScoredMatch[]> {
+    const behind =
+      candidates.length > room
+        ? await tx.repeatNoShows(
+            candidates.map((match) => match.candidateId),
+            this.policy.noShows,
+          )
+        : NO_ONE;
+    return inRotation(candidates, behind, room);
+  }
+
   private async insert(tx: ProposalTransaction, kind: OfferKind, offerId: string, matches: NewMatch[], correlationId?: string): Promise<string[]> {
     const matchIds = await tx.insertMatches(kind, offerId, matches);
     if (matchIds.length > 0) tx.matchesProposed(kind, offerId, matchIds, correlationId);

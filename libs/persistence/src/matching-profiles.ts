@@ -67,31 +67,29 @@ export function openingOffer(row: OpeningEntity, now: number): OpeningOffer {
   };
 }
 
+/** The columns of a slot that what the engine sees of it is made from (slotOffer). */
+export type SlotOfferRow = Pick<
+  SlotEntity,
+  | 'id'
+  | 'status'
+  | 'kind'
+  | 'eligibleGroups'
+  | 'lat'
+  | 'lng'
+  | 'radiusKm'
+  | 'windows'
+  | 'occurrences'
+  | 'datedOffersUntil'
+  | 'accessibilityFeatures'
+  | 'capacity'
+  | 'validUntil'
+>;
+
 /**
  * A slot as the engine sees it at `now`: its weekly windows, and its dated occurrences that may still be
  * offered (sessions until they end, stays until check-in), placed in the local week of `timeZone`.
  */
-export function slotOffer(
-  row: Pick<
-    SlotEntity,
-    | 'id'
-    | 'status'
-    | 'kind'
-    | 'eligibleGroups'
-    | 'lat'
-    | 'lng'
-    | 'radiusKm'
-    | 'windows'
-    | 'occurrences'
-    | 'datedOffersUntil'
-    | 'accessibilityFeatures'
-    | 'capacity'
-    | 'validUntil'
-  > &
-    Partial<Pick<SlotEntity, 'courseDemandId'>>,
-  now: number,
-  timeZone: string,
-): SlotOffer {
+export function slotOffer(row: SlotOfferRow & Partial<Pick<SlotEntity, 'courseDemandId'>>, now: number, timeZone: string): SlotOffer {
   const stays = occurrencesAreStays(row.kind);
   const occurrences: SlotOccurrence[] = [];
   for (const occurrence of row.occurrences) {

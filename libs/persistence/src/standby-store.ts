@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { SlotEntity } from './entities/slot.entity';
+import type { SlotOfferRow } from './matching-profiles';
 import { activeSlotSql } from './match-store';
 
 /** A service point a person stands by for. */
@@ -11,22 +11,7 @@ export interface StandbyPoint {
 }
 
 /** An active slot at an open service point that someone stands by for: what the engine sees of it (slotOffer), and its point. */
-export type StandbySlot = Pick<
-  SlotEntity,
-  | 'id'
-  | 'status'
-  | 'kind'
-  | 'eligibleGroups'
-  | 'lat'
-  | 'lng'
-  | 'radiusKm'
-  | 'windows'
-  | 'occurrences'
-  | 'datedOffersUntil'
-  | 'accessibilityFeatures'
-  | 'capacity'
-  | 'validUntil'
-> & { servicePointId: string };
+export type StandbySlot = SlotOfferRow & { servicePointId: string };
 
 /**
  * The standby pool (`standby_enrolments`): who stands by for the slots of which service point, and what the

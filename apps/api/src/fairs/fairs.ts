@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Injectable, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { UNCONTACTED_LEAD_HOURS } from '@huigong/domain';
+import { UNCONTACTED_LEAD_HOURS, lateLeadsBefore } from '@huigong/domain';
 import { UnitOfWork } from '@huigong/messaging';
 import { FairStore } from '@huigong/persistence';
 import { CurrentPrincipal, type Principal, type PrincipalOf, Roles, ValidationFailedException } from '@huigong/platform';
@@ -291,7 +291,7 @@ export class FairsController {
   async report(@CurrentPrincipal() caller: PrincipalOf<'admin'>, @Param('id', uuidParam()) id: string): Promise<FairReportView> {
     const manager = this.dataSource.manager;
     await visibleFair(this.fairs, manager, caller, id);
-    const late = await this.fairs.uncontactedLeads(manager, id, new Date(Date.now() - UNCONTACTED_LEAD_HOURS * 3_600_000));
+    const late = await this.fairs.uncontactedLeads(manager, id, lateLeadsBefore(new Date()));
     return fairReportView(id, await this.fairs.report(manager, id), late);
   }
 }
