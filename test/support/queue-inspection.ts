@@ -1,6 +1,15 @@
-import { DEFAULT_JOB_OPTIONS, type EventJobData, QueueName, redisOptions } from '@huigong/messaging';
+import {
+  DEFAULT_JOB_OPTIONS,
+  type EventJobData,
+  QueueName,
+  type RedisClient,
+  bullConnection,
+  closeBullConnection,
+  createRedisClient,
+  queuePrefix,
+} from '@huigong/messaging';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { TestWorld } from './test-environment';
 
 /** What one queue holds, read the way an operator would: from BullMQ's own lists and from the raw keys. */
@@ -27,18 +36,19 @@ const SORTED_SETS = ['prioritized', 'delayed', 'waiting-children', 'completed', 
  */
 export class QueueInspector {
   readonly queues: Record<QueueName, Queue>;
-  private readonly raw: Redis;
+  private readonly raw: RedisClient;
+  private readonly connection: ReturnType<typeof bullConnection>;
 
   constructor(private readonly world: TestWorld) {
-    // The product's own connection options (RESP2, as BullMQ's scripts expect), on the world's Redis URL.
-    const connection = redisOptions(world.config.redisUrl, 'worker');
+    // The product's own connection (RESP2, as BullMQ's scripts expect; a cluster client on a cluster) and key prefixes.
+    this.connection = bullConnection(world.config, 'worker');
     const queue = (name: QueueName) => {
-      const q = new Queue(name, { connection, prefix: world.config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      const q = new Queue(name, { connection: this.connection, prefix: queuePrefix(world.config, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
       q.on('error', () => undefined); // a failing command rejects; the event would only crash the test
       return q;
     };
     this.queues = Object.fromEntries(Object.values(QueueName).map((name) => [name, queue(name)])) as Record<QueueName, Queue>;
-    this.raw = new Redis(world.config.redisUrl, { protocol: 2, maxRetriesPerRequest: 1 });
+    this.raw = createRedisClient(world.config, 'worker');
     this.raw.on('error', () => undefined);
   }
 
@@ -47,24 +57,19 @@ export class QueueInspector {
   }
 
   async contents(name: QueueName): Promise<QueueContents> {
-    const base = `${this.world.config.queuePrefix}:${name}:`;
+    const base = `${queuePrefix(this.world.config, name)}:${name}:`;
     const listed: string[] = [];
     for (const list of LISTS) listed.push(...(await this.raw.lrange(base + list, 0, -1)));
     for (const set of SORTED_SETS) listed.push(...(await this.raw.zrange(base + set, '0', '-1')));
 
     const jobs = new Map<string, { name: string; data: EventJobData }>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.raw.scan(cursor, 'MATCH', `${base}*`, 'COUNT', '1000');
-      cursor = next;
-      for (const key of keys) {
-        const id = key.slice(base.length);
-        if (id.includes(':') || (await this.raw.type(key)) !== 'hash') continue;
-        const [jobName, data] = await this.raw.hmget(key, 'name', 'data');
-        if (jobName === null || data === null) continue; // a hash of the queue itself (meta), not a job
-        jobs.set(id, { name: jobName, data: JSON.parse(data) as EventJobData });
-      }
-    } while (cursor !== '0');
+    for (const key of await this.keysStartingWith(base)) {
+      const id = key.slice(base.length);
+      if (id.includes(':') || (await this.raw.type(key)) !== 'hash') continue;
+      const [jobName, data] = await this.raw.hmget(key, 'name', 'data');
+      if (jobName === null || data === null) continue; // a hash of the queue itself (meta), not a job
+      jobs.set(id, { name: jobName, data: JSON.parse(data) as EventJobData });
+    }
 
     const events = await this.raw.xrange(`${base}events`, '-', '+');
     const duplicated: string[] = [];
@@ -74,6 +79,26 @@ export class QueueInspector {
       if (entry.get('event') === 'duplicated') duplicated.push(entry.get('jobId') ?? '');
     }
     return { listed, stored: [...jobs.keys()], jobs, duplicated };
+  }
+
+  /** Every key of a queue, as stored. */
+  keys(name: QueueName): Promise<string[]> {
+    return this.keysStartingWith(`${queuePrefix(this.world.config, name)}:${name}:`);
+  }
+
+  /** SCAN of every node that holds keys (on a cluster, each master: a queue's keys are in one slot). */
+  private async keysStartingWith(base: string): Promise<string[]> {
+    const nodes = this.raw instanceof Cluster ? this.raw.nodes('master') : [this.raw];
+    const keys: string[] = [];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${base}*`, 'COUNT', '1000');
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+    }
+    return keys;
   }
 
   /** Jobs that still wait to be processed or are being processed, over every state that is not finished. */
@@ -87,5 +112,6 @@ export class QueueInspector {
     await this.raw.quit().catch(() => {
       this.raw.disconnect();
     });
+    await closeBullConnection(this.connection);
   }
 }

@@ -63,7 +63,8 @@ export async function createTestWorld(overrides: ConfigOverrides = {}): Promise<
     async destroy() {
       await db.end();
       await dropTestDatabase(serverUrl.toString(), databaseName);
-      await deleteQueueKeys(overrides.redisUrl ?? TEST_REDIS_URL, config.queuePrefix).catch(() => undefined);
+      // A test's own cluster is stopped with everything in it; only a shared Redis is cleaned.
+      if (config.redisClusterNodes === null) await deleteQueueKeys(overrides.redisUrl ?? TEST_REDIS_URL, config.queuePrefix).catch(() => undefined);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { redisOptions } from '@huigong/messaging';
+import { type RedisClient, createRedisClient } from '@huigong/messaging';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { type IndexChange, MatchingService } from './matching.service';
 
@@ -19,8 +18,8 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(IndexBroadcast.name);
   private readonly origin = randomUUID();
   private readonly channel: string;
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisClient;
+  private subscriber?: RedisClient;
 
   constructor(
     private readonly matching: MatchingService,
@@ -30,8 +29,9 @@ export class IndexBroadcast implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.publisher = new Redis({ ...redisOptions(this.config.redisUrl, 'producer'), lazyConnect: true });
-    this.subscriber = new Redis({ ...redisOptions(this.config.redisUrl, 'worker'), lazyConnect: true });
+    // On a Redis Cluster, PUBLISH reaches the subscribers of every node (the cluster bus forwards it).
+    this.publisher = createRedisClient(this.config, 'producer', { lazyConnect: true });
+    this.subscriber = createRedisClient(this.config, 'worker', { lazyConnect: true });
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => void this.receive(message));
     await this.subscriber.connect().catch(() => undefined);

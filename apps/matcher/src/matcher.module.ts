@@ -1,6 +1,5 @@
-import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule, QueueName } from '@huigong/messaging';
+import { MessagingModule, QueueName, registerQueues } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { CourseMenuStore, FairStore, MatchStore, PersistenceModule, StandbyStore } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
@@ -21,7 +20,7 @@ export class MatcherModule {
         AppConfigModule.forRoot(config),
         PersistenceModule.forRoot({ applicationName: 'huigong-matcher', poolSize: 10 }),
         // The queue this worker consumes, on the shared worker connection.
-        BullModule.registerQueue({ name: QueueName.DomainEvents }),
+        registerQueues(config, QueueName.DomainEvents),
         MessagingModule.forRoot({ relay: true }),
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.
         ObservabilityModule.forRoot(config, { service: 'matcher', logs: options.logs }),

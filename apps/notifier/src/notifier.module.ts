@@ -1,6 +1,5 @@
-import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule, QueueName } from '@huigong/messaging';
+import { MessagingModule, QueueName, registerQueues } from '@huigong/messaging';
 import { type LogSettings, ObservabilityModule } from '@huigong/observability';
 import { CourseMenuStore, FairStore, NotificationStore, PersistenceModule } from '@huigong/persistence';
 import { AppConfigModule, type AppConfig } from '@huigong/platform';
@@ -31,7 +30,7 @@ export class NotifierModule {
         AppConfigModule.forRoot(config),
         PersistenceModule.forRoot({ applicationName: 'huigong-notifier', poolSize }),
         // The queue this worker consumes, on the shared worker connection.
-        BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Deliveries }),
+        registerQueues(config, QueueName.Notifications, QueueName.Deliveries),
         // The notifier writes the DeliveryRequested events of what it records, and relays them itself.
         MessagingModule.forRoot({ relay: true }),
         // /health and /metrics on the ops port, JSON logs, a line per job with its correlation id.

@@ -1,9 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
-import { Queue } from 'bullmq';
+import { type ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
-import { redisOptions } from './redis-connection';
+import { awaitReplicas, bullConnection, closeBullConnection, queuePrefix } from './redis-connection';
 
 export interface OutboxRelayOptions {
   /** Rows claimed per transaction. */
@@ -17,6 +17,9 @@ export interface OutboxRelayOptions {
 }
 
 export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
+
+/** How long a batch's jobs may take to reach a replica (Redis Cluster) before the batch is tried again. */
+const REPLICATION_TIMEOUT_MS = 5_000;
 
 interface OutboxRow {
   id: string;
@@ -37,6 +40,7 @@ interface OutboxRow {
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly queues: Record<QueueName, Queue>;
+  private readonly connection: ConnectionOptions;
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
@@ -51,8 +55,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     // The relay is the only producer. Its connection fails fast while Redis is away, instead of queueing
     // commands in memory: the outbox is the buffer, and nothing is lost if this process dies meanwhile.
+    this.connection = bullConnection(config, 'producer');
     const queue = (name: QueueName) =>
-      new Queue(name, { connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      new Queue(name, { connection: this.connection, prefix: queuePrefix(config, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
     this.queues = {
       [QueueName.DomainEvents]: queue(QueueName.DomainEvents),
       [QueueName.Notifications]: queue(QueueName.Notifications),
@@ -73,6 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.wake();
     await this.loop;
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
+    await closeBullConnection(this.connection);
   }
 
   /**
@@ -120,6 +126,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           })),
         );
       }
+      // On a Redis Cluster, the jobs are on a replica too before their rows are marked published.
+      await awaitReplicas(this.connection, REPLICATION_TIMEOUT_MS);
       await manager.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });

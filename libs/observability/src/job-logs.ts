@@ -20,6 +20,7 @@ type StoredJobData = Partial<EventJobData> | null | undefined;
 @Injectable()
 export class JobOutcomeLogger implements OnApplicationBootstrap {
   private readonly logger = new Logger('Jobs');
+  private readonly lastConnectionWarning = new Map<string, number>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -39,7 +40,20 @@ export class JobOutcomeLogger implements OnApplicationBootstrap {
       worker.on('failed', (job: Job<StoredJobData> | undefined, error: Error) => {
         if (job !== undefined) this.log(job, 'failed', error);
       });
+      // A worker that lost Redis (a restart, a cluster failing over) reports it here and carries on by itself
+      // once Redis answers; an 'error' event nobody listens to would end the process.
+      worker.on('error', (error: Error) => {
+        this.connectionLost(worker.name, error);
+      });
     }
+  }
+
+  /** One line per queue and minute while its worker cannot reach Redis. */
+  private connectionLost(queue: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.lastConnectionWarning.get(queue) ?? 0) < 60_000) return;
+    this.lastConnectionWarning.set(queue, now);
+    this.logger.warn(`Worker of ${queue} cannot reach Redis (${error.message}); it goes on once Redis answers.`);
   }
 
   private log(job: Job<StoredJobData>, outcome: 'completed' | 'failed', error?: Error): void {

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { DEFAULT_JOB_OPTIONS, QueueName, redisOptions } from '@huigong/messaging';
+import { DEFAULT_JOB_OPTIONS, QueueName, type RedisClient, createRedisClient, queuePrefix } from '@huigong/messaging';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 
 /** The job states an operator watches, as BullMQ names them in getJobCounts. */
 export const WATCHED_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -30,19 +29,19 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
 
 /**
  * Every queue of queues.ts, opened read-mostly for health checks, metrics and the admin board, on one
- * connection of its own (with QUEUE_PREFIX). The connection reconnects by itself after Redis comes back;
+ * connection of its own (with QUEUE_PREFIX; on a Redis Cluster, a hash tag per queue). The connection reconnects by itself after Redis comes back;
  * while it is down, calls fail at once instead of waiting in ioredis's offline queue.
  */
 @Injectable()
 export class QueueMonitor implements OnApplicationShutdown {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queues: Record<QueueName, Queue>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.redis = new Redis({ ...redisOptions(config.redisUrl, 'worker'), connectionName: 'huigong-ops' });
+    this.redis = createRedisClient(config, 'worker', { connectionName: 'huigong-ops' });
     this.redis.on('error', () => undefined); // reported by the health check
     const open = (name: QueueName) => {
-      const queue = new Queue(name, { connection: this.redis, prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      const queue = new Queue(name, { connection: this.redis, prefix: queuePrefix(config, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
       queue.on('error', () => undefined);
       return queue;
     };

@@ -30,6 +30,23 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'APP_TIMEZONE', 'REDIS_URL', 'DATABASE_URL']) expect(message).toContain(name);
   });
 
+  it('reaches one Redis unless REDIS_CLUSTER_NODES lists the nodes of a cluster, and names a node it cannot read', () => {
+    expect(loadConfig({}).redisClusterNodes).toBeNull();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-0.redis:6379, 10.0.0.7:7001,[::1]:7002' }).redisClusterNodes).toEqual([
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '10.0.0.7', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1' })).toThrow(/REDIS_CLUSTER_NODES .* got "redis-1"/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:70000' })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+
+  it('takes a QUEUE_PREFIX with one hash tag, as BullMQ documents for Redis Cluster, and refuses other braces', () => {
+    expect(loadConfig({ QUEUE_PREFIX: '{huigong}' }).queuePrefix).toBe('{huigong}');
+    expect(loadConfig({ QUEUE_PREFIX: 'city.{huigong}' }).queuePrefix).toBe('city.{huigong}');
+    for (const bad of ['{a}{b}', 'huigong}', 'hui gong', 'x'.repeat(65)]) expect(() => loadConfig({ QUEUE_PREFIX: bad })).toThrow(/QUEUE_PREFIX/);
+  });
+
   it('prepares statements unless DATABASE_PREPARED_STATEMENTS is off, and refuses anything but on or off', () => {
     expect(loadConfig({}).databasePreparedStatements).toBe(true);
     expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }).databasePreparedStatements).toBe(false);

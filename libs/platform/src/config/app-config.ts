@@ -10,6 +10,11 @@ export interface AppConfig {
    */
   databasePreparedStatements: boolean;
   redisUrl: string;
+  /**
+   * The nodes a Redis Cluster is first reached at (REDIS_CLUSTER_NODES); null: REDIS_URL names one Redis. With a
+   * cluster, REDIS_URL gives only the credentials and TLS (`rediss:`) every node is reached with.
+   */
+  redisClusterNodes: RedisNode[] | null;
   port: number;
   /** The bootstrap admin key; generated (and printed once) in development when unset. */
   adminApiKey: string;
@@ -53,6 +58,11 @@ export interface AppConfig {
   map: { tileUrl: string; attribution: string; center: { lat: number; lng: number } };
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -73,6 +83,26 @@ const DEFAULTS = {
   APP_TIMEZONE: 'Asia/Shanghai',
   QUEUE_PREFIX: 'huigong',
 };
+
+/**
+ * REDIS_CLUSTER_NODES: `host:port` of one or more nodes of a Redis Cluster, separated by commas (`[::1]:7000`
+ * for an IPv6 address), as ioredis's Cluster takes them; the client finds the other nodes from these.
+ */
+function parseRedisNodes(value: string | undefined, problems: string[]): RedisNode[] | null {
+  const text = value?.trim() ?? '';
+  if (text === '') return null;
+  const nodes: RedisNode[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    const match = /^(?:\[(?<v6>[0-9A-Fa-f:.]+)\]|(?<name>[A-Za-z0-9_.-]+)):(?<port>\d{1,5})$/.exec(item);
+    const port = Number(match?.groups?.port);
+    if (match === null || port < 1 || port > 65535) {
+      problems.push(`REDIS_CLUSTER_NODES must be host:port of Redis Cluster nodes separated by commas, got "${item}".`);
+      return null;
+    }
+    nodes.push({ host: match.groups?.v6 ?? match.groups?.name ?? '', port });
+  }
+  return nodes;
+}
 
 function parseUrl(name: string, value: string, protocols: string[], problems: string[]): string {
   try {
@@ -129,9 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const appTimezone = read('APP_TIMEZONE');
   if (!isTimeZone(appTimezone)) problems.push(`APP_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got "${appTimezone}".`);
 
+  const redisClusterNodes = parseRedisNodes(env.REDIS_CLUSTER_NODES, problems);
+
   const queuePrefix = read('QUEUE_PREFIX');
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
-    problems.push(`QUEUE_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores, got "${queuePrefix}".`);
+  if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.:-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix)) {
+    problems.push(
+      `QUEUE_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores, with at most one Redis Cluster hash tag in braces, got "${queuePrefix}".`,
+    );
   }
 
   let adminApiKey = env.ADMIN_API_KEY?.trim() ?? '';
@@ -270,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKeyGenerated,
     appTimezone,
     queuePrefix,
+    redisClusterNodes,
     workerGatewayUrl,
     workerGatewaySecret,
     webhookAllowedHosts,
