@@ -12,8 +12,8 @@ export type RateLimitRedis = Redis | Cluster;
  * millisecond, a refused request is not counted, and Retry-After is the time until the oldest one leaves.
  * Two fixed windows weighted would keep two counters instead of N members, but only estimate the count
  * (it assumes the previous minute's requests were evenly spread) and cannot say when the next one fits.
- * The set holds at most `limit` members (600 by default, about 40 KB; a partner key at 120,000 a minute
- * holds about 10 MB while it sends at that rate), and it expires a window after its newest member.
+ * The set holds at most `limit` members (600 by default: about 80 KB; a partner key at 120,000 a minute: about
+ * 14 MB while it sends at that rate, by MEMORY USAGE), and it expires a window after its newest member.
  *
  * KEYS[1]: the tracker's set. ARGV: the window (ms), the limit, a member naming this request, and the time in
  * ms: empty in service, where Redis's clock is the one clock every API instance shares; a test's own clock.
