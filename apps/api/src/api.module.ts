@@ -90,7 +90,7 @@ export class ApiModule {
         MessagingModule.forRoot({ relay: true }),
         // Health, metrics, JSON logs and the queue board (admin key); then the rate limit, when on.
         ObservabilityModule.forRoot(config, { service: 'api', logs: options.logs, intake: true }),
-        ...(config.rateLimitPerMinute === null ? [] : [rateLimitModule(config.rateLimitPerMinute, config.partnerRateLimitPerMinute)]),
+        ...(config.rateLimitPerMinute === null ? [] : [rateLimitModule({ ...config, rateLimitPerMinute: config.rateLimitPerMinute })]),
       ],
       controllers: [
         OrganizationsController,

@@ -31,6 +31,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false;
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // TRUST_PROXY: req.ip (the rate limit's address without a key, the logs) is the client's behind that many proxies.
+  app.set('trust proxy', config.trustProxy);
   // Timed from the first byte; then the request id, then one log line per request that carries it.
   app.use(app.get(ObservabilityMetrics).httpMiddleware);
   app.use(requestContextMiddleware);

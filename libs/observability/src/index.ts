@@ -8,3 +8,4 @@ export * from './observability.module';
 export * from './ops-app';
 export * from './queue-monitor';
 export * from './rate-limit';
+export * from './rate-limit-storage';

@@ -116,6 +116,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PARTNER_RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(/PARTNER_RATE_LIMIT_PER_MINUTE/);
   });
 
+  it('trusts no proxy for the client address unless TRUST_PROXY gives a hop count', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: ' 2 ' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'False' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBe(false);
+    // `true` (every hop) would let a client name its own address in X-Forwarded-For.
+    for (const bad of ['true', '-1', '1.5', 'loopback'])
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(
+        `TRUST_PROXY must be how many proxies in front of the API to trust for the client's address (a whole number such as 1), or false for none, got "${bad}".`,
+      );
+  });
+
   it('reads the log level', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

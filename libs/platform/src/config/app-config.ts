@@ -40,6 +40,11 @@ export interface AppConfig {
   rateLimitPerMinute: number | null;
   /** Requests a minute for a partner's key (a fair's intents come in bursts), when the rate limit is on. */
   partnerRateLimitPerMinute: number;
+  /**
+   * How many proxies in front of the API to believe about the client's address (express's `trust proxy`: the
+   * address that many hops back in X-Forwarded-For); false: none, the connection's own address counts.
+   */
+  trustProxy: number | false;
   /** The lowest level written to the JSON logs. */
   logLevel: LogLevel;
   /** Ports where the matcher and the notifier serve /health and /metrics; null: not served. */
@@ -234,6 +239,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`PARTNER_RATE_LIMIT_PER_MINUTE must be a whole number of requests, at least 1, got "${partnerRateText}".`);
   }
 
+  // Trusting more hops than there are proxies would let a client write its own address into X-Forwarded-For
+  // (and open itself a fresh allowance of the rate limit with each one): none unless told.
+  const trustText = (env.TRUST_PROXY?.trim() || 'false').toLowerCase();
+  const trustHops = Number(trustText);
+  const trustNone = trustText === 'false' || trustText === 'off' || trustHops === 0;
+  if (!trustNone && (!/^\d+$/.test(trustText) || !Number.isSafeInteger(trustHops))) {
+    problems.push(
+      `TRUST_PROXY must be how many proxies in front of the API to trust for the client's address (a whole number such as 1), or false for none, got "${trustText}".`,
+    );
+  }
+  const trustProxy = trustNone || !/^\d+$/.test(trustText) ? false : trustHops;
+
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
 
@@ -314,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     caseworkerDigest,
     rateLimitPerMinute,
     partnerRateLimitPerMinute,
+    trustProxy,
     logLevel,
     opsPorts,
     email,
