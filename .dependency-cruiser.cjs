@@ -1,7 +1,7 @@
 /**
  * The dependency rules docs/ARCHITECTURE.md promises, checked in CI (`npm run lint:deps`):
  * - domain, matching and notifications are plain TypeScript: no framework, database or queue import;
- * - libraries never import apps, and nothing imports the test, bench or demo code but themselves;
+ * - libraries never import apps, and nothing imports the test, bench, demo or docker code but themselves;
  * - no cycles, between libraries or inside one;
  * - a library is used through its index (`@huigong/<lib>`), never by reaching into its files.
  */
@@ -54,7 +54,7 @@ module.exports = {
       name: 'product-never-imports-tests-bench-demo',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: '\\.spec\\.ts$' },
-      to: { path: '^(test|bench|demo)/' },
+      to: { path: '^(test|bench|demo|docker)/' },
     },
     {
       name: 'no-cycles',
@@ -72,9 +72,9 @@ module.exports = {
     },
     {
       name: 'apps-use-libs-through-their-index',
-      comment: 'Apps, tests, benchmarks and the demo use a library through its index (@huigong/<lib>).',
+      comment: "Apps, tests, benchmarks, the demo and the manifests' spec use a library through its index (@huigong/<lib>).",
       severity: 'error',
-      from: { path: '^(apps|test|bench|demo)/' },
+      from: { path: '^(apps|test|bench|demo|docker)/' },
       to: { path: '^libs/', pathNot: '^libs/[^/]+/src/index\\.ts$' },
     },
     {

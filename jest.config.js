@@ -1,4 +1,7 @@
-/** Unit specs sit beside the code; end-to-end tests in test/ run against real PostgreSQL and Redis. */
+/**
+ * Unit specs sit beside the code (docker/k8s's beside the manifests it checks); end-to-end tests in test/ run
+ * against real PostgreSQL and Redis.
+ */
 const moduleNameMapper = {
   '^@huigong/(domain|matching|messaging|notifications|observability|persistence|platform)$': '<rootDir>/libs/$1/src',
 };
@@ -17,7 +20,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/docker'],
       testMatch: ['**/*.spec.ts'],
     },
     {

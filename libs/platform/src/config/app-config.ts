@@ -81,6 +81,41 @@ export class ConfigError extends Error {
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+/**
+ * Every environment variable loadConfig reads, so that deployment files can be checked against it
+ * (docker/k8s/manifests.spec.ts, which also fails when loadConfig reads one that is not listed here).
+ */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'DATABASE_URL',
+  'DATABASE_PREPARED_STATEMENTS',
+  'REDIS_URL',
+  'PORT',
+  'APP_TIMEZONE',
+  'QUEUE_PREFIX',
+  'ADMIN_API_KEY',
+  'WORKER_GATEWAY_URL',
+  'WORKER_GATEWAY_SECRET',
+  'WEBHOOK_ALLOWED_HOSTS',
+  'NOTICE_LOCALE',
+  'DELIVERY_RETRY_FIRST_DELAY_SECONDS',
+  'OFFER_DAILY_CAP',
+  'OFFER_QUIET_HOURS',
+  'DIGEST_AFTER_LISTS',
+  'DIGEST_WINDOW_MINUTES',
+  'RATE_LIMIT_PER_MINUTE',
+  'PARTNER_RATE_LIMIT_PER_MINUTE',
+  'LOG_LEVEL',
+  'MATCHER_OPS_PORT',
+  'NOTIFIER_OPS_PORT',
+  'SMTP_URL',
+  'SMTP_FROM',
+  'PUBLIC_BENEFIT_MAP',
+  'MAP_TILE_URL',
+  'MAP_TILE_ATTRIBUTION',
+  'MAP_CENTER',
+] as const;
+
 const DEFAULTS = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/huigong',
   REDIS_URL: 'redis://127.0.0.1:6379',
