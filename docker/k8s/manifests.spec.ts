@@ -18,7 +18,7 @@ import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { ScaledObject, type IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication, type ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import type { TypeMeta } from '@kubernetes-models/base';
-import { QueueName } from '@huigong/messaging';
+import { QueueName, queuePrefix } from '@huigong/messaging';
 import { CONFIG_VARIABLES, loadConfig } from '@huigong/platform';
 
 const K8S = join(process.cwd(), 'docker', 'k8s');
@@ -27,7 +27,7 @@ const K8S = join(process.cwd(), 'docker', 'k8s');
  * Variables other branches are adding to app-config.ts now (region shards, Redis Cluster, the rate limit's
  * proxy hops). Drop a name from here once loadConfig reads it and CONFIG_VARIABLES lists it.
  */
-const BEING_ADDED = ['MATCHER_REGIONS', 'MATCHER_REGION', 'REDIS_CLUSTER_NODES', 'TRUST_PROXY'];
+const BEING_ADDED = ['MATCHER_REGIONS', 'MATCHER_REGION'];
 
 interface Validated {
   validate(): void;
@@ -298,8 +298,8 @@ describe('docker/k8s', () => {
     expect(scaled.spec.triggers).toHaveLength(1);
     const [trigger] = scaled.spec.triggers;
     expect(trigger.type).toBe('redis-cluster');
-    // BullMQ's wait list is <prefix>:<queue>:wait, and on Redis Cluster the prefix is the hash tag {<QUEUE_PREFIX>:<queue>}.
-    expect(trigger.metadata.listName).toBe(`{${prefix}:${queue}}:${queue}:wait`);
+    // BullMQ's wait list is <prefix>:<queue>:wait, with the prefix the product gives the queue on a cluster.
+    expect(trigger.metadata.listName).toBe(`${queuePrefix({ queuePrefix: prefix, redisClusterNodes: [] }, queue)}:${queue}:wait`);
     const nodes = (text: string | undefined): string[] => (text ?? '').split(',').map((node) => node.trim());
     expect(nodes(trigger.metadata.addresses)).toEqual(nodes(env.REDIS_CLUSTER_NODES));
     expect(nodes(env.REDIS_CLUSTER_NODES).every((node) => /^[a-z0-9.-]+:\d+$/.test(node))).toBe(true);
