@@ -77,7 +77,9 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
   }
 
   private async handle(job: Job<EventJobData<keyof DomainEventPayloads>>): Promise<{ handled: boolean }> {
-    if (await this.consumer.alreadyHandled(MATCHER_CONSUMER, job.data.eventId)) {
+    // Each region's matchers handle the events of their border too: each region marks what it handled.
+    const consumer = this.matching.scope.region === null ? MATCHER_CONSUMER : `${MATCHER_CONSUMER}:${this.matching.scope.region}`;
+    if (await this.consumer.alreadyHandled(consumer, job.data.eventId)) {
       this.logger.debug(`Event ${job.data.eventId} (${job.data.eventName}) was already handled.`);
       return { handled: false };
     }
@@ -85,7 +87,7 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     const committed = this.metrics.matchLatency.startTimer({ event: job.data.eventName });
     const changes = await this.matching.handle(job.data);
     committed();
-    await this.consumer.markHandled(MATCHER_CONSUMER, job.data);
+    await this.consumer.markHandled(consumer, job.data);
     await this.broadcast.publish(changes, job.data.correlationId);
     return { handled: true };
   }

@@ -3,6 +3,7 @@ import { createOpsApp, listenOps } from '@huigong/observability';
 import { runMigrations } from '@huigong/persistence';
 import { loadConfig, runProcess } from '@huigong/platform';
 import { MatcherModule } from './matcher.module';
+import { queuePrefix } from '@huigong/messaging';
 
 /**
  * The matcher: consumes the domain-events queue until SIGTERM/SIGINT, then finishes its jobs and stops.
@@ -16,7 +17,10 @@ runProcess(
     await runMigrations(config.databaseUrl);
     const app = await createOpsApp(MatcherModule.forRoot(config));
     await listenOps(app, config.opsPorts.matcher, 'MATCHER_OPS_PORT', 'matcher');
-    new Logger('matcher').log(`Matcher started: it consumes queue "domain-events" (prefix ${config.queuePrefix}) once its index is built.`);
+    const region = config.matcherRegions?.mine ?? null;
+    new Logger('matcher').log(
+      `Matcher started: it consumes queue "domain-events" (prefix ${queuePrefix(config, 'domain-events', region)}) once its index is built${region === null ? '' : `, for region ${region}`}.`,
+    );
   },
   () => loadConfig(),
 );

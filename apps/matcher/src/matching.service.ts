@@ -20,7 +20,7 @@ import {
   type PersonMisfit,
   asOfferedLastMinute,
 } from '@huigong/matching';
-import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, outboxEvent } from '@huigong/messaging';
+import { type EventJobData, type EventPayloads, UnitOfWork, type WriteTransaction, eventSubject, outboxEvent } from '@huigong/messaging';
 import {
   type CandidateEntity,
   type CandidateHistory,
@@ -37,6 +37,7 @@ import {
 import { APP_CONFIG, type AppConfig, GroupCommit, MicroBatch, settleTogether } from '@huigong/platform';
 import { randomUUID } from 'node:crypto';
 import { FairLeadMaker } from './fair-leads';
+import { type MatcherScope, matcherScope } from './matcher-scope';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
@@ -72,7 +73,9 @@ export interface IndexChange {
 @Injectable()
 export class MatchingService {
   private readonly logger = new Logger(MatchingService.name);
-  readonly engine = new MatchingEngine();
+  readonly engine: MatchingEngine;
+  /** The part of the area this matcher decides for and keeps copies of (MATCHER_REGION); everything without regions. */
+  readonly scope: MatcherScope;
   /**
    * Hints kept in memory (the database has the final word): open job matches per person, per opening,
    * open offers per slot. Every path that ends a match here sets them from the rows; a count that says
@@ -136,9 +139,11 @@ export class MatchingService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeZone = config.appTimezone;
+    this.scope = matcherScope(config.matcherRegions);
+    this.engine = new MatchingEngine(undefined, { admits: (place) => this.scope.holds(place) });
     const counts = { perCandidate: this.perCandidate, perOpening: this.perOpening, perSlot: this.perSlot };
     const rows = new PostgresProposalStore(store, unitOfWork, dataSource, (id) => this.historyReads.run(id), config.appTimezone);
-    this.proposer = new Proposer(this.engine, counts, rows, { timeZone: config.appTimezone });
+    this.proposer = new Proposer(this.engine, counts, rows, { timeZone: config.appTimezone, decidesFor: (place) => this.scope.owns(place) });
   }
 
   /** Builds the engine from PostgreSQL: every matchable person, open opening and active slot. */
@@ -170,6 +175,9 @@ export class MatchingService {
   async handle(event: EventJobData): Promise<IndexChange[]> {
     const correlationId = event.correlationId;
     const payload = event.payload as Record<string, string>;
+    // A region's matcher gets the events of what lies within its border too: of what another region decides
+    // for, it only refreshes its copy.
+    if (this.scope.split && !(await this.decidesForSubjectOf(event))) return [];
     switch (event.eventName) {
       case 'CandidatesImported': {
         const ids = (event.payload as { candidateIds: string[] }).candidateIds;
@@ -209,6 +217,25 @@ export class MatchingService {
       default:
         return [];
     }
+  }
+
+  /**
+   * Whether this matcher decides for what an event is about (always, without regions). A person, opening or
+   * slot with a place in another region: no, and this matcher's copy is refreshed. Without a place (erased,
+   * gone, a chunk of many people): yes; the proposals that follow are made for this region's own only.
+   */
+  private async decidesForSubjectOf(event: EventJobData): Promise<boolean> {
+    const subject = eventSubject(event.eventName, event.payload);
+    if (typeof subject !== 'object') return true;
+    if (subject.kind === 'candidate') {
+      const row = await this.refreshCandidate(subject.id);
+      return row?.lat == null || row.lng == null || this.scope.owns({ lat: row.lat, lng: row.lng });
+    }
+    const manager = this.dataSource.manager;
+    const row = subject.kind === 'opening' ? await this.store.opening(manager, subject.id) : await this.store.slot(manager, subject.id);
+    if (row === null || this.scope.owns({ lat: row.lat, lng: row.lng })) return true;
+    if (event.eventName !== 'MatchStatusChanged') await this.refreshOffer(subject.kind, subject.id);
+    return false;
   }
 
   /**
@@ -281,7 +308,10 @@ export class MatchingService {
    * each changed entity is reconsidered.
    */
   async heard(changes: readonly IndexChange[], correlationId: string): Promise<void> {
-    await this.recount(changes.filter((change) => change.entity === 'open-job-matches').map((change) => change.id));
+    const recounted = changes.filter((change) => change.entity === 'open-job-matches').map((change) => change.id);
+    await this.recount(recounted);
+    // Places freed by another region's matcher on people of this one: they are offered what waits for them here.
+    if (this.scope.split && recounted.length > 0) await this.proposer.release(new Map(recounted.map((id) => [id, 1])), correlationId);
     // Many people at once (an imported chunk): read together and matched offer-side, as the matcher that
     // handled the event did; one person: reconsidered as one.
     const people = changes.filter((change) => change.entity === 'candidate').map((change) => change.id);

@@ -10,6 +10,7 @@ export * from './hsds-export';
 export * from './match-status';
 export * from './opening-status';
 export * from './organization';
+export * from './region';
 export * from './retention';
 export * from './service-point';
 export * from './target-group';

@@ -1,4 +1,12 @@
-import { ACCESSIBILITY_FEATURES, type AccessibilityFeature, TARGET_GROUPS, type TargetGroup, type WeekInterval, weekIntervals } from '@huigong/domain';
+import {
+  ACCESSIBILITY_FEATURES,
+  type AccessibilityFeature,
+  type GeoPoint,
+  TARGET_GROUPS,
+  type TargetGroup,
+  type WeekInterval,
+  weekIntervals,
+} from '@huigong/domain';
 import { cellKey, cellsWithin, nearestKmToCell } from './grid';
 import type { CandidateProfile } from './rules';
 import { HOUR_WORDS, hourBits } from './week-bits';
@@ -53,7 +61,11 @@ export const PROPOSE_JOBS = 2;
  */
 export class CandidateIndex {
   /** Rewrite the pools once this many stale entries have piled up (and they are half the pool). */
-  constructor(private readonly compactAfter = 1_000_000) {}
+  constructor(
+    private readonly compactAfter = 1_000_000,
+    /** Whether a place belongs in this index (a region matcher's area and border); a person elsewhere is removed. */
+    private readonly admits: (place: GeoPoint) => boolean = () => true,
+  ) {}
 
   private capacity = INITIAL_CAPACITY;
   private count = 0;
@@ -137,6 +149,7 @@ export class CandidateIndex {
   /** Adds a person, or replaces what the index holds of them. */
   upsert(profile: CandidateProfile): void {
     this.remove(profile.id);
+    if (!this.admits(profile.location)) return;
     const slot = this.freeSlots.pop() ?? this.grow();
     this.slotOfId.set(profile.id, slot);
     this.count++;

@@ -1,4 +1,4 @@
-import { KM_PER_DEGREE, type WeekInterval, distanceKm, distanceKmBetween, overlapMinutes, totalMinutes, weekIntervals } from '@huigong/domain';
+import { type GeoPoint, KM_PER_DEGREE, type WeekInterval, distanceKm, distanceKmBetween, overlapMinutes, totalMinutes, weekIntervals } from '@huigong/domain';
 import { CandidateIndex, PROPOSE_JOBS, PROPOSE_SLOTS, groupMask, groupsOfMask, needMask } from './candidate-index';
 import { OfferIndex } from './offer-index';
 import { DEFAULT_MATCHING_POLICY, type MatchingPolicy, shortlistSize, slotOfferLimit } from './policy';
@@ -73,19 +73,25 @@ interface CompiledSlot {
  * that never rejects a person the great circle would accept), exact ones on what survives, scores as
  * numbers into a bounded heap, reasons for the winners only.
  */
+const everywhere = (): boolean => true;
+
 export class MatchingEngine {
   readonly people: CandidateIndex;
-  readonly openings = new OfferIndex<OpeningOffer>();
-  readonly slots = new OfferIndex<SlotOffer>();
+  readonly openings: OfferIndex<OpeningOffer>;
+  readonly slots: OfferIndex<SlotOffer>;
   private readonly compiledOpenings = new WeakMap<OpeningOffer, CompiledOpening>();
   private readonly compiledSlots = new WeakMap<SlotOffer, CompiledSlot>();
   private readonly priorityByMask = new Float64Array(1 << 13).fill(Number.NaN);
 
   constructor(
     readonly policy: MatchingPolicy = DEFAULT_MATCHING_POLICY,
-    options: { compactPoolsAfter?: number } = {},
+    options: { compactPoolsAfter?: number; admits?: (place: GeoPoint) => boolean } = {},
   ) {
-    this.people = new CandidateIndex(options.compactPoolsAfter);
+    // A matcher of one region keeps only what lies in it or within its border: a place outside is removed.
+    const admits = options.admits ?? everywhere;
+    this.people = new CandidateIndex(options.compactPoolsAfter, admits);
+    this.openings = new OfferIndex<OpeningOffer>(admits);
+    this.slots = new OfferIndex<SlotOffer>(admits);
   }
 
   /** The people to propose for an opening, best first, within its shortlist and every person's cap. */

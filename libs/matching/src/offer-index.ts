@@ -12,6 +12,9 @@ export interface PlacedOffer {
  * against the offers within reach, not against every offer of the city.
  */
 export class OfferIndex<T extends PlacedOffer> {
+  /** `admits`: whether a place belongs in this index (a region matcher's area and border); an offer elsewhere is removed. */
+  constructor(private readonly admits: (place: { lat: number; lng: number }) => boolean = () => true) {}
+
   private readonly byId = new Map<string, T>();
   private readonly cells = new Map<number, Map<string, T>>();
   private largestRadiusKm = 0;
@@ -30,6 +33,7 @@ export class OfferIndex<T extends PlacedOffer> {
 
   upsert(offer: T): void {
     this.remove(offer.id);
+    if (!this.admits(offer.location)) return;
     this.byId.set(offer.id, offer);
     const key = cellKey(offer.location.lat, offer.location.lng);
     let members = this.cells.get(key);

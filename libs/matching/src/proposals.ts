@@ -7,7 +7,16 @@
  * process's memory alone. Plain TypeScript: the store is an interface, PostgreSQL's in the matcher.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { type OfferKind, type WeekInterval, type WeeklyWindow, nextOccurrenceEnd, spanPieces, weekIntervals, windowMinutes } from '@huigong/domain';
+import {
+  type GeoPoint,
+  type OfferKind,
+  type WeekInterval,
+  type WeeklyWindow,
+  nextOccurrenceEnd,
+  spanPieces,
+  weekIntervals,
+  windowMinutes,
+} from '@huigong/domain';
 import { type CountHints, rankRechecked } from './count-hints';
 import { MatchingEngine } from './engine';
 import { LAST_MINUTE_LEAD_MINUTES, lastMinuteOccurrences, onStandbyFor } from './last-minute';
@@ -205,6 +214,11 @@ export interface ProposerOptions {
   timeZone: string;
   /** Epoch ms now; Date.now unless a test fixes it. */
   clock?: () => number;
+  /**
+   * Whether this proposer decides for what is at a place: a matcher of one region (MATCHER_REGIONS) proposes
+   * only for the offers and people of its region, and keeps the others as copies. Everywhere unless told.
+   */
+  decidesFor?: (place: GeoPoint) => boolean;
 }
 
 /**
@@ -215,6 +229,7 @@ export class Proposer {
   private readonly policy: MatchingPolicy;
   private readonly timeZone: string;
   private readonly clock: () => number;
+  private readonly decidesFor: (place: GeoPoint) => boolean;
 
   constructor(
     private readonly engine: MatchingEngine,
@@ -225,6 +240,7 @@ export class Proposer {
     this.policy = engine.policy;
     this.timeZone = options.timeZone;
     this.clock = options.clock ?? Date.now;
+    this.decidesFor = options.decidesFor ?? (() => true);
   }
 
   /**
@@ -257,7 +273,10 @@ export class Proposer {
     const openingIds = [...correlationOf.keys()].sort();
     const written = await this.store.withTransaction(async (tx) => {
       const offers = await tx.lockOpenings(openingIds, now);
-      const accepting = openingIds.filter((id) => offers.get(id)?.accepting === true);
+      const accepting = openingIds.filter((id) => {
+        const offer = offers.get(id);
+        return offer?.accepting === true && this.decidesFor(offer.location);
+      });
       const histories = await tx.openingHistories(accepting);
       const filled = new Map<string, { openMatches: number; matchIds: string[]; accepted: (NewMatch & { held: number })[] }>();
       for (const openingId of accepting) {
@@ -325,7 +344,7 @@ export class Proposer {
     const now = this.clock();
     const written = await this.store.withTransaction(async (tx) => {
       const offer = await tx.lockSlot(slotId, now);
-      if (offer === null || !offer.accepting) return null;
+      if (offer === null || !offer.accepting || !this.decidesFor(offer.location)) return null;
       const history = await tx.slotHistory(slotId);
       const state: SlotState = { offeredCandidateIds: history.offered, openOffers: history.openOffers, lastOfferedAt: history.lastOfferedAt };
       // Twice the room, next in rotation: people with repeated no-shows go behind the others (inRotation).
@@ -370,7 +389,7 @@ export class Proposer {
     const now = this.clock();
     const written = await this.store.withTransaction(async (tx) => {
       const offer = await tx.lockSlot(slotId, now);
-      if (offer === null || !offer.accepting) return null;
+      if (offer === null || !offer.accepting || !this.decidesFor(offer.location)) return null;
       const due = lastMinuteOccurrences(offer, now, this.timeZone, leadMinutes);
       if (due.length === 0) return null;
       const history = await tx.slotHistory(slotId);
@@ -440,7 +459,8 @@ export class Proposer {
    * one counts full for the next), the matches written in one statement per kind, and a MatchesProposed per
    * offer and request committed with them, each under that request's correlation id.
    */
-  async proposeForCandidates(requests: readonly { profile: CandidateProfile; correlationId: string; known?: CandidateHistory }[]): Promise<void> {
+  async proposeForCandidates(all: readonly { profile: CandidateProfile; correlationId: string; known?: CandidateHistory }[]): Promise<void> {
+    const requests = all.filter((request) => this.decidesFor(request.profile.location));
     const now = this.clock();
     const policy = this.policy;
     const engine = this.engine;

@@ -1,8 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { type ConnectionOptions, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
-import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+import { DataSource, type EntityManager } from 'typeorm';
+import { regionsHolding } from '@huigong/domain';
+import { placesOf } from '@huigong/persistence';
+import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, eventSubject, isEventName } from './queues';
 import { awaitReplicas, bullConnection, closeBullConnection, queuePrefix } from './redis-connection';
 
 export interface OutboxRelayOptions {
@@ -40,6 +42,8 @@ interface OutboxRow {
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly queues: Record<QueueName, Queue>;
+  /** The domain events' queue of each matcher region (MATCHER_REGIONS), instead of the one queue; empty without regions. */
+  private readonly regionQueues = new Map<string, Queue>();
   private readonly connection: ConnectionOptions;
   private running = false;
   private loop?: Promise<void>;
@@ -50,7 +54,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
   ) {
     // The relay is the only producer. Its connection fails fast while Redis is away, instead of queueing
@@ -63,7 +67,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       [QueueName.Notifications]: queue(QueueName.Notifications),
       [QueueName.Deliveries]: queue(QueueName.Deliveries),
     };
-    for (const q of Object.values(this.queues)) q.on('error', () => undefined); // reported by the relay loop
+    for (const region of config.matcherRegions?.regions ?? []) {
+      this.regionQueues.set(
+        region.name,
+        new Queue(QueueName.DomainEvents, {
+          connection: this.connection,
+          prefix: queuePrefix(config, QueueName.DomainEvents, region.name),
+          defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        }),
+      );
+    }
+    for (const q of [...Object.values(this.queues), ...this.regionQueues.values()]) q.on('error', () => undefined); // reported by the relay loop
   }
 
   onApplicationBootstrap(): void {
@@ -77,7 +91,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.running = false;
     this.wake();
     await this.loop;
-    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
+    await Promise.all([...Object.values(this.queues), ...this.regionQueues.values()].map((queue) => queue.close()));
     await closeBullConnection(this.connection);
   }
 
@@ -105,14 +119,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       );
       if (rows.length === 0) return 0;
 
-      const byQueue = new Map<QueueName, OutboxRow[]>();
+      const byQueue = new Map<Queue, OutboxRow[]>();
+      const regional: OutboxRow[] = [];
       for (const row of rows) {
         if (!isEventName(row.event_name)) throw new Error(`outbox row ${row.id} has an unknown event ${row.event_name}`);
         const queue = EVENT_QUEUE[row.event_name];
-        byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+        if (queue === QueueName.DomainEvents && this.regionQueues.size > 0) regional.push(row);
+        else byQueue.set(this.queues[queue], [...(byQueue.get(this.queues[queue]) ?? []), row]);
       }
-      for (const [queueName, queueRows] of byQueue) {
-        await this.queues[queueName].addBulk(
+      for (const [queue, regionRows] of await this.byRegion(manager, regional)) byQueue.set(queue, regionRows);
+      for (const [queue, queueRows] of byQueue) {
+        await queue.addBulk(
           queueRows.map((row) => ({
             name: row.event_name,
             data: {
@@ -131,6 +148,29 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await manager.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });
+  }
+
+  /** The domain events of a batch, by the queue of each region around their place (see `eventSubject`). */
+  private async byRegion(manager: EntityManager, rows: readonly OutboxRow[]): Promise<Map<Queue, OutboxRow[]>> {
+    const split = this.config.matcherRegions;
+    const routed = new Map<Queue, OutboxRow[]>();
+    if (split === null || rows.length === 0) return routed;
+    const subjects = rows.map((row) => eventSubject(row.event_name as EventName, row.payload));
+    const places = await placesOf(
+      manager,
+      subjects.filter((subject) => typeof subject === 'object'),
+    );
+    rows.forEach((row, i) => {
+      const subject = subjects[i];
+      const place = typeof subject === 'object' ? places.get(subject.id) : undefined;
+      const regions =
+        subject === 'first-region' ? [split.regions[0]] : place === undefined ? split.regions : regionsHolding(split.regions, place, split.borderKm);
+      for (const region of regions) {
+        const queue = this.regionQueues.get(region.name) as Queue;
+        routed.set(queue, [...(routed.get(queue) ?? []), row]);
+      }
+    });
+    return routed;
   }
 
   private async run(): Promise<void> {

@@ -107,6 +107,27 @@ export const EVENT_JOB_OPTIONS: { readonly [N in EventName]?: JobsOptions } = {}
 
 export const EVENT_NAMES = Object.keys(EVENT_QUEUE) as EventName[];
 
+/**
+ * Where the matchers are split by region (MATCHER_REGIONS), the relay sends a domain event to the queue of
+ * every region around the place of what it is about: the person, opening or slot its payload names. Events
+ * of many people (an import's chunk) or of one without a place (erased) go to every region; a fair's intents
+ * to the first region only, since its leads are made once, whatever the place.
+ */
+export function eventSubject(
+  name: EventName,
+  payload: Record<string, unknown>,
+): { kind: 'candidate' | 'opening' | 'slot'; id: string } | 'every-region' | 'first-region' {
+  if (name === 'FairIntentsReceived') return 'first-region';
+  const id = (key: string) => (typeof payload[key] === 'string' ? payload[key] : null);
+  const candidateId = id('candidateId');
+  if (candidateId !== null && name !== 'CandidateErased') return { kind: 'candidate', id: candidateId };
+  const openingId = id('openingId') ?? (payload.offerKind === 'opening' ? id('offerId') : null);
+  if (openingId !== null) return { kind: 'opening', id: openingId };
+  const slotId = id('slotId') ?? (payload.offerKind === 'slot' ? id('offerId') : null);
+  if (slotId !== null) return { kind: 'slot', id: slotId };
+  return 'every-region';
+}
+
 export function isEventName(name: string): name is EventName {
   return Object.prototype.hasOwnProperty.call(EVENT_QUEUE, name);
 }

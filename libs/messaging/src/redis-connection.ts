@@ -117,12 +117,15 @@ export async function awaitReplicas(connection: ConnectionOptions, timeoutMs: nu
 }
 
 /**
- * The BullMQ key prefix of a queue. On one Redis, QUEUE_PREFIX. On a Redis Cluster every key of one queue
- * must hash to one slot (BullMQ's scripts touch several), so the prefix becomes a hash tag naming the queue
- * (`{huigong:domain-events}`): each queue's keys stay together, and different queues spread over the
- * cluster. A QUEUE_PREFIX that already holds a hash tag (`{huigong}`) is kept as given: every queue in one slot.
+ * The BullMQ key prefix of a queue, and of a region's own queue when the matchers are split by region
+ * (`huigong:east`: the queue keeps its name). On one Redis, QUEUE_PREFIX. On a Redis Cluster every key of
+ * one queue must hash to one slot (BullMQ's scripts touch several), so the prefix becomes a hash tag naming
+ * the queue (`{huigong:domain-events}`, `{huigong:east:domain-events}`): each queue's keys stay together, and
+ * different queues spread over the cluster. A QUEUE_PREFIX that already holds a hash tag (`{huigong}`) is
+ * kept: every queue in that one slot, as its operator chose.
  */
-export function queuePrefix(settings: Pick<AppConfig, 'queuePrefix' | 'redisClusterNodes'>, queue: string): string {
-  if (settings.redisClusterNodes === null || settings.queuePrefix.includes('{')) return settings.queuePrefix;
-  return `{${settings.queuePrefix}:${queue}}`;
+export function queuePrefix(settings: Pick<AppConfig, 'queuePrefix' | 'redisClusterNodes'>, queue: string, region: string | null = null): string {
+  const base = region === null ? settings.queuePrefix : `${settings.queuePrefix}:${region}`;
+  if (settings.redisClusterNodes === null || settings.queuePrefix.includes('{')) return base;
+  return `{${base}:${queue}}`;
 }

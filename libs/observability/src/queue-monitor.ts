@@ -8,7 +8,8 @@ export const WATCHED_STATES = ['waiting', 'active', 'delayed', 'failed'] as cons
 export type WatchedState = (typeof WATCHED_STATES)[number];
 
 export interface QueueDepth {
-  queue: QueueName;
+  /** The queue's name, and its region's after a colon where the matchers are split (`domain-events:east`). */
+  queue: string;
   counts: Record<WatchedState, number>;
   /** Seconds since the oldest job still waiting was added; 0 when none waits. */
   oldestWaitingSeconds: number;
@@ -36,6 +37,8 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
 export class QueueMonitor implements OnApplicationShutdown {
   readonly redis: RedisClient;
   readonly queues: Record<QueueName, Queue>;
+  /** The domain events' queue of each matcher region (MATCHER_REGIONS), watched as `domain-events:<region>`. */
+  private readonly regionQueues = new Map<string, Queue>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.redis = createRedisClient(config, 'worker', { connectionName: 'huigong-ops' });
@@ -46,6 +49,15 @@ export class QueueMonitor implements OnApplicationShutdown {
       return queue;
     };
     this.queues = Object.fromEntries(Object.values(QueueName).map((name) => [name, open(name)])) as Record<QueueName, Queue>;
+    for (const region of config.matcherRegions?.regions ?? []) {
+      const queue = new Queue(QueueName.DomainEvents, {
+        connection: this.redis,
+        prefix: queuePrefix(config, QueueName.DomainEvents, region.name),
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      queue.on('error', () => undefined);
+      this.regionQueues.set(`${QueueName.DomainEvents}:${region.name}`, queue);
+    }
   }
 
   /** Throws unless Redis answers a PING within `timeoutMs`. */
@@ -57,11 +69,11 @@ export class QueueMonitor implements OnApplicationShutdown {
 
   async depths(timeoutMs = 2_000): Promise<QueueDepth[]> {
     this.requireConnected();
-    return withTimeout(Promise.all(Object.values(QueueName).map((name) => this.depth(name))), timeoutMs, 'Redis');
+    const watched: [string, Queue][] = [...Object.entries(this.queues), ...this.regionQueues];
+    return withTimeout(Promise.all(watched.map(([name, queue]) => this.depth(name, queue))), timeoutMs, 'Redis');
   }
 
-  private async depth(name: QueueName): Promise<QueueDepth> {
-    const queue = this.queues[name];
+  private async depth(name: string, queue: Queue): Promise<QueueDepth> {
     const [counts, oldest] = await Promise.all([queue.getJobCounts(...WATCHED_STATES), queue.getWaiting(0, 0)]);
     const timestamp = oldest.at(0)?.timestamp; // none when nothing waits
     return {
@@ -76,7 +88,7 @@ export class QueueMonitor implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
+    await Promise.all([...Object.values(this.queues), ...this.regionQueues.values()].map((queue) => queue.close().catch(() => undefined)));
     await this.redis.quit().catch(() => {
       this.redis.disconnect();
     });

@@ -14,3 +14,4 @@ export * from './service-point-store';
 export * from './course-menu-store';
 export * from './fair-store';
 export * from './standby-store';
+export * from './event-places';

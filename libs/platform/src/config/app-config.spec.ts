@@ -41,6 +41,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:70000' })).toThrow(/REDIS_CLUSTER_NODES/);
   });
 
+  it('splits the area among matchers by MATCHER_REGIONS, with the region a matcher owns and the border of its copies', () => {
+    expect(loadConfig({}).matcherRegions).toBeNull();
+    const split = loadConfig({
+      MATCHER_REGIONS: 'west:121.3,31.1,121.55,31.45; east:121.55,31.1,121.8,31.45',
+      MATCHER_REGION: 'east',
+      MATCHER_REGION_BORDER_KM: '12',
+    });
+    expect(split.matcherRegions).toEqual({
+      regions: [
+        { name: 'west', minLng: 121.3, minLat: 31.1, maxLng: 121.55, maxLat: 31.45 },
+        { name: 'east', minLng: 121.55, minLat: 31.1, maxLng: 121.8, maxLat: 31.45 },
+      ],
+      mine: 'east',
+      borderKm: 12,
+    });
+    expect(loadConfig({ MATCHER_REGIONS: 'all:-180,-90,180,90' }).matcherRegions?.borderKm).toBe(50);
+    expect(() => loadConfig({ MATCHER_REGIONS: 'west:121.3,31.1,121.55,31.45', MATCHER_REGION: 'north' })).toThrow(
+      /MATCHER_REGION must be one of .*west.* got "north"/,
+    );
+    expect(() => loadConfig({ MATCHER_REGION: 'east' })).toThrow(/MATCHER_REGIONS names no regions/);
+    expect(() => loadConfig({ MATCHER_REGIONS: 'west:121.55,31.1,121.3,31.45' })).toThrow(/MATCHER_REGIONS .* the smaller first/);
+    expect(() => loadConfig({ MATCHER_REGIONS: 'a:1,1,2,2;a:2,2,3,3' })).toThrow(/"a" is named twice/);
+    expect(() => loadConfig({ MATCHER_REGIONS: 'a:1,1,2,2', MATCHER_REGION_BORDER_KM: '-1' })).toThrow(/MATCHER_REGION_BORDER_KM/);
+  });
+
   it('takes a QUEUE_PREFIX with one hash tag, as BullMQ documents for Redis Cluster, and refuses other braces', () => {
     expect(loadConfig({ QUEUE_PREFIX: '{huigong}' }).queuePrefix).toBe('{huigong}');
     expect(loadConfig({ QUEUE_PREFIX: 'city.{huigong}' }).queuePrefix).toBe('city.{huigong}');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type Region, parseRegions } from '@huigong/domain';
 
 /** Everything the processes read from the environment, validated once at start. */
 export interface AppConfig {
@@ -16,6 +17,11 @@ export interface AppConfig {
    */
   redisClusterNodes: RedisNode[] | null;
   port: number;
+  /**
+   * The regions the matchers split the area into (MATCHER_REGIONS), the one this matcher owns (MATCHER_REGION)
+   * and the border of copies around each (MATCHER_REGION_BORDER_KM); null: one matcher region, the whole area.
+   */
+  matcherRegions: { regions: Region[]; mine: string | null; borderKm: number } | null;
   /** The bootstrap admin key; generated (and printed once) in development when unset. */
   adminApiKey: string;
   adminApiKeyGenerated: boolean;
@@ -91,6 +97,9 @@ export const CONFIG_VARIABLES = [
   'DATABASE_PREPARED_STATEMENTS',
   'REDIS_URL',
   'REDIS_CLUSTER_NODES',
+  'MATCHER_REGIONS',
+  'MATCHER_REGION',
+  'MATCHER_REGION_BORDER_KM',
   'PORT',
   'APP_TIMEZONE',
   'QUEUE_PREFIX',
@@ -125,6 +134,32 @@ const DEFAULTS = {
   APP_TIMEZONE: 'Asia/Shanghai',
   QUEUE_PREFIX: 'huigong',
 };
+
+/** The widest radius an offer may have by default in one region's border (a slot's largest; openings default to 10 km). */
+const DEFAULT_REGION_BORDER_KM = 50;
+
+function parseMatcherRegions(env: NodeJS.ProcessEnv, problems: string[]): AppConfig['matcherRegions'] {
+  const text = env.MATCHER_REGIONS?.trim() ?? '';
+  const mine = env.MATCHER_REGION?.trim() || null;
+  const borderText = env.MATCHER_REGION_BORDER_KM?.trim() || String(DEFAULT_REGION_BORDER_KM);
+  const borderKm = Number(borderText);
+  if (!/^\d+(\.\d+)?$/.test(borderText) || borderKm <= 0 || borderKm > 500) {
+    problems.push(`MATCHER_REGION_BORDER_KM must be a distance in kilometres above 0, at most 500, got "${borderText}".`);
+  }
+  if (text === '') {
+    if (mine !== null) problems.push(`MATCHER_REGION is "${mine}", but MATCHER_REGIONS names no regions.`);
+    return null;
+  }
+  const regions = parseRegions(text);
+  if (typeof regions === 'string') {
+    problems.push(`MATCHER_REGIONS must be name:minLng,minLat,maxLng,maxLat separated by semicolons: ${regions}.`);
+    return null;
+  }
+  if (mine !== null && !regions.some((region) => region.name === mine)) {
+    problems.push(`MATCHER_REGION must be one of the regions of MATCHER_REGIONS (${regions.map((region) => region.name).join(', ')}), got "${mine}".`);
+  }
+  return { regions, mine, borderKm };
+}
 
 /**
  * REDIS_CLUSTER_NODES: `host:port` of one or more nodes of a Redis Cluster, separated by commas (`[::1]:7000`
@@ -202,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!isTimeZone(appTimezone)) problems.push(`APP_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got "${appTimezone}".`);
 
   const redisClusterNodes = parseRedisNodes(env.REDIS_CLUSTER_NODES, problems);
+  const matcherRegions = parseMatcherRegions(env, problems);
 
   const queuePrefix = read('QUEUE_PREFIX');
   if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.:-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix)) {
@@ -359,6 +395,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     appTimezone,
     queuePrefix,
     redisClusterNodes,
+    matcherRegions,
     workerGatewayUrl,
     workerGatewaySecret,
     webhookAllowedHosts,
