@@ -5,6 +5,7 @@
  * load (no statistics yet, the planner's worst case); it reports the longest wait for one page, which must
  * not grow with the city.
  */
+import { type Region, regionBounds, regionsHolding } from '@huigong/domain';
 import { MatchingEngine } from '@huigong/matching';
 import { MatchStore, candidateProfile, dataSourceOptions, runMigrations } from '@huigong/persistence';
 import { randomUUID } from 'node:crypto';
@@ -23,9 +24,25 @@ export interface ColdStart {
   /** The longest the load waited for one page: about one statement's time. */
   slowestPageMs: number;
   rssBytes: number;
+  /** What the engine holds on the heap and in typed arrays once built (measured after a collection). */
+  engineBytes: number;
+  /** The same start for each matcher of a city split into regions: only its region and border. */
+  shards: { region: string; people: number; loadMs: number; engineBytes: number }[];
 }
 
-export async function measureColdStart(city: City, people: number, now: number): Promise<ColdStart> {
+/** Heap and typed arrays in use, after a full collection (node --expose-gc). */
+function memoryInUse(): number {
+  global.gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+export async function measureColdStart(
+  city: City,
+  people: number,
+  now: number,
+  split: { regions: Region[]; borderKm: number } | null = null,
+): Promise<ColdStart> {
   const admin = new pg.Client({ connectionString: SERVER });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
@@ -68,22 +85,50 @@ export async function measureColdStart(city: City, people: number, now: number):
   const dataSource = new DataSource(dataSourceOptions({ databaseUrl, poolSize: 2 }));
   await dataSource.initialize();
   try {
+    const store = new MatchStore(dataSource);
     global.gc?.();
     const started = performance.now();
-    const engine = new MatchingEngine();
+    let engine: MatchingEngine | null = new MatchingEngine();
     let pages = 0;
     let slowestPageMs = 0;
     let waitingSince = started;
-    await new MatchStore(dataSource).forEachMatchableCandidate(20_000, (page) => {
+    await store.forEachMatchableCandidate(20_000, (page) => {
       slowestPageMs = Math.max(slowestPageMs, performance.now() - waitingSince);
       pages++;
-      for (const row of page) engine.people.upsert(candidateProfile(row));
+      for (const row of page) engine?.people.upsert(candidateProfile(row));
       waitingSince = performance.now();
     });
     engine.people.relayout();
     const loadMs = performance.now() - started;
-    global.gc?.();
-    return { insertedInMs, loadMs, people: engine.people.size, pages, slowestPageMs, rssBytes: process.memoryUsage().rss };
+    // What the engine holds: the memory in use with it, less what is left once it is dropped.
+    const withEngine = memoryInUse();
+    const whole = { loadMs, people: engine.people.size, pages, slowestPageMs, rssBytes: process.memoryUsage().rss };
+    engine = null;
+    const engineBytes = withEngine - memoryInUse();
+
+    // Each region's matcher, one after the other: its rows read by rectangle, its engine keeping its border.
+    const shards: ColdStart['shards'] = [];
+    for (const region of split?.regions ?? []) {
+      const regions = split?.regions ?? [];
+      const borderKm = split?.borderKm ?? 0;
+      global.gc?.();
+      const shardStarted = performance.now();
+      let shard: MatchingEngine | null = new MatchingEngine(undefined, { admits: (place) => regionsHolding(regions, place, borderKm).includes(region) });
+      await store.forEachMatchableCandidate(
+        20_000,
+        (page) => {
+          for (const row of page) shard?.people.upsert(candidateProfile(row));
+        },
+        regionBounds(region, borderKm),
+      );
+      shard.people.relayout();
+      const shardLoadMs = performance.now() - shardStarted;
+      const withShard = memoryInUse();
+      const shardPeople = shard.people.size;
+      shard = null;
+      shards.push({ region: region.name, people: shardPeople, loadMs: shardLoadMs, engineBytes: withShard - memoryInUse() });
+    }
+    return { insertedInMs, ...whole, engineBytes, shards };
   } finally {
     await dataSource.destroy();
     const cleanup = new pg.Client({ connectionString: SERVER });

@@ -21,6 +21,19 @@ const sizes = (argument('people') ?? '100000,1000000').split(',').map(Number);
 const withPeer = !process.argv.includes('--no-peer');
 const withColdStart = !process.argv.includes('--no-cold-start');
 
+/**
+ * The city split in two at a longitude near its middle, with a border as wide as its widest offer (openings
+ * reach 15 km at most here): the per-shard cold start a deployment with MATCHER_REGIONS would see.
+ */
+const SPLIT_LNG = 121.525;
+const TWO_REGIONS = {
+  regions: [
+    { name: 'west', minLng: 120.5, minLat: 30.0, maxLng: SPLIT_LNG, maxLat: 32.0 },
+    { name: 'east', minLng: SPLIT_LNG, minLat: 30.0, maxLng: 122.5, maxLat: 32.0 },
+  ],
+  borderKm: 15,
+};
+
 const emptyOpening: OpeningState = { matchedCandidateIds: new Set(), openMatches: 0 };
 const emptySlot: SlotState = { offeredCandidateIds: new Set(), openOffers: 0, lastOfferedAt: new Map() };
 const nobodyHeld = { openJobMatches: () => 0 };
@@ -35,13 +48,18 @@ async function benchmark(people: number): Promise<void> {
   console.log(`\n== ${people.toLocaleString('en')} people, ${OPENINGS.toLocaleString('en')} openings, ${SLOTS.toLocaleString('en')} slots`);
   if (withColdStart) {
     // First, while this process holds nothing else: what a matcher starting on this city would do.
-    const cold = await measureColdStart(new City(20261124), people, NOW);
+    const cold = await measureColdStart(new City(20261124), people, NOW, TWO_REGIONS);
     console.log(
       `cold start from PostgreSQL: ${cold.people.toLocaleString('en')} people read, indexed and laid out in ${ms(cold.loadMs)}; RSS ${mb(cold.rssBytes)} (inserting them took ${ms(cold.insertedInMs)})`,
     );
     console.log(
-      `  read in ${cold.pages.toLocaleString('en')} pages of 20,000 rows, each its own statement; the longest wait for one page ${ms(cold.slowestPageMs)}`,
+      `  read in ${cold.pages.toLocaleString('en')} pages of 20,000 rows, each its own statement; the longest wait for one page ${ms(cold.slowestPageMs)}; the engine holds ${mb(cold.engineBytes)}`,
     );
+    for (const shard of cold.shards) {
+      console.log(
+        `  region shard ${shard.region} (MATCHER_REGIONS split at ${SPLIT_LNG}, border ${TWO_REGIONS.borderKm} km): ${shard.people.toLocaleString('en')} people read and indexed in ${ms(shard.loadMs)}, the engine holds ${mb(shard.engineBytes)} (${Math.round((100 * shard.engineBytes) / cold.engineBytes)}% of one matcher's)`,
+      );
+    }
     global.gc?.();
   }
 

@@ -149,9 +149,14 @@ export class MatchingService {
   /** Builds the engine from PostgreSQL: every matchable person, open opening and active slot. */
   async load(): Promise<{ people: number; openings: number; slots: number; ms: number }> {
     const started = performance.now();
-    await this.store.forEachMatchableCandidate(20_000, (rows) => {
-      for (const row of rows) this.engine.people.upsert(candidateProfile(row));
-    });
+    // A region's matcher reads the people around its region only; the engine keeps those within its border.
+    await this.store.forEachMatchableCandidate(
+      20_000,
+      (rows) => {
+        for (const row of rows) this.engine.people.upsert(candidateProfile(row));
+      },
+      this.scope.bounds,
+    );
     // People of one cell side by side in memory: scans read sequentially.
     this.engine.people.relayout();
     const now = Date.now();

@@ -1,4 +1,4 @@
-import { type GeoPoint, distanceKm } from './geo';
+import { type GeoPoint, KM_PER_DEGREE, distanceKm } from './geo';
 
 /**
  * A region of a deployment split for its matchers (MATCHER_REGIONS): a named rectangle of longitudes and
@@ -64,4 +64,18 @@ export function parseRegions(text: string): Region[] | string {
     regions.push({ name: match[1], minLng, minLat, maxLng, maxLat });
   }
   return regions.length === 0 ? 'no region is given' : regions;
+}
+
+/**
+ * A rectangle of latitudes and longitudes around a region and its border: every place a region's matcher
+ * keeps lies within it (its readers filter exactly after).
+ */
+export function regionBounds(region: Region, borderKm: number): { minLat: number; maxLat: number; minLng: number; maxLng: number } {
+  const dLat = borderKm / KM_PER_DEGREE;
+  const minLat = Math.max(-90, region.minLat - dLat);
+  const maxLat = Math.min(90, region.maxLat + dLat);
+  // A degree of longitude is shortest at the latitude farthest from the equator.
+  const widest = Math.max(Math.abs(minLat), Math.abs(maxLat));
+  const dLng = widest >= 89 ? 360 : borderKm / (KM_PER_DEGREE * Math.cos((widest * Math.PI) / 180));
+  return { minLat, maxLat, minLng: Math.max(-180, region.minLng - dLng), maxLng: Math.min(180, region.maxLng + dLng) };
 }

@@ -27,6 +27,14 @@ const OPEN_SLOT_STATUSES: readonly string[] = OPEN_SLOT_OFFER_STATUSES;
 const REDEEMED: SlotOfferStatus = 'redeemed';
 const WITHDRAWN: MatchStatus = 'withdrawn';
 
+/** A rectangle of latitudes and longitudes (a region and its border). */
+export interface PlaceBounds {
+  minLat: number;
+  maxLat: number;
+  minLng: number;
+  maxLng: number;
+}
+
 export interface NewMatchRow {
   id: string;
   candidateId: string;
@@ -145,16 +153,19 @@ export class MatchStore {
    * reaches this one by its broadcast, which re-reads the row too. And every match is checked against
    * PostgreSQL under row locks, whatever the index holds.
    */
-  async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void): Promise<void> {
+  async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void, within: PlaceBounds | null = null): Promise<void> {
     type Page = (CandidateEntity & { matchable: boolean })[];
+    // A region's matcher reads only the people within its region and border (a rectangle around both); the
+    // pages still go by primary key, so each stays one index range scan.
+    const bounds = within === null ? [-90, 90, -180, 180] : [within.minLat, within.maxLat, within.minLng, within.maxLng];
     const read = (after: string): Promise<Page> =>
       this.dataSource.query(
         `SELECT id, status = 'active' AND consent_contact AND NOT profile_pending AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
                 availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits",
                 consent_sensitive AS "consentSensitive", employment,
                 open_to_job_offers AS "openToJobOffers", created_at AS "createdAt"
-           FROM candidates WHERE id > $1 ORDER BY id LIMIT $2`,
-        [after, pageSize],
+           FROM candidates WHERE id > $1 AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 ORDER BY id LIMIT $2`,
+        [after, pageSize, ...bounds],
       );
     // The next page is asked for before this one goes into the index, so PostgreSQL reads it meanwhile
     // (a tenth faster at a million people); two pages at most are held at once.
