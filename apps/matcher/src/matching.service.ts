@@ -369,7 +369,22 @@ export class MatchingService {
   /** Slot offers whose occurrence has passed expire, and the next people in line are offered the seats. */
   async expireSlotOffers(): Promise<number> {
     const slotIds = await this.store.expireSlotOffers();
-    for (const slotId of slotIds) await this.proposeForSlot(slotId, randomUUID());
+    // Where the area is split, the seats of another region's slots are offered by its matcher: it hears of
+    // them as a SlotUpdated, relayed to it (this sweep expired the offers; its own finds none left).
+    const elsewhere = slotIds.filter((slotId) => {
+      const slot = this.engine.slots.get(slotId);
+      return this.scope.split && (slot === undefined || !this.scope.owns(slot.location));
+    });
+    if (elsewhere.length > 0) {
+      await this.unitOfWork.run(
+        (tx) => {
+          for (const slotId of elsewhere) tx.emit(outboxEvent('SlotUpdated', { slotId }));
+          return Promise.resolve();
+        },
+        { correlationId: randomUUID() },
+      );
+    }
+    for (const slotId of slotIds) if (!elsewhere.includes(slotId)) await this.proposeForSlot(slotId, randomUUID());
     return slotIds.length;
   }
 
