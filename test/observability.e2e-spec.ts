@@ -191,7 +191,7 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
     const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_KEY}`).toString('base64')}`;
     const queues = await api.http.get('/admin/queues/api/queues').set('Authorization', basic).expect(200);
     const names = (queues.body.queues as { name: string }[]).map((queue) => queue.name).sort();
-    expect(names).toEqual(['deliveries', 'domain-events', 'notifications']);
+    expect(names).toEqual(['deliveries', 'domain-events', 'matcher-ticks', 'notifications', 'notifier-ticks']);
     await api.http.get('/admin/queues/api/queues').set(bearer(keys.employer)).expect(403);
   });
 

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { APP_CONFIG, type AppConfig } from '@huigong/platform';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, isEventName } from './queues';
+import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, type OutboxQueueName, QueueName, isEventName } from './queues';
 import { awaitReplicas, bullConnection, closeBullConnection, queuePrefix } from './redis-connection';
 
 export interface OutboxRelayOptions {
@@ -39,7 +39,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly queues: Record<QueueName, Queue>;
+  private readonly queues: Record<OutboxQueueName, Queue>;
   private readonly connection: ConnectionOptions;
   private running = false;
   private loop?: Promise<void>;
@@ -105,7 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       );
       if (rows.length === 0) return 0;
 
-      const byQueue = new Map<QueueName, OutboxRow[]>();
+      const byQueue = new Map<OutboxQueueName, OutboxRow[]>();
       for (const row of rows) {
         if (!isEventName(row.event_name)) throw new Error(`outbox row ${row.id} has an unknown event ${row.event_name}`);
         const queue = EVENT_QUEUE[row.event_name];
