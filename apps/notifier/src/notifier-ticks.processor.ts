@@ -64,7 +64,8 @@ export class NotifierTicksProcessor extends WorkerHost implements OnApplicationB
       case 'RemindCaseworkers':
         return this.reminders.remindAll();
       case 'PurgeHistory':
-        return this.history.purge();
+        // A purge stopped by shutdown is taken up by the next one.
+        return this.history.purge({ isStopping: () => this.isStopping() });
       default:
         throw new Error(`No such tick of the notifier: ${String(name)}`);
     }

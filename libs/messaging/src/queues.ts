@@ -152,7 +152,10 @@ export const MATCHER_TICKS: readonly MatcherTick[] = ['ExpireOffers', 'OfferStan
 export interface NotifierTickPayloads {
   /** Caseworkers' reminders: proposals not moved for 7 days, fair leads not contacted in 48 h, retention checks due. */
   RemindCaseworkers: Record<string, never>;
-  /** Rows past their use: idempotency records past their 24 h (a DB-only purge, moved here from the API). */
+  /**
+   * Rows past their use, in short batches: idempotency records past 24 h, published outbox rows and
+   * processed-event marks past their retention (OUTBOX_RETENTION_DAYS, PROCESSED_EVENTS_RETENTION_DAYS).
+   */
   PurgeHistory: Record<string, never>;
 }
 export type NotifierTick = keyof NotifierTickPayloads;
