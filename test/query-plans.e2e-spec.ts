@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deleteProcessedMarks, deletePublishedEvents } from '@huigong/messaging';
+import { OUTBOX_LAG_SQL } from '@huigong/observability';
 import { IdempotencyStore, MatchStore, NotificationStore, dataSourceOptions } from '@huigong/persistence';
 import { PURGE_BATCH_ROWS } from '@huigong/platform';
 import pg from 'pg';
@@ -258,6 +259,13 @@ describe("the purge's batches, with statistics taken while the tables were empty
           tidScan: true,
         });
       }
+    }
+  });
+
+  it('the outbox gauges read only the rows still to relay, through their partial index, at every scrape', async () => {
+    for (const { mode, plan } of await plansOf(world.db, OUTBOX_LAG_SQL, [])) {
+      const reads = readsOf('outbox_events', plan);
+      expect({ mode, seqScan: reads.seqScan, indexes: [...reads.indexes] }).toEqual({ mode, seqScan: false, indexes: ['outbox_events_pending_idx'] });
     }
   });
 });
