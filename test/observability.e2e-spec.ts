@@ -9,6 +9,7 @@ import { NotifierModule } from '../apps/notifier/src/notifier.module';
 import { ADMIN, type Keys, aCandidate, anOpening, bearer, createParties, weekdays } from './support/builders';
 import { DisposableRedis, freePort } from './support/redis-server';
 import { type RunningApi, TEST_ADMIN_KEY, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp } from './support/test-environment';
+import { WebhookSink } from './support/webhook-sink';
 
 /** The JSON lines the apps of this file write (nestjs-pino keeps one root logger per process: the first app's). */
 class LogCapture {
@@ -52,6 +53,7 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
   const logs = new LogCapture();
   const teardown = new Teardown();
   let world: TestWorld;
+  let sink: WebhookSink;
   let api: RunningApi;
   let keys: Keys;
   let matcherOps: ReturnType<typeof request>;
@@ -70,7 +72,8 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
   }
 
   beforeAll(async () => {
-    world = teardown.add(await createTestWorld(), (started) => started.destroy());
+    sink = teardown.add(await WebhookSink.start(), (started) => started.close());
+    world = teardown.add(await createTestWorld({ webhookAllowedHosts: '127.0.0.1' }), (started) => started.destroy());
     // The first app of the process decides nestjs-pino's root logger: this one, writing to the capture.
     const app = teardown.add(await createApiApp(world.config, { logs: { destination: logs } }), (started) => started.close());
     await app.init();
@@ -87,7 +90,7 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
     for (const check of ['database', 'redis', 'queues']) expect(ready.body.checks[check].status).toBe('up');
   });
 
-  it('shows queue depth while no matcher runs, then match latency, matches and empty queues once one has', async () => {
+  it('shows queue depth while no matcher runs, then match latency, the matcher’s proposals and empty queues once one has', async () => {
     await api.http.post('/v1/openings').set(bearer(keys.employer)).send(anOpening()).expect(201);
     await api.http
       .post('/v1/candidates')
@@ -108,26 +111,27 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
     expect(sample(waiting, 'huigong_queue_oldest_waiting_seconds', { queue: 'domain-events' })).toBeGreaterThan(0);
     expect(sample(waiting, 'huigong_outbox_oldest_unpublished_seconds')).toBe(0);
     expect(sample(waiting, 'http_request_duration_seconds_count', { method: 'POST', route: '/v1/openings', status_code: '201' })).toBe(1);
-    expect(sample(waiting, 'huigong_matches', { kind: 'opening', status: 'proposed' })).toBe(0);
+    expect(sample(waiting, 'huigong_matches_proposed_total', { kind: 'opening' })).toBe(0);
 
     ({ http: matcherOps } = await startOpsWorker('matcher'));
     ({ http: notifierOps } = await startOpsWorker('notifier'));
     await matcherCaughtUp(world);
 
     const after = (await api.http.get('/metrics').expect(200)).text;
-    expect(sample(after, 'huigong_matches', { kind: 'opening', status: 'proposed' })).toBe(1);
     expect(sample(after, 'huigong_queue_jobs', { queue: 'domain-events', state: 'waiting' })).toBe(0);
     expect(sample(after, 'huigong_queue_oldest_waiting_seconds', { queue: 'domain-events' })).toBe(0);
-    for (const outcome of ['pending', 'delivered', 'dead', 'disabled', 'dropped']) {
-      expect(sample(after, 'huigong_deliveries', { outcome })).toBe(0); // no webhooks configured in this world
-    }
+    // Each process counts what it does: the API proposes nothing, and delivers nothing.
+    expect(sample(after, 'huigong_matches_proposed_total', { kind: 'opening', service: 'api' })).toBe(0);
+    for (const outcome of ['delivered', 'retrying', 'dead', 'disabled', 'dropped'])
+      expect(sample(after, 'huigong_delivery_attempts_total', { outcome })).toBe(0);
 
     // The latency histogram lives in the matcher: its own /metrics on its ops port.
     const matcherMetrics = (await matcherOps.get('/metrics').expect(200)).text;
     expect(sample(matcherMetrics, 'huigong_match_latency_seconds_count', { event: 'OpeningPosted', service: 'matcher' })).toBe(1);
     expect(sample(matcherMetrics, 'huigong_match_latency_seconds_count', { event: 'CandidateRegistered' })).toBe(1);
     expect(sample(matcherMetrics, 'huigong_match_latency_seconds_sum', { event: 'OpeningPosted' })).toBeGreaterThan(0);
-    expect(sample(matcherMetrics, 'huigong_matches', { kind: 'opening', status: 'proposed' })).toBe(1);
+    expect(sample(matcherMetrics, 'huigong_matches_proposed_total', { kind: 'opening', service: 'matcher' })).toBe(1);
+    expect(sample(matcherMetrics, 'huigong_matches_proposed_total', { kind: 'slot' })).toBe(0);
   });
 
   it('serves the same health routes on each worker ops port', async () => {
@@ -138,8 +142,71 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
       expect(ready.body.checks.database.status).toBe('up');
     }
     const notifierMetrics = (await notifierOps.get('/metrics').expect(200)).text;
-    expect(sample(notifierMetrics, 'huigong_deliveries', { outcome: 'delivered', service: 'notifier' })).toBe(0);
+    expect(sample(notifierMetrics, 'huigong_delivery_attempts_total', { outcome: 'delivered', service: 'notifier' })).toBe(0); // no webhook yet
     expect(sample(notifierMetrics, 'huigong_queue_jobs', { queue: 'notifications', state: 'failed' })).toBe(0);
+  });
+
+  it('counts what each process commits as a user does it: a proposal in the matcher, a delivery in the notifier, a move in the API', async () => {
+    const metricsOf = async (ops: ReturnType<typeof request>) => (await ops.get('/metrics').expect(200)).text;
+    const proposedBefore = sample(await metricsOf(matcherOps), 'huigong_matches_proposed_total', { kind: 'opening' }) ?? Number.NaN;
+    const deliveredBefore = sample(await metricsOf(notifierOps), 'huigong_delivery_attempts_total', { outcome: 'delivered' }) ?? Number.NaN;
+    const movedBefore = sample(await metricsOf(api.http), 'huigong_match_status_changes_total', { kind: 'opening', status: 'contacted' }) ?? Number.NaN;
+    expect([proposedBefore, deliveredBefore, movedBefore]).toEqual([1, 0, 0]);
+
+    // A caseworker with a webhook registers a person; an employer posts an opening they fit.
+    const desk = (
+      await api.http
+        .post('/v1/caseworkers')
+        .set(ADMIN)
+        .send({ name: 'Counted desk', webhookUrl: `${sink.url}/counted` })
+        .expect(201)
+    ).body as {
+      apiKey: string;
+    };
+    const person = (
+      await api.http
+        .post('/v1/candidates')
+        .set(bearer(desk.apiKey))
+        .send(veteranNearDinghai({ externalRef: 'OBS-COUNTED' }))
+        .expect(201)
+    ).body.id as string;
+    await api.http
+      .post('/v1/openings')
+      .set(bearer(keys.employer))
+      .send(anOpening({ title: 'Counted job' }))
+      .expect(201);
+    await eventually(() => sink.to('/counted').length > 0, 20_000, 'a candidate list at the webhook');
+
+    // The matcher counted its proposals as it committed them: the new person to both openings, and the
+    // earlier veteran to the new one (4 matches in all, with the first test's).
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query<{ matches: number }>(`SELECT count(*)::int AS matches FROM matches`);
+        const counted = sample(await metricsOf(matcherOps), 'huigong_matches_proposed_total', { kind: 'opening', service: 'matcher' });
+        return rows[0].matches === 4 && counted === proposedBefore + 3;
+      },
+      10_000,
+      "the matcher's count of proposals",
+    );
+    // The notifier counted the deliveries it made: the person's lists of both openings, each delivered once.
+    await eventually(
+      async () => {
+        const { rows } = await world.db.query<{ delivered: number }>(
+          `SELECT count(*)::int AS delivered FROM notification_deliveries WHERE status = 'delivered'`,
+        );
+        const counted = sample(await metricsOf(notifierOps), 'huigong_delivery_attempts_total', { outcome: 'delivered', service: 'notifier' });
+        return rows[0].delivered === 2 && sink.to('/counted').length === 2 && counted === deliveredBefore + 2;
+      },
+      10_000,
+      "the notifier's count of deliveries",
+    );
+    // The caseworker records contact: the API counts the move, once it is committed; a refused move is not counted.
+    const { rows: own } = await world.db.query<{ id: string }>(`SELECT id FROM matches WHERE candidate_id = $1`, [person]);
+    await api.http.patch(`/v1/matches/${own[0].id}`).set(bearer(desk.apiKey)).send({ status: 'contacted' }).expect(200);
+    await api.http.patch(`/v1/matches/${own[0].id}`).set(bearer(desk.apiKey)).send({ status: 'contacted' }).expect(409);
+    const moved = await metricsOf(api.http);
+    expect(sample(moved, 'huigong_match_status_changes_total', { kind: 'opening', status: 'contacted', service: 'api' })).toBe(movedBefore + 1);
+    expect(sample(moved, 'huigong_match_status_changes_total', { kind: 'opening', status: 'hired' })).toBe(0);
   });
 
   it('logs JSON lines with the request id, follows it into the matcher, and redacts keys and personal data', async () => {
@@ -191,7 +258,7 @@ describe('health, metrics, logs, the queue board and the rate limit', () => {
     const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_KEY}`).toString('base64')}`;
     const queues = await api.http.get('/admin/queues/api/queues').set('Authorization', basic).expect(200);
     const names = (queues.body.queues as { name: string }[]).map((queue) => queue.name).sort();
-    expect(names).toEqual(['deliveries', 'domain-events', 'notifications']);
+    expect(names).toEqual(['deliveries', 'domain-events', 'matcher-ticks', 'notifications', 'notifier-ticks']);
     await api.http.get('/admin/queues/api/queues').set(bearer(keys.employer)).expect(403);
   });
 

@@ -61,7 +61,8 @@ function repeatedIn(ids: readonly string[]): string[] {
  */
 async function expectExactlyOneJobPerOutboxRow(world: TestWorld, inspector: QueueInspector): Promise<OutboxRow[]> {
   const rows = await outboxRows(world);
-  for (const queueName of Object.values(QueueName)) {
+  // The queues the outbox feeds (the ticks' queues hold their schedulers' jobs, which no row made).
+  for (const queueName of new Set(Object.values(EVENT_QUEUE))) {
     const expected = rows.filter((row) => EVENT_QUEUE[row.event_name] === queueName);
     const expectedIds = new Set(expected.map((row) => row.id));
     const contents = await inspector.contents(queueName);

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { MatchStore, NotificationStore, dataSourceOptions } from '@huigong/persistence';
+import { deleteProcessedMarks, deletePublishedEvents } from '@huigong/messaging';
+import { OUTBOX_LAG_SQL } from '@huigong/observability';
+import { IdempotencyStore, MatchStore, NotificationStore, dataSourceOptions } from '@huigong/persistence';
+import { PURGE_BATCH_ROWS } from '@huigong/platform';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type TestWorld, createTestWorld } from './support/test-environment';
@@ -197,6 +200,72 @@ describe('query plans on matches, with statistics taken while the tables were em
         const people = readsOf('candidates', plan);
         expect({ mode, sql, seqScan: people.seqScan, indexes: [...people.indexes] }).toEqual({ mode, sql, seqScan: false, indexes: ['candidates_pkey'] });
       }
+    }
+  });
+});
+
+describe("the purge's batches, with statistics taken while the tables were empty", () => {
+  let world: TestWorld;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    await world.db.query(`ANALYZE`);
+    for (const table of ['outbox_events', 'processed_events', 'idempotency_records'])
+      await world.db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    // A week and more of events: 60,000 published (half of them past the retention), 300 still to relay;
+    // 120,000 marks over 40 days; 200,000 idempotency records over two days (a busy day's keys). (On a table
+    // of a few thousand rows the planner rightly prefers to read it whole and sort: that is cheaper there.)
+    await world.db.query(`
+      INSERT INTO outbox_events (id, event_name, payload, correlation_id, created_at, published_at)
+        SELECT gen_random_uuid(), 'OpeningPosted', '{}', 'c', now() - make_interval(mins => n * 15), now() - make_interval(mins => n * 15)
+          FROM generate_series(1, 60000) n;
+      INSERT INTO outbox_events (id, event_name, payload, correlation_id, created_at)
+        SELECT gen_random_uuid(), 'OpeningPosted', '{}', 'c', now() - make_interval(secs => n) FROM generate_series(1, 300) n;
+      INSERT INTO processed_events (consumer, event_id, event_name, processed_at)
+        SELECT CASE WHEN n % 2 = 0 THEN 'matcher' ELSE 'notifier' END, gen_random_uuid(), 'OpeningPosted', now() - make_interval(secs => n * 29)
+          FROM generate_series(1, 120000) n;
+      INSERT INTO idempotency_records (scope, idempotency_key, request_hash, status_code, response_body, created_at)
+        SELECT 'key', 'k' || n, 'h', 201, '{"id": "00000000-0000-4000-8000-000000000001"}', now() - make_interval(secs => n) FROM generate_series(1, 200000) n;
+    `);
+  }, 120_000);
+
+  afterAll(async () => {
+    await world.destroy();
+  });
+
+  const statements: [string, string, (manager: EntityManager) => Promise<unknown>, string][] = [
+    ['published outbox events', 'outbox_events', (m) => deletePublishedEvents(m, 7, PURGE_BATCH_ROWS), 'outbox_events_published_idx'],
+    ['processed-event marks', 'processed_events', (m) => deleteProcessedMarks(m, 30, PURGE_BATCH_ROWS), 'processed_events_processed_at_idx'],
+    [
+      'idempotency records',
+      'idempotency_records',
+      (m) => new IdempotencyStore(null as unknown as DataSource).deleteExpired(m, PURGE_BATCH_ROWS),
+      'idempotency_records_created_idx',
+    ],
+  ];
+
+  it.each(statements)('a batch of %s reads them by an index range from the oldest and deletes them by ctid', async (_what, table, run, index) => {
+    const sent: { sql: string; parameters: unknown[] }[] = [];
+    await run(recordingManager(sent));
+    expect(sent).toHaveLength(1);
+    for (const { sql, parameters } of sent) {
+      for (const { mode, plan } of await plansOf(world.db, sql, parameters)) {
+        const reads = readsOf(table, plan);
+        expect({ mode, sql, seqScan: reads.seqScan, indexes: [...reads.indexes], tidScan: JSON.stringify(plan).includes('"Tid Scan"') }).toEqual({
+          mode,
+          sql,
+          seqScan: false,
+          indexes: [index],
+          tidScan: true,
+        });
+      }
+    }
+  });
+
+  it('the outbox gauges read only the rows still to relay, through their partial index, at every scrape', async () => {
+    for (const { mode, plan } of await plansOf(world.db, OUTBOX_LAG_SQL, [])) {
+      const reads = readsOf('outbox_events', plan);
+      expect({ mode, seqScan: reads.seqScan, indexes: [...reads.indexes] }).toEqual({ mode, seqScan: false, indexes: ['outbox_events_pending_idx'] });
     }
   });
 });

@@ -32,7 +32,6 @@ import { CaseworkersController, CreateCaseworkerHandler } from './caseworkers/ca
 import { WorklistController } from './caseworkers/worklist';
 import { AuditController } from './audit/audit.controller';
 import { AuditTrail } from './audit/audit-trail';
-import { IdempotencyPurger } from './idempotency-purger';
 import { InboxController } from './inbox/inbox';
 import { MatchesController, RecordMatchOutcomeHandler, RecordRetentionHandler, RevertHireHandler } from './matches/matches';
 import { CloseOpeningHandler, OpeningsController, PostOpeningHandler, UpdateOpeningHandler } from './openings/openings';
@@ -132,7 +131,6 @@ export class ApiModule {
         FairLiveBoard,
         StandbyStore,
         NotificationStore,
-        IdempotencyPurger,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         // The rate limit (RATE_LIMIT_PER_MINUTE; none at 0 or off) after the key guard, since global guards run in
         // the order they are provided: a made-up key is refused 401 before it counts, and a real one counts as itself.

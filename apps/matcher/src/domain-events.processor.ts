@@ -4,6 +4,7 @@ import { type DomainEventPayloads, type EventJobData, IdempotentConsumer, QueueN
 import { JobLogContext, ObservabilityMetrics } from '@huigong/observability';
 import type { Job } from 'bullmq';
 import { IndexBroadcast } from './index-broadcast';
+import { IndexReady } from './index-ready';
 import { MatchingService } from './matching.service';
 
 export const MATCHER_CONSUMER = 'matcher';
@@ -32,6 +33,7 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     private readonly broadcast: IndexBroadcast,
     private readonly logContext: JobLogContext,
     private readonly metrics: ObservabilityMetrics,
+    private readonly indexReady: IndexReady,
   ) {
     super();
   }
@@ -60,6 +62,7 @@ export class DomainEventsProcessor extends WorkerHost implements OnApplicationBo
     for (let attempt = 1; !this.isStopping(); attempt++) {
       try {
         await this.matching.load();
+        this.indexReady.markAsBuilt();
         if (!this.isStopping()) void this.worker.run();
         return;
       } catch (error) {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { lastMinuteOccurrences } from '@huigong/matching';
 import { decideOffer, localDayStart, personalBudget } from '@huigong/notifications';
 import { MatchStore, StandbyStore, candidateProfile, isMatchable, slotOffer } from '@huigong/persistence';
@@ -11,9 +11,10 @@ import { MatchingService } from './matching.service';
 export const STANDBY_SWEEP_MS = 30_000;
 
 /**
- * The standby pool's sweep, every 30 seconds in each matcher, as the expiry sweep: the occurrences of
- * active slots at open service points starting within the next 30 minutes that still have free seats
- * (offers expired, withdrawn or never made) are offered to the people standing by for that point
+ * The standby pool's sweep, the `OfferStandbySeats` tick (every 30 seconds, in one matcher however many run:
+ * MatcherTicksProcessor), as the expiry sweep: the occurrences of active slots at open service points
+ * starting within the next 30 minutes that still have free seats (offers expired, withdrawn or never made)
+ * are offered to the people standing by for that point
  * (Proposer.offerLastMinute: the slot's rules with standby in place of the break rule, the rotation's
  * order, at most the free seats). Only people whose offer budget allows an offer now are considered (their
  * own daily cap and quiet hours, or the deployment's, counted as the notifier counts them): a seat held for
@@ -22,10 +23,8 @@ export const STANDBY_SWEEP_MS = 30_000;
  * redone, offer each seat once.
  */
 @Injectable()
-export class StandbySweep implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StandbySweep {
   private readonly logger = new Logger(StandbySweep.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
 
   constructor(
     private readonly matching: MatchingService,
@@ -34,25 +33,6 @@ export class StandbySweep implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running !== undefined) return;
-      this.running = this.sweep()
-        .catch((error: unknown) => {
-          this.logger.warn(`Standby sweep failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, STANDBY_SWEEP_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
 
   /** One pass; returns the ids of the last-minute offers written. */
   async sweep(): Promise<string[]> {

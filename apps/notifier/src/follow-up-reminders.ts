@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { RETENTION_CHECKPOINTS, RETENTION_REMINDER_GRACE_DAYS, UNCONTACTED_LEAD_HOURS, lateLeadsBefore } from '@huigong/domain';
 import { OutboxRelay, appendToOutbox, outboxEvent } from '@huigong/messaging';
 import { FairStore, type NewNotification, NotificationStore } from '@huigong/persistence';
@@ -21,17 +21,15 @@ export function isoWeek(day: Date): string {
 }
 
 /**
- * Once an hour: a caseworker whose candidates have proposals that have not moved for 7 days gets one
- * reminder listing them (at most one a week, by dedupe key), in the inbox and through their webhook and mail;
- * and 30 and 90 days after a hire, a `retention_check` asking whether the person stayed (one per hire and
- * checkpoint, until it is recorded); and leads of a job fair nobody has contacted 48 hours after the intent.
+ * The `RemindCaseworkers` tick (once an hour, in one notifier however many run: NotifierTicksProcessor): a
+ * caseworker whose candidates have proposals that have not moved for 7 days gets one reminder listing them
+ * (at most one a week, by dedupe key), in the inbox and through their webhook and mail; and 30 and 90 days
+ * after a hire, a `retention_check` asking whether the person stayed (one per hire and checkpoint, until it
+ * is recorded); and leads of a job fair nobody has contacted 48 hours after the intent. Each is recorded
+ * once by its dedupe key, so a tick done twice (redone after a crash) tells nobody twice.
  */
 @Injectable()
-export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(FollowUpReminders.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class FollowUpReminders {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: NotificationStore,
@@ -40,25 +38,12 @@ export class FollowUpReminders implements OnApplicationBootstrap, OnApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running !== undefined) return;
-      this.running = this.remind()
-        .then(() => this.remindFairLeads())
-        .then(() => this.checkRetention())
-        .catch((error: unknown) => {
-          this.logger.warn(`Reminders failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, 3_600_000);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  /** One tick: every kind of reminder, one after the other; returns how many of each were new. */
+  async remindAll(now = new Date()): Promise<{ reminders: number; fairLeads: number; retentionChecks: number }> {
+    const reminders = await this.remind(now);
+    const fairLeads = await this.remindFairLeads(now);
+    const retentionChecks = await this.checkRetention();
+    return { reminders, fairLeads, retentionChecks };
   }
 
   /** Records this week's reminders; returns how many were new. */

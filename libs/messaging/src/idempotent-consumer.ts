@@ -71,3 +71,18 @@ export class IdempotentConsumer {
     return handled.map(() => undefined);
   });
 }
+
+/**
+ * One batch of the purge of processed-event marks: at most `limit` marks recorded more than
+ * `retentionDays` ago, oldest first (`processed_events_processed_at_idx`). The retention must outlive
+ * every redelivery of a job (PROCESSED_EVENTS_RETENTION_DAYS: failed jobs stay 14 days and may be
+ * retried from the board), or a redelivered event would be handled twice. Returns how many were deleted.
+ */
+export async function deleteProcessedMarks(manager: EntityManager, retentionDays: number, limit: number): Promise<number> {
+  const result: [unknown[], number] = await manager.query(
+    `DELETE FROM processed_events WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM processed_events WHERE processed_at < now() - make_interval(days => $1) ORDER BY processed_at LIMIT $2))`,
+    [retentionDays, limit],
+  );
+  return result[1];
+}

@@ -4,4 +4,5 @@ export * from './outbox';
 export * from './outbox-relay';
 export * from './queues';
 export * from './redis-connection';
+export * from './ticks';
 export * from './unit-of-work';

@@ -4,7 +4,17 @@ import { type ConnectionOptions, Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { regionsHolding } from '@huigong/domain';
 import { placesOf } from '@huigong/persistence';
-import { DEFAULT_JOB_OPTIONS, EVENT_JOB_OPTIONS, EVENT_QUEUE, type EventJobData, type EventName, QueueName, eventSubject, isEventName } from './queues';
+import {
+  DEFAULT_JOB_OPTIONS,
+  EVENT_JOB_OPTIONS,
+  EVENT_QUEUE,
+  type EventJobData,
+  type EventName,
+  type OutboxQueueName,
+  QueueName,
+  eventSubject,
+  isEventName,
+} from './queues';
 import { awaitReplicas, bullConnection, closeBullConnection, queuePrefix } from './redis-connection';
 
 export interface OutboxRelayOptions {
@@ -41,7 +51,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly queues: Record<QueueName, Queue>;
+  private readonly queues: Record<OutboxQueueName, Queue>;
   /** The domain events' queue of each matcher region (MATCHER_REGIONS), instead of the one queue; empty without regions. */
   private readonly regionQueues = new Map<string, Queue>();
   private readonly connection: ConnectionOptions;

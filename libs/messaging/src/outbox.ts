@@ -44,3 +44,18 @@ export async function appendToOutbox(manager: EntityManager, events: readonly Pe
   );
   return ids;
 }
+
+/**
+ * One batch of the purge of published events: at most `limit` rows published more than `retentionDays` ago,
+ * oldest first (`outbox_events_published_idx`). A row not yet published (published_at null) is never
+ * taken, however old: it is still to be relayed. Returns how many were deleted.
+ */
+export async function deletePublishedEvents(manager: EntityManager, retentionDays: number, limit: number): Promise<number> {
+  // Deleted by the ctid read in the same statement: each batch one short statement of its own.
+  const result: [unknown[], number] = await manager.query(
+    `DELETE FROM outbox_events WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM outbox_events WHERE published_at < now() - make_interval(days => $1) ORDER BY published_at LIMIT $2))`,
+    [retentionDays, limit],
+  );
+  return result[1];
+}

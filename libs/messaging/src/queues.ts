@@ -16,8 +16,14 @@ export const QueueName = {
   Notifications: 'notifications',
   /** Deliveries of recorded notifications to webhooks and the worker gateway: a batch per recording, then one job per retry. */
   Deliveries: 'deliveries',
+  /** The matcher's periodic sweeps (MATCHER_TICKS), made by job schedulers, consumed by one matcher per tick. */
+  MatcherTicks: 'matcher-ticks',
+  /** The notifier's periodic work (NOTIFIER_TICKS), made by job schedulers, consumed by one notifier per tick. */
+  NotifierTicks: 'notifier-ticks',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+/** The queues the outbox relay feeds: every queue but the ticks'. */
+export type OutboxQueueName = typeof QueueName.DomainEvents | typeof QueueName.Notifications | typeof QueueName.Deliveries;
 
 /** Domain events written by the intake API, each in the transaction of the write that caused it. */
 export interface DomainEventPayloads {
@@ -76,7 +82,7 @@ export type EventPayloads = DomainEventPayloads & NotificationEventPayloads & De
 export type EventName = keyof EventPayloads;
 
 /** Which queue carries each event. */
-export const EVENT_QUEUE: { readonly [N in EventName]: QueueName } = {
+export const EVENT_QUEUE: { readonly [N in EventName]: OutboxQueueName } = {
   OpeningPosted: QueueName.DomainEvents,
   OpeningUpdated: QueueName.DomainEvents,
   OpeningClosed: QueueName.DomainEvents,
@@ -147,4 +153,46 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: { age: 24 * 3600, count: 200_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+/**
+ * Ticks: periodic work that must run once per period however many instances are up. Each job is made by a
+ * BullMQ job scheduler whose id is the job's name (fixed: every instance upserts the same scheduler at boot,
+ * which is idempotent), so one instance takes each tick, and a tick whose instance died is taken by another
+ * once its lock lapses (stalled-job recovery). Payloads are empty: a tick re-reads what is due.
+ */
+export interface MatcherTickPayloads {
+  /** Slot offers past their occurrence expire (their seats go to the next in line); openings past validUntil lose their open matches. */
+  ExpireOffers: Record<string, never>;
+  /** The standby pool: free seats of occurrences starting within 30 minutes go to the people standing by. */
+  OfferStandbySeats: Record<string, never>;
+}
+export type MatcherTick = keyof MatcherTickPayloads;
+export const MATCHER_TICKS: readonly MatcherTick[] = ['ExpireOffers', 'OfferStandbySeats'];
+
+export interface NotifierTickPayloads {
+  /** Caseworkers' reminders: proposals not moved for 7 days, fair leads not contacted in 48 h, retention checks due. */
+  RemindCaseworkers: Record<string, never>;
+  /**
+   * Rows past their use, in short batches: idempotency records past 24 h, published outbox rows and
+   * processed-event marks past their retention (OUTBOX_RETENTION_DAYS, PROCESSED_EVENTS_RETENTION_DAYS).
+   */
+  PurgeHistory: Record<string, never>;
+}
+export type NotifierTick = keyof NotifierTickPayloads;
+export const NOTIFIER_TICKS: readonly NotifierTick[] = ['RemindCaseworkers', 'PurgeHistory'];
+
+/** The tick queues: their jobs come from schedulers, not from the outbox. */
+export const TICK_QUEUES: readonly QueueName[] = [QueueName.MatcherTicks, QueueName.NotifierTicks];
+
+/**
+ * Options of every tick job (the schedulers' template). A failed tick is retried a few times with backoff
+ * (PostgreSQL away for a moment), and the next period's tick comes anyway. Completed and failed ticks are
+ * kept by count, not for a day as events are: a tick every 30 s would otherwise pile up in Redis.
+ */
+export const TICK_JOB_OPTIONS: JobsOptions = {
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 200 },
 };

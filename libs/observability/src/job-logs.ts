@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
-import type { EventJobData } from '@huigong/messaging';
+import { type EventJobData, type QueueName, TICK_QUEUES } from '@huigong/messaging';
 import type { Job } from 'bullmq';
 import { JobLogContext } from './logging';
 
@@ -15,7 +15,7 @@ type StoredJobData = Partial<EventJobData> | null | undefined;
  * One line per job a worker of this process finishes or fails, carrying the job's correlation id (the
  * request id of the API call that caused it), its event id and name, the queue, the attempt and the time
  * it took: `grep <request id>` follows a request through the matcher and the notifier. Ids only, never
- * the payload.
+ * the payload. A tick that completed (every 30 s in the matcher) is a debug line; one that failed is a warning.
  */
 @Injectable()
 export class JobOutcomeLogger implements OnApplicationBootstrap {
@@ -60,8 +60,10 @@ export class JobOutcomeLogger implements OnApplicationBootstrap {
     const data = job.data ?? {};
     const ms = job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
     const what = `Job ${job.queueName}/${job.id} (${data.eventName ?? job.name}, attempt ${job.attemptsMade})`;
-    this.context.run({ correlationId: data.correlationId ?? 'none', eventId: data.eventId, eventName: data.eventName ?? job.name }, () => {
-      if (outcome === 'completed') this.logger.log(`${what} completed${ms === undefined ? '' : ` in ${ms} ms`}.`);
+    this.context.run({ correlationId: data.correlationId ?? job.id ?? 'none', eventId: data.eventId, eventName: data.eventName ?? job.name }, () => {
+      const completed = `${what} completed${ms === undefined ? '' : ` in ${ms} ms`}.`;
+      if (outcome === 'completed' && TICK_QUEUES.includes(job.queueName as QueueName)) this.logger.debug(completed);
+      else if (outcome === 'completed') this.logger.log(completed);
       else this.logger.warn(`${what} failed: ${error?.message ?? 'unknown error'}; BullMQ retries it unless attempts are used up.`);
     });
   }

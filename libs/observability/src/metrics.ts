@@ -1,15 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JOB_MATCH_STATUSES, type MatchStatus, OFFER_KINDS, type OfferKind, SLOT_OFFER_STATUSES } from '@huigong/domain';
+import { CommittedCounts, type DeliveryAttemptStatus } from '@huigong/persistence';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { ServiceName } from './logging';
 import { type QueueDepth, QueueMonitor, WATCHED_STATES } from './queue-monitor';
 
 export const OBSERVED_SERVICE = Symbol('OBSERVED_SERVICE');
 
-/** Delivery statuses of notification_deliveries, always exported (0 when none), so a rate never lacks a series. */
-export const DELIVERY_OUTCOMES = ['pending', 'delivered', 'dead', 'disabled', 'dropped'] as const;
-export const OFFER_KINDS = ['opening', 'slot'] as const;
+/** What an attempt at a delivery left it as (`retrying`: it failed and is tried again); each always exported, 0 when none. */
+export const DELIVERY_OUTCOMES = ['delivered', 'retrying', 'dead', 'disabled', 'dropped'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+/** The statuses a match of each kind may move into, each always exported (0 when none), so a rate never lacks a series. */
+const STATUSES_OF: Record<OfferKind, readonly MatchStatus[]> = { opening: JOB_MATCH_STATUSES, slot: SLOT_OFFER_STATUSES };
+
+/**
+ * The outbox's backlog, read at scrape: only rows still to be relayed, through the partial index on them
+ * (`outbox_events_pending_idx`, WHERE published_at IS NULL), so the scrape costs the backlog, not the table.
+ */
+export const OUTBOX_LAG_SQL = `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS age
+           FROM outbox_events WHERE published_at IS NULL`;
 
 /** Seconds, from a fast API call to a slow bulk import. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,15 +30,21 @@ const MATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * The Prometheus metrics of one process, in a registry of its own (not prom-client's global one, so that
- * several apps in one test process never clash). Figures that several processes share (queues, outbox,
- * matches, deliveries) are read at scrape time from Redis and PostgreSQL, so every process reports the
- * same truth; what only one process sees (its HTTP requests, the matcher's latency) is counted in memory.
+ * several apps in one test process never clash). The backlogs every process shares (queues, the outbox's
+ * unpublished rows) are read at scrape time from Redis and PostgreSQL, each bounded by the backlog, never
+ * by a table. What a process does it counts itself, in memory, as it commits it: its HTTP requests, the
+ * matcher's latency, the matches proposed and the moves of their status, the attempts at deliveries (the
+ * stores report them after their transactions commit: CommittedCounts). Each process reports its own
+ * counts, from 0 at its start; Prometheus sums them over the processes (`sum(rate(...))`).
  */
 @Injectable()
-export class ObservabilityMetrics {
+export class ObservabilityMetrics implements CommittedCounts {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly matchLatency: Histogram<'event'>;
+  readonly proposed: Counter<'kind'>;
+  readonly statusChanges: Counter<'kind' | 'status'>;
+  readonly deliveryOutcomes: Counter<'outcome'>;
   private readonly logger = new Logger('Metrics');
   private failing = new Set<string>();
 
@@ -53,11 +71,33 @@ export class ObservabilityMetrics {
       buckets: MATCH_BUCKETS,
       registers,
     });
+    this.proposed = new Counter({
+      name: 'huigong_matches_proposed_total',
+      help: 'Matches proposed (job matches, slot offers and last-minute offers, fair leads) by this process, counted once committed, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.statusChanges = new Counter({
+      name: 'huigong_match_status_changes_total',
+      help: "Moves of a match into a status (one per match_status_history row: a caseworker's or merchant's, or the system's withdrawals and expiries) committed by this process, by kind and new status.",
+      labelNames: ['kind', 'status'],
+      registers,
+    });
+    this.deliveryOutcomes = new Counter({
+      name: 'huigong_delivery_attempts_total',
+      help: 'Attempts at deliveries of notifications made by this process, counted once recorded, by what each left the delivery as (retrying: failed, to be tried again).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const kind of OFFER_KINDS) {
+      this.proposed.inc({ kind }, 0);
+      for (const status of STATUSES_OF[kind]) this.statusChanges.inc({ kind, status }, 0);
+    }
+    for (const outcome of DELIVERY_OUTCOMES) this.deliveryOutcomes.inc({ outcome }, 0);
 
     // prom-client calls `collect` with the gauge as `this`; what the gauges read comes through these.
     const queueDepths = () => this.queueDepths();
     const outboxLag = () => this.outboxLag();
-    const guardedQuery = <Row>(source: string, sql: string) => this.guard(source, () => this.dataSource.query<Row[]>(sql));
     new Gauge({
       name: 'huigong_queue_jobs',
       help: 'Jobs in each queue, by state (waiting, active, delayed, failed), read from Redis at scrape time.',
@@ -96,38 +136,6 @@ export class ObservabilityMetrics {
         this.set((await outboxLag())?.oldestSeconds ?? Number.NaN);
       },
     });
-    new Gauge({
-      name: 'huigong_matches',
-      help: 'Matches in PostgreSQL, by kind (opening: job matches, slot: offers) and status.',
-      labelNames: ['kind', 'status'],
-      registers,
-      async collect() {
-        const rows = await guardedQuery<{ kind: string; status: string; count: number }>(
-          'matches',
-          `SELECT offer_kind AS kind, status, count(*)::int AS count FROM matches GROUP BY offer_kind, status`,
-        );
-        this.reset();
-        if (rows === undefined) return;
-        for (const kind of OFFER_KINDS) this.set({ kind, status: 'proposed' }, 0);
-        for (const row of rows) this.set({ kind: row.kind, status: row.status }, row.count);
-      },
-    });
-    new Gauge({
-      name: 'huigong_deliveries',
-      help: 'Deliveries of notifications in PostgreSQL, by outcome (pending, delivered, dead, disabled, dropped).',
-      labelNames: ['outcome'],
-      registers,
-      async collect() {
-        const rows = await guardedQuery<{ outcome: string; count: number }>(
-          'deliveries',
-          `SELECT status AS outcome, count(*)::int AS count FROM notification_deliveries GROUP BY status`,
-        );
-        this.reset();
-        if (rows === undefined) return;
-        for (const outcome of DELIVERY_OUTCOMES) this.set({ outcome }, 0);
-        for (const row of rows) this.set({ outcome: row.outcome }, row.count);
-      },
-    });
   }
 
   /** Read once per scrape, however many gauges show them. */
@@ -148,12 +156,21 @@ export class ObservabilityMetrics {
 
   private outboxLag(): Promise<{ pending: number; oldestSeconds: number } | undefined> {
     return this.onceThisScrape('outbox', async () => {
-      const [row]: { pending: number; age: number | null }[] = await this.dataSource.query(
-        `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS age
-           FROM outbox_events WHERE published_at IS NULL`,
-      );
+      const [row]: { pending: number; age: number | null }[] = await this.dataSource.query(OUTBOX_LAG_SQL);
       return { pending: row.pending, oldestSeconds: Math.max(0, row.age ?? 0) };
     });
+  }
+
+  matchesProposed(kind: OfferKind, count: number): void {
+    this.proposed.inc({ kind }, count);
+  }
+
+  matchStatusChanged(kind: OfferKind, status: MatchStatus, count: number): void {
+    this.statusChanges.inc({ kind, status }, count);
+  }
+
+  deliveryAttempts(status: DeliveryAttemptStatus, count: number): void {
+    this.deliveryOutcomes.inc({ outcome: status === 'pending' ? 'retrying' : status }, count);
   }
 
   /** The text Prometheus scrapes. */

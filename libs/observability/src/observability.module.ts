@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { CommittedCounts } from '@huigong/persistence';
 import type { AppConfig } from '@huigong/platform';
 import { AdminBoardModule } from './admin-board';
 import { HealthController, ReadinessChecks } from './health';
@@ -38,11 +39,13 @@ export class ObservabilityModule {
         { provide: HTTP_LOGGER, useFactory: () => createHttpLogger(logging.logger) },
         QueueMonitor,
         ObservabilityMetrics,
+        // The stores' counts of what they committed go to this process's counters.
+        { provide: CommittedCounts, useExisting: ObservabilityMetrics },
         ReadinessChecks,
         JobLogContext,
         JobOutcomeLogger,
       ],
-      exports: [ObservabilityMetrics, JobLogContext, QueueMonitor, APP_LOGGER, HTTP_LOGGER],
+      exports: [ObservabilityMetrics, CommittedCounts, JobLogContext, QueueMonitor, APP_LOGGER, HTTP_LOGGER],
     };
   }
 }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { CONSENT_PURPOSES, type ConsentPurpose, type ConsentRecordMethod, OPEN_JOB_MATCH_STATUSES } from '@huigong/domain';
+import { Injectable, Optional } from '@nestjs/common';
+import { CONSENT_PURPOSES, type ConsentPurpose, type ConsentRecordMethod, OPEN_JOB_MATCH_STATUSES, type OfferKind } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
+import { CommittedCounts, countMoves } from './committed-counts';
 import type { CandidateEntity } from './entities/candidate.entity';
 
 /** Matches and notifications held about one person (CandidateStore.heldAbout). */
@@ -85,6 +86,8 @@ const OPEN_STATUSES: readonly string[] = OPEN_JOB_MATCH_STATUSES;
 /** The writes about one person that reach beyond the candidates table, kept here rather than in the API's handlers. */
 @Injectable()
 export class CandidateStore {
+  constructor(@Optional() private readonly counts?: CommittedCounts) {}
+
   /**
    * Consent withdrawn: blanks the profile to a tombstone (ids and timestamps only), withdraws open matches
    * (recording the change) and erases their reasons and notes, cuts the person out of every notification,
@@ -221,7 +224,8 @@ export class CandidateStore {
         WHERE id = $1`,
       [candidateId],
     );
-    await manager.query(
+    // TypeORM answers an UPDATE ... RETURNING with [rows, count].
+    const [changed]: [{ offer_kind: OfferKind; withdrawn: boolean }[], number] = await manager.query(
       `WITH before AS (SELECT id, status FROM matches WHERE candidate_id = $1 FOR UPDATE),
        recorded AS (
          INSERT INTO match_status_history (match_id, from_status, to_status, changed_by_kind)
@@ -229,8 +233,15 @@ export class CandidateStore {
        UPDATE matches m
           SET status = CASE WHEN m.status = ANY($2::text[]) THEN 'withdrawn' ELSE m.status END,
               reasons = '[]', note = NULL, status_reason = NULL, redemption_code = NULL, updated_at = now()
-         FROM before WHERE m.id = before.id`,
+         FROM before WHERE m.id = before.id
+       RETURNING m.offer_kind, before.status = ANY($2::text[]) AS withdrawn`,
       [candidateId, OPEN_STATUSES],
+    );
+    countMoves(
+      manager,
+      this.counts,
+      changed.filter((row) => row.withdrawn),
+      'withdrawn',
     );
     // Reasons written by a caseworker may say anything about the person: they go too.
     await manager.query(`UPDATE match_status_history SET reason = NULL WHERE match_id IN (SELECT id FROM matches WHERE candidate_id = $1)`, [candidateId]);

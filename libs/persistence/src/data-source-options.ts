@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { AfterCommitSubscriber } from './committed-counts';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { PreparingClient } from './prepared-statements';
@@ -22,6 +23,8 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
+    // Counts taken by the stores are reported once their transaction commits (committed-counts.ts).
+    subscribers: [AfterCommitSubscriber],
     namingStrategy: new SnakeCaseNamingStrategy(),
     synchronize: false,
     migrationsRun: false,

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { type FairArea, type FairBoardOpening, LEAD_STAGE_STATUSES, type MatchStatus, type OpeningStatus, type TargetGroup } from '@huigong/domain';
 import type { EntityManager } from 'typeorm';
+import { CommittedCounts, afterCommit } from './committed-counts';
 
 /** A job fair as the admin created it, with its employers and how many openings are attached. */
 export interface FairRow {
@@ -121,6 +122,8 @@ const FAIR_COLUMNS = `f.id, f.name, f.starts_at AS "startsAt", f.ends_at AS "end
  */
 @Injectable()
 export class FairStore {
+  constructor(@Optional() private readonly counts?: CommittedCounts) {}
+
   async createFair(manager: EntityManager, fair: NewFairRow, employerIds: readonly string[]): Promise<void> {
     await manager.query(
       `INSERT INTO fairs (id, name, starts_at, ends_at, lat, lng, address, target_groups, default_caseworker_id, areas)
@@ -350,6 +353,12 @@ export class FairStore {
           WITHDRAWN,
         ],
       );
+      const newLeads = rows.filter((row) => row.inserted).length;
+      const revived = rows.filter((row) => row.revived).length;
+      afterCommit(manager, () => {
+        if (newLeads > 0) this.counts?.matchesProposed('opening', newLeads);
+        if (revived > 0) this.counts?.matchStatusChanged('opening', 'proposed', revived);
+      });
       const matchOf = new Map(rows.map((row) => [`${row.opening_id}:${row.candidate_id}`, row.id]));
       for (const row of rows) {
         if (!row.inserted && !row.revived) continue;

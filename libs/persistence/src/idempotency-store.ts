@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { IDEMPOTENCY_TTL_HOURS, IdempotencyRaceLost, type IdempotencyRecord, IdempotencyRecords, type RequestContext } from '@huigong/platform';
+import {
+  type BatchedDeleteOptions,
+  IDEMPOTENCY_TTL_HOURS,
+  IdempotencyRaceLost,
+  type IdempotencyRecord,
+  IdempotencyRecords,
+  type RequestContext,
+  deleteInBatches,
+} from '@huigong/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** `idempotency_records`: the first response to each POST with an Idempotency-Key, per API key, for 24 h. */
@@ -60,11 +68,23 @@ export class IdempotencyStore extends IdempotencyRecords {
     if (rows.length < records.length) throw new IdempotencyRaceLost();
   }
 
-  /** Forgets records past the TTL. */
-  async purgeExpired(): Promise<number> {
-    const result: [unknown[], number] = await this.dataSource.query(`DELETE FROM idempotency_records WHERE created_at <= now() - make_interval(hours => $1)`, [
-      IDEMPOTENCY_TTL_HOURS,
-    ]);
+  /** Forgets records past the TTL, in batches (the notifier's PurgeHistory tick); returns how many. */
+  purgeExpired(options: BatchedDeleteOptions = {}): Promise<number> {
+    return deleteInBatches((limit) => this.deleteExpired(this.dataSource.manager, limit), options);
+  }
+
+  /**
+   * One batch of the purge: at most `limit` records past the TTL, oldest first, read by the index on
+   * created_at. Rows are deleted by the ctid read in the same statement: a record replaced meanwhile (a
+   * key used again, ON CONFLICT in recordAll) is a new row version and stays. Returns how many were deleted.
+   */
+  async deleteExpired(manager: EntityManager, limit: number): Promise<number> {
+    // TypeORM answers a DELETE with [rows, count].
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM idempotency_records WHERE created_at <= now() - make_interval(hours => $1) ORDER BY created_at LIMIT $2))`,
+      [IDEMPOTENCY_TTL_HOURS, limit],
+    );
     return result[1];
   }
 }

@@ -1,3 +1,4 @@
+export * from './committed-counts';
 export * from './data-source-options';
 export * from './entities';
 export * from './migrate';

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   type Employment,
   type MatchStatus,
+  type OfferKind,
   OPEN_JOB_MATCH_STATUSES,
   OPEN_SLOT_OFFER_STATUSES,
   type RetentionCheckpoint,
@@ -9,6 +10,7 @@ import {
   type SlotOfferStatus,
 } from '@huigong/domain';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CommittedCounts, afterCommit, countMoves } from './committed-counts';
 import { CandidateEntity } from './entities/candidate.entity';
 import { MatchEntity } from './entities/match.entity';
 import { OpeningEntity } from './entities/opening.entity';
@@ -135,7 +137,10 @@ function emptyHistory(): CandidateHistory {
 
 @Injectable()
 export class MatchStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly counts?: CommittedCounts,
+  ) {}
 
   /**
    * Active people who consent to contact, for building the index: page by page in order of id, each page
@@ -518,6 +523,7 @@ export class MatchStore {
         rows.map((row) => row.lastMinute === true),
       ],
     );
+    afterCommit(manager, () => this.counts?.matchesProposed(kind, inserted.length));
     return inserted.map((row) => row.id);
   }
 
@@ -570,7 +576,7 @@ export class MatchStore {
    */
   private async withdrawPicked(manager: EntityManager, picked: string, parameters: unknown[], reason: string | null): Promise<Withdrawn> {
     const reasonAt = `$${parameters.length + 1}::text`;
-    const rows: { id: string; opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: string }[] = await manager.query(
+    const rows: { id: string; opening_id: string | null; slot_id: string | null; candidate_id: string; offer_kind: OfferKind }[] = await manager.query(
       `WITH picked AS (
          SELECT m.id, m.offer_kind, m.status FROM ${picked} FOR UPDATE OF m),
        changed AS (
@@ -584,6 +590,7 @@ export class MatchStore {
        SELECT id, opening_id, slot_id, candidate_id, offer_kind FROM changed`,
       [...parameters, reason],
     );
+    countMoves(manager, this.counts, rows, 'withdrawn');
     const jobMatchesLost = new Map<string, number>();
     for (const row of rows) if (row.offer_kind === 'opening') jobMatchesLost.set(row.candidate_id, (jobMatchesLost.get(row.candidate_id) ?? 0) + 1);
     return {
@@ -636,13 +643,21 @@ export class MatchStore {
   /** Records a match's move from one status to another, by whom (and why), in the caller's transaction. */
   async recordStatusChange(
     manager: EntityManager,
-    change: { matchId: string; from: MatchStatus; to: MatchStatus; reason?: string | null; by: { kind: 'caseworker' | 'organization'; id: string } },
+    change: {
+      matchId: string;
+      offerKind: OfferKind;
+      from: MatchStatus;
+      to: MatchStatus;
+      reason?: string | null;
+      by: { kind: 'caseworker' | 'organization'; id: string };
+    },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO match_status_history (match_id, from_status, to_status, reason, changed_by_kind, changed_by_id)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [change.matchId, change.from, change.to, change.reason ?? null, change.by.kind, change.by.id],
     );
+    afterCommit(manager, () => this.counts?.matchStatusChanged(change.offerKind, change.to, 1));
   }
 
   /**
@@ -777,6 +792,8 @@ export class MatchStore {
          SELECT id, 'proposed', 'expired', reason, 'system' FROM changed)
        SELECT slot_id FROM changed`,
     );
+    // One statement outside a transaction: committed when it returns.
+    afterCommit(this.dataSource.manager, () => this.counts?.matchStatusChanged('slot', 'expired', rows.length));
     return [...new Set(rows.map((row) => row.slot_id))];
   }
 

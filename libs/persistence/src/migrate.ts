@@ -4,6 +4,7 @@ import { dataSourceOptions } from './data-source-options';
 
 /** An arbitrary, fixed key: every process that migrates this database takes the same advisory lock. */
 const MIGRATION_LOCK_KEY = 7_420_011_2024;
+const MIGRATION_LOCK_POLL_MS = 100;
 
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
@@ -48,7 +49,14 @@ export async function runMigrations(databaseUrl: string): Promise<string[]> {
   const lock = dataSource.createQueryRunner();
   try {
     await lock.connect();
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Asked again every 100 ms rather than waited for in one statement: a process waiting its turn then holds
+    // no snapshot between its tries, so a migration that builds an index CONCURRENTLY (which waits until every
+    // older snapshot of the database is gone) never waits for the processes that wait for it.
+    for (;;) {
+      const [row] = (await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY])) as { locked: boolean }[];
+      if (row.locked) break;
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
+    }
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((migration) => migration.name);

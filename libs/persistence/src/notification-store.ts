@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DatedOccurrence, SlotKind } from '@huigong/domain';
+import { CommittedCounts, type DeliveryAttemptStatus, afterCommit } from './committed-counts';
 import type { CandidateEntity } from './entities/candidate.entity';
 import type { NotificationRecipientKind, NotificationType } from './entities/notification.entity';
 
@@ -92,7 +93,7 @@ export interface DeliveryTarget {
 
 export interface DeliveryAttemptOutcome {
   deliveryId: string;
-  status: 'pending' | 'delivered' | 'dead' | 'disabled' | 'dropped';
+  status: DeliveryAttemptStatus;
   statusCode?: number;
   error?: string;
 }
@@ -116,7 +117,7 @@ export interface WorkerOfferSession {
   noteHeld(reason: string): Promise<void>;
 }
 
-async function markAttempts(manager: EntityManager, outcomes: readonly DeliveryAttemptOutcome[]): Promise<void> {
+async function markAttempts(manager: EntityManager, outcomes: readonly DeliveryAttemptOutcome[], counts: CommittedCounts | undefined): Promise<void> {
   if (outcomes.length === 0) return;
   await manager.query(
     `UPDATE notification_deliveries d
@@ -126,6 +127,12 @@ async function markAttempts(manager: EntityManager, outcomes: readonly DeliveryA
       WHERE d.id = o.id`,
     [outcomes.map((o) => o.deliveryId), outcomes.map((o) => o.status), outcomes.map((o) => o.statusCode ?? null), outcomes.map((o) => o.error ?? null)],
   );
+  if (counts === undefined) return;
+  const byStatus = new Map<DeliveryAttemptStatus, number>();
+  for (const outcome of outcomes) byStatus.set(outcome.status, (byStatus.get(outcome.status) ?? 0) + 1);
+  afterCommit(manager, () => {
+    for (const [status, count] of byStatus) counts.deliveryAttempts(status, count);
+  });
 }
 
 async function noteHeld(manager: EntityManager, deliveryId: string, reason: string): Promise<void> {
@@ -135,7 +142,10 @@ async function noteHeld(manager: EntityManager, deliveryId: string, reason: stri
 /** The notifier's reads and writes: notifications recorded once (by dedupe key), and their deliveries. */
 @Injectable()
 export class NotificationStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly counts?: CommittedCounts,
+  ) {}
 
   /**
    * The matches of a batch still worth telling about: proposed (or withdrawn, for the caseworkers told of it),
@@ -375,7 +385,7 @@ export class NotificationStore {
 
   /** Records the outcome of one attempt at each delivery, in one statement. Not inside a transaction: it takes a connection of its own. */
   async markAttempts(outcomes: readonly DeliveryAttemptOutcome[]): Promise<void> {
-    await markAttempts(this.dataSource.manager, outcomes);
+    await markAttempts(this.dataSource.manager, outcomes, this.counts);
   }
 
   /**
@@ -409,7 +419,7 @@ export class NotificationStore {
         delivery: row.status === null ? undefined : { status: row.status, attempts: row.attempts ?? 0 },
         phone: row.phone,
         preferences: row.preferences ?? {},
-        markAttempt: (outcome) => markAttempts(manager, [{ ...outcome, deliveryId }]),
+        markAttempt: (outcome) => markAttempts(manager, [{ ...outcome, deliveryId }], this.counts),
         noteHeld: (reason) => noteHeld(manager, deliveryId, reason),
       });
     });

@@ -19,5 +19,6 @@ export * from './process/run-process';
 export * from './batching/micro-batch';
 export * from './batching/concurrency-limit';
 export * from './batching/group-commit';
+export * from './batching/batched-delete';
 export * from './http/database-unavailable';
 export * from './process/listen-address';

@@ -187,7 +187,14 @@ async function moveJobMatch(
   }
   const from = match.status as JobMatchStatus;
   if (!move.allowed(from)) throw new ConflictException(`A match that is ${match.status} cannot become ${move.to}.`);
-  await matches.recordStatusChange(manager, { matchId: match.id, from, to: move.to, reason: move.reason, by: { kind: 'caseworker', id: move.caseworkerId } });
+  await matches.recordStatusChange(manager, {
+    matchId: match.id,
+    offerKind: 'opening',
+    from,
+    to: move.to,
+    reason: move.reason,
+    by: { kind: 'caseworker', id: move.caseworkerId },
+  });
   match.status = move.to;
   match.statusReason = move.reason;
   if (move.note !== undefined) match.note = move.note;

@@ -277,7 +277,13 @@ export class RedeemOfferHandler implements ICommandHandler<RedeemOfferCommand, R
           `All ${slot.capacity} seats of this occurrence (until ${match.expiresAt.toISOString()}) are taken; the offer stays open until then.`,
         );
       }
-      await this.matches.recordStatusChange(manager, { matchId: match.id, from: 'proposed', to: 'redeemed', by: { kind: 'organization', id: organizationId } });
+      await this.matches.recordStatusChange(manager, {
+        matchId: match.id,
+        offerKind: 'slot',
+        from: 'proposed',
+        to: 'redeemed',
+        by: { kind: 'organization', id: organizationId },
+      });
       match.status = 'redeemed';
       const saved = await manager.save(match);
       tx.emit(outboxEvent('MatchStatusChanged', { matchId: saved.id, offerKind: 'slot', offerId: slotId }));

@@ -20,6 +20,7 @@ import { CourseMenu1765800000000 } from './1765800000000-course-menu';
 import { Fairs1765900000000 } from './1765900000000-fairs';
 import { StandbyPool1766000000000 } from './1766000000000-standby-pool';
 import { PendingProfiles1766100000000 } from './1766100000000-pending-profiles';
+import { BoundedHistory1766200000000 } from './1766200000000-bounded-history';
 
 /** Every migration, oldest first. Listed by hand so that the build needs no file globbing. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   Fairs1765900000000,
   StandbyPool1766000000000,
   PendingProfiles1766100000000,
+  BoundedHistory1766200000000,
 ];

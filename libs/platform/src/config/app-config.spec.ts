@@ -96,6 +96,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_BENEFIT_MAP: 'yes please' })).toThrow(/PUBLIC_BENEFIT_MAP must be true or false/);
   });
 
+  it('keeps published outbox rows 7 days and processed-event marks 30, and refuses a mark that would not outlive a failed job', () => {
+    expect(loadConfig({}).retention).toEqual({ publishedOutboxDays: 7, processedEventsDays: 30 });
+    expect(loadConfig({ OUTBOX_RETENTION_DAYS: '2', PROCESSED_EVENTS_RETENTION_DAYS: '15' }).retention).toEqual({
+      publishedOutboxDays: 2,
+      processedEventsDays: 15,
+    });
+    expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: '0' })).toThrow(/OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1, got "0"/);
+    expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: 'a week' })).toThrow(/OUTBOX_RETENTION_DAYS/);
+    expect(() => loadConfig({ PROCESSED_EVENTS_RETENTION_DAYS: '14' })).toThrow(
+      /PROCESSED_EVENTS_RETENTION_DAYS must be a whole number of days, at least 15 \(a failed job is kept 14 days and may be retried until then: its mark must outlive it\), got "14"/,
+    );
+  });
+
   it('requires the gateway secret with the gateway URL', () => {
     expect(() => loadConfig({ WORKER_GATEWAY_URL: 'https://sms.example.org/hook' })).toThrow(/WORKER_GATEWAY_SECRET/);
   });

@@ -67,12 +67,22 @@ export interface AppConfig {
    * centres when the phone does not say where it is.
    */
   map: { tileUrl: string; attribution: string; center: { lat: number; lng: number } };
+  /**
+   * How long rows outlive their use before the notifier's PurgeHistory tick deletes them, in days: outbox
+   * events once published (the relay never reads them again), and the marks of events handled
+   * (processed_events), which must outlive every redelivery of their job: failed jobs stay in Redis 14
+   * days and may be retried from the queue board until then.
+   */
+  retention: { publishedOutboxDays: number; processedEventsDays: number };
 }
 
 export interface RedisNode {
   host: string;
   port: number;
 }
+
+/** Failed jobs are kept this many days in Redis (DEFAULT_JOB_OPTIONS), and may be retried from the board until then. */
+export const FAILED_JOBS_KEPT_DAYS = 14;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -125,6 +135,8 @@ export const CONFIG_VARIABLES = [
   'MAP_TILE_URL',
   'MAP_TILE_ATTRIBUTION',
   'MAP_CENTER',
+  'OUTBOX_RETENTION_DAYS',
+  'PROCESSED_EVENTS_RETENTION_DAYS',
 ] as const;
 
 const DEFAULTS = {
@@ -381,8 +393,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`MAP_CENTER must be "latitude,longitude", such as 31.2705,121.549, got "${centerText}".`);
   }
 
+  const days = (name: string, fallback: number, least: number, why: string): number => {
+    const text = env[name]?.trim() || String(fallback);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < least) {
+      problems.push(`${name} must be a whole number of days, at least ${least}${why}, got "${text}".`);
+      return fallback;
+    }
+    return value;
+  };
+  const retention = {
+    publishedOutboxDays: days('OUTBOX_RETENTION_DAYS', 7, 1, ''),
+    processedEventsDays: days(
+      'PROCESSED_EVENTS_RETENTION_DAYS',
+      30,
+      FAILED_JOBS_KEPT_DAYS + 1,
+      ` (a failed job is kept ${FAILED_JOBS_KEPT_DAYS} days and may be retried until then: its mark must outlive it)`,
+    ),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    retention,
     publicBenefitMap,
     map: { tileUrl, attribution, center: { lat: centerLat, lng: centerLng } },
     environment,
