@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { QueueName, bullConnection, closeBullConnection, queuePrefix } from '@huigong/messaging';
 import { Queue } from 'bullmq';
+import { MatchingService } from '../apps/matcher/src/matching.service';
 import { ADMIN, aCandidate, anOpening, aSlot, bearer, weekdays } from './support/builders';
 import { type RunningApi, Teardown, type TestWorld, createTestWorld, eventually, matcherCaughtUp, startApi, startWorker } from './support/test-environment';
 
@@ -34,6 +35,8 @@ interface Deployment {
   api: RunningApi;
   /** Waits until every event written so far has been handled by the matchers it went to. */
   settle: () => Promise<void>;
+  /** The matcher that does not decide for a place (with regions: the other region's), else the only one. */
+  matcherNotOwning: (place: { lat: number; lng: number }) => INestApplicationContext;
 }
 
 async function deploy(teardown: Teardown, regions: string[]): Promise<Deployment> {
@@ -44,16 +47,27 @@ async function deploy(teardown: Teardown, regions: string[]): Promise<Deployment
   const connection = bullConnection(world.config, 'worker');
   teardown.add(connection, (opened) => closeBullConnection(opened));
   const queues: Queue[] = [];
+  const matchers = new Map<string, INestApplicationContext>();
   for (const region of regions) {
     const config = { ...world.config, matcherRegions: world.config.matcherRegions === null ? null : { ...world.config.matcherRegions, mine: region } };
-    teardown.add(await startWorker({ ...world, config }, 'matcher'), (started: INestApplicationContext) => started.close());
+    matchers.set(
+      region,
+      teardown.add(await startWorker({ ...world, config }, 'matcher'), (started: INestApplicationContext) => started.close()),
+    );
     queues.push(
       teardown.add(new Queue(QueueName.DomainEvents, { connection, prefix: queuePrefix(world.config, QueueName.DomainEvents, region) }), (queue) =>
         queue.close(),
       ),
     );
   }
-  if (regions.length === 0) teardown.add(await startWorker(world, 'matcher'), (started) => started.close());
+  if (regions.length === 0)
+    matchers.set(
+      'all',
+      teardown.add(await startWorker(world, 'matcher'), (started) => started.close()),
+    );
+  // West owns the split itself (listed first); a place east of it is the east's.
+  const matcherNotOwning = (place: { lat: number; lng: number }) =>
+    (regions.length === 0 ? matchers.get('all') : matchers.get(place.lng > SPLIT_LNG ? 'west' : 'east')) as INestApplicationContext;
   const settle = async () => {
     if (regions.length === 0) return matcherCaughtUp(world, 30_000);
     let quietTimes = 0;
@@ -69,7 +83,7 @@ async function deploy(teardown: Teardown, regions: string[]): Promise<Deployment
       'both regions to handle every event',
     );
   };
-  return { world, api, settle };
+  return { world, api, settle, matcherNotOwning };
 }
 
 /** Every match, as a user compares them: per offer (by title), its people (by reference) best first, with scores and statuses. */
@@ -99,7 +113,7 @@ describe('region shards: two matchers over two halves of a city', () => {
 
   it('routes each event to the regions around its place, and both deployments make the same matches', async () => {
     // The same script of requests against both deployments, step by step.
-    const run = async ({ api, settle, world }: Deployment): Promise<void> => {
+    const run = async ({ api, settle, world, matcherNotOwning }: Deployment): Promise<void> => {
       const random = sequence(7);
       const employer = (await api.http.post('/v1/organizations').set(ADMIN).send({ name: 'Yangpu Assembly', kind: 'employer' }).expect(201)).body
         .apiKey as string;
@@ -123,11 +137,23 @@ describe('region shards: two matchers over two halves of a city', () => {
       for (let i = 0; i < 24; i++) people.push((await api.http.post('/v1/candidates').set(bearer(caseworker)).send(person(i)).expect(201)).body.id as string);
       await settle();
       for (let i = 2; i < 5; i++) await api.http.post('/v1/openings').set(bearer(employer)).send(opening(i)).expect(201);
-      await api.http
-        .post('/v1/slots')
-        .set(bearer(merchant))
-        .send(aSlot({ title: 'Lunch by the split', location: nearTheSplit(random), capacity: 3 }))
-        .expect(201);
+      const lunchPlace = nearTheSplit(random);
+      const lunch = (
+        await api.http
+          .post('/v1/slots')
+          .set(bearer(merchant))
+          .send(aSlot({ title: 'Lunch by the split', location: lunchPlace, capacity: 3 }))
+          .expect(201)
+      ).body.id as string;
+      await settle();
+      // The lunch's offers pass their occurrence; the sweep that expires them runs in the matcher of the other
+      // region, and the lunch's own region offers the seats to the next people, as one matcher would.
+      const { rowCount: lapsed } = await world.db.query(
+        `UPDATE matches SET expires_at = now() - interval '1 minute' WHERE slot_id = $1 AND status = 'proposed'`,
+        [lunch],
+      );
+      expect(lapsed).toBeGreaterThan(0);
+      await matcherNotOwning(lunchPlace).get(MatchingService, { strict: false }).expireSlotOffers();
       await settle();
       // People move across the split, and a caseworker declines a proposal: its place goes to the next in line.
       for (const i of [1, 4, 9]) {
