@@ -94,7 +94,7 @@ async function matchesOf(world: TestWorld): Promise<string[]> {
        JOIN candidates c ON c.id = m.candidate_id
        LEFT JOIN openings o ON o.id = m.opening_id
        LEFT JOIN slots s ON s.id = m.slot_id
-      ORDER BY coalesce(o.title, s.title), m.score DESC, c.external_ref`,
+      ORDER BY coalesce(o.title, s.title), m.score DESC, c.external_ref, m.status`,
   );
   return rows.map((row) => row.line);
 }

@@ -160,16 +160,22 @@ export class MatchStore {
    */
   async forEachMatchableCandidate(pageSize: number, visit: (rows: CandidateEntity[]) => void, within: PlaceBounds | null = null): Promise<void> {
     type Page = (CandidateEntity & { matchable: boolean })[];
-    // A region's matcher reads only the people within its region and border (a rectangle around both); the
-    // pages still go by primary key, so each stays one index range scan.
+    // A region's matcher keeps only the people within its region and border (a rectangle around both). The
+    // rectangle stays out of the WHERE, for the reason above: every page is still "the next n ids", and a
+    // person outside comes back as an id with nothing else (no schedules, groups or skills to decode).
     const bounds = within === null ? [-90, 90, -180, 180] : [within.minLat, within.maxLat, within.minLng, within.maxLng];
     const read = (after: string): Promise<Page> =>
       this.dataSource.query(
-        `SELECT id, status = 'active' AND consent_contact AND NOT profile_pending AS matchable, groups, skills, lat, lng, max_travel_km AS "maxTravelKm",
-                availability, breaks, accessibility_needs AS "accessibilityNeeds", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits",
+        `WITH page AS (
+           SELECT *, lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 AS inside FROM candidates WHERE id > $1 ORDER BY id LIMIT $2
+         )
+         SELECT id, inside AND status = 'active' AND consent_contact AND NOT profile_pending AS matchable,
+                CASE WHEN inside THEN groups END AS groups, CASE WHEN inside THEN skills END AS skills, lat, lng, max_travel_km AS "maxTravelKm",
+                CASE WHEN inside THEN availability END AS availability, CASE WHEN inside THEN breaks END AS breaks,
+                CASE WHEN inside THEN accessibility_needs END AS "accessibilityNeeds", consent_jobs AS "consentJobs", consent_benefits AS "consentBenefits",
                 consent_sensitive AS "consentSensitive", employment,
                 open_to_job_offers AS "openToJobOffers", created_at AS "createdAt"
-           FROM candidates WHERE id > $1 AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 ORDER BY id LIMIT $2`,
+           FROM page ORDER BY id`,
         [after, pageSize, ...bounds],
       );
     // The next page is asked for before this one goes into the index, so PostgreSQL reads it meanwhile
