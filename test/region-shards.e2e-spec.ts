@@ -202,4 +202,16 @@ describe('region shards: two matchers over two halves of a city', () => {
     expect(await handledBy(['P-100', 'P-101', 'P-102', 'P-103'])).toEqual(['matcher:east']);
     expect(await handledBy(['P-000', 'P-001', 'P-002'])).toEqual(['matcher:east', 'matcher:west']);
   });
+
+  it("watches each region's own tick queue, where its matchers' schedulers wait for their next sweep", async () => {
+    // The API's monitor (its configuration names the regions, not one of its own) reads both regions' queues.
+    const text = (await halves.api.http.get('/metrics').expect(200)).text;
+    const delayed = (queue: string) => {
+      const line = text.split('\n').find((row) => row.startsWith('huigong_queue_jobs{') && row.includes(`queue="${queue}"`) && row.includes('state="delayed"'));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    // Each region's two schedulers: the next ExpireOffers and OfferStandbySeats of that region.
+    expect({ west: delayed('matcher-ticks:west'), east: delayed('matcher-ticks:east') }).toEqual({ west: 2, east: 2 });
+    expect(delayed('domain-events:west')).toBe(0);
+  });
 });

@@ -37,7 +37,10 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
 export class QueueMonitor implements OnApplicationShutdown {
   readonly redis: RedisClient;
   readonly queues: Record<QueueName, Queue>;
-  /** The domain events' queue of each matcher region (MATCHER_REGIONS), watched as `domain-events:<region>`. */
+  /**
+   * The queues of each matcher region (MATCHER_REGIONS), its domain events and its ticks, watched as
+   * `domain-events:<region>` and `matcher-ticks:<region>`.
+   */
   private readonly regionQueues = new Map<string, Queue>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -50,13 +53,15 @@ export class QueueMonitor implements OnApplicationShutdown {
     };
     this.queues = Object.fromEntries(Object.values(QueueName).map((name) => [name, open(name)])) as Record<QueueName, Queue>;
     for (const region of config.matcherRegions?.regions ?? []) {
-      const queue = new Queue(QueueName.DomainEvents, {
-        connection: this.redis,
-        prefix: queuePrefix(config, QueueName.DomainEvents, region.name),
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      });
-      queue.on('error', () => undefined);
-      this.regionQueues.set(`${QueueName.DomainEvents}:${region.name}`, queue);
+      for (const name of [QueueName.DomainEvents, QueueName.MatcherTicks]) {
+        const queue = new Queue(name, {
+          connection: this.redis,
+          prefix: queuePrefix(config, name, region.name),
+          defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        });
+        queue.on('error', () => undefined);
+        this.regionQueues.set(`${name}:${region.name}`, queue);
+      }
     }
   }
 
