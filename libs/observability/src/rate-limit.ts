@@ -20,7 +20,9 @@ export function rateLimitTracker(req: { principal?: Principal; ip?: string }): s
 /** The rate limit's Redis connection, made in `rateLimitConnection` only. */
 export const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
 
-export type RateLimitSettings = Pick<AppConfig, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'partnerRateLimitPerMinute'> & { rateLimitPerMinute: number };
+export type RateLimitSettings = Pick<AppConfig, 'redisUrl' | 'redisClusterNodes' | 'queuePrefix' | 'partnerRateLimitPerMinute'> & {
+  rateLimitPerMinute: number;
+};
 
 /**
  * A connection of the rate limit's own, with a producer's options: while Redis is away a command fails at
