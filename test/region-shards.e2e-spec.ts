@@ -170,6 +170,20 @@ describe('region shards: two matchers over two halves of a city', () => {
       );
       expect(best).toHaveLength(1);
       await api.http.patch(`/v1/matches/${best[0].id}`).set(bearer(caseworker)).send({ status: 'declined', reason: 'found other work' }).expect(200);
+      // A person is hired through an opening on the other side of the split, while proposed to other openings:
+      // employed now, those proposals go, decided by the person's own region.
+      const { rows: hire } = await world.db.query<{ id: string }>(
+        `SELECT m.id FROM matches m JOIN openings o ON o.id = m.opening_id JOIN candidates c ON c.id = m.candidate_id
+          WHERE m.status = 'proposed' AND (o.lng > $1) <> (c.lng > $1)
+            AND EXISTS (SELECT 1 FROM matches other WHERE other.candidate_id = c.id AND other.id <> m.id AND other.status = 'proposed' AND other.opening_id IS NOT NULL)
+          ORDER BY o.title, m.score DESC, c.external_ref LIMIT 1`,
+        [SPLIT_LNG],
+      );
+      expect(hire).toHaveLength(1);
+      for (const status of ['contacted', 'interested', 'interview', 'hired']) {
+        await api.http.patch(`/v1/matches/${hire[0].id}`).set(bearer(caseworker)).send({ status }).expect(200);
+        await settle();
+      }
       // And a few people far east of the split (20 km and more): the west never hears of them.
       for (let i = 0; i < 4; i++) {
         await api.http

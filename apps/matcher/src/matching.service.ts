@@ -224,6 +224,15 @@ export class MatchingService {
     }
   }
 
+  /** Whether this matcher decides for a person (always, without regions; a person without a place or gone: yes). */
+  private async decidesForPerson(candidateId: string): Promise<boolean> {
+    return !this.scope.split || this.decidesForPersonRow(await this.candidateReads.run(candidateId));
+  }
+
+  private decidesForPersonRow(row: CandidateEntity | null): boolean {
+    return row?.lat == null || row.lng == null || this.scope.owns({ lat: row.lat, lng: row.lng });
+  }
+
   /**
    * Whether this matcher decides for what an event is about (always, without regions). A person, opening or
    * slot with a place in another region: no, and this matcher's copy is refreshed. Without a place (erased,
@@ -232,10 +241,7 @@ export class MatchingService {
   private async decidesForSubjectOf(event: EventJobData): Promise<boolean> {
     const subject = eventSubject(event.eventName, event.payload);
     if (typeof subject !== 'object') return true;
-    if (subject.kind === 'candidate') {
-      const row = await this.refreshCandidate(subject.id);
-      return row?.lat == null || row.lng == null || this.scope.owns({ lat: row.lat, lng: row.lng });
-    }
+    if (subject.kind === 'candidate') return this.decidesForPersonRow(await this.refreshCandidate(subject.id));
     const manager = this.dataSource.manager;
     const row = subject.kind === 'opening' ? await this.store.opening(manager, subject.id) : await this.store.slot(manager, subject.id);
     if (row === null || this.scope.owns({ lat: row.lat, lng: row.lng })) return true;
@@ -539,8 +545,20 @@ export class MatchingService {
     const changes: IndexChange[] = released === null ? [] : [{ entity: 'open-job-matches', id: released }];
     // Their proposals that no longer fit (no job proposals while employed) are withdrawn, and a person
     // seeking again is matched to the open openings at once.
-    if (employmentChanged !== null)
-      changes.push({ entity: 'candidate', id: employmentChanged }, ...(await this.candidateChanged(employmentChanged, correlationId)));
+    if (employmentChanged === null) return changes;
+    changes.push({ entity: 'candidate', id: employmentChanged });
+    if (await this.decidesForPerson(employmentChanged)) changes.push(...(await this.candidateChanged(employmentChanged, correlationId)));
+    else {
+      // A person of another region: their own matcher re-checks all their proposals (it holds every offer
+      // they reach, this one may not), told by a CandidateUpdated relayed to it.
+      await this.unitOfWork.run(
+        (tx) => {
+          tx.emit(outboxEvent('CandidateUpdated', { candidateId: employmentChanged }));
+          return Promise.resolve();
+        },
+        { correlationId },
+      );
+    }
     return changes;
   }
 
